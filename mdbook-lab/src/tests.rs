@@ -1,0 +1,364 @@
+use super::*;
+use mdbook_preprocessor::book::Chapter;
+use mdbook_preprocessor::config::Config;
+
+fn spec() -> LabSpec {
+    LabSpec::embedded().expect("embedded spec")
+}
+
+/// A small spec whose texts need escaping.
+const TRICKY: &str = r#"
+version: 1
+id: tricky
+title: { zh: 实验, en: Lab }
+namespace: ns
+goals: []
+steps:
+  - number: 4
+    id: "x<y"
+    title: { zh: "标题 <b>&</b>", en: "Title <b>&</b>" }
+    pending_hint: { zh: "等一下 `a<b`", en: "wait `a<b`" }
+    expectations:
+      - id: e1
+        description: { zh: "用 `` a`b `` 与 \"引号\" 和 {{#include x}}", en: "use `` a`b ``" }
+        hint: { zh: "运行 `kubectl get pod -o jsonpath='{.a}'`", en: "run it" }
+        check: { kind: pod_exists, pod: p }
+"#;
+
+fn tricky() -> LabSpec {
+    LabSpec::parse(TRICKY, "tricky.yaml").expect("tricky spec")
+}
+
+fn ctx(root: &Path, language: &str) -> PreprocessorContext {
+    let config: Config = format!("[book]\nlanguage = \"{language}\"\n")
+        .parse()
+        .expect("config");
+    PreprocessorContext::new(root.to_path_buf(), config, "html".into())
+}
+
+/// A book with one chapter per step of `spec`, each holding its box.
+fn book_for(spec: &LabSpec) -> Book {
+    let mut book = Book::new();
+    for step in &spec.steps {
+        let content = format!(
+            "# 步骤 {n}\n\n正文。\n\n{{{{#check {n}}}}}\n\n后文。\n",
+            n = step.number
+        );
+        book.push_item(Chapter::new(
+            &format!("步骤 {}", step.number),
+            content,
+            format!("step-{}.md", step.number),
+            vec![],
+        ));
+    }
+    book.push_item(BookItem::Chapter(Chapter::new_draft("草稿", vec![])));
+    book
+}
+
+fn chapter<'b>(book: &'b Book, path: &str) -> &'b Chapter {
+    book.chapters()
+        .find(|c| c.path.as_deref() == Some(Path::new(path)))
+        .expect("chapter")
+}
+
+#[test]
+fn box_of_step_1_has_the_stable_structure_and_the_specs_chinese_text() {
+    let spec = spec();
+    let html = render_box(spec.step(1).unwrap(), Lang::Zh);
+    assert!(
+        html.starts_with(r#"<div class="lab-check" data-step="1" data-step-id="deploy">"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            r#"<p class="lab-check-title">验证 · 步骤 1：部署带 Init Container 的 Pod</p>"#
+        )
+    );
+    assert!(html.contains(r#"<pre><code class="language-console">$ checker step 1</code></pre>"#));
+    assert!(html.contains(r#"<ul class="lab-check-expectations">"#));
+    assert!(html.contains(
+        r#"<li data-check="pod-exists">Pod <code>init-demo</code> 存在于命名空间 <code>experiments</code></li>"#
+    ));
+    assert!(html.contains(r#"<details class="lab-check-hints"><summary>提示</summary>"#));
+    assert!(html.contains(
+        r#"<li data-check="pod-exists">先部署：<code>kubectl apply -f manifests/init-container.yaml</code></li>"#
+    ));
+    assert!(html.contains("<p>Pod 还在初始化"));
+    assert!(
+        html.trim_end()
+            .ends_with("<div class=\"lab-check-result\" hidden></div>\n</div>")
+    );
+    // One <li> per expectation, in the list and in the hints.
+    let n = spec.step(1).unwrap().expectations.len();
+    assert_eq!(html.matches("<li data-check=").count(), 2 * n);
+    assert!(
+        !html.contains("\n\n"),
+        "a blank line would end the HTML block:\n{html}"
+    );
+}
+
+#[test]
+fn every_step_of_the_embedded_spec_renders_balanced_html() {
+    for step in &spec().steps {
+        let html = render_box(step, Lang::Zh);
+        for tag in ["div", "p", "ul", "li", "details", "summary", "pre", "code"] {
+            let open = html.matches(&format!("<{tag}>")).count()
+                + html.matches(&format!("<{tag} ")).count();
+            let close = html.matches(&format!("</{tag}>")).count();
+            assert_eq!(open, close, "<{tag}> in step {}:\n{html}", step.number);
+        }
+        assert!(
+            !html.contains('`'),
+            "unrendered backtick in step {}:\n{html}",
+            step.number
+        );
+    }
+}
+
+#[test]
+fn spec_text_is_escaped_and_code_spans_rendered() {
+    let spec = tricky();
+    let html = render_box(spec.step(4).unwrap(), Lang::Zh);
+    assert!(html.contains(r#"data-step-id="x&lt;y""#), "{html}");
+    assert!(
+        html.contains("步骤 4：标题 &lt;b&gt;&amp;&lt;/b&gt;</p>"),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "用 <code>a`b</code> 与 &quot;引号&quot; 和 &#123;&#123;#include x&#125;&#125;"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("<code>kubectl get pod -o jsonpath=&#39;&#123;.a&#125;&#39;</code>"),
+        "{html}"
+    );
+    assert!(html.contains("<p>等一下 <code>a&lt;b</code></p>"), "{html}");
+    assert!(!html.contains("{{"), "{html}");
+}
+
+#[test]
+fn inline_renders_code_spans_like_commonmark() {
+    assert_eq!(inline("a `b` c"), "a <code>b</code> c");
+    assert_eq!(inline("`` x ` y ``"), "<code>x ` y</code>");
+    assert_eq!(inline("` `"), "<code> </code>");
+    assert_eq!(inline("unmatched ` tick"), "unmatched ` tick");
+    assert_eq!(inline("``a`"), "``a`");
+    assert_eq!(
+        inline("<x> & `<y>`"),
+        "&lt;x&gt; &amp; <code>&lt;y&gt;</code>"
+    );
+    assert_eq!(inline("a\nb"), "a b");
+}
+
+#[test]
+fn english_books_get_english_boxes() {
+    assert_eq!(lang_of(Some("zh-CN")), Lang::Zh);
+    assert_eq!(lang_of(None), Lang::Zh);
+    assert_eq!(lang_of(Some("en-US")), Lang::En);
+    let html = render_box(spec().step(3).unwrap(), Lang::En);
+    assert!(
+        html.contains("Verify · Step 3: Make an init container fail</p>"),
+        "{html}"
+    );
+    assert!(html.contains("<summary>Hints</summary>"), "{html}");
+}
+
+#[test]
+fn a_complete_book_gets_one_box_per_step() {
+    let spec = spec();
+    let pre = LabPreprocessor::with_spec(spec.clone());
+    let tmp = tempfile::tempdir().unwrap();
+    let book = pre
+        .run(&ctx(tmp.path(), "zh-CN"), book_for(&spec))
+        .expect("run");
+    for step in &spec.steps {
+        let ch = chapter(&book, &format!("step-{}.md", step.number));
+        assert!(!ch.content.contains("{{#check"), "{}", ch.content);
+        let open = format!(r#"<div class="lab-check" data-step="{}" "#, step.number);
+        assert_eq!(ch.content.matches(&open).count(), 1, "{}", ch.content);
+        // The box is its own HTML block: a blank line before and after it.
+        assert!(
+            ch.content.contains(&format!("正文。\n\n\n{open}")),
+            "{}",
+            ch.content
+        );
+        assert!(
+            ch.content.contains("</div>\n\n\n后文。\n"),
+            "{}",
+            ch.content
+        );
+    }
+}
+
+#[test]
+fn a_box_naming_no_step_fails_with_chapter_and_line() {
+    let spec = spec();
+    let mut book = book_for(&spec);
+    book.push_item(Chapter::new(
+        "多余",
+        "# 多余\n\n{{#check 9}}\n".into(),
+        "extra.md",
+        vec![],
+    ));
+    let pre = LabPreprocessor::with_spec(spec);
+    let err = pre
+        .run(&ctx(Path::new("."), "zh-CN"), book)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("src/extra.md:3: `{{#check 9}}` names no step"),
+        "{err}"
+    );
+    assert!(err.contains("(its steps are 1, 2, 3"), "{err}");
+}
+
+#[test]
+fn a_non_numeric_box_names_no_step() {
+    let spec = spec();
+    let mut book = book_for(&spec);
+    book.push_item(Chapter::new(
+        "x",
+        "{{#check deploy}}\n".into(),
+        "x.md",
+        vec![],
+    ));
+    let err = LabPreprocessor::with_spec(spec)
+        .run(&ctx(Path::new("."), "zh-CN"), book)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("src/x.md:1: `{{#check deploy}}` names no step"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_step_without_a_box_and_a_step_boxed_twice_are_errors() {
+    let spec = spec();
+    let mut book = Book::new();
+    book.push_item(Chapter::new(
+        "一",
+        "{{#check 1}}\n\n{{#check 2}}\n".into(),
+        "one.md",
+        vec![],
+    ));
+    book.push_item(Chapter::new(
+        "二",
+        "text\n  {{#check 1}}  \n".into(),
+        "two.md",
+        vec![],
+    ));
+    let err = LabPreprocessor::with_spec(spec)
+        .run(&ctx(Path::new("."), "zh-CN"), book)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("step 1 (deploy) is boxed 2 times, at src/one.md:1, src/two.md:2"),
+        "{err}"
+    );
+    assert!(err.contains("step 3 (failure) has no verify box"), "{err}");
+    assert!(err.contains("step 6 (cleanup) has no verify box"), "{err}");
+    assert!(!err.contains("step 2 "), "{err}");
+}
+
+#[test]
+fn code_and_escapes_are_left_alone() {
+    let content = "\
+```markdown
+{{#check 1}}
+```
+~~~~
+{{#check 2}}
+```
+{{#check 3}}
+~~~~
+Write `{{#check 1}}` on its own line, or ``{{#check 2}}``.
+\\{{#check 6}}
+";
+    let spec = spec();
+    let mut expander = Expander::new(&spec, Lang::Zh);
+    let out = expander.expand(Path::new("src/doc.md"), content);
+    assert_eq!(out, content);
+    let err = expander.finish().unwrap_err().to_string();
+    // Nothing was counted as a box.
+    for step in &spec.steps {
+        assert!(
+            err.contains(&format!(
+                "step {} ({}) has no verify box",
+                step.number, step.id
+            )),
+            "{err}"
+        );
+    }
+    assert!(!err.contains("src/doc.md"), "{err}");
+}
+
+#[test]
+fn a_check_inside_other_text_is_an_error() {
+    let spec = spec();
+    for line in [
+        "see {{#check 1}} here",
+        "<!-- {{#check 1}} -->",
+        "{{#check}}",
+        "{{#check 1 2}}",
+        "> {{#check 1}}",
+    ] {
+        let mut expander = Expander::new(&spec, Lang::Zh);
+        expander.expand(Path::new("src/a.md"), &format!("intro\n{line}\n"));
+        let err = expander.finish().unwrap_err().to_string();
+        assert!(
+            err.contains("src/a.md:2: a `{{#check N}}` must stand alone"),
+            "{line}: {err}"
+        );
+    }
+}
+
+#[test]
+fn crlf_line_endings_work() {
+    let spec = tricky();
+    let mut expander = Expander::new(&spec, Lang::Zh);
+    let out = expander.expand(Path::new("src/a.md"), "a\r\n{{#check 4}}\r\nb\r\n");
+    expander.finish().expect("one box for the one step");
+    assert!(
+        out.starts_with("a\r\n\n<div class=\"lab-check\" data-step=\"4\""),
+        "{out}"
+    );
+    assert!(out.ends_with("</div>\n\nb\r\n"), "{out}");
+}
+
+#[test]
+fn the_spec_is_read_from_the_book_root_when_there() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pre = LabPreprocessor::new();
+    // No lab-spec/ under the root: the embedded spec.
+    let embedded = pre.spec(&ctx(tmp.path(), "zh-CN")).unwrap();
+    assert_eq!(embedded.id, "init-container");
+    // A spec file under the root wins, so edits show without recompiling.
+    std::fs::create_dir(tmp.path().join("lab-spec")).unwrap();
+    std::fs::write(tmp.path().join("lab-spec/lab.yaml"), TRICKY).unwrap();
+    let book = pre
+        .run(&ctx(tmp.path(), "zh-CN"), book_for(&tricky()))
+        .expect("run with the file's spec");
+    assert!(
+        chapter(&book, "step-4.md")
+            .content
+            .contains("标题 &lt;b&gt;")
+    );
+    // A malformed file is an error, not a silent fallback.
+    std::fs::write(tmp.path().join("lab-spec/lab.yaml"), "version: 1\nbogus: [").unwrap();
+    let err = pre.spec(&ctx(tmp.path(), "zh-CN")).unwrap_err().to_string();
+    assert!(err.contains("malformed lab spec"), "{err}");
+}
+
+#[test]
+fn a_configured_spec_path_must_exist() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config: Config = "[preprocessor.lab]\nspec = \"nowhere.yaml\"\n"
+        .parse()
+        .unwrap();
+    let ctx = PreprocessorContext::new(tmp.path().to_path_buf(), config, "html".into());
+    let err = LabPreprocessor::new().spec(&ctx).unwrap_err().to_string();
+    assert!(err.contains("nowhere.yaml"), "{err}");
+}
