@@ -1,1 +1,18 @@
+//! `checker`: verifies the steps of the lab "Init Container 初始化容器" against a learner's cluster.
+//!
+//! Data flows one way: the command line ([`cli`]) picks a step of the lab spec (`lab_spec`), the
+//! [`cluster`] edge observes the namespace (or [`observation`] loads a saved state), the pure
+//! [`evaluate`] turns the observation into a verdict per expectation, [`report`] renders it, and
+//! [`progress`] remembers it.
 
+pub mod cli;
+pub mod cluster;
+pub mod error;
+pub mod evaluate;
+pub mod i18n;
+pub mod inspect;
+pub mod observation;
+pub mod progress;
+pub mod report;
+pub mod run;
+pub mod status;

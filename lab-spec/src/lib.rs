@@ -184,10 +184,10 @@ impl Step {
     pub fn pods(&self) -> Vec<&str> {
         let mut pods: Vec<&str> = Vec::new();
         for e in &self.expectations {
-            if let Some(p) = e.check.pod() {
-                if !pods.contains(&p) {
-                    pods.push(p);
-                }
+            if let Some(p) = e.check.pod()
+                && !pods.contains(&p)
+            {
+                pods.push(p);
             }
         }
         pods
@@ -198,7 +198,9 @@ impl Step {
         self.expectations
             .iter()
             .filter_map(|e| match &e.check {
-                Check::LogContains { pod, container, .. } => Some((pod.as_str(), container.as_str())),
+                Check::LogContains { pod, container, .. } => {
+                    Some((pod.as_str(), container.as_str()))
+                }
                 _ => None,
             })
             .collect()
@@ -284,19 +286,22 @@ impl LabSpec {
                         step.number, e.id
                     ));
                 }
-                if let Check::LogContains { any_of, .. } = &e.check {
-                    if any_of.is_empty() {
-                        return Err(format!(
-                            "step {}: expectation `{}` has an empty any_of",
-                            step.number, e.id
-                        ));
-                    }
+                if let Check::LogContains { any_of, .. } = &e.check
+                    && any_of.is_empty()
+                {
+                    return Err(format!(
+                        "step {}: expectation `{}` has an empty any_of",
+                        step.number, e.id
+                    ));
                 }
             }
         }
         for goal in &self.goals {
             if let Some(n) = goal.steps.iter().find(|n| !numbers.contains(n)) {
-                return Err(format!("goal `{}` names step {n}, which does not exist", goal.id));
+                return Err(format!(
+                    "goal `{}` names step {n}, which does not exist",
+                    goal.id
+                ));
             }
         }
         Ok(())
@@ -314,7 +319,11 @@ pub struct SpecError {
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
-            Some(line) => write!(f, "malformed lab spec {}:{line}: {}", self.file, self.reason),
+            Some(line) => write!(
+                f,
+                "malformed lab spec {}:{line}: {}",
+                self.file, self.reason
+            ),
             None => write!(f, "malformed lab spec {}: {}", self.file, self.reason),
         }
     }
@@ -337,7 +346,11 @@ mod tests {
 
     #[test]
     fn unknown_field_is_reported_with_its_line() {
-        let text = EMBEDDED_SPEC.replacen("namespace: experiments", "namespace: experiments\nnamespaec: x", 1);
+        let text = EMBEDDED_SPEC.replacen(
+            "namespace: experiments",
+            "namespace: experiments\nnamespaec: x",
+            1,
+        );
         let err = LabSpec::parse(&text, "lab.yaml").unwrap_err();
         assert!(err.line.is_some(), "{err}");
         assert!(err.to_string().contains("namespaec"), "{err}");
@@ -348,7 +361,10 @@ mod tests {
         let text = EMBEDDED_SPEC.replacen("kind: pod_exists", "kind: pod_exist", 1);
         let err = LabSpec::parse(&text, "lab.yaml").unwrap_err();
         assert!(err.to_string().contains("pod_exist"), "{err}");
-        assert!(err.to_string().starts_with("malformed lab spec lab.yaml:"), "{err}");
+        assert!(
+            err.to_string().starts_with("malformed lab spec lab.yaml:"),
+            "{err}"
+        );
     }
 
     #[test]

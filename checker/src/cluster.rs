@@ -1,0 +1,305 @@
+//! The edge to the learner's cluster: the only module that talks to an API server.
+//!
+//! It reads (get, list, watch, logs) and never writes. Every call is bounded in time, and every
+//! failure becomes one clear line naming the server and the context.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use futures::future::join_all;
+use jiff::Timestamp;
+use k8s_openapi::api::core::v1::{Event, Namespace, Pod};
+use kube::api::{ListParams, LogParams};
+use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
+use kube::{Api, Client, Config};
+
+use crate::error::{Error, Result};
+use crate::inspect;
+use crate::observation::{ContainerLog, Logs, Observation};
+
+/// How long a single API call may take before the cluster counts as unreachable.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Which cluster and namespace to look at, as given on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub namespace: String,
+}
+
+/// A connection to one cluster context, and the namespace the lab lives in.
+#[derive(Clone)]
+pub struct Cluster {
+    client: Client,
+    pub context: String,
+    pub server: String,
+    pub namespace: String,
+}
+
+/// What to read for one observation.
+#[derive(Debug, Clone, Default)]
+pub struct Wanted<'a> {
+    pub pods: Vec<&'a str>,
+    /// `(pod, container)` pairs whose logs to read.
+    pub logs: Vec<(&'a str, &'a str)>,
+}
+
+impl Cluster {
+    /// Loads the kubeconfig and builds a client; does not contact the server yet.
+    pub async fn connect(target: &Target) -> Result<Cluster> {
+        let kubeconfig = load_kubeconfig(target)?;
+        let context = target
+            .context
+            .clone()
+            .or_else(|| kubeconfig.current_context.clone())
+            .ok_or_else(|| {
+                Error::Input("the kubeconfig has no current context: pass --context".into())
+            })?;
+        if !kubeconfig.contexts.iter().any(|c| c.name == context) {
+            return Err(Error::Input(format!(
+                "context \"{context}\" is not in the kubeconfig"
+            )));
+        }
+        let options = KubeConfigOptions {
+            context: Some(context.clone()),
+            ..Default::default()
+        };
+        let mut config = Config::from_custom_kubeconfig(kubeconfig, &options)
+            .await
+            .map_err(|e| {
+                Error::Input(format!("unusable kubeconfig (context \"{context}\"): {e}"))
+            })?;
+        config.connect_timeout = Some(CONNECT_TIMEOUT);
+        config.read_timeout = Some(REQUEST_TIMEOUT);
+        config.default_retry = false;
+        let server = config
+            .cluster_url
+            .to_string()
+            .trim_end_matches('/')
+            .to_string();
+        let client = Client::try_from(config).map_err(|e| {
+            Error::Input(format!(
+                "cannot set up a client for context \"{context}\": {e}"
+            ))
+        })?;
+        Ok(Cluster {
+            client,
+            context,
+            server,
+            namespace: target.namespace.clone(),
+        })
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Reads the pods, their logs and events: one observation for the evaluation.
+    pub async fn observe(&self, wanted: &Wanted<'_>) -> Result<Observation> {
+        let pods_api: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
+        let found = join_all(
+            wanted
+                .pods
+                .iter()
+                .map(|name| self.call(pods_api.get_opt(name))),
+        )
+        .await;
+        let mut pods = Vec::new();
+        for pod in found {
+            pods.extend(pod?);
+        }
+        let namespace_exists = match pods.len() < wanted.pods.len() {
+            true => self.namespace_exists().await?,
+            false => Some(true),
+        };
+        let logs = self.logs(&pods, &wanted.logs).await?;
+        let events = self.events(&wanted.pods).await?;
+        Ok(Observation {
+            namespace: self.namespace.clone(),
+            namespace_exists,
+            pods,
+            logs: Some(logs),
+            events,
+            at: Timestamp::now(),
+        })
+    }
+
+    /// The namespace's pods whose names are in `names`, with one list call.
+    pub async fn list_pods(&self, names: &[&str]) -> Result<Vec<Pod>> {
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
+        let list = self.call(api.list(&ListParams::default())).await?;
+        Ok(list
+            .items
+            .into_iter()
+            .filter(|p| names.contains(&p.metadata.name.as_deref().unwrap_or("")))
+            .collect())
+    }
+
+    /// The API server's version, e.g. `v1.30.2`.
+    pub async fn server_version(&self) -> Result<String> {
+        Ok(self
+            .call(self.client.apiserver_version())
+            .await?
+            .git_version)
+    }
+
+    /// `Some(exists)`, or `None` when we may not ask (namespaces are cluster-scoped, and the
+    /// least-privilege Role does not grant them).
+    async fn namespace_exists(&self) -> Result<Option<bool>> {
+        let api: Api<Namespace> = Api::all(self.client.clone());
+        match self.call(api.get_opt(&self.namespace)).await {
+            Ok(ns) => Ok(Some(ns.is_some())),
+            Err(Error::AccessDenied(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Current and previous logs of the wanted containers that have started.
+    async fn logs(&self, pods: &[Pod], wanted: &[(&str, &str)]) -> Result<Logs> {
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
+        let mut requests = Vec::new();
+        for &(pod_name, container) in wanted {
+            let Some(pod) = pods
+                .iter()
+                .find(|p| p.metadata.name.as_deref() == Some(pod_name))
+            else {
+                continue;
+            };
+            let Some(status) =
+                inspect::container_status(pod, container).filter(|s| inspect::has_started(s))
+            else {
+                continue;
+            };
+            let restarted = status.restart_count > 0;
+            let api = &api;
+            requests.push(async move {
+                let current = self.log(api, pod_name, container, false).await?;
+                let previous = match restarted {
+                    true => self.log(api, pod_name, container, true).await?,
+                    false => None,
+                };
+                Ok::<_, Error>((pod_name, container, ContainerLog { current, previous }))
+            });
+        }
+        let mut logs = Logs::new();
+        for result in join_all(requests).await {
+            let (pod, container, log) = result?;
+            logs.entry(pod.to_string())
+                .or_default()
+                .insert(container.to_string(), log);
+        }
+        Ok(logs)
+    }
+
+    /// One log; `None` when the server has none for it (400: not started, no previous instance).
+    async fn log(
+        &self,
+        api: &Api<Pod>,
+        pod: &str,
+        container: &str,
+        previous: bool,
+    ) -> Result<Option<String>> {
+        let params = LogParams {
+            container: Some(container.to_string()),
+            previous,
+            ..Default::default()
+        };
+        match self.timed(api.logs(pod, &params)).await? {
+            Ok(text) => Ok(Some(text)),
+            Err(kube::Error::Api(status)) if status.code == 400 || status.code == 404 => Ok(None),
+            Err(e) => Err(self.explain(e)),
+        }
+    }
+
+    /// Events about the wanted pods; none when we may not read events.
+    async fn events(&self, pods: &[&str]) -> Result<Vec<Event>> {
+        let api: Api<Event> = Api::namespaced(self.client.clone(), &self.namespace);
+        match self.call(api.list(&ListParams::default())).await {
+            Ok(list) => Ok(list
+                .items
+                .into_iter()
+                .filter(|e| pods.contains(&e.involved_object.name.as_deref().unwrap_or("")))
+                .collect()),
+            Err(Error::AccessDenied(_)) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Runs one API call within [`REQUEST_TIMEOUT`] and turns its failure into our error.
+    pub async fn call<T>(&self, request: impl Future<Output = kube::Result<T>>) -> Result<T> {
+        self.timed(request).await?.map_err(|e| self.explain(e))
+    }
+
+    /// Runs one API call within [`REQUEST_TIMEOUT`]; the caller handles the API's own errors.
+    async fn timed<T>(
+        &self,
+        request: impl Future<Output = kube::Result<T>>,
+    ) -> Result<kube::Result<T>> {
+        tokio::time::timeout(REQUEST_TIMEOUT, request)
+            .await
+            .map_err(|_| {
+                Error::Unreachable(format!(
+                    "{} (context \"{}\") did not answer within {}s",
+                    self.server,
+                    self.context,
+                    REQUEST_TIMEOUT.as_secs()
+                ))
+            })
+    }
+
+    /// One line that names the server, the context and what went wrong.
+    pub fn explain(&self, error: kube::Error) -> Error {
+        let (server, context, ns) = (&self.server, &self.context, &self.namespace);
+        match error {
+            kube::Error::Api(status) if status.code == 401 => Error::AccessDenied(format!(
+                "{server} (context \"{context}\") answered 401 Unauthorized: the credentials in your kubeconfig were rejected"
+            )),
+            kube::Error::Api(status) if status.code == 403 => Error::AccessDenied(format!(
+                "{server} (context \"{context}\") answered 403 Forbidden: {}; the checker needs get, list and watch on pods, pods/log and events in namespace {ns} (see manifests/checker-rbac.yaml)",
+                status.message
+            )),
+            kube::Error::Api(status) => Error::Server(format!(
+                "{server} (context \"{context}\") answered {} {}: {}",
+                status.code, status.reason, status.message
+            )),
+            kube::Error::SerdeError(e) => Error::Server(format!(
+                "{server} (context \"{context}\") sent a response that is not a Kubernetes object: {e}"
+            )),
+            kube::Error::Auth(e) => Error::AccessDenied(format!(
+                "cannot authenticate to {server} (context \"{context}\"): {e}"
+            )),
+            other => Error::Unreachable(format!(
+                "cannot reach {server} (context \"{context}\"): {}",
+                root_cause(&other)
+            )),
+        }
+    }
+}
+
+/// The innermost cause of an error: "Connection refused (os error 111)" rather than a chain.
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}
+
+fn load_kubeconfig(target: &Target) -> Result<Kubeconfig> {
+    let loaded = match &target.kubeconfig {
+        Some(path) => Kubeconfig::read_from(path),
+        None => Kubeconfig::read(),
+    };
+    loaded.map_err(|e| match e {
+        KubeconfigError::FindPath => Error::Input(
+            "no kubeconfig found: set KUBECONFIG or --kubeconfig, or create a cluster (e.g. `kind create cluster`)".into(),
+        ),
+        KubeconfigError::ReadConfig(io, path) if io.kind() == std::io::ErrorKind::NotFound => Error::Input(format!(
+            "kubeconfig {} does not exist: create a cluster (e.g. `kind create cluster`) or pass --kubeconfig",
+            path.display()
+        )),
+        other => Error::Input(format!("broken kubeconfig: {}", root_cause(&other))),
+    })
+}

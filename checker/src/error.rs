@@ -1,0 +1,55 @@
+//! The checker's errors and the exit codes they map to.
+//!
+//! Every failure a learner can cause or meet (a typo, a broken kubeconfig, a cluster that is down
+//! or refuses us) ends as one clear line and a distinct exit code, never a panic. The verdict of a
+//! step is not an error: pending and fail are results, reported with exit code 1.
+
+use std::process::ExitCode;
+
+/// The checker's exit codes, as documented in the README and `checker --help`.
+pub mod exit {
+    /// The step passed (or the command did what it was asked).
+    pub const PASS: u8 = 0;
+    /// The step is pending or failed.
+    pub const NOT_PASSED: u8 = 1;
+    /// Usage or input error: unknown step, bad file, broken kubeconfig, malformed spec.
+    pub const INPUT: u8 = 2;
+    /// The cluster could not be reached, or refused access.
+    pub const CLUSTER: u8 = 3;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The command line asks for something that does not exist (an unknown step, ...).
+    #[error("{0}")]
+    Usage(String),
+    /// A file we were given or rely on cannot be used: kubeconfig, lab spec, snapshot, progress.
+    #[error("{0}")]
+    Input(String),
+    /// The API server could not be reached or did not answer in time.
+    #[error("{0}")]
+    Unreachable(String),
+    /// The API server answered 401 or 403.
+    #[error("{0}")]
+    AccessDenied(String),
+    /// The API server answered something we cannot use (5xx, a body that is not JSON, ...).
+    #[error("{0}")]
+    Server(String),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(match self {
+            Error::Usage(_) | Error::Input(_) => exit::INPUT,
+            Error::Unreachable(_) | Error::AccessDenied(_) | Error::Server(_) => exit::CLUSTER,
+        })
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<lab_spec::SpecError> for Error {
+    fn from(e: lab_spec::SpecError) -> Self {
+        Error::Input(e.to_string())
+    }
+}

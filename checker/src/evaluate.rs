@@ -1,0 +1,611 @@
+//! The pure heart of the checker: an observation and a step in, a verdict per expectation out.
+//!
+//! No I/O happens here, so every rule is tested on fixtures in real wire format. Each kind of
+//! expectation tells three situations apart: it holds (pass), the cluster is still on its way to
+//! it (pending: wait and check again), or it cannot come true without the learner changing
+//! something (fail: the hint says what).
+
+use jiff::Timestamp;
+use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
+use lab_spec::{Check, Expectation, LabSpec, Lang, Step};
+use serde::Serialize;
+
+use crate::i18n::tr;
+use crate::inspect;
+use crate::observation::Observation;
+use crate::status::{PodRow, pod_row};
+
+/// How long a running container may go without printing an expected log line before that
+/// counts as a failure rather than "not yet".
+const LOG_GRACE_SECONDS: i64 = 10;
+
+/// The outcome of one expectation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Pending,
+    Fail,
+    /// The source has no data to decide (logs in a plain pod list). Never counted as passed.
+    Unverifiable,
+    /// Not looked at because its pod is missing; the pod's own expectation fails instead.
+    Skipped,
+}
+
+/// The verdict of a whole step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Pending,
+    Fail,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Pending => "pending",
+            Verdict::Fail => "fail",
+        }
+    }
+}
+
+/// One evaluated expectation, as reported (and serialized in `-o json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub id: String,
+    pub description: String,
+    pub outcome: Outcome,
+    pub passed: bool,
+    pub expected: String,
+    pub observed: String,
+    /// What to do next; empty when the expectation passed.
+    pub hint: String,
+}
+
+/// A whole evaluated step.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    pub step: u32,
+    pub id: String,
+    pub title: String,
+    pub verdict: Verdict,
+    pub checks: Vec<CheckResult>,
+    /// The step's pods as kubectl prints them.
+    pub pods: Vec<PodRow>,
+    /// The step's advice while pending, in the report's language.
+    pub pending_hint: String,
+}
+
+/// Evaluates every expectation of `step` against `obs`.
+pub fn evaluate(spec: &LabSpec, step: &Step, obs: &Observation, lang: Lang) -> StepReport {
+    let checks: Vec<CheckResult> = step
+        .expectations
+        .iter()
+        .map(|e| evaluate_one(spec, e, obs, lang))
+        .collect();
+    let verdict = if checks.iter().any(|c| c.outcome == Outcome::Fail) {
+        Verdict::Fail
+    } else if checks.iter().all(|c| c.outcome == Outcome::Pass) {
+        Verdict::Pass
+    } else {
+        Verdict::Pending
+    };
+    let pod_names = match step
+        .expectations
+        .iter()
+        .any(|e| e.check == Check::LabPodsGone)
+    {
+        true => spec.pods(),
+        false => step.pods(),
+    };
+    let pods = pod_names
+        .iter()
+        .filter_map(|name| obs.pod(name))
+        .map(|pod| pod_row(pod, obs.at))
+        .collect();
+    StepReport {
+        step: step.number,
+        id: step.id.clone(),
+        title: step.title.get(lang).to_string(),
+        verdict,
+        checks,
+        pods,
+        pending_hint: step.pending_hint.get(lang).to_string(),
+    }
+}
+
+/// A finding before the hint and texts are attached.
+struct Finding {
+    outcome: Outcome,
+    expected: String,
+    observed: String,
+}
+
+fn finding(outcome: Outcome, expected: String, observed: impl Into<String>) -> Finding {
+    Finding {
+        outcome,
+        expected,
+        observed: observed.into(),
+    }
+}
+
+fn evaluate_one(spec: &LabSpec, e: &Expectation, obs: &Observation, lang: Lang) -> CheckResult {
+    let found = match (&e.check, e.check.pod()) {
+        (Check::LabPodsGone, _) => lab_pods_gone(spec, obs, lang),
+        (Check::PodExists { pod }, _) => pod_exists(pod, obs, lang),
+        (check, Some(name)) => match obs.pod(name) {
+            Some(pod) => on_pod(check, pod, obs, lang),
+            None => finding(
+                Outcome::Skipped,
+                tr(lang, "Pod 存在", "the pod exists"),
+                tr(
+                    lang,
+                    &format!("Pod {name} 不存在，未检查"),
+                    &format!("not checked: pod {name} does not exist"),
+                ),
+            ),
+        },
+        (_, None) => unreachable!("every check but lab_pods_gone names a pod"),
+    };
+    let passed = found.outcome == Outcome::Pass;
+    let hint = match found.outcome {
+        Outcome::Pass => String::new(),
+        Outcome::Unverifiable => tr(
+            lang,
+            "这个文件没有日志。直接对集群运行检查，或用 `checker snapshot` 保存包含日志的快照。",
+            "This file has no logs. Run the check against the cluster, or save a snapshot with logs using `checker snapshot`.",
+        ),
+        _ => e.hint.get(lang).to_string(),
+    };
+    CheckResult {
+        id: e.id.clone(),
+        description: e.description.get(lang).to_string(),
+        outcome: found.outcome,
+        passed,
+        expected: found.expected,
+        observed: found.observed,
+        hint,
+    }
+}
+
+fn pod_exists(name: &str, obs: &Observation, lang: Lang) -> Finding {
+    let expected = tr(
+        lang,
+        &format!("Pod {name} 存在"),
+        &format!("pod {name} exists"),
+    );
+    match obs.pod(name) {
+        Some(pod) if inspect::is_terminating(pod) => finding(
+            Outcome::Fail,
+            expected,
+            tr(
+                lang,
+                "Pod 正在被删除（Terminating）",
+                "the pod is being deleted (Terminating)",
+            ),
+        ),
+        Some(_) => finding(Outcome::Pass, expected, tr(lang, "存在", "exists")),
+        None => {
+            let observed = match obs.namespace_exists {
+                Some(false) => tr(
+                    lang,
+                    &format!("命名空间 {} 不存在", obs.namespace),
+                    &format!("namespace {} does not exist", obs.namespace),
+                ),
+                _ => tr(
+                    lang,
+                    &format!("命名空间 {} 中没有这个 Pod", obs.namespace),
+                    &format!("no such pod in namespace {}", obs.namespace),
+                ),
+            };
+            finding(Outcome::Fail, expected, observed)
+        }
+    }
+}
+
+fn lab_pods_gone(spec: &LabSpec, obs: &Observation, lang: Lang) -> Finding {
+    let expected = tr(lang, "没有本实验的 Pod", "none of the lab's pods");
+    let remaining: Vec<&Pod> = spec
+        .pods()
+        .iter()
+        .filter_map(|name| obs.pod(name))
+        .collect();
+    if remaining.is_empty() {
+        return finding(
+            Outcome::Pass,
+            expected,
+            tr(lang, "已全部删除", "all deleted"),
+        );
+    }
+    let names = remaining
+        .iter()
+        .map(|p| pod_row(p, obs.at))
+        .map(|row| format!("{} ({})", row.name, row.status))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let outcome = match remaining.iter().all(|p| inspect::is_terminating(p)) {
+        true => Outcome::Pending,
+        false => Outcome::Fail,
+    };
+    finding(
+        outcome,
+        expected,
+        tr(
+            lang,
+            &format!("仍然存在：{names}"),
+            &format!("still present: {names}"),
+        ),
+    )
+}
+
+/// The checks that look at one existing pod.
+fn on_pod(check: &Check, pod: &Pod, obs: &Observation, lang: Lang) -> Finding {
+    match check {
+        Check::Containers { init, main, .. } => containers(pod, init, main, lang),
+        Check::ImagesPinned { .. } => images_pinned(pod, lang),
+        Check::Completed { container, .. } => completed(pod, container, lang),
+        Check::StartedAfter {
+            container, after, ..
+        } => started_after(pod, container, after, lang),
+        Check::Ready { container, .. } => ready(pod, container, lang),
+        Check::Failed {
+            container,
+            min_restarts,
+            ..
+        } => failed(pod, container, *min_restarts, lang),
+        Check::NeverStarted { container, .. } => never_started(pod, container, lang),
+        Check::Phase { phase, .. } => expect_phase(pod, phase, lang),
+        Check::Condition {
+            condition, status, ..
+        } => expect_condition(pod, condition, status, lang),
+        Check::LogContains {
+            container, any_of, ..
+        } => log_contains(pod, container, any_of, obs, lang),
+        Check::PodExists { .. } | Check::LabPodsGone => unreachable!("handled by evaluate_one"),
+    }
+}
+
+/// "Not there yet": pending while the pod can still get there, failed when it is blocked.
+fn not_yet(pod: &Pod, expected: String, observed: String) -> Finding {
+    match inspect::blocker(pod) {
+        Some(blocker) => finding(Outcome::Fail, expected, format!("{observed}; {blocker}")),
+        None => finding(Outcome::Pending, expected, observed),
+    }
+}
+
+fn no_status(lang: Lang) -> String {
+    tr(
+        lang,
+        "还没有容器状态（尚未启动）",
+        "no status yet (not started)",
+    )
+}
+
+fn containers(pod: &Pod, init: &[String], main: &[String], lang: Lang) -> Finding {
+    let show = |names: &[&str]| format!("[{}]", names.join(", "));
+    let (have_init, have_main) = inspect::container_names(pod);
+    let want_init: Vec<&str> = init.iter().map(String::as_str).collect();
+    let want_main: Vec<&str> = main.iter().map(String::as_str).collect();
+    let describe = |i: &[&str], m: &[&str]| {
+        tr(
+            lang,
+            &format!("Init Container {}，容器 {}", show(i), show(m)),
+            &format!("init containers {}, containers {}", show(i), show(m)),
+        )
+    };
+    let outcome = match have_init == want_init && have_main == want_main {
+        true => Outcome::Pass,
+        false => Outcome::Fail,
+    };
+    finding(
+        outcome,
+        describe(&want_init, &want_main),
+        describe(&have_init, &have_main),
+    )
+}
+
+fn images_pinned(pod: &Pod, lang: Lang) -> Finding {
+    let expected = tr(
+        lang,
+        "每个镜像都有具体标签或摘要",
+        "every image has an exact tag or digest",
+    );
+    let unpinned: Vec<String> = inspect::images(pod)
+        .into_iter()
+        .filter(|(_, image)| !inspect::image_is_pinned(image))
+        .map(|(name, image)| format!("{name}: {image}"))
+        .collect();
+    if unpinned.is_empty() {
+        let all = inspect::images(pod)
+            .into_iter()
+            .map(|(_, i)| i)
+            .collect::<Vec<_>>()
+            .join(", ");
+        return finding(Outcome::Pass, expected, all);
+    }
+    finding(
+        Outcome::Fail,
+        expected,
+        tr(
+            lang,
+            &format!("未固定版本：{}", unpinned.join(", ")),
+            &format!("not pinned: {}", unpinned.join(", ")),
+        ),
+    )
+}
+
+fn completed(pod: &Pod, container: &str, lang: Lang) -> Finding {
+    let expected = tr(
+        lang,
+        "Terminated (Completed)，退出码 0",
+        "Terminated (Completed), exit code 0",
+    );
+    let Some(status) = inspect::container_status(pod, container) else {
+        return not_yet(pod, expected, no_status(lang));
+    };
+    let observed = inspect::describe_status(status);
+    match inspect::exit_code(status.state.as_ref()) {
+        Some(0) => finding(Outcome::Pass, expected, observed),
+        Some(_) => finding(Outcome::Fail, expected, observed),
+        None if has_failed_before(status) => finding(Outcome::Fail, expected, observed),
+        None => not_yet(pod, expected, observed),
+    }
+}
+
+fn has_failed_before(status: &ContainerStatus) -> bool {
+    inspect::exit_code(status.last_state.as_ref()).is_some_and(|code| code != 0)
+}
+
+fn started_after(pod: &Pod, container: &str, after: &str, lang: Lang) -> Finding {
+    let expected = tr(
+        lang,
+        &format!("{container} 的启动时间 ≥ {after} 的结束时间"),
+        &format!("{container} started at or after {after} finished"),
+    );
+    let finished = inspect::container_status(pod, after).and_then(inspect::finished_at);
+    let started = inspect::container_status(pod, container).and_then(inspect::started_at);
+    match (finished, started) {
+        (Some(finished), Some(started)) => {
+            let gap = started.as_second() - finished.as_second();
+            let observed = format!(
+                "{after} finishedAt {finished}, {container} startedAt {started} ({gap:+}s)"
+            );
+            let outcome = if started >= finished {
+                Outcome::Pass
+            } else {
+                Outcome::Fail
+            };
+            finding(outcome, expected, observed)
+        }
+        (None, Some(started)) => finding(
+            Outcome::Fail,
+            expected,
+            format!("{container} startedAt {started}, {after} has not finished"),
+        ),
+        (_, None) => not_yet(
+            pod,
+            expected,
+            tr(
+                lang,
+                &format!("{container} 还没有启动"),
+                &format!("{container} has not started yet"),
+            ),
+        ),
+    }
+}
+
+fn ready(pod: &Pod, container: &str, lang: Lang) -> Finding {
+    let expected = tr(lang, "Running，Ready 为 true", "Running and ready");
+    let Some(status) = inspect::container_status(pod, container) else {
+        return not_yet(pod, expected, no_status(lang));
+    };
+    let mut observed = inspect::describe_status(status);
+    let running = status.state.as_ref().is_some_and(|s| s.running.is_some());
+    if running {
+        observed.push_str(if status.ready {
+            ", ready"
+        } else {
+            ", not ready"
+        });
+    }
+    match (running, status.ready) {
+        (true, true) => finding(Outcome::Pass, expected, observed),
+        _ => not_yet(pod, expected, observed),
+    }
+}
+
+fn failed(pod: &Pod, container: &str, min_restarts: u32, lang: Lang) -> Finding {
+    let expected = tr(
+        lang,
+        &format!("退出码非 0，重启次数 ≥ {min_restarts}"),
+        &format!("non-zero exit code, restarts ≥ {min_restarts}"),
+    );
+    let Some(status) = inspect::container_status(pod, container) else {
+        return not_yet(pod, expected, no_status(lang));
+    };
+    let observed = inspect::describe_status(status);
+    let failed_now = inspect::exit_code(status.state.as_ref()).is_some_and(|c| c != 0);
+    let failed = failed_now || has_failed_before(status);
+    let restarts = u32::try_from(status.restart_count).unwrap_or(0);
+
+    if failed && inspect::restart_policy(pod) == "Never" {
+        let why = tr(
+            lang,
+            &format!(
+                "{observed}；restartPolicy 为 Never：不会重试，Pod 阶段 {}",
+                inspect::phase(pod)
+            ),
+            &format!(
+                "{observed}; restartPolicy is Never: no retries, pod phase {}",
+                inspect::phase(pod)
+            ),
+        );
+        return finding(Outcome::Fail, expected, why);
+    }
+    if inspect::exit_code(status.state.as_ref()) == Some(0) {
+        let why = tr(
+            lang,
+            &format!("{observed}：它本应失败"),
+            &format!("{observed}: it should have failed"),
+        );
+        return finding(Outcome::Fail, expected, why);
+    }
+    if let Some(reason) = inspect::waiting_reason(status)
+        && reason != "CrashLoopBackOff"
+        && inspect::BROKEN_WAITING_REASONS.contains(&reason)
+    {
+        return finding(Outcome::Fail, expected, observed);
+    }
+    match (failed, restarts >= min_restarts) {
+        (true, true) => finding(Outcome::Pass, expected, observed),
+        (true, false) => finding(
+            Outcome::Pending,
+            expected,
+            tr(
+                lang,
+                &format!("{observed}：已失败，尚未重启"),
+                &format!("{observed}: failed, not restarted yet"),
+            ),
+        ),
+        (false, _) => finding(Outcome::Pending, expected, observed),
+    }
+}
+
+fn never_started(pod: &Pod, container: &str, lang: Lang) -> Finding {
+    let expected = tr(lang, "从未启动（Waiting）", "never started (Waiting)");
+    match inspect::container_status(pod, container) {
+        None => finding(Outcome::Pass, expected, no_status(lang)),
+        Some(status) => {
+            let observed = inspect::describe_status(status);
+            match inspect::has_started(status) {
+                true => finding(Outcome::Fail, expected, observed),
+                false => finding(Outcome::Pass, expected, observed),
+            }
+        }
+    }
+}
+
+/// Pod phases in the order a pod can move through them.
+fn phase_rank(phase: &str) -> u8 {
+    match phase {
+        "Pending" | "" => 0,
+        "Running" => 1,
+        _ => 2, // Succeeded, Failed, Unknown
+    }
+}
+
+fn expect_phase(pod: &Pod, phase: &str, lang: Lang) -> Finding {
+    let actual = inspect::phase(pod);
+    let expected = phase.to_string();
+    let observed = match actual {
+        "" => tr(lang, "未报告", "not reported"),
+        p => p.to_string(),
+    };
+    if actual == phase {
+        finding(Outcome::Pass, expected, observed)
+    } else if phase_rank(actual) < phase_rank(phase) {
+        not_yet(pod, expected, observed)
+    } else {
+        finding(Outcome::Fail, expected, observed)
+    }
+}
+
+fn expect_condition(pod: &Pod, condition: &str, status: &str, lang: Lang) -> Finding {
+    let expected = format!("{condition}={status}");
+    match inspect::condition(pod, condition) {
+        Some(actual) if actual == status => {
+            finding(Outcome::Pass, expected, format!("{condition}={actual}"))
+        }
+        Some(actual) if status == "True" => not_yet(pod, expected, format!("{condition}={actual}")),
+        Some(actual) => finding(Outcome::Fail, expected, format!("{condition}={actual}")),
+        None => not_yet(
+            pod,
+            expected,
+            tr(
+                lang,
+                &format!("还没有 {condition} 条件"),
+                &format!("no {condition} condition yet"),
+            ),
+        ),
+    }
+}
+
+fn log_contains(
+    pod: &Pod,
+    container: &str,
+    any_of: &[String],
+    obs: &Observation,
+    lang: Lang,
+) -> Finding {
+    let expected = any_of
+        .iter()
+        .map(|t| format!("\"{t}\""))
+        .collect::<Vec<_>>()
+        .join(tr(lang, " 或 ", " or ").as_str());
+    let Some(logs) = &obs.logs else {
+        return finding(
+            Outcome::Unverifiable,
+            expected,
+            tr(
+                lang,
+                "无法验证：文件中没有日志",
+                "not verifiable: the file has no logs",
+            ),
+        );
+    };
+    let Some(status) =
+        inspect::container_status(pod, container).filter(|s| inspect::has_started(s))
+    else {
+        return not_yet(
+            pod,
+            expected,
+            tr(
+                lang,
+                &format!("{container} 还没有启动，没有日志"),
+                &format!("{container} has not started: no log yet"),
+            ),
+        );
+    };
+    let pod_name = pod.metadata.name.as_deref().unwrap_or_default();
+    let text = logs
+        .get(pod_name)
+        .and_then(|c| c.get(container))
+        .map(|l| l.text())
+        .unwrap_or_default();
+    if let Some(line) = text
+        .lines()
+        .find(|line| any_of.iter().any(|t| line.contains(t.as_str())))
+    {
+        return finding(Outcome::Pass, expected, line.trim().to_string());
+    }
+    let observed = match last_lines(&text, 3) {
+        tail if tail.is_empty() => tr(lang, "日志为空", "the log is empty"),
+        tail => tr(
+            lang,
+            &format!("日志末尾：{tail}"),
+            &format!("log ends with: {tail}"),
+        ),
+    };
+    if still_starting(status, obs.at) {
+        finding(Outcome::Pending, expected, observed)
+    } else {
+        finding(Outcome::Fail, expected, observed)
+    }
+}
+
+/// A container that runs and started only moments ago may not have printed its lines yet.
+fn still_starting(status: &ContainerStatus, now: Timestamp) -> bool {
+    let running_since = status
+        .state
+        .as_ref()
+        .and_then(|s| s.running.as_ref())
+        .and_then(|r| r.started_at.as_ref());
+    running_since.is_some_and(|t| now.as_second() - t.0.as_second() < LOG_GRACE_SECONDS)
+}
+
+fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(n)..].join(" | ")
+}

@@ -1,0 +1,230 @@
+//! Facts read off a Pod object: a container's status by name, when it started and finished, and
+//! a short description of its state in kubectl's words.
+//!
+//! Kept apart from `evaluate` so that the rules there read as rules, not as field access.
+
+use jiff::Timestamp;
+use k8s_openapi::api::core::v1::{ContainerState, ContainerStatus, Pod};
+
+/// Waiting reasons that mean the container cannot make progress on its own: the learner has to
+/// change something (image, configuration, command).
+pub const BROKEN_WAITING_REASONS: &[&str] = &[
+    "ErrImagePull",
+    "ImagePullBackOff",
+    "InvalidImageName",
+    "ErrImageNeverPull",
+    "CreateContainerConfigError",
+    "CreateContainerError",
+    "RunContainerError",
+    "CrashLoopBackOff",
+];
+
+/// The status of the (init or main) container with this name, if the kubelet reported one.
+pub fn container_status<'a>(pod: &'a Pod, name: &str) -> Option<&'a ContainerStatus> {
+    let status = pod.status.as_ref()?;
+    status
+        .init_container_statuses
+        .iter()
+        .flatten()
+        .chain(status.container_statuses.iter().flatten())
+        .find(|c| c.name == name)
+}
+
+/// Names of the init containers and of the main containers in the pod's spec, in order.
+pub fn container_names(pod: &Pod) -> (Vec<&str>, Vec<&str>) {
+    let Some(spec) = pod.spec.as_ref() else {
+        return (Vec::new(), Vec::new());
+    };
+    let init = spec
+        .init_containers
+        .iter()
+        .flatten()
+        .map(|c| c.name.as_str())
+        .collect();
+    let main = spec.containers.iter().map(|c| c.name.as_str()).collect();
+    (init, main)
+}
+
+/// Every image the pod's spec names, with its container's name.
+pub fn images(pod: &Pod) -> Vec<(&str, &str)> {
+    let Some(spec) = pod.spec.as_ref() else {
+        return Vec::new();
+    };
+    spec.init_containers
+        .iter()
+        .flatten()
+        .chain(spec.containers.iter())
+        .map(|c| (c.name.as_str(), c.image.as_deref().unwrap_or("")))
+        .collect()
+}
+
+/// Whether an image reference names an exact version: a digest, or a tag other than `latest`.
+pub fn image_is_pinned(image: &str) -> bool {
+    if image.contains("@sha256:") {
+        return true;
+    }
+    // The tag follows the last ':' after the last '/' (a ':' before it belongs to a registry port).
+    let last_segment = image.rsplit('/').next().unwrap_or(image);
+    match last_segment.split_once(':') {
+        Some((_, tag)) => !tag.is_empty() && tag != "latest",
+        None => false,
+    }
+}
+
+pub fn phase(pod: &Pod) -> &str {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.phase.as_deref())
+        .unwrap_or("")
+}
+
+pub fn restart_policy(pod: &Pod) -> &str {
+    pod.spec
+        .as_ref()
+        .and_then(|s| s.restart_policy.as_deref())
+        .unwrap_or("Always")
+}
+
+/// The status (`"True"`, `"False"`, ...) of the pod condition of this type, if present.
+pub fn condition<'a>(pod: &'a Pod, type_: &str) -> Option<&'a str> {
+    pod.status
+        .as_ref()?
+        .conditions
+        .iter()
+        .flatten()
+        .find(|c| c.type_ == type_)
+        .map(|c| c.status.as_str())
+}
+
+pub fn is_terminating(pod: &Pod) -> bool {
+    pod.metadata.deletion_timestamp.is_some()
+}
+
+/// When the container's current instance started, if it has.
+pub fn started_at(status: &ContainerStatus) -> Option<Timestamp> {
+    let state = status.state.as_ref()?;
+    if let Some(running) = &state.running {
+        return running.started_at.as_ref().map(|t| t.0);
+    }
+    state.terminated.as_ref()?.started_at.as_ref().map(|t| t.0)
+}
+
+/// When the container's current instance finished, if it has.
+pub fn finished_at(status: &ContainerStatus) -> Option<Timestamp> {
+    status
+        .state
+        .as_ref()?
+        .terminated
+        .as_ref()?
+        .finished_at
+        .as_ref()
+        .map(|t| t.0)
+}
+
+/// The exit code of the current instance, if it has terminated.
+pub fn exit_code(state: Option<&ContainerState>) -> Option<i32> {
+    state?.terminated.as_ref().map(|t| t.exit_code)
+}
+
+/// Whether this container has ever run: it runs, ran, or was restarted.
+pub fn has_started(status: &ContainerStatus) -> bool {
+    let state = status.state.as_ref();
+    status.restart_count > 0
+        || status.started == Some(true)
+        || state.is_some_and(|s| s.running.is_some() || s.terminated.is_some())
+        || status
+            .last_state
+            .as_ref()
+            .is_some_and(|s| s.terminated.is_some())
+}
+
+/// The reason the container waits, if it waits.
+pub fn waiting_reason(status: &ContainerStatus) -> Option<&str> {
+    status.state.as_ref()?.waiting.as_ref()?.reason.as_deref()
+}
+
+/// A container state in kubectl describe's words: `Running`, `Terminated (Completed, exit code 0)`,
+/// `Waiting (CrashLoopBackOff)`.
+pub fn describe_state(state: Option<&ContainerState>) -> String {
+    let Some(state) = state else {
+        return "no state reported".into();
+    };
+    if state.running.is_some() {
+        "Running".into()
+    } else if let Some(t) = &state.terminated {
+        match t.reason.as_deref() {
+            Some(reason) => format!("Terminated ({reason}, exit code {})", t.exit_code),
+            None => format!("Terminated (exit code {})", t.exit_code),
+        }
+    } else if let Some(w) = &state.waiting {
+        format!("Waiting ({})", w.reason.as_deref().unwrap_or("no reason"))
+    } else {
+        "no state reported".into()
+    }
+}
+
+/// A container's status in one line: its state, its restarts, and its last termination.
+pub fn describe_status(status: &ContainerStatus) -> String {
+    let mut text = describe_state(status.state.as_ref());
+    if status.restart_count > 0 {
+        text.push_str(&format!(", restarts {}", status.restart_count));
+        if let Some(code) = exit_code(status.last_state.as_ref()) {
+            text.push_str(&format!(", last exit code {code}"));
+        }
+    }
+    text
+}
+
+/// Why the pod cannot make progress on its own, if it cannot: a container stuck in a broken
+/// waiting state, an init container that failed, or a terminal phase.
+pub fn blocker(pod: &Pod) -> Option<String> {
+    let status = pod.status.as_ref()?;
+    for c in status
+        .init_container_statuses
+        .iter()
+        .flatten()
+        .chain(status.container_statuses.iter().flatten())
+    {
+        if let Some(reason) = waiting_reason(c).filter(|r| BROKEN_WAITING_REASONS.contains(r)) {
+            let message = c
+                .state
+                .as_ref()
+                .and_then(|s| s.waiting.as_ref())
+                .and_then(|w| w.message.as_deref())
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default();
+            return Some(format!("{} is waiting with {reason}{message}", c.name));
+        }
+    }
+    for c in status.init_container_statuses.iter().flatten() {
+        if let Some(code) = exit_code(c.state.as_ref()).filter(|code| *code != 0) {
+            return Some(format!(
+                "init container {} failed with exit code {code}",
+                c.name
+            ));
+        }
+    }
+    match phase(pod) {
+        p @ ("Failed" | "Succeeded") => {
+            Some(format!("the pod's phase is {p}: it will not run again"))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pinned_images() {
+        assert!(image_is_pinned("busybox:1.36.1"));
+        assert!(image_is_pinned("docker.io/library/nginx:1.27.3"));
+        assert!(image_is_pinned("registry.local:5000/team/app:v2"));
+        assert!(image_is_pinned("busybox@sha256:0123456789abcdef"));
+        assert!(!image_is_pinned("busybox"));
+        assert!(!image_is_pinned("busybox:latest"));
+        assert!(!image_is_pinned("registry.local:5000/team/app"));
+        assert!(!image_is_pinned(""));
+    }
+}

@@ -1,0 +1,196 @@
+//! What the checker saw of the lab's namespace: pods, container logs and events.
+//!
+//! An [`Observation`] is the only input of the pure evaluation. It comes from the cluster (the
+//! `cluster` module) or from a file (`--from FILE`): a Pod, a `v1 List`/`PodList` exactly as
+//! `kubectl get pods -o yaml` prints it, or a [`Snapshot`] written by `checker snapshot`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use jiff::Timestamp;
+use k8s_openapi::api::core::v1::{Event, Pod};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Everything the evaluation may look at.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    pub namespace: String,
+    /// Whether the namespace exists; `None` when unknown (a file, or no permission to ask).
+    pub namespace_exists: Option<bool>,
+    /// The pods found (only the lab's pods, or all pods of a file).
+    pub pods: Vec<Pod>,
+    /// Container logs; `None` when the source has no logs at all (a plain pod list), so that log
+    /// expectations are reported as not verifiable instead of failed.
+    pub logs: Option<Logs>,
+    pub events: Vec<Event>,
+    /// When the observation was made: the reference for ages and "running for N seconds".
+    pub at: Timestamp,
+}
+
+impl Observation {
+    pub fn pod(&self, name: &str) -> Option<&Pod> {
+        self.pods
+            .iter()
+            .find(|p| p.metadata.name.as_deref() == Some(name))
+    }
+}
+
+/// Logs by pod, then by container.
+pub type Logs = BTreeMap<String, BTreeMap<String, ContainerLog>>;
+
+/// A container's log: of its current instance and, after a restart, of the previous one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerLog {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
+}
+
+impl ContainerLog {
+    /// Both logs, previous first, as one text to search.
+    pub fn text(&self) -> String {
+        [self.previous.as_deref(), self.current.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+pub const SNAPSHOT_API_VERSION: &str = "checker.k8s-lab.dev/v1";
+pub const SNAPSHOT_KIND: &str = "Snapshot";
+
+/// The file `checker snapshot` writes: one observation of the lab's namespace, to evaluate later
+/// with `--from` (or to attach to a question in a forum).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Snapshot {
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: String,
+    pub taken_at: Timestamp,
+    /// The kube context it was taken from, for the reader.
+    #[serde(default)]
+    pub context: Option<String>,
+    pub pods: Vec<Pod>,
+    #[serde(default)]
+    pub logs: Logs,
+    #[serde(default)]
+    pub events: Vec<Event>,
+}
+
+impl Snapshot {
+    pub fn new(observation: &Observation, context: Option<String>) -> Snapshot {
+        Snapshot {
+            api_version: SNAPSHOT_API_VERSION.into(),
+            kind: SNAPSHOT_KIND.into(),
+            namespace: observation.namespace.clone(),
+            taken_at: observation.at,
+            context,
+            pods: observation.pods.clone(),
+            logs: observation.logs.clone().unwrap_or_default(),
+            events: observation.events.clone(),
+        }
+    }
+}
+
+/// Reads a saved state: a Pod, a `List`/`PodList` of pods, or a checker snapshot, in YAML or JSON.
+///
+/// `namespace` is the namespace asked for on the command line; pods of other namespaces in the
+/// file are left out, as the cluster would.
+pub fn load_file(path: &Path, namespace: &str, now: Timestamp) -> Result<Observation> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Input(format!("cannot read {shown}: {e}")))?;
+    let value: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| {
+        let at = e
+            .location()
+            .map(|l| format!(":{}", l.line()))
+            .unwrap_or_default();
+        Error::Input(format!("malformed file {shown}{at}: {e}"))
+    })?;
+    let kind = value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+    let invalid = |what: &str, e: serde_yaml::Error| {
+        Error::Input(format!("malformed {what} in {shown}: {e}"))
+    };
+
+    let (pods, logs, events, at, file_namespace) = match kind {
+        "Pod" => {
+            let pod: Pod = serde_yaml::from_value(value).map_err(|e| invalid("Pod", e))?;
+            (vec![pod], None, Vec::new(), now, None)
+        }
+        "List" | "PodList" => {
+            let items = value
+                .get("items")
+                .cloned()
+                .unwrap_or(serde_yaml::Value::Sequence(vec![]));
+            let serde_yaml::Value::Sequence(items) = items else {
+                return Err(Error::Input(format!(
+                    "malformed {kind} in {shown}: items is not a list"
+                )));
+            };
+            let mut pods = Vec::new();
+            for item in items {
+                // In a PodList the items carry no kind; in a v1 List every item says what it is.
+                let item_kind = item.get("kind").and_then(|k| k.as_str()).unwrap_or("Pod");
+                if item_kind != "Pod" {
+                    continue;
+                }
+                pods.push(serde_yaml::from_value(item).map_err(|e| invalid("Pod", e))?);
+            }
+            (pods, None, Vec::new(), now, None)
+        }
+        SNAPSHOT_KIND => {
+            let snapshot: Snapshot =
+                serde_yaml::from_value(value).map_err(|e| invalid("snapshot", e))?;
+            if snapshot.api_version != SNAPSHOT_API_VERSION {
+                return Err(Error::Input(format!(
+                    "{shown}: unsupported snapshot apiVersion {} (expected {SNAPSHOT_API_VERSION})",
+                    snapshot.api_version
+                )));
+            }
+            let ns = Some(snapshot.namespace);
+            (
+                snapshot.pods,
+                Some(snapshot.logs),
+                snapshot.events,
+                snapshot.taken_at,
+                ns,
+            )
+        }
+        "" => {
+            return Err(Error::Input(format!(
+                "{shown} has no `kind`: expected a Pod, a List of pods or a checker snapshot"
+            )));
+        }
+        other => {
+            return Err(Error::Input(format!(
+                "{shown} holds a {other}: expected a Pod, a List of pods or a checker snapshot"
+            )));
+        }
+    };
+
+    let in_namespace = |pod: &Pod| {
+        pod.metadata
+            .namespace
+            .as_deref()
+            .is_none_or(|ns| ns == namespace)
+    };
+    let pods: Vec<Pod> = pods.into_iter().filter(in_namespace).collect();
+    let namespace_exists = match file_namespace {
+        Some(ns) if ns == namespace => Some(true),
+        _ => None,
+    };
+    Ok(Observation {
+        namespace: namespace.to_string(),
+        namespace_exists,
+        pods,
+        logs,
+        events,
+        at,
+    })
+}

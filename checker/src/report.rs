@@ -1,0 +1,304 @@
+//! Rendering: a step report, the pods table, the step list and the progress, as text for a
+//! terminal or as JSON for tools (the JSON shapes are documented in the README and stable).
+//!
+//! Pure string building; colour codes are written always and stripped by `anstream` when the
+//! output is not a terminal or `NO_COLOR` is set.
+
+use std::fmt::Write;
+
+use anstyle::{AnsiColor, Style};
+use lab_spec::{LabSpec, Lang};
+use serde::Serialize;
+
+use crate::evaluate::{CheckResult, Outcome, StepReport, Verdict};
+use crate::i18n::tr;
+use crate::progress::LabProgress;
+use crate::status::PodRow;
+
+const GREEN: Style = AnsiColor::Green.on_default().bold();
+const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
+const RED: Style = AnsiColor::Red.on_default().bold();
+const DIM: Style = Style::new().dimmed();
+const BOLD: Style = Style::new().bold();
+
+fn paint(style: Style, text: &str) -> String {
+    format!("{style}{text}{style:#}")
+}
+
+pub fn verdict_word(verdict: Verdict, lang: Lang) -> String {
+    match verdict {
+        Verdict::Pass => paint(GREEN, &tr(lang, "通过", "pass")),
+        Verdict::Pending => paint(YELLOW, &tr(lang, "进行中", "pending")),
+        Verdict::Fail => paint(RED, &tr(lang, "未通过", "fail")),
+    }
+}
+
+fn mark(outcome: Outcome) -> String {
+    match outcome {
+        Outcome::Pass => paint(GREEN, "✔"),
+        Outcome::Pending => paint(YELLOW, "…"),
+        Outcome::Fail => paint(RED, "✘"),
+        Outcome::Unverifiable => paint(YELLOW, "?"),
+        Outcome::Skipped => paint(DIM, "-"),
+    }
+}
+
+/// A step report for the terminal.
+pub fn step_text(report: &StepReport, lang: Lang) -> String {
+    let mut out = String::new();
+    let heading = tr(
+        lang,
+        &format!("步骤 {}", report.step),
+        &format!("Step {}", report.step),
+    );
+    let _ = writeln!(out, "{} · {}", paint(BOLD, &heading), report.title);
+    for check in &report.checks {
+        let _ = writeln!(out, "  {} {}", mark(check.outcome), check.description);
+        if check.outcome != Outcome::Pass && check.outcome != Outcome::Skipped {
+            check_details(&mut out, check, lang);
+        }
+    }
+    if !report.pods.is_empty() {
+        out.push('\n');
+        out.push_str(&pods_table(&report.pods));
+    }
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "{} {}",
+        tr(lang, "结果：", "Result:"),
+        verdict_word(report.verdict, lang)
+    );
+    if report.verdict == Verdict::Pending {
+        let _ = writeln!(out, "{}", report.pending_hint);
+    }
+    out
+}
+
+fn check_details(out: &mut String, check: &CheckResult, lang: Lang) {
+    let rows = [
+        (tr(lang, "期望", "expected"), &check.expected),
+        (tr(lang, "实际", "observed"), &check.observed),
+        (tr(lang, "提示", "hint"), &check.hint),
+    ];
+    for (label, value) in rows {
+        if !value.is_empty() {
+            let sep = if lang == Lang::Zh { "：" } else { ": " };
+            let _ = writeln!(out, "      {}{sep}{value}", paint(DIM, &label));
+        }
+    }
+}
+
+/// The pods as `kubectl get pods` prints them (its tabwriter pads columns by three spaces).
+pub fn pods_table(rows: &[PodRow]) -> String {
+    let mut table = vec![
+        ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for row in rows {
+        table.push(vec![
+            row.name.clone(),
+            row.ready.clone(),
+            row.status.clone(),
+            row.restarts_column.clone(),
+            row.age.clone(),
+        ]);
+    }
+    columns(&table)
+}
+
+/// Left-aligned columns separated by at least three spaces; the last column is not padded.
+pub fn columns(table: &[Vec<String>]) -> String {
+    let width = |i: usize| {
+        table
+            .iter()
+            .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..table.first().map_or(0, Vec::len)).map(width).collect();
+    let mut out = String::new();
+    for row in table {
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == row.len() {
+                out.push_str(cell);
+            } else {
+                let pad = widths[i] + 3 - cell.chars().count();
+                out.push_str(cell);
+                out.push_str(&" ".repeat(pad));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `checker list`: the steps with their titles and progress marks.
+pub fn list_text(spec: &LabSpec, progress: &LabProgress, lang: Lang) -> String {
+    let mut out = format!("{}\n", paint(BOLD, spec.title.get(lang)));
+    for step in &spec.steps {
+        let state = match progress.get(&step.number) {
+            Some(r) => mark(match r.verdict {
+                Verdict::Pass => Outcome::Pass,
+                Verdict::Pending => Outcome::Pending,
+                Verdict::Fail => Outcome::Fail,
+            }),
+            None => " ".into(),
+        };
+        let _ = writeln!(
+            out,
+            "  {state} {:>2}  {:<8}  {}",
+            step.number,
+            step.id,
+            step.title.get(lang)
+        );
+    }
+    out
+}
+
+/// `checker progress`: every step's last result and time, and the goals achieved.
+pub fn progress_text(spec: &LabSpec, progress: &LabProgress, lang: Lang) -> String {
+    let mut out = String::new();
+    for step in &spec.steps {
+        let result = match progress.get(&step.number) {
+            Some(r) => format!(
+                "{}  {}",
+                verdict_word(r.verdict, lang),
+                paint(DIM, &r.at.to_string())
+            ),
+            None => paint(DIM, &tr(lang, "未运行", "not run")),
+        };
+        let _ = writeln!(
+            out,
+            "  {:>2}  {}  {result}",
+            step.number,
+            step.title.get(lang)
+        );
+    }
+    let _ = writeln!(out, "\n{}", paint(BOLD, &tr(lang, "实验目标", "Goals")));
+    for goal in &spec.goals {
+        let achieved = goal_achieved(goal, progress);
+        let m = if achieved {
+            mark(Outcome::Pass)
+        } else {
+            paint(DIM, "○")
+        };
+        let _ = writeln!(out, "  {m} {}", goal.text.get(lang));
+    }
+    let passed = spec
+        .steps
+        .iter()
+        .filter(|s| step_passed(progress, s.number))
+        .count();
+    let _ = writeln!(
+        out,
+        "\n{}",
+        tr(
+            lang,
+            &format!("已通过 {passed}/{} 个步骤", spec.steps.len()),
+            &format!("{passed} of {} steps passed", spec.steps.len())
+        )
+    );
+    out
+}
+
+fn step_passed(progress: &LabProgress, step: u32) -> bool {
+    progress
+        .get(&step)
+        .is_some_and(|r| r.verdict == Verdict::Pass)
+}
+
+pub fn goal_achieved(goal: &lab_spec::Goal, progress: &LabProgress) -> bool {
+    goal.steps.iter().all(|s| step_passed(progress, *s))
+}
+
+/// The stable JSON of `checker step -o json`.
+#[derive(Serialize)]
+pub struct StepJson<'a> {
+    pub step: u32,
+    pub id: &'a str,
+    pub verdict: Verdict,
+    pub checks: Vec<CheckJson<'a>>,
+    pub pods: Vec<PodJson<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct CheckJson<'a> {
+    pub id: &'a str,
+    pub description: &'a str,
+    pub passed: bool,
+    /// `pass`, `pending`, `fail`, `unverifiable` or `skipped`.
+    pub outcome: Outcome,
+    pub expected: &'a str,
+    pub observed: &'a str,
+    pub hint: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct PodJson<'a> {
+    pub name: &'a str,
+    pub namespace: &'a str,
+    pub status: &'a str,
+    pub ready: &'a str,
+    pub restarts: u32,
+}
+
+impl<'a> PodJson<'a> {
+    pub fn new(row: &'a PodRow) -> Self {
+        PodJson {
+            name: &row.name,
+            namespace: &row.namespace,
+            status: &row.status,
+            ready: &row.ready,
+            restarts: row.restarts,
+        }
+    }
+}
+
+impl<'a> StepJson<'a> {
+    pub fn new(report: &'a StepReport) -> Self {
+        StepJson {
+            step: report.step,
+            id: &report.id,
+            verdict: report.verdict,
+            checks: report
+                .checks
+                .iter()
+                .map(|c| CheckJson {
+                    id: &c.id,
+                    description: &c.description,
+                    passed: c.passed,
+                    outcome: c.outcome,
+                    expected: &c.expected,
+                    observed: &c.observed,
+                    hint: &c.hint,
+                })
+                .collect(),
+            pods: report.pods.iter().map(PodJson::new).collect(),
+        }
+    }
+}
+
+pub fn to_json<T: Serialize>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("report serializes");
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_pad_like_kubectl() {
+        let table = vec![
+            vec!["NAME".to_string(), "READY".into(), "AGE".into()],
+            vec!["init-demo".to_string(), "1/1".into(), "5m".into()],
+        ];
+        assert_eq!(
+            columns(&table),
+            "NAME        READY   AGE\ninit-demo   1/1     5m\n"
+        );
+    }
+}

@@ -1,0 +1,323 @@
+//! The commands: each follows the one-way flow CLI → lab spec → observe → evaluate → report →
+//! progress.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::CommandFactory;
+use jiff::Timestamp;
+use lab_spec::{Check, LabSpec, Lang, Step};
+use serde::Serialize;
+
+use crate::cli::{Cli, Command, Format};
+use crate::cluster::{Cluster, Target, Wanted};
+use crate::error::{Error, Result, exit};
+use crate::evaluate::{StepReport, Verdict, evaluate};
+use crate::i18n;
+use crate::observation::{self, Observation, Snapshot};
+use crate::progress::{self, LabProgress, ProgressStore, StepRecord};
+use crate::report;
+use crate::status::pod_row;
+
+/// What every command needs: the spec, where to look, and how to speak.
+pub struct Context {
+    pub spec: LabSpec,
+    pub target: Target,
+    pub lang: Lang,
+}
+
+impl Context {
+    pub fn from_cli(cli: &Cli) -> Result<Context> {
+        let spec = match &cli.global.spec {
+            Some(path) => LabSpec::load(path)?,
+            None => LabSpec::embedded()?,
+        };
+        let namespace = cli
+            .global
+            .namespace
+            .clone()
+            .unwrap_or_else(|| spec.namespace.clone());
+        let target = Target {
+            kubeconfig: cli.global.kubeconfig.clone(),
+            context: cli.global.context.clone(),
+            namespace,
+        };
+        let lang = cli
+            .global
+            .lang
+            .map(Lang::from)
+            .unwrap_or_else(i18n::lang_from_env);
+        Ok(Context { spec, target, lang })
+    }
+
+    pub fn step(&self, number: u32) -> Result<&Step> {
+        self.spec.step(number).ok_or_else(|| {
+            let known = self
+                .spec
+                .steps
+                .iter()
+                .map(|s| s.number.to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            Error::Usage(format!(
+                "unknown step {number}: the lab has steps {known} (see `checker list`)"
+            ))
+        })
+    }
+
+    /// What to read from the cluster for a step: its pods (all the lab's pods for a cleanup
+    /// step) and the logs its expectations read.
+    pub fn wanted<'a>(&'a self, step: &'a Step) -> Wanted<'a> {
+        let pods = match step
+            .expectations
+            .iter()
+            .any(|e| e.check == Check::LabPodsGone)
+        {
+            true => self.spec.pods(),
+            false => step.pods(),
+        };
+        Wanted {
+            pods,
+            logs: step.logs(),
+        }
+    }
+
+    pub fn progress_key(&self, cluster: &Cluster) -> String {
+        progress::key(&self.spec.id, &cluster.context, &cluster.namespace)
+    }
+}
+
+/// Runs the command line; the error, if any, is printed by `main`.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    if let Command::Completions { shell } = cli.command {
+        clap_complete::generate(
+            shell,
+            &mut Cli::command(),
+            "checker",
+            &mut std::io::stdout(),
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let ctx = Context::from_cli(&cli)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Input(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        match &cli.command {
+            Command::List { output } => list(&ctx, output.output).await,
+            Command::Step {
+                number,
+                from,
+                output,
+            } => step(&ctx, *number, from.as_deref(), output.output).await,
+            Command::Status { from, output } => status(&ctx, from.as_deref(), output.output).await,
+            Command::Progress { output } => show_progress(&ctx, output.output).await,
+            Command::Snapshot { file } => snapshot(&ctx, file.as_deref()).await,
+            Command::Completions { .. } => unreachable!("handled above"),
+        }
+    })
+}
+
+async fn step(ctx: &Context, number: u32, from: Option<&Path>, format: Format) -> Result<ExitCode> {
+    let step = ctx.step(number)?;
+    let report = match from {
+        Some(file) => {
+            let obs = observation::load_file(file, &ctx.target.namespace, Timestamp::now())?;
+            evaluate(&ctx.spec, step, &obs, ctx.lang)
+        }
+        None => {
+            let cluster = Cluster::connect(&ctx.target).await?;
+            let report = check_step(ctx, &cluster, step).await?;
+            record(ctx, &cluster, &report)?;
+            report
+        }
+    };
+    print_step(&report, format, ctx.lang);
+    Ok(verdict_exit(report.verdict))
+}
+
+/// Observes and evaluates one step against the cluster (shared with `checker serve`).
+pub async fn check_step(ctx: &Context, cluster: &Cluster, step: &Step) -> Result<StepReport> {
+    let obs = cluster.observe(&ctx.wanted(step)).await?;
+    Ok(evaluate(&ctx.spec, step, &obs, ctx.lang))
+}
+
+/// Records a step's verdict in the progress file; a problem there is a warning, not a failure
+/// of the check.
+pub fn record(ctx: &Context, cluster: &Cluster, report: &StepReport) -> Result<()> {
+    let store = ProgressStore::from_env()?;
+    let record = StepRecord {
+        verdict: report.verdict,
+        at: Timestamp::now(),
+    };
+    if let Some(warning) = store.record(&ctx.progress_key(cluster), report.step, record)? {
+        eprintln!("warning: {warning}");
+    }
+    Ok(())
+}
+
+pub fn print_step(report: &StepReport, format: Format, lang: Lang) {
+    match format {
+        Format::Text => print(&report::step_text(report, lang)),
+        Format::Json => print(&report::to_json(&report::StepJson::new(report))),
+    }
+}
+
+pub fn verdict_exit(verdict: Verdict) -> ExitCode {
+    match verdict {
+        Verdict::Pass => ExitCode::from(exit::PASS),
+        Verdict::Pending | Verdict::Fail => ExitCode::from(exit::NOT_PASSED),
+    }
+}
+
+fn print(text: &str) {
+    let mut out = anstream::stdout();
+    // A closed pipe (`checker status | head -1`) is not an error worth reporting.
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+async fn status(ctx: &Context, from: Option<&Path>, format: Format) -> Result<ExitCode> {
+    let obs = match from {
+        Some(file) => observation::load_file(file, &ctx.target.namespace, Timestamp::now())?,
+        None => {
+            let cluster = Cluster::connect(&ctx.target).await?;
+            let pods = cluster.list_pods(&ctx.spec.pods()).await?;
+            Observation {
+                namespace: cluster.namespace.clone(),
+                namespace_exists: None,
+                pods,
+                logs: None,
+                events: Vec::new(),
+                at: Timestamp::now(),
+            }
+        }
+    };
+    let rows: Vec<_> = obs.pods.iter().map(|p| pod_row(p, obs.at)).collect();
+    match format {
+        Format::Json => print(&report::to_json(
+            &rows.iter().map(report::PodJson::new).collect::<Vec<_>>(),
+        )),
+        Format::Text if rows.is_empty() => {
+            let ns = &obs.namespace;
+            eprintln!(
+                "{}",
+                i18n::tr(
+                    ctx.lang,
+                    &format!("命名空间 {ns} 中没有本实验的 Pod。"),
+                    &format!("No lab pods in namespace {ns}.")
+                )
+            );
+        }
+        Format::Text => print(&report::pods_table(&rows)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The progress recorded for the current context (the kubeconfig is read, the cluster is not
+/// contacted).
+fn load_progress(ctx: &Context, cluster: &Cluster) -> Result<LabProgress> {
+    let loaded = ProgressStore::from_env()?.load(&ctx.progress_key(cluster))?;
+    if let Some(warning) = loaded.warning {
+        eprintln!("warning: {warning}");
+    }
+    Ok(loaded.progress)
+}
+
+/// Progress for `list`, which should work without any cluster: none when there is no kubeconfig.
+async fn progress_if_any(ctx: &Context) -> Result<LabProgress> {
+    match Cluster::connect(&ctx.target).await {
+        Ok(cluster) => load_progress(ctx, &cluster),
+        Err(_) => Ok(LabProgress::new()),
+    }
+}
+
+async fn list(ctx: &Context, format: Format) -> Result<ExitCode> {
+    let progress = progress_if_any(ctx).await?;
+    match format {
+        Format::Text => print(&report::list_text(&ctx.spec, &progress, ctx.lang)),
+        Format::Json => {
+            #[derive(Serialize)]
+            struct StepItem<'a> {
+                number: u32,
+                id: &'a str,
+                title: &'a str,
+                manifest: Option<&'a str>,
+                last: Option<StepRecord>,
+            }
+            let items: Vec<_> = ctx
+                .spec
+                .steps
+                .iter()
+                .map(|s| StepItem {
+                    number: s.number,
+                    id: &s.id,
+                    title: s.title.get(ctx.lang),
+                    manifest: s.manifest.as_deref(),
+                    last: progress.get(&s.number).copied(),
+                })
+                .collect();
+            print(&report::to_json(&items));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn show_progress(ctx: &Context, format: Format) -> Result<ExitCode> {
+    let cluster = Cluster::connect(&ctx.target).await?;
+    let progress = load_progress(ctx, &cluster)?;
+    match format {
+        Format::Text => print(&report::progress_text(&ctx.spec, &progress, ctx.lang)),
+        Format::Json => {
+            #[derive(Serialize)]
+            struct Goal<'a> {
+                id: &'a str,
+                text: &'a str,
+                achieved: bool,
+            }
+            #[derive(Serialize)]
+            struct ProgressJson<'a> {
+                context: &'a str,
+                namespace: &'a str,
+                steps: &'a LabProgress,
+                goals: Vec<Goal<'a>>,
+            }
+            let goals = ctx
+                .spec
+                .goals
+                .iter()
+                .map(|g| Goal {
+                    id: &g.id,
+                    text: g.text.get(ctx.lang),
+                    achieved: report::goal_achieved(g, &progress),
+                })
+                .collect();
+            let json = ProgressJson {
+                context: &cluster.context,
+                namespace: &cluster.namespace,
+                steps: &progress,
+                goals,
+            };
+            print(&report::to_json(&json));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn snapshot(ctx: &Context, file: Option<&Path>) -> Result<ExitCode> {
+    let cluster = Cluster::connect(&ctx.target).await?;
+    let pods = ctx.spec.pods();
+    let logs: Vec<(&str, &str)> = ctx.spec.steps.iter().flat_map(|s| s.logs()).collect();
+    let obs = cluster.observe(&Wanted { pods, logs }).await?;
+    let text = serde_yaml::to_string(&Snapshot::new(&obs, Some(cluster.context.clone())))
+        .map_err(|e| Error::Input(format!("cannot write the snapshot: {e}")))?;
+    match file {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| Error::Input(format!("cannot write {}: {e}", path.display())))?,
+        None => print(&text),
+    }
+    Ok(ExitCode::SUCCESS)
+}
