@@ -1,1 +1,281 @@
-fn main() {}
+//! `cargo xtask <task>`: the project's chores, in Rust so that they run wherever cargo does.
+//!
+//! - `setup`: installs the pinned book tools into `.tools/` and writes Mermaid's JS files;
+//! - `build`: setup, then `mdbook build`;
+//! - `serve [args]`: setup, then `checker serve [args]` (the book with live checks);
+//! - `test [args]`: setup, then `cargo test --workspace --locked [args]` with `.tools/bin` on PATH.
+
+use std::env;
+use std::ffi::{OsStr, OsString};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result, bail};
+
+/// The book tools, pinned; each crate installs a binary of the same name.
+const TOOLS: &[Tool] = &[
+    Tool {
+        krate: "mdbook",
+        version: "0.5.4",
+    },
+    Tool {
+        krate: "mdbook-mermaid",
+        version: "0.17.1",
+    },
+];
+
+/// The files `mdbook-mermaid install` writes at the book root (see its `MERMAID_FILES`).
+const MERMAID_FILES: &[&str] = &["mermaid.min.js", "mermaid-init.js"];
+
+const USAGE: &str = "\
+usage: cargo xtask <task> [args]
+
+tasks:
+  setup          install mdbook and mdbook-mermaid (pinned) into .tools/, write Mermaid's JS files
+  build [args]   setup, then `.tools/bin/mdbook build [args]` (the book goes to book/)
+  serve [args]   setup, then `checker serve [args]`: the book in a browser with live checks
+  test [args]    setup, then `cargo test --workspace --locked [args]` with .tools/bin on PATH
+";
+
+struct Tool {
+    krate: &'static str,
+    version: &'static str,
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("xtask: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<ExitCode> {
+    let mut args = env::args_os().skip(1);
+    let task = args.next();
+    let rest: Vec<OsString> = args.collect();
+    let root = repo_root()?;
+    match task.as_deref().and_then(OsStr::to_str) {
+        Some("setup") => {
+            no_args("setup", &rest)?;
+            setup(&root)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some("build") => {
+            setup(&root)?;
+            let mut cmd = Command::new(tool_bin(&root, "mdbook"));
+            cmd.arg("build").args(&rest).current_dir(&root);
+            status(cmd, "mdbook build")
+        }
+        Some("serve") => {
+            setup(&root)?;
+            let mut cmd = cargo();
+            cmd.args([
+                "run",
+                "--release",
+                "--locked",
+                "-p",
+                "checker",
+                "--",
+                "serve",
+            ])
+            .args(&rest)
+            .current_dir(&root);
+            status(cmd, "checker serve")
+        }
+        Some("test") => {
+            setup(&root)?;
+            let mut cmd = cargo();
+            cmd.args(["test", "--workspace", "--locked"])
+                .args(&rest)
+                .current_dir(&root)
+                .env("PATH", path_with(&root.join(".tools/bin"))?);
+            let code = status(cmd, "cargo test")?;
+            if code != ExitCode::SUCCESS {
+                bail!("tests failed (see the output above)");
+            }
+            Ok(code)
+        }
+        Some("help" | "-h" | "--help") => {
+            print!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(other) => {
+            eprint!("{USAGE}");
+            bail!("unknown task `{other}`")
+        }
+        None => {
+            eprint!("{USAGE}");
+            bail!("no task given")
+        }
+    }
+}
+
+fn no_args(task: &str, rest: &[OsString]) -> Result<()> {
+    if let Some(arg) = rest.first() {
+        bail!("`cargo xtask {task}` takes no arguments (got {arg:?})");
+    }
+    Ok(())
+}
+
+/// The repository root: this crate lives in `<root>/xtask`.
+fn repo_root() -> Result<PathBuf> {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest_dir
+        .parent()
+        .context("xtask's manifest directory has no parent")?;
+    root.canonicalize()
+        .with_context(|| format!("cannot resolve the repository root {}", root.display()))
+}
+
+/// The cargo that runs us (cargo sets `CARGO` for `cargo run`), or `cargo` from PATH.
+fn cargo() -> Command {
+    Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+fn tool_bin(root: &Path, name: &str) -> PathBuf {
+    root.join(".tools/bin")
+        .join(format!("{name}{}", env::consts::EXE_SUFFIX))
+}
+
+/// PATH with `dir` in front.
+fn path_with(dir: &Path) -> Result<OsString> {
+    let mut paths = vec![dir.to_path_buf()];
+    if let Some(old) = env::var_os("PATH") {
+        paths.extend(env::split_paths(&old));
+    }
+    env::join_paths(paths).context("cannot build PATH with .tools/bin")
+}
+
+/// Runs a command to completion and maps its exit status to ours.
+fn status(mut cmd: Command, what: &str) -> Result<ExitCode> {
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start {what} ({:?})", cmd.get_program()))?;
+    Ok(match status.code() {
+        Some(0) => ExitCode::SUCCESS,
+        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        None => {
+            eprintln!("xtask: {what} was killed by a signal");
+            ExitCode::FAILURE
+        }
+    })
+}
+
+/// Installs the pinned tools into `.tools/` (skipping those already there) and writes Mermaid's
+/// JS files at the book root.
+fn setup(root: &Path) -> Result<()> {
+    let tools_dir = root.join(".tools");
+    let mut installed_any = false;
+    for tool in TOOLS {
+        let bin = tool_bin(root, tool.krate);
+        match installed_version(&bin) {
+            Some(v) if v == tool.version => continue,
+            Some(v) => eprintln!(
+                "xtask: {} is {v}, want {}: reinstalling",
+                bin.display(),
+                tool.version
+            ),
+            None => eprintln!(
+                "xtask: installing {}@{} into {} (this takes a few minutes the first time)",
+                tool.krate,
+                tool.version,
+                tools_dir.display()
+            ),
+        }
+        let mut cmd = cargo();
+        cmd.arg("install")
+            .arg("--locked")
+            .arg("--force")
+            .arg("--root")
+            .arg(&tools_dir)
+            .arg(format!("{}@{}", tool.krate, tool.version))
+            .current_dir(root);
+        let code = status(cmd, "cargo install")?;
+        if code != ExitCode::SUCCESS {
+            bail!("`cargo install {}@{}` failed", tool.krate, tool.version);
+        }
+        match installed_version(&bin) {
+            Some(v) if v == tool.version => installed_any = true,
+            other => bail!(
+                "after installing, {} reports version {:?}, not {}",
+                bin.display(),
+                other,
+                tool.version
+            ),
+        }
+    }
+    mermaid_install(root, installed_any)
+}
+
+/// What `<bin> --version` reports (`mdbook v0.5.4` or `mdbook-mermaid 0.17.1`), without a `v`.
+fn installed_version(bin: &Path) -> Option<String> {
+    let out = Command::new(bin).arg("--version").output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let word = text.split_whitespace().nth(1)?;
+    Some(word.trim_start_matches('v').to_string())
+}
+
+/// Runs `mdbook-mermaid install .` at the root: it writes `mermaid.min.js` and `mermaid-init.js`
+/// there (git-ignored), and adds its entries to book.toml only if they are missing. It never
+/// overwrites existing JS files, so after a fresh install of the tool we delete them first.
+fn mermaid_install(root: &Path, fresh_tool: bool) -> Result<()> {
+    let book_toml = root.join("book.toml");
+    let before = fs::read_to_string(&book_toml).with_context(|| {
+        format!(
+            "cannot read {} (mdbook-mermaid install needs it)",
+            book_toml.display()
+        )
+    })?;
+    let missing = MERMAID_FILES.iter().any(|f| !root.join(f).is_file());
+    if !missing && !fresh_tool {
+        return Ok(());
+    }
+    if fresh_tool {
+        for f in MERMAID_FILES {
+            let path = root.join(f);
+            if path.exists() {
+                fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove the old {}", path.display()))?;
+            }
+        }
+    }
+    let out = Command::new(tool_bin(root, "mdbook-mermaid"))
+        .arg("install")
+        .arg(".")
+        .current_dir(root)
+        .env("RUST_LOG", "warn")
+        .output()
+        .context("cannot run .tools/bin/mdbook-mermaid install")?;
+    if !out.status.success() {
+        bail!(
+            "`mdbook-mermaid install .` failed ({}):\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for f in MERMAID_FILES {
+        if !root.join(f).is_file() {
+            bail!("`mdbook-mermaid install .` did not write {f} at the repository root");
+        }
+    }
+    let after = fs::read_to_string(&book_toml).unwrap_or_default();
+    if after != before {
+        eprintln!(
+            "xtask: warning: mdbook-mermaid install rewrote book.toml to add its entries; \
+             review `git diff book.toml`"
+        );
+    }
+    eprintln!(
+        "xtask: wrote {} at the repository root",
+        MERMAID_FILES.join(" and ")
+    );
+    Ok(())
+}
