@@ -35,13 +35,7 @@ pub struct Global {
     #[arg(long, global = true, value_enum)]
     pub lang: Option<LangArg>,
     /// Use this lab spec instead of the built-in one
-    #[arg(
-        long,
-        global = true,
-        value_name = "FILE",
-        hide = true,
-        env = "CHECKER_LAB_SPEC"
-    )]
+    #[arg(long, global = true, value_name = "FILE", hide = true, env = "CHECKER_LAB_SPEC")]
     pub spec: Option<PathBuf>,
 }
 

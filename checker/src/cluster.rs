@@ -50,46 +50,24 @@ impl Cluster {
     /// Loads the kubeconfig and builds a client; does not contact the server yet.
     pub async fn connect(target: &Target) -> Result<Cluster> {
         let kubeconfig = load_kubeconfig(target)?;
-        let context = target
-            .context
-            .clone()
-            .or_else(|| kubeconfig.current_context.clone())
-            .ok_or_else(|| {
+        let context =
+            target.context.clone().or_else(|| kubeconfig.current_context.clone()).ok_or_else(|| {
                 Error::Input("the kubeconfig has no current context: pass --context".into())
             })?;
         if !kubeconfig.contexts.iter().any(|c| c.name == context) {
-            return Err(Error::Input(format!(
-                "context \"{context}\" is not in the kubeconfig"
-            )));
+            return Err(Error::Input(format!("context \"{context}\" is not in the kubeconfig")));
         }
-        let options = KubeConfigOptions {
-            context: Some(context.clone()),
-            ..Default::default()
-        };
+        let options = KubeConfigOptions { context: Some(context.clone()), ..Default::default() };
         let mut config = Config::from_custom_kubeconfig(kubeconfig, &options)
             .await
-            .map_err(|e| {
-                Error::Input(format!("unusable kubeconfig (context \"{context}\"): {e}"))
-            })?;
+            .map_err(|e| Error::Input(format!("unusable kubeconfig (context \"{context}\"): {e}")))?;
         config.connect_timeout = Some(CONNECT_TIMEOUT);
         config.read_timeout = Some(REQUEST_TIMEOUT);
         config.default_retry = false;
-        let server = config
-            .cluster_url
-            .to_string()
-            .trim_end_matches('/')
-            .to_string();
-        let client = Client::try_from(config).map_err(|e| {
-            Error::Input(format!(
-                "cannot set up a client for context \"{context}\": {e}"
-            ))
-        })?;
-        Ok(Cluster {
-            client,
-            context,
-            server,
-            namespace: target.namespace.clone(),
-        })
+        let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
+        let client = Client::try_from(config)
+            .map_err(|e| Error::Input(format!("cannot set up a client for context \"{context}\": {e}")))?;
+        Ok(Cluster { client, context, server, namespace: target.namespace.clone() })
     }
 
     pub fn client(&self) -> &Client {
@@ -99,13 +77,7 @@ impl Cluster {
     /// Reads the pods, their logs and events: one observation for the evaluation.
     pub async fn observe(&self, wanted: &Wanted<'_>) -> Result<Observation> {
         let pods_api: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
-        let found = join_all(
-            wanted
-                .pods
-                .iter()
-                .map(|name| self.call(pods_api.get_opt(name))),
-        )
-        .await;
+        let found = join_all(wanted.pods.iter().map(|name| self.call(pods_api.get_opt(name)))).await;
         let mut pods = Vec::new();
         for pod in found {
             pods.extend(pod?);
@@ -139,10 +111,7 @@ impl Cluster {
 
     /// The API server's version, e.g. `v1.30.2`.
     pub async fn server_version(&self) -> Result<String> {
-        Ok(self
-            .call(self.client.apiserver_version())
-            .await?
-            .git_version)
+        Ok(self.call(self.client.apiserver_version()).await?.git_version)
     }
 
     /// `Some(exists)`, or `None` when we may not ask (namespaces are cluster-scoped, and the
@@ -161,14 +130,10 @@ impl Cluster {
         let api: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
         let mut requests = Vec::new();
         for &(pod_name, container) in wanted {
-            let Some(pod) = pods
-                .iter()
-                .find(|p| p.metadata.name.as_deref() == Some(pod_name))
-            else {
+            let Some(pod) = pods.iter().find(|p| p.metadata.name.as_deref() == Some(pod_name)) else {
                 continue;
             };
-            let Some(status) =
-                inspect::container_status(pod, container).filter(|s| inspect::has_started(s))
+            let Some(status) = inspect::container_status(pod, container).filter(|s| inspect::has_started(s))
             else {
                 continue;
             };
@@ -186,9 +151,7 @@ impl Cluster {
         let mut logs = Logs::new();
         for result in join_all(requests).await {
             let (pod, container, log) = result?;
-            logs.entry(pod.to_string())
-                .or_default()
-                .insert(container.to_string(), log);
+            logs.entry(pod.to_string()).or_default().insert(container.to_string(), log);
         }
         Ok(logs)
     }
@@ -201,11 +164,7 @@ impl Cluster {
         container: &str,
         previous: bool,
     ) -> Result<Option<String>> {
-        let params = LogParams {
-            container: Some(container.to_string()),
-            previous,
-            ..Default::default()
-        };
+        let params = LogParams { container: Some(container.to_string()), previous, ..Default::default() };
         match self.timed(api.logs(pod, &params)).await? {
             Ok(text) => Ok(Some(text)),
             Err(kube::Error::Api(status)) if status.code == 400 || status.code == 404 => Ok(None),
@@ -233,20 +192,15 @@ impl Cluster {
     }
 
     /// Runs one API call within [`REQUEST_TIMEOUT`]; the caller handles the API's own errors.
-    async fn timed<T>(
-        &self,
-        request: impl Future<Output = kube::Result<T>>,
-    ) -> Result<kube::Result<T>> {
-        tokio::time::timeout(REQUEST_TIMEOUT, request)
-            .await
-            .map_err(|_| {
-                Error::Unreachable(format!(
-                    "{} (context \"{}\") did not answer within {}s",
-                    self.server,
-                    self.context,
-                    REQUEST_TIMEOUT.as_secs()
-                ))
-            })
+    async fn timed<T>(&self, request: impl Future<Output = kube::Result<T>>) -> Result<kube::Result<T>> {
+        tokio::time::timeout(REQUEST_TIMEOUT, request).await.map_err(|_| {
+            Error::Unreachable(format!(
+                "{} (context \"{}\") did not answer within {}s",
+                self.server,
+                self.context,
+                REQUEST_TIMEOUT.as_secs()
+            ))
+        })
     }
 
     /// One line that names the server, the context and what went wrong.
@@ -267,9 +221,9 @@ impl Cluster {
             kube::Error::SerdeError(e) => Error::Server(format!(
                 "{server} (context \"{context}\") sent a response that is not a Kubernetes object: {e}"
             )),
-            kube::Error::Auth(e) => Error::AccessDenied(format!(
-                "cannot authenticate to {server} (context \"{context}\"): {e}"
-            )),
+            kube::Error::Auth(e) => {
+                Error::AccessDenied(format!("cannot authenticate to {server} (context \"{context}\"): {e}"))
+            }
             other => Error::Unreachable(format!(
                 "cannot reach {server} (context \"{context}\"): {}",
                 root_cause(&other)

@@ -35,12 +35,7 @@ pub fn container_names(pod: &Pod) -> (Vec<&str>, Vec<&str>) {
     let Some(spec) = pod.spec.as_ref() else {
         return (Vec::new(), Vec::new());
     };
-    let init = spec
-        .init_containers
-        .iter()
-        .flatten()
-        .map(|c| c.name.as_str())
-        .collect();
+    let init = spec.init_containers.iter().flatten().map(|c| c.name.as_str()).collect();
     let main = spec.containers.iter().map(|c| c.name.as_str()).collect();
     (init, main)
 }
@@ -72,28 +67,16 @@ pub fn image_is_pinned(image: &str) -> bool {
 }
 
 pub fn phase(pod: &Pod) -> &str {
-    pod.status
-        .as_ref()
-        .and_then(|s| s.phase.as_deref())
-        .unwrap_or("")
+    pod.status.as_ref().and_then(|s| s.phase.as_deref()).unwrap_or("")
 }
 
 pub fn restart_policy(pod: &Pod) -> &str {
-    pod.spec
-        .as_ref()
-        .and_then(|s| s.restart_policy.as_deref())
-        .unwrap_or("Always")
+    pod.spec.as_ref().and_then(|s| s.restart_policy.as_deref()).unwrap_or("Always")
 }
 
 /// The status (`"True"`, `"False"`, ...) of the pod condition of this type, if present.
 pub fn condition<'a>(pod: &'a Pod, type_: &str) -> Option<&'a str> {
-    pod.status
-        .as_ref()?
-        .conditions
-        .iter()
-        .flatten()
-        .find(|c| c.type_ == type_)
-        .map(|c| c.status.as_str())
+    pod.status.as_ref()?.conditions.iter().flatten().find(|c| c.type_ == type_).map(|c| c.status.as_str())
 }
 
 pub fn is_terminating(pod: &Pod) -> bool {
@@ -111,14 +94,7 @@ pub fn started_at(status: &ContainerStatus) -> Option<Timestamp> {
 
 /// When the container's current instance finished, if it has.
 pub fn finished_at(status: &ContainerStatus) -> Option<Timestamp> {
-    status
-        .state
-        .as_ref()?
-        .terminated
-        .as_ref()?
-        .finished_at
-        .as_ref()
-        .map(|t| t.0)
+    status.state.as_ref()?.terminated.as_ref()?.finished_at.as_ref().map(|t| t.0)
 }
 
 /// The exit code of the current instance, if it has terminated.
@@ -132,10 +108,7 @@ pub fn has_started(status: &ContainerStatus) -> bool {
     status.restart_count > 0
         || status.started == Some(true)
         || state.is_some_and(|s| s.running.is_some() || s.terminated.is_some())
-        || status
-            .last_state
-            .as_ref()
-            .is_some_and(|s| s.terminated.is_some())
+        || status.last_state.as_ref().is_some_and(|s| s.terminated.is_some())
 }
 
 /// The reason the container waits, if it waits.
@@ -179,11 +152,7 @@ pub fn describe_status(status: &ContainerStatus) -> String {
 /// waiting state, an init container that failed, or a terminal phase.
 pub fn blocker(pod: &Pod) -> Option<String> {
     let status = pod.status.as_ref()?;
-    for c in status
-        .init_container_statuses
-        .iter()
-        .flatten()
-        .chain(status.container_statuses.iter().flatten())
+    for c in status.init_container_statuses.iter().flatten().chain(status.container_statuses.iter().flatten())
     {
         if let Some(reason) = waiting_reason(c).filter(|r| BROKEN_WAITING_REASONS.contains(r)) {
             let message = c
@@ -198,16 +167,11 @@ pub fn blocker(pod: &Pod) -> Option<String> {
     }
     for c in status.init_container_statuses.iter().flatten() {
         if let Some(code) = exit_code(c.state.as_ref()).filter(|code| *code != 0) {
-            return Some(format!(
-                "init container {} failed with exit code {code}",
-                c.name
-            ));
+            return Some(format!("init container {} failed with exit code {code}", c.name));
         }
     }
     match phase(pod) {
-        p @ ("Failed" | "Succeeded") => {
-            Some(format!("the pod's phase is {p}: it will not run again"))
-        }
+        p @ ("Failed" | "Succeeded") => Some(format!("the pod's phase is {p}: it will not run again")),
         _ => None,
     }
 }

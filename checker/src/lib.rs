@@ -16,3 +16,5 @@ pub mod progress;
 pub mod report;
 pub mod run;
 pub mod status;
+pub mod timeline;
+pub mod timing;

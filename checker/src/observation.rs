@@ -31,9 +31,7 @@ pub struct Observation {
 
 impl Observation {
     pub fn pod(&self, name: &str) -> Option<&Pod> {
-        self.pods
-            .iter()
-            .find(|p| p.metadata.name.as_deref() == Some(name))
+        self.pods.iter().find(|p| p.metadata.name.as_deref() == Some(name))
     }
 }
 
@@ -104,19 +102,15 @@ impl Snapshot {
 /// file are left out, as the cluster would.
 pub fn load_file(path: &Path, namespace: &str, now: Timestamp) -> Result<Observation> {
     let shown = path.display();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::Input(format!("cannot read {shown}: {e}")))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Error::Input(format!("cannot read {shown}: {e}")))?;
     let value: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| {
-        let at = e
-            .location()
-            .map(|l| format!(":{}", l.line()))
-            .unwrap_or_default();
+        let at = e.location().map(|l| format!(":{}", l.line())).unwrap_or_default();
         Error::Input(format!("malformed file {shown}{at}: {e}"))
     })?;
     let kind = value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
-    let invalid = |what: &str, e: serde_yaml::Error| {
-        Error::Input(format!("malformed {what} in {shown}: {e}"))
-    };
+    let invalid =
+        |what: &str, e: serde_yaml::Error| Error::Input(format!("malformed {what} in {shown}: {e}"));
 
     let (pods, logs, events, at, file_namespace) = match kind {
         "Pod" => {
@@ -124,14 +118,9 @@ pub fn load_file(path: &Path, namespace: &str, now: Timestamp) -> Result<Observa
             (vec![pod], None, Vec::new(), now, None)
         }
         "List" | "PodList" => {
-            let items = value
-                .get("items")
-                .cloned()
-                .unwrap_or(serde_yaml::Value::Sequence(vec![]));
+            let items = value.get("items").cloned().unwrap_or(serde_yaml::Value::Sequence(vec![]));
             let serde_yaml::Value::Sequence(items) = items else {
-                return Err(Error::Input(format!(
-                    "malformed {kind} in {shown}: items is not a list"
-                )));
+                return Err(Error::Input(format!("malformed {kind} in {shown}: items is not a list")));
             };
             let mut pods = Vec::new();
             for item in items {
@@ -145,8 +134,7 @@ pub fn load_file(path: &Path, namespace: &str, now: Timestamp) -> Result<Observa
             (pods, None, Vec::new(), now, None)
         }
         SNAPSHOT_KIND => {
-            let snapshot: Snapshot =
-                serde_yaml::from_value(value).map_err(|e| invalid("snapshot", e))?;
+            let snapshot: Snapshot = serde_yaml::from_value(value).map_err(|e| invalid("snapshot", e))?;
             if snapshot.api_version != SNAPSHOT_API_VERSION {
                 return Err(Error::Input(format!(
                     "{shown}: unsupported snapshot apiVersion {} (expected {SNAPSHOT_API_VERSION})",
@@ -154,13 +142,7 @@ pub fn load_file(path: &Path, namespace: &str, now: Timestamp) -> Result<Observa
                 )));
             }
             let ns = Some(snapshot.namespace);
-            (
-                snapshot.pods,
-                Some(snapshot.logs),
-                snapshot.events,
-                snapshot.taken_at,
-                ns,
-            )
+            (snapshot.pods, Some(snapshot.logs), snapshot.events, snapshot.taken_at, ns)
         }
         "" => {
             return Err(Error::Input(format!(
@@ -174,23 +156,11 @@ pub fn load_file(path: &Path, namespace: &str, now: Timestamp) -> Result<Observa
         }
     };
 
-    let in_namespace = |pod: &Pod| {
-        pod.metadata
-            .namespace
-            .as_deref()
-            .is_none_or(|ns| ns == namespace)
-    };
+    let in_namespace = |pod: &Pod| pod.metadata.namespace.as_deref().is_none_or(|ns| ns == namespace);
     let pods: Vec<Pod> = pods.into_iter().filter(in_namespace).collect();
     let namespace_exists = match file_namespace {
         Some(ns) if ns == namespace => Some(true),
         _ => None,
     };
-    Ok(Observation {
-        namespace: namespace.to_string(),
-        namespace_exists,
-        pods,
-        logs,
-        events,
-        at,
-    })
+    Ok(Observation { namespace: namespace.to_string(), namespace_exists, pods, logs, events, at })
 }

@@ -63,9 +63,7 @@ impl ProgressStore {
             Some(dir) => PathBuf::from(dir),
             None => dirs::state_dir()
                 .or_else(dirs::data_local_dir)
-                .ok_or_else(|| {
-                    Error::Input("cannot find a state directory: set CHECKER_STATE_DIR".into())
-                })?
+                .ok_or_else(|| Error::Input("cannot find a state directory: set CHECKER_STATE_DIR".into()))?
                 .join("k8s-init-lab"),
         };
         Ok(ProgressStore { dir })
@@ -83,20 +81,14 @@ impl ProgressStore {
     pub fn load(&self, key: &str) -> Result<Loaded> {
         let _lock = self.lock()?;
         let (mut file, warning) = self.read()?;
-        Ok(Loaded {
-            progress: file.labs.remove(key).unwrap_or_default(),
-            warning,
-        })
+        Ok(Loaded { progress: file.labs.remove(key).unwrap_or_default(), warning })
     }
 
     /// Records a step's result under `key`; returns a warning if a corrupt file was set aside.
     pub fn record(&self, key: &str, step: u32, record: StepRecord) -> Result<Option<String>> {
         let _lock = self.lock()?;
         let (mut file, warning) = self.read()?;
-        file.labs
-            .entry(key.to_string())
-            .or_default()
-            .insert(step, record);
+        file.labs.entry(key.to_string()).or_default().insert(step, record);
         self.write(&file)?;
         Ok(warning)
     }
@@ -119,13 +111,7 @@ impl ProgressStore {
         let text = match fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok((
-                    ProgressFile {
-                        version: FORMAT_VERSION,
-                        ..Default::default()
-                    },
-                    None,
-                ));
+                return Ok((ProgressFile { version: FORMAT_VERSION, ..Default::default() }, None));
             }
             Err(e) => return Err(self.io_error("read", &path, e)),
         };
@@ -136,37 +122,26 @@ impl ProgressStore {
                     Ok(file) => format!("unknown version {}", file.version),
                     Err(e) => e.to_string(),
                 };
-                let aside =
-                    path.with_extension(format!("json.corrupt-{}", Timestamp::now().as_second()));
+                let aside = path.with_extension(format!("json.corrupt-{}", Timestamp::now().as_second()));
                 fs::rename(&path, &aside).map_err(|e| self.io_error("set aside", &path, e))?;
                 let warning = format!(
                     "progress file {} was corrupt ({reason}); kept it as {} and started afresh",
                     path.display(),
                     aside.display()
                 );
-                Ok((
-                    ProgressFile {
-                        version: FORMAT_VERSION,
-                        ..Default::default()
-                    },
-                    Some(warning),
-                ))
+                Ok((ProgressFile { version: FORMAT_VERSION, ..Default::default() }, Some(warning)))
             }
         }
     }
 
     fn write(&self, file: &ProgressFile) -> Result<()> {
         let path = self.path();
-        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)
-            .map_err(|e| self.io_error("create", &self.dir, e))?;
+        let mut tmp =
+            tempfile::NamedTempFile::new_in(&self.dir).map_err(|e| self.io_error("create", &self.dir, e))?;
         let json = serde_json::to_string_pretty(file).expect("progress serializes");
-        tmp.write_all(json.as_bytes())
-            .map_err(|e| self.io_error("write", tmp.path(), e))?;
-        tmp.as_file()
-            .sync_all()
-            .map_err(|e| self.io_error("write", tmp.path(), e))?;
-        tmp.persist(&path)
-            .map_err(|e| self.io_error("replace", &path, e.error))?;
+        tmp.write_all(json.as_bytes()).map_err(|e| self.io_error("write", tmp.path(), e))?;
+        tmp.as_file().sync_all().map_err(|e| self.io_error("write", tmp.path(), e))?;
+        tmp.persist(&path).map_err(|e| self.io_error("replace", &path, e.error))?;
         Ok(())
     }
 
@@ -180,48 +155,24 @@ mod tests {
     use super::*;
 
     fn record(verdict: Verdict, second: i64) -> StepRecord {
-        StepRecord {
-            verdict,
-            at: Timestamp::from_second(second).unwrap(),
-        }
+        StepRecord { verdict, at: Timestamp::from_second(second).unwrap() }
     }
 
     #[test]
     fn records_are_kept_per_key_and_step() {
         let dir = tempfile::tempdir().unwrap();
         let store = ProgressStore::in_dir(dir.path());
-        store
-            .record("lab/kind/experiments", 1, record(Verdict::Pending, 10))
-            .unwrap();
-        store
-            .record("lab/kind/experiments", 1, record(Verdict::Pass, 20))
-            .unwrap();
-        store
-            .record("lab/kind/experiments", 3, record(Verdict::Fail, 30))
-            .unwrap();
-        store
-            .record("lab/minikube/experiments", 2, record(Verdict::Pass, 40))
-            .unwrap();
+        store.record("lab/kind/experiments", 1, record(Verdict::Pending, 10)).unwrap();
+        store.record("lab/kind/experiments", 1, record(Verdict::Pass, 20)).unwrap();
+        store.record("lab/kind/experiments", 3, record(Verdict::Fail, 30)).unwrap();
+        store.record("lab/minikube/experiments", 2, record(Verdict::Pass, 40)).unwrap();
         let kind = store.load("lab/kind/experiments").unwrap();
         assert_eq!(kind.progress.len(), 2);
         assert_eq!(kind.progress[&1], record(Verdict::Pass, 20));
         assert_eq!(kind.progress[&3].verdict, Verdict::Fail);
         assert!(kind.warning.is_none());
-        assert_eq!(
-            store
-                .load("lab/minikube/experiments")
-                .unwrap()
-                .progress
-                .len(),
-            1
-        );
-        assert!(
-            store
-                .load("lab/other/experiments")
-                .unwrap()
-                .progress
-                .is_empty()
-        );
+        assert_eq!(store.load("lab/minikube/experiments").unwrap().progress.len(), 1);
+        assert!(store.load("lab/other/experiments").unwrap().progress.is_empty());
     }
 
     #[test]
@@ -229,10 +180,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = ProgressStore::in_dir(dir.path());
         fs::write(store.path(), "{ not json").unwrap();
-        let warning = store
-            .record("k", 1, record(Verdict::Pass, 1))
-            .unwrap()
-            .expect("a warning");
+        let warning = store.record("k", 1, record(Verdict::Pass, 1)).unwrap().expect("a warning");
         assert!(warning.contains("was corrupt"), "{warning}");
         let aside: Vec<_> = fs::read_dir(dir.path())
             .unwrap()
@@ -252,9 +200,7 @@ mod tests {
                 let store = ProgressStore::in_dir(dir.path());
                 std::thread::spawn(move || {
                     for i in 0..10u32 {
-                        store
-                            .record("k", t * 100 + i, record(Verdict::Pass, i64::from(i)))
-                            .unwrap();
+                        store.record("k", t * 100 + i, record(Verdict::Pass, i64::from(i))).unwrap();
                     }
                 })
             })

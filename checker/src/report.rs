@@ -9,11 +9,13 @@ use std::fmt::Write;
 use anstyle::{AnsiColor, Style};
 use lab_spec::{LabSpec, Lang};
 use serde::Serialize;
+use unicode_width::UnicodeWidthStr;
 
 use crate::evaluate::{CheckResult, Outcome, StepReport, Verdict};
 use crate::i18n::tr;
 use crate::progress::LabProgress;
 use crate::status::PodRow;
+use crate::timing::PodTimings;
 
 const GREEN: Style = AnsiColor::Green.on_default().bold();
 const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
@@ -46,11 +48,7 @@ fn mark(outcome: Outcome) -> String {
 /// A step report for the terminal.
 pub fn step_text(report: &StepReport, lang: Lang) -> String {
     let mut out = String::new();
-    let heading = tr(
-        lang,
-        &format!("步骤 {}", report.step),
-        &format!("Step {}", report.step),
-    );
+    let heading = tr(lang, &format!("步骤 {}", report.step), &format!("Step {}", report.step));
     let _ = writeln!(out, "{} · {}", paint(BOLD, &heading), report.title);
     for check in &report.checks {
         let _ = writeln!(out, "  {} {}", mark(check.outcome), check.description);
@@ -62,13 +60,12 @@ pub fn step_text(report: &StepReport, lang: Lang) -> String {
         out.push('\n');
         out.push_str(&pods_table(&report.pods));
     }
+    for timings in &report.timings {
+        out.push('\n');
+        out.push_str(&timings_text(timings, lang));
+    }
     out.push('\n');
-    let _ = writeln!(
-        out,
-        "{} {}",
-        tr(lang, "结果：", "Result:"),
-        verdict_word(report.verdict, lang)
-    );
+    let _ = writeln!(out, "{}{}", tr(lang, "结果：", "Result: "), verdict_word(report.verdict, lang));
     if report.verdict == Verdict::Pending {
         let _ = writeln!(out, "{}", report.pending_hint);
     }
@@ -91,11 +88,7 @@ fn check_details(out: &mut String, check: &CheckResult, lang: Lang) {
 
 /// The pods as `kubectl get pods` prints them (its tabwriter pads columns by three spaces).
 pub fn pods_table(rows: &[PodRow]) -> String {
-    let mut table = vec![
-        ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
-            .map(String::from)
-            .to_vec(),
-    ];
+    let mut table = vec![["NAME", "READY", "STATUS", "RESTARTS", "AGE"].map(String::from).to_vec()];
     for row in rows {
         table.push(vec![
             row.name.clone(),
@@ -110,13 +103,7 @@ pub fn pods_table(rows: &[PodRow]) -> String {
 
 /// Left-aligned columns separated by at least three spaces; the last column is not padded.
 pub fn columns(table: &[Vec<String>]) -> String {
-    let width = |i: usize| {
-        table
-            .iter()
-            .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
-            .max()
-            .unwrap_or(0)
-    };
+    let width = |i: usize| table.iter().map(|r| r.get(i).map_or(0, |c| c.width())).max().unwrap_or(0);
     let widths: Vec<usize> = (0..table.first().map_or(0, Vec::len)).map(width).collect();
     let mut out = String::new();
     for row in table {
@@ -124,7 +111,7 @@ pub fn columns(table: &[Vec<String>]) -> String {
             if i + 1 == row.len() {
                 out.push_str(cell);
             } else {
-                let pad = widths[i] + 3 - cell.chars().count();
+                let pad = widths[i] + 3 - cell.width();
                 out.push_str(cell);
                 out.push_str(&" ".repeat(pad));
             }
@@ -132,6 +119,60 @@ pub fn columns(table: &[Vec<String>]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The record's timing table ("性能数据"), measured from the pod's container timestamps.
+pub fn timings_text(t: &PodTimings, lang: Lang) -> String {
+    let secs = |s: Option<i64>| s.map_or("-".to_string(), |s| format!("{s}s"));
+    let mut rows = vec![vec![tr(lang, "指标", "measure"), tr(lang, "值", "value"), tr(lang, "备注", "note")]];
+    for c in &t.containers {
+        if c.init {
+            let note = match (c.started_at, c.finished_at) {
+                (Some(s), Some(f)) => format!("{} → {}", clock(s), clock(f)),
+                (Some(s), None) => {
+                    tr(lang, &format!("{} 起运行中", clock(s)), &format!("running since {}", clock(s)))
+                }
+                _ => tr(lang, "未启动", "not started"),
+            };
+            rows.push(vec![
+                tr(lang, &format!("{} 执行时间", c.name), &format!("{} run time", c.name)),
+                secs(c.seconds),
+                note,
+            ]);
+        }
+    }
+    for g in &t.gaps {
+        rows.push(vec![
+            tr(lang, &format!("{} → {} 间隔", g.from, g.to), &format!("gap {} → {}", g.from, g.to)),
+            format!("{}s", g.seconds),
+            tr(lang, "串行：前一个结束后才启动", "serial: starts after the previous one ended"),
+        ]);
+    }
+    rows.push(vec![
+        tr(lang, "总初始化时间", "total initialization"),
+        secs(t.total_init_seconds),
+        tr(lang, "第一个 Init Container 启动到最后一个结束", "first init container start to last end"),
+    ]);
+    rows.push(vec![
+        tr(lang, "主容器启动延迟", "main container start delay"),
+        secs(t.main_start_delay_seconds),
+        tr(
+            lang,
+            "最后一个 Init Container 结束到主容器启动",
+            "last init container end to main container start",
+        ),
+    ]);
+    let title = tr(
+        lang,
+        &format!("{} 的时间（来自容器时间戳）", t.pod),
+        &format!("Timings of {} (from container timestamps)", t.pod),
+    );
+    format!("{}\n{}", paint(BOLD, &title), columns(&rows))
+}
+
+/// A timestamp's time of day in UTC, as `kubectl describe` shows it in its Started/Finished lines.
+pub fn clock(t: jiff::Timestamp) -> String {
+    t.strftime("%H:%M:%S").to_string()
 }
 
 /// `checker list`: the steps with their titles and progress marks.
@@ -146,13 +187,7 @@ pub fn list_text(spec: &LabSpec, progress: &LabProgress, lang: Lang) -> String {
             }),
             None => " ".into(),
         };
-        let _ = writeln!(
-            out,
-            "  {state} {:>2}  {:<8}  {}",
-            step.number,
-            step.id,
-            step.title.get(lang)
-        );
+        let _ = writeln!(out, "  {state} {:>2}  {:<8}  {}", step.number, step.id, step.title.get(lang));
     }
     out
 }
@@ -162,35 +197,18 @@ pub fn progress_text(spec: &LabSpec, progress: &LabProgress, lang: Lang) -> Stri
     let mut out = String::new();
     for step in &spec.steps {
         let result = match progress.get(&step.number) {
-            Some(r) => format!(
-                "{}  {}",
-                verdict_word(r.verdict, lang),
-                paint(DIM, &r.at.to_string())
-            ),
+            Some(r) => format!("{}  {}", verdict_word(r.verdict, lang), paint(DIM, &r.at.to_string())),
             None => paint(DIM, &tr(lang, "未运行", "not run")),
         };
-        let _ = writeln!(
-            out,
-            "  {:>2}  {}  {result}",
-            step.number,
-            step.title.get(lang)
-        );
+        let _ = writeln!(out, "  {:>2}  {}  {result}", step.number, step.title.get(lang));
     }
     let _ = writeln!(out, "\n{}", paint(BOLD, &tr(lang, "实验目标", "Goals")));
     for goal in &spec.goals {
         let achieved = goal_achieved(goal, progress);
-        let m = if achieved {
-            mark(Outcome::Pass)
-        } else {
-            paint(DIM, "○")
-        };
+        let m = if achieved { mark(Outcome::Pass) } else { paint(DIM, "○") };
         let _ = writeln!(out, "  {m} {}", goal.text.get(lang));
     }
-    let passed = spec
-        .steps
-        .iter()
-        .filter(|s| step_passed(progress, s.number))
-        .count();
+    let passed = spec.steps.iter().filter(|s| step_passed(progress, s.number)).count();
     let _ = writeln!(
         out,
         "\n{}",
@@ -204,9 +222,7 @@ pub fn progress_text(spec: &LabSpec, progress: &LabProgress, lang: Lang) -> Stri
 }
 
 fn step_passed(progress: &LabProgress, step: u32) -> bool {
-    progress
-        .get(&step)
-        .is_some_and(|r| r.verdict == Verdict::Pass)
+    progress.get(&step).is_some_and(|r| r.verdict == Verdict::Pass)
 }
 
 pub fn goal_achieved(goal: &lab_spec::Goal, progress: &LabProgress) -> bool {
@@ -221,6 +237,8 @@ pub struct StepJson<'a> {
     pub verdict: Verdict,
     pub checks: Vec<CheckJson<'a>>,
     pub pods: Vec<PodJson<'a>>,
+    /// Container run times in seconds, for pods with init containers.
+    pub timings: &'a [PodTimings],
 }
 
 #[derive(Serialize)]
@@ -276,6 +294,7 @@ impl<'a> StepJson<'a> {
                 })
                 .collect(),
             pods: report.pods.iter().map(PodJson::new).collect(),
+            timings: &report.timings,
         }
     }
 }
@@ -296,9 +315,6 @@ mod tests {
             vec!["NAME".to_string(), "READY".into(), "AGE".into()],
             vec!["init-demo".to_string(), "1/1".into(), "5m".into()],
         ];
-        assert_eq!(
-            columns(&table),
-            "NAME        READY   AGE\ninit-demo   1/1     5m\n"
-        );
+        assert_eq!(columns(&table), "NAME        READY   AGE\ninit-demo   1/1     5m\n");
     }
 }

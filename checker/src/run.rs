@@ -33,54 +33,31 @@ impl Context {
             Some(path) => LabSpec::load(path)?,
             None => LabSpec::embedded()?,
         };
-        let namespace = cli
-            .global
-            .namespace
-            .clone()
-            .unwrap_or_else(|| spec.namespace.clone());
+        let namespace = cli.global.namespace.clone().unwrap_or_else(|| spec.namespace.clone());
         let target = Target {
             kubeconfig: cli.global.kubeconfig.clone(),
             context: cli.global.context.clone(),
             namespace,
         };
-        let lang = cli
-            .global
-            .lang
-            .map(Lang::from)
-            .unwrap_or_else(i18n::lang_from_env);
+        let lang = cli.global.lang.map(Lang::from).unwrap_or_else(i18n::lang_from_env);
         Ok(Context { spec, target, lang })
     }
 
     pub fn step(&self, number: u32) -> Result<&Step> {
         self.spec.step(number).ok_or_else(|| {
-            let known = self
-                .spec
-                .steps
-                .iter()
-                .map(|s| s.number.to_string())
-                .collect::<Vec<_>>()
-                .join(", ");
-            Error::Usage(format!(
-                "unknown step {number}: the lab has steps {known} (see `checker list`)"
-            ))
+            let known = self.spec.steps.iter().map(|s| s.number.to_string()).collect::<Vec<_>>().join(", ");
+            Error::Usage(format!("unknown step {number}: the lab has steps {known} (see `checker list`)"))
         })
     }
 
     /// What to read from the cluster for a step: its pods (all the lab's pods for a cleanup
     /// step) and the logs its expectations read.
     pub fn wanted<'a>(&'a self, step: &'a Step) -> Wanted<'a> {
-        let pods = match step
-            .expectations
-            .iter()
-            .any(|e| e.check == Check::LabPodsGone)
-        {
+        let pods = match step.expectations.iter().any(|e| e.check == Check::LabPodsGone) {
             true => self.spec.pods(),
             false => step.pods(),
         };
-        Wanted {
-            pods,
-            logs: step.logs(),
-        }
+        Wanted { pods, logs: step.logs() }
     }
 
     pub fn progress_key(&self, cluster: &Cluster) -> String {
@@ -91,12 +68,7 @@ impl Context {
 /// Runs the command line; the error, if any, is printed by `main`.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::Completions { shell } = cli.command {
-        clap_complete::generate(
-            shell,
-            &mut Cli::command(),
-            "checker",
-            &mut std::io::stdout(),
-        );
+        clap_complete::generate(shell, &mut Cli::command(), "checker", &mut std::io::stdout());
         return Ok(ExitCode::SUCCESS);
     }
     let ctx = Context::from_cli(&cli)?;
@@ -108,11 +80,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     runtime.block_on(async {
         match &cli.command {
             Command::List { output } => list(&ctx, output.output).await,
-            Command::Step {
-                number,
-                from,
-                output,
-            } => step(&ctx, *number, from.as_deref(), output.output).await,
+            Command::Step { number, from, output } => {
+                step(&ctx, *number, from.as_deref(), output.output).await
+            }
             Command::Status { from, output } => status(&ctx, from.as_deref(), output.output).await,
             Command::Progress { output } => show_progress(&ctx, output.output).await,
             Command::Snapshot { file } => snapshot(&ctx, file.as_deref()).await,
@@ -149,10 +119,7 @@ pub async fn check_step(ctx: &Context, cluster: &Cluster, step: &Step) -> Result
 /// of the check.
 pub fn record(ctx: &Context, cluster: &Cluster, report: &StepReport) -> Result<()> {
     let store = ProgressStore::from_env()?;
-    let record = StepRecord {
-        verdict: report.verdict,
-        at: Timestamp::now(),
-    };
+    let record = StepRecord { verdict: report.verdict, at: Timestamp::now() };
     if let Some(warning) = store.record(&ctx.progress_key(cluster), report.step, record)? {
         eprintln!("warning: {warning}");
     }
@@ -198,9 +165,7 @@ async fn status(ctx: &Context, from: Option<&Path>, format: Format) -> Result<Ex
     };
     let rows: Vec<_> = obs.pods.iter().map(|p| pod_row(p, obs.at)).collect();
     match format {
-        Format::Json => print(&report::to_json(
-            &rows.iter().map(report::PodJson::new).collect::<Vec<_>>(),
-        )),
+        Format::Json => print(&report::to_json(&rows.iter().map(report::PodJson::new).collect::<Vec<_>>())),
         Format::Text if rows.is_empty() => {
             let ns = &obs.namespace;
             eprintln!(

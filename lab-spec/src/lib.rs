@@ -115,46 +115,26 @@ pub enum Check {
     /// The pod exists (and is not being deleted).
     PodExists { pod: String },
     /// The pod's spec has exactly these init containers and containers, in this order.
-    Containers {
-        pod: String,
-        init: Vec<String>,
-        main: Vec<String>,
-    },
+    Containers { pod: String, init: Vec<String>, main: Vec<String> },
     /// Every image of the pod names an exact tag (not `latest`) or a digest.
     ImagesPinned { pod: String },
     /// The container ran to completion with exit code 0.
     Completed { pod: String, container: String },
     /// The container started at or after `after` finished (serial execution).
-    StartedAfter {
-        pod: String,
-        container: String,
-        after: String,
-    },
+    StartedAfter { pod: String, container: String, after: String },
     /// The container is running and ready.
     Ready { pod: String, container: String },
     /// The container failed with a non-zero exit code (now or in its last state) and was
     /// restarted at least `min_restarts` times.
-    Failed {
-        pod: String,
-        container: String,
-        min_restarts: u32,
-    },
+    Failed { pod: String, container: String, min_restarts: u32 },
     /// The container has never started (it waits, e.g. with reason `PodInitializing`).
     NeverStarted { pod: String, container: String },
     /// The pod's phase is this one (`Pending`, `Running`, ...).
     Phase { pod: String, phase: String },
     /// The pod's condition of this type has this status (`True`/`False`).
-    Condition {
-        pod: String,
-        condition: String,
-        status: String,
-    },
+    Condition { pod: String, condition: String, status: String },
     /// The container's log contains one of these texts.
-    LogContains {
-        pod: String,
-        container: String,
-        any_of: Vec<String>,
-    },
+    LogContains { pod: String, container: String, any_of: Vec<String> },
     /// None of the lab's pods (every pod any step names) remain in the namespace.
     LabPodsGone,
 }
@@ -198,9 +178,7 @@ impl Step {
         self.expectations
             .iter()
             .filter_map(|e| match &e.check {
-                Check::LogContains { pod, container, .. } => {
-                    Some((pod.as_str(), container.as_str()))
-                }
+                Check::LogContains { pod, container, .. } => Some((pod.as_str(), container.as_str())),
                 _ => None,
             })
             .collect()
@@ -230,11 +208,7 @@ impl LabSpec {
             line: e.location().map(|l| l.line()),
             reason: e.to_string(),
         })?;
-        spec.validate().map_err(|reason| SpecError {
-            file: file.to_string(),
-            line: None,
-            reason,
-        })?;
+        spec.validate().map_err(|reason| SpecError { file: file.to_string(), line: None, reason })?;
         Ok(spec)
     }
 
@@ -281,27 +255,18 @@ impl LabSpec {
             let mut check_ids = BTreeSet::new();
             for e in &step.expectations {
                 if !check_ids.insert(e.id.as_str()) {
-                    return Err(format!(
-                        "step {}: expectation id `{}` is used twice",
-                        step.number, e.id
-                    ));
+                    return Err(format!("step {}: expectation id `{}` is used twice", step.number, e.id));
                 }
                 if let Check::LogContains { any_of, .. } = &e.check
                     && any_of.is_empty()
                 {
-                    return Err(format!(
-                        "step {}: expectation `{}` has an empty any_of",
-                        step.number, e.id
-                    ));
+                    return Err(format!("step {}: expectation `{}` has an empty any_of", step.number, e.id));
                 }
             }
         }
         for goal in &self.goals {
             if let Some(n) = goal.steps.iter().find(|n| !numbers.contains(n)) {
-                return Err(format!(
-                    "goal `{}` names step {n}, which does not exist",
-                    goal.id
-                ));
+                return Err(format!("goal `{}` names step {n}, which does not exist", goal.id));
             }
         }
         Ok(())
@@ -319,11 +284,7 @@ pub struct SpecError {
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
-            Some(line) => write!(
-                f,
-                "malformed lab spec {}:{line}: {}",
-                self.file, self.reason
-            ),
+            Some(line) => write!(f, "malformed lab spec {}:{line}: {}", self.file, self.reason),
             None => write!(f, "malformed lab spec {}: {}", self.file, self.reason),
         }
     }
@@ -346,11 +307,8 @@ mod tests {
 
     #[test]
     fn unknown_field_is_reported_with_its_line() {
-        let text = EMBEDDED_SPEC.replacen(
-            "namespace: experiments",
-            "namespace: experiments\nnamespaec: x",
-            1,
-        );
+        let text =
+            EMBEDDED_SPEC.replacen("namespace: experiments", "namespace: experiments\nnamespaec: x", 1);
         let err = LabSpec::parse(&text, "lab.yaml").unwrap_err();
         assert!(err.line.is_some(), "{err}");
         assert!(err.to_string().contains("namespaec"), "{err}");
@@ -361,10 +319,7 @@ mod tests {
         let text = EMBEDDED_SPEC.replacen("kind: pod_exists", "kind: pod_exist", 1);
         let err = LabSpec::parse(&text, "lab.yaml").unwrap_err();
         assert!(err.to_string().contains("pod_exist"), "{err}");
-        assert!(
-            err.to_string().starts_with("malformed lab spec lab.yaml:"),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("malformed lab spec lab.yaml:"), "{err}");
     }
 
     #[test]

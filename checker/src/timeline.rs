@@ -1,0 +1,100 @@
+//! The STATUS column over time, as `kubectl get pods -w` shows it.
+//!
+//! `checker step N --wait` feeds every version of a pod it sees into a [`Timeline`], which keeps
+//! one row per change of READY, STATUS or RESTARTS, with the AGE at which it was seen (the
+//! offset from the pod's creation). Printed, it has the shape of the record's "实际结果" table.
+
+use jiff::Timestamp;
+use k8s_openapi::api::core::v1::Pod;
+use serde::Serialize;
+
+use crate::report::columns;
+use crate::status::{human_duration, pod_row};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimelineEntry {
+    pub pod: String,
+    pub ready: String,
+    pub status: String,
+    pub restarts: u32,
+    /// Seconds since the pod's creation when this state was seen.
+    pub offset_seconds: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timeline {
+    pub entries: Vec<TimelineEntry>,
+}
+
+impl Timeline {
+    /// Notes the pod as seen at `now`; returns whether its columns changed.
+    pub fn observe(&mut self, pod: &Pod, now: Timestamp) -> bool {
+        let row = pod_row(pod, now);
+        let last = self.entries.iter().rev().find(|e| e.pod == row.name);
+        if last.is_some_and(|e| e.ready == row.ready && e.status == row.status && e.restarts == row.restarts)
+        {
+            return false;
+        }
+        let created = pod.metadata.creation_timestamp.as_ref().map_or(now, |t| t.0);
+        self.entries.push(TimelineEntry {
+            pod: row.name,
+            ready: row.ready,
+            status: row.status,
+            restarts: row.restarts,
+            offset_seconds: (now.as_second() - created.as_second()).max(0),
+        });
+        true
+    }
+
+    /// Notes that the pod was deleted.
+    pub fn deleted(&mut self, pod: &Pod, now: Timestamp) {
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        let created = pod.metadata.creation_timestamp.as_ref().map_or(now, |t| t.0);
+        self.entries.push(TimelineEntry {
+            pod: name,
+            ready: "-".into(),
+            status: "(deleted)".into(),
+            restarts: 0,
+            offset_seconds: (now.as_second() - created.as_second()).max(0),
+        });
+    }
+
+    /// The timeline as `kubectl get pods -w` prints it.
+    pub fn table(&self) -> String {
+        let mut rows = vec![["NAME", "READY", "STATUS", "RESTARTS", "AGE"].map(String::from).to_vec()];
+        for e in &self.entries {
+            let age = human_duration(jiff::SignedDuration::from_secs(e.offset_seconds));
+            rows.push(vec![e.pod.clone(), e.ready.clone(), e.status.clone(), e.restarts.to_string(), age]);
+        }
+        columns(&rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Pod {
+        let path = format!("{}/../tests/fixtures/pods/{name}.yaml", env!("CARGO_MANIFEST_DIR"));
+        serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn keeps_one_row_per_change_with_its_age() {
+        let created = fixture("init-demo-running").metadata.creation_timestamp.unwrap().0;
+        let at = |s: i64| Timestamp::from_second(created.as_second() + s).unwrap();
+        let mut timeline = Timeline::default();
+        assert!(timeline.observe(&fixture("init-demo-init-0-of-2"), at(1)));
+        assert!(!timeline.observe(&fixture("init-demo-init-0-of-2"), at(3)), "no change, no row");
+        assert!(timeline.observe(&fixture("init-demo-init-1-of-2"), at(8)));
+        assert!(timeline.observe(&fixture("init-demo-pod-initializing"), at(11)));
+        assert!(timeline.observe(&fixture("init-demo-running"), at(13)));
+        let statuses: Vec<_> =
+            timeline.entries.iter().map(|e| (e.status.as_str(), e.offset_seconds)).collect();
+        assert_eq!(statuses, [("Init:0/2", 1), ("Init:1/2", 8), ("PodInitializing", 11), ("Running", 13)]);
+        let table = timeline.table();
+        assert!(table.starts_with("NAME        READY   STATUS            RESTARTS   AGE\n"), "{table}");
+        assert!(table.contains("init-demo   1/1     Running           0          13s\n"), "{table}");
+        assert!(!table.contains("Init:2/2"));
+    }
+}
