@@ -1,0 +1,526 @@
+//! The book: it builds cleanly with the pinned mdBook, its verify boxes match the lab spec, the
+//! manifests it names exist and parse, its images are pinned, and its internal links resolve.
+//!
+//! Needs `.tools/bin/mdbook` and `.tools/bin/mdbook-mermaid`: run `cargo xtask setup` (or
+//! `cargo xtask test`, which runs it first).
+
+#[path = "support/book.rs"]
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use lab_spec::LabSpec;
+use support::{book, book_root, built, files, sources, split_code};
+
+/// Lines of `mdbook build`'s stderr that are not a problem, each with the reason.
+///
+/// - mdBook's own progress lines at INFO level.
+/// - mdbook-mermaid 0.17.1 compares the mdBook version it was compiled against with the caller's
+///   and warns on any difference. `cargo install --locked mdbook-mermaid@0.17.1` builds it with
+///   its own Cargo.lock, which pins mdbook-preprocessor 0.5.0; the preprocessor JSON protocol is
+///   the same across 0.5.x, and the Mermaid test in book_browser.rs proves the diagrams render.
+fn allowed_stderr_line(line: &str) -> bool {
+    let l = line.trim();
+    l.is_empty()
+        || l == "INFO Book building has started"
+        || l == "INFO Running the html backend"
+        || (l.starts_with("INFO HTML book written to `") && l.ends_with('`'))
+        || l == "Warning: The mdbook-mermaid preprocessor was built against version 0.5.0 of \
+                mdbook, but we're being called from version 0.5.4"
+}
+
+#[test]
+fn book_builds_without_warnings() {
+    let b = built();
+    assert!(b.success, "`mdbook build` failed:\n--- stdout\n{}\n--- stderr\n{}", b.stdout, b.stderr);
+    let unexpected: Vec<&str> = b.stderr.lines().filter(|l| !allowed_stderr_line(l)).collect();
+    assert!(
+        unexpected.is_empty(),
+        "`mdbook build` printed unexpected lines on stderr (warnings from mdBook or a \
+         preprocessor):\n{}\n--- whole stderr\n{}",
+        unexpected.join("\n"),
+        b.stderr
+    );
+    assert!(b.out.join("index.html").is_file(), "no index.html in {}", b.out.display());
+}
+
+fn spec() -> LabSpec {
+    LabSpec::load(&book_root().join("lab-spec/lab.yaml")).expect("the lab spec parses")
+}
+
+/// `{{#check N}}` lines outside fenced code, as (file, line, N as written).
+fn check_lines() -> Vec<(PathBuf, usize, String)> {
+    let mut found = Vec::new();
+    for (file, text) in sources() {
+        let (_, prose) = split_code(&text);
+        for (n, line) in prose {
+            let t = line.trim();
+            if let Some(arg) = t.strip_prefix("{{#check").and_then(|r| r.strip_suffix("}}")) {
+                found.push((file.clone(), n, arg.trim().to_string()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_check_box_names_a_step_and_every_step_has_exactly_one() {
+    let spec = spec();
+    let mut problems = Vec::new();
+    let mut boxed: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    for (file, line, arg) in check_lines() {
+        match arg.parse::<u32>().ok().and_then(|n| spec.step(n)) {
+            Some(step) => {
+                boxed.entry(step.number).or_default().push(format!("src/{}:{line}", file.display()))
+            }
+            None => problems.push(format!(
+                "src/{}:{line}: {{{{#check {arg}}}}} names no step of lab-spec/lab.yaml",
+                file.display()
+            )),
+        }
+    }
+    for step in &spec.steps {
+        match boxed.get(&step.number).map(Vec::len).unwrap_or(0) {
+            1 => {}
+            0 => problems.push(format!(
+                "step {} ({}) has no {{{{#check {}}}}} box",
+                step.number, step.id, step.number
+            )),
+            _ => problems.push(format!(
+                "step {} ({}) is boxed more than once: {}",
+                step.number,
+                step.id,
+                boxed[&step.number].join(", ")
+            )),
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_box_is_in_the_built_book_once() {
+    let b = book();
+    let spec = spec();
+    let mut seen: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for page in support::chapter_pages(&b.out) {
+        let html = fs::read_to_string(b.out.join(&page)).unwrap();
+        for tag in open_div_tags(&html) {
+            if tag.contains("class=\"lab-check\"")
+                && let Some(step) = attr_value(tag, "data-step")
+            {
+                seen.entry(step.to_string()).or_default().push(page.clone());
+            }
+        }
+    }
+    let want: BTreeSet<String> = spec.steps.iter().map(|s| s.number.to_string()).collect();
+    let got: BTreeSet<String> = seen.keys().cloned().collect();
+    assert_eq!(got, want, "the steps with a verify box in the built book");
+    for (step, pages) in seen {
+        assert_eq!(pages.len(), 1, "step {step} boxed on {pages:?}");
+    }
+}
+
+fn open_div_tags(html: &str) -> impl Iterator<Item = &str> {
+    html.split("<div").skip(1).filter_map(|s| s.split('>').next())
+}
+
+fn attr_value<'t>(tag: &'t str, name: &str) -> Option<&'t str> {
+    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    let end = tag[start..].find('"')? + start;
+    Some(&tag[start..end])
+}
+
+/// Every `manifests/….yaml` path a chapter mentions.
+fn mentioned_manifests() -> BTreeMap<String, Vec<String>> {
+    let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (file, text) in sources() {
+        for (i, line) in text.lines().enumerate() {
+            let mut rest = line;
+            while let Some(at) = rest.find("manifests/") {
+                let tail = &rest[at..];
+                let end = tail
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || "/._-".contains(c)))
+                    .unwrap_or(tail.len());
+                let path = tail[..end].trim_end_matches('.');
+                if path.ends_with(".yaml") || path.ends_with(".yml") {
+                    found.entry(path.to_string()).or_default().push(format!(
+                        "src/{}:{}",
+                        file.display(),
+                        i + 1
+                    ));
+                }
+                rest = &tail[end..];
+            }
+        }
+    }
+    found
+}
+
+/// Parses a manifest file as Kubernetes objects; returns (kind, name) of each.
+fn parse_manifest(path: &Path) -> Result<Vec<(String, String)>, String> {
+    use serde::Deserialize;
+    let text = fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let mut objects = Vec::new();
+    for (i, doc) in serde_yaml::Deserializer::from_str(&text).enumerate() {
+        let value = serde_yaml::Value::deserialize(doc).map_err(|e| format!("document {}: {e}", i + 1))?;
+        if value.is_null() {
+            continue; // an empty document, e.g. after a trailing `---`
+        }
+        let field = |v: &serde_yaml::Value, k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+        let api = field(&value, "apiVersion");
+        let kind = field(&value, "kind");
+        let name = value.get("metadata").and_then(|m| field(m, "name"));
+        match (api, kind, name) {
+            (Some(_), Some(kind), Some(name)) if !name.is_empty() => objects.push((kind, name)),
+            _ => {
+                return Err(format!(
+                    "document {} is not a Kubernetes object with apiVersion, kind and metadata.name",
+                    i + 1
+                ));
+            }
+        }
+    }
+    if objects.is_empty() {
+        return Err("no Kubernetes object in it".into());
+    }
+    Ok(objects)
+}
+
+#[test]
+fn manifests_named_by_the_book_and_the_spec_exist_and_parse() {
+    let root = book_root();
+    let mut named = mentioned_manifests();
+    assert!(!named.is_empty(), "the book names no manifests/… file: is the scan broken?");
+    for step in spec().steps {
+        if let Some(m) = step.manifest {
+            named.entry(m).or_default().push(format!("lab-spec/lab.yaml step {}", step.number));
+        }
+    }
+    // The manifests directory's own files must parse too, named or not.
+    for f in files(&root.join("manifests"), ".yaml") {
+        named.entry(format!("manifests/{}", f.display())).or_default();
+    }
+    let mut problems = Vec::new();
+    for (path, places) in &named {
+        let file = root.join(path);
+        if !file.is_file() {
+            problems.push(format!("{path} (named at {}) does not exist", places.join(", ")));
+            continue;
+        }
+        if let Err(e) = parse_manifest(&file) {
+            problems.push(format!("{path}: {e}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_lab_manifests_create_the_pods_the_spec_checks() {
+    let root = book_root();
+    let spec = spec();
+    let mut pods = BTreeSet::new();
+    for f in files(&root.join("manifests"), ".yaml") {
+        for (kind, name) in parse_manifest(&root.join("manifests").join(&f)).unwrap_or_default() {
+            if kind == "Pod" {
+                pods.insert(name);
+            }
+        }
+    }
+    for pod in spec.pods() {
+        assert!(pods.contains(pod), "the spec checks pod `{pod}`, which no manifest creates ({pods:?})");
+    }
+}
+
+/// Images that are deliberately not pinned: the book shows them as what goes wrong.
+/// (file under src/, image) → why.
+const UNPINNED_ON_PURPOSE: &[(&str, &str, &str)] = &[(
+    "step3-failure.md",
+    "busybox",
+    "the original record's `kubectl patch`, shown to explain why the API server rejects it",
+)];
+
+/// Whether an image reference is pinned: a digest, or a tag that is not `latest`.
+fn pinned(image: &str) -> bool {
+    if image.contains("@sha256:") {
+        return true;
+    }
+    let last = image.rsplit('/').next().unwrap_or(image);
+    match last.split_once(':') {
+        Some((_, tag)) => !tag.is_empty() && tag != "latest",
+        None => false,
+    }
+}
+
+/// Image references in a text: YAML `image:` keys, JSON `"image": "…"` and `--image=…`.
+fn images_in(text: &str) -> Vec<(usize, String)> {
+    let clean = |s: &str| {
+        s.trim().trim_matches(|c| c == '"' || c == '\'' || c == ',' || c == '}' || c == ']').to_string()
+    };
+    let mut found = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start().trim_start_matches("- ").trim_start();
+        let t_no_comment = t.split(" #").next().unwrap_or(t);
+        if let Some(v) = t_no_comment.strip_prefix("image:") {
+            let v = clean(v);
+            if !v.is_empty() {
+                found.push((i + 1, v));
+            }
+        }
+        let mut rest = line;
+        while let Some(at) = rest.find("\"image\"") {
+            let after = rest[at + 7..].trim_start();
+            if let Some(v) = after.strip_prefix(':') {
+                let v = v.trim_start();
+                if let Some(body) = v.strip_prefix('"') {
+                    let end = body.find('"').unwrap_or(body.len());
+                    found.push((i + 1, body[..end].to_string()));
+                }
+            }
+            rest = &rest[at + 7..];
+        }
+        let mut rest = line;
+        while let Some(at) = rest.find("--image") {
+            let after = &rest[at + 7..];
+            if let Some(v) = after.strip_prefix('=').or_else(|| after.strip_prefix(' ')) {
+                let v = v.split_whitespace().next().unwrap_or("");
+                let v = clean(v);
+                if !v.is_empty() && !v.starts_with('-') {
+                    found.push((i + 1, v));
+                }
+            }
+            rest = after;
+        }
+    }
+    found
+}
+
+#[test]
+fn images_are_pinned() {
+    let root = book_root();
+    let mut problems = Vec::new();
+    let mut whitelisted_seen = BTreeSet::new();
+    for f in files(&root.join("manifests"), ".yaml") {
+        let text = fs::read_to_string(root.join("manifests").join(&f)).unwrap();
+        for (line, image) in images_in(&text) {
+            if !pinned(&image) {
+                problems.push(format!("manifests/{}:{line}: image `{image}` is not pinned", f.display()));
+            }
+        }
+    }
+    let mut total = 0;
+    for (file, text) in sources() {
+        let (blocks, _) = split_code(&text);
+        for block in blocks {
+            for (offset, image) in images_in(&block.body) {
+                total += 1;
+                let line = block.line + offset;
+                let name = file.to_string_lossy();
+                if pinned(&image) {
+                    continue;
+                }
+                if let Some(w) = UNPINNED_ON_PURPOSE.iter().find(|(f, i, _)| *f == name && *i == image) {
+                    whitelisted_seen.insert((w.0, w.1));
+                    continue;
+                }
+                problems.push(format!(
+                    "src/{name}:{line}: image `{image}` in a code block is not pinned (pin a tag \
+                     or digest, or list it in UNPINNED_ON_PURPOSE with the reason)"
+                ));
+            }
+        }
+    }
+    assert!(total > 0, "no image found in the book's code blocks: is the scan broken?");
+    for (f, i, _) in UNPINNED_ON_PURPOSE {
+        if !whitelisted_seen.contains(&(*f, *i)) {
+            problems.push(format!("UNPINNED_ON_PURPOSE lists `{i}` in src/{f}, which no longer has it"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn pinned_recognises_tags_and_digests() {
+    assert!(pinned("busybox:1.36.1"));
+    assert!(pinned("registry.local:5000/busybox:1.36.1"));
+    assert!(pinned("busybox@sha256:0123abcd"));
+    assert!(!pinned("busybox"));
+    assert!(!pinned("busybox:latest"));
+    assert!(!pinned("registry.local:5000/busybox"));
+    let found = images_in(
+        "    image: busybox:1.36.1\n  - image: \"nginx\"  # comment\n\
+         kubectl patch pod p -p '{\"spec\":{\"initContainers\":[{\"name\":\"i\",\"image\":\"busybox\"}]}}'\n\
+         kubectl run x --image=busybox:latest --restart=Never\n",
+    );
+    let images: Vec<&str> = found.iter().map(|(_, i)| i.as_str()).collect();
+    assert_eq!(images, ["busybox:1.36.1", "nginx", "busybox", "busybox:latest"]);
+}
+
+/// Internal links of the built book: every relative `href` (and `src`) must name an existing
+/// file, and its `#fragment` an element id of that page.
+#[test]
+fn internal_links_resolve() {
+    let b = book();
+    let pages = files(&b.out, ".html");
+    let mut ids: BTreeMap<PathBuf, BTreeSet<String>> = BTreeMap::new();
+    let mut html_of: BTreeMap<PathBuf, String> = BTreeMap::new();
+    for p in &pages {
+        let html = fs::read_to_string(b.out.join(p)).unwrap();
+        ids.insert(p.clone(), ids_of(&html));
+        html_of.insert(p.clone(), html);
+    }
+    let mut problems = BTreeSet::new();
+    let mut checked = 0;
+    for (page, html) in &html_of {
+        for (attr, target) in links_of(html) {
+            let Some((path, fragment)) = relative_target(&target) else { continue };
+            checked += 1;
+            let Some(path) = decode(&path) else {
+                problems.insert(format!("{}: {attr}=\"{target}\": bad %-escape", page.display()));
+                continue;
+            };
+            let file = if path.is_empty() {
+                page.clone()
+            } else {
+                normalize(&page.parent().unwrap_or(Path::new("")).join(&path))
+            };
+            let mut on_disk = b.out.join(&file);
+            if on_disk.is_dir() {
+                on_disk = on_disk.join("index.html");
+            }
+            if !on_disk.is_file() {
+                problems.insert(format!("{}: {attr}=\"{target}\": no such file", page.display()));
+                continue;
+            }
+            let Some(fragment) = fragment else { continue };
+            if fragment.is_empty() || !file.to_string_lossy().ends_with(".html") {
+                continue;
+            }
+            let fragment = decode(&fragment).unwrap_or(fragment);
+            let target_ids = ids.get(&file).cloned().unwrap_or_default();
+            if !target_ids.contains(&fragment) {
+                problems.insert(format!(
+                    "{}: {attr}=\"{target}\": no element with id `{fragment}` in {}",
+                    page.display(),
+                    file.display()
+                ));
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} internal links found: is the scan broken?");
+    assert!(
+        problems.is_empty(),
+        "broken internal links:\n{}",
+        problems.into_iter().collect::<Vec<_>>().join("\n")
+    );
+}
+
+/// `(attribute, value)` of every `href` and `src` in a page, entities decoded.
+fn links_of(html: &str) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for attr in ["href", "src"] {
+        for quote in ['"', '\''] {
+            let needle = format!(" {attr}={quote}");
+            let mut rest = html;
+            while let Some(at) = rest.find(&needle) {
+                let body = &rest[at + needle.len()..];
+                let end = body.find(quote).unwrap_or(body.len());
+                let value = &body[..end];
+                // Skip values built by inline scripts ("' + path_to_root + '…").
+                if !value.contains('+') || !value.contains(' ') {
+                    out.push((attr, unescape(value)));
+                }
+                rest = &body[end..];
+            }
+        }
+    }
+    out
+}
+
+fn ids_of(html: &str) -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    for needle in [" id=\"", " name=\""] {
+        let mut rest = html;
+        while let Some(at) = rest.find(needle) {
+            let body = &rest[at + needle.len()..];
+            let end = body.find('"').unwrap_or(body.len());
+            ids.insert(unescape(&body[..end]));
+            rest = &body[end..];
+        }
+    }
+    ids
+}
+
+/// The path and fragment of a link that stays inside the book; `None` for other links.
+fn relative_target(target: &str) -> Option<(String, Option<String>)> {
+    let t = target.trim();
+    if t.is_empty() || t.starts_with("//") || t.starts_with('/') {
+        return None;
+    }
+    // A scheme (`https:`, `mailto:`, `javascript:`, `data:`) before any `/`, `?` or `#`.
+    if let Some(colon) = t.find(':')
+        && !t[..colon].contains(['/', '?', '#'])
+    {
+        return None;
+    }
+    let (before_fragment, fragment) = match t.split_once('#') {
+        Some((p, f)) => (p, Some(f.to_string())),
+        None => (t, None),
+    };
+    let path = before_fragment.split('?').next().unwrap_or("");
+    Some((path.to_string(), fragment))
+}
+
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            out.push(u8::from_str_radix(s.get(i + 1..i + 3)?, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+#[test]
+fn link_helpers_behave() {
+    assert_eq!(relative_target("https://example.org/x"), None);
+    assert_eq!(relative_target("mailto:a@b"), None);
+    assert_eq!(relative_target("/abs"), None);
+    assert_eq!(
+        relative_target("a/b.html?x=1#frag"),
+        Some(("a/b.html".to_string(), Some("frag".to_string())))
+    );
+    assert_eq!(relative_target("#top"), Some((String::new(), Some("top".to_string()))));
+    assert_eq!(normalize(Path::new("a/../b/./c.html")), PathBuf::from("b/c.html"));
+    assert_eq!(decode("%E5%AE%9E").as_deref(), Some("实"));
+}

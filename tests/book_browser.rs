@@ -1,0 +1,210 @@
+//! The built book in a real headless Chromium, served from 127.0.0.1: every page loads without
+//! JavaScript errors, every Mermaid diagram renders, the Chinese search finds its chapters, and
+//! screenshots of the step pages in the light and the dark theme land in /tmp/shots (or
+//! `BOOK_SHOTS_DIR`) for a person to look at.
+//!
+//! Needs `.tools/` (`cargo xtask setup`) and Chromium (`apt-get install -y chromium`).
+
+#[path = "support/book.rs"]
+mod support;
+
+#[path = "support/browser.rs"]
+mod browser;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use browser::{Options, StaticServer, attr, dump_dom, open_tags, percent_encode};
+use support::{book, chapter_pages, sources};
+
+fn server() -> StaticServer {
+    StaticServer::start(&book().out).expect("start the static server")
+}
+
+/// The number of Mermaid blocks mdbook-mermaid wrote into a built page.
+fn mermaid_blocks(html: &str) -> usize {
+    html.matches("<pre class=\"mermaid\">").count()
+}
+
+#[test]
+fn static_server_serves_files_and_refuses_escapes() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("index.html"), "<p>hi</p>").unwrap();
+    fs::create_dir(dir.path().join("中文")).unwrap();
+    fs::write(dir.path().join("中文/a.js"), "x").unwrap();
+    let server = StaticServer::start(dir.path()).unwrap();
+    let get = |path: &str| -> String {
+        use std::io::{Read, Write};
+        let addr = server.url("").trim_start_matches("http://").trim_end_matches('/').to_string();
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    assert!(get("/").starts_with("HTTP/1.1 200 OK"));
+    assert!(get("/").ends_with("<p>hi</p>"));
+    let js = get(&format!("/{}/a.js?v=1", percent_encode("中文")));
+    assert!(js.starts_with("HTTP/1.1 200 OK"), "{js}");
+    assert!(js.contains("Content-Type: text/javascript"), "{js}");
+    assert!(get("/../etc/passwd").starts_with("HTTP/1.1 404"));
+    assert!(get("/missing.html").starts_with("HTTP/1.1 404"));
+}
+
+/// Every chapter page loads without a JavaScript error, and each Mermaid block of the built page
+/// becomes an SVG diagram that is not Mermaid's error diagram.
+#[test]
+fn every_page_loads_and_every_mermaid_diagram_renders() {
+    let b = book();
+    let server = server();
+    let pages = chapter_pages(&b.out);
+    assert!(!pages.is_empty());
+    let mut problems = Vec::new();
+    let mut diagrams = 0;
+    for page in &pages {
+        let html = fs::read_to_string(b.out.join(page)).unwrap();
+        let want = mermaid_blocks(&html);
+        let url = server.url(&page.to_string_lossy());
+        let run = match dump_dom(&url, Options::default()) {
+            Ok(run) => run,
+            Err(e) => {
+                problems.push(format!("{}: {e}", page.display()));
+                continue;
+            }
+        };
+        let dom = &run.stdout;
+        if !dom.contains("id=\"mdbook-content\"") || !dom.contains("</main>") {
+            problems.push(format!("{}: the page did not load (DOM: {} bytes)", page.display(), dom.len()));
+            continue;
+        }
+        for e in run.js_errors() {
+            problems.push(format!("{}: JavaScript error: {e}", page.display()));
+        }
+        let roles: Vec<&str> =
+            open_tags(dom, "svg").into_iter().filter_map(|t| attr(t, "aria-roledescription")).collect();
+        let errors = roles.iter().filter(|r| **r == "error").count();
+        let rendered = roles.len() - errors;
+        if errors > 0 {
+            problems.push(format!("{}: {errors} Mermaid diagram(s) failed to render", page.display()));
+        }
+        if rendered != want {
+            problems.push(format!(
+                "{}: {want} Mermaid block(s) in the HTML, {rendered} rendered diagram(s) in the \
+                 browser (roles: {roles:?})",
+                page.display()
+            ));
+        }
+        diagrams += want;
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(diagrams > 0, "the book has no Mermaid diagram at all: is the count broken?");
+}
+
+/// The result links of a search, from the dumped DOM: the hrefs inside
+/// `<ul id="mdbook-searchresults">`.
+fn search_results(dom: &str) -> Vec<String> {
+    let Some(start) = dom.find("id=\"mdbook-searchresults\"") else {
+        return Vec::new();
+    };
+    let rest = &dom[start..];
+    let end = rest.find("</ul>").unwrap_or(rest.len());
+    open_tags(&rest[..end], "a")
+        .into_iter()
+        .filter_map(|t| attr(t, "href"))
+        .map(browser::unescape_attr)
+        .collect()
+}
+
+/// Searches the book for `term` from `index.html?search=…` and checks that `expected_page` is
+/// among the results. The premise, that the chapter contains the term, is checked first so
+/// that a rewritten chapter fails with a clear message rather than a puzzling search failure.
+fn search_finds(term: &str, expected_source: &str) {
+    let sources = sources();
+    let text = sources
+        .get(Path::new(expected_source))
+        .unwrap_or_else(|| panic!("src/{expected_source} does not exist: update this test"));
+    assert!(
+        text.contains(term),
+        "src/{expected_source} no longer contains 「{term}」: update this test's expectation"
+    );
+    let expected_page = support::page_of(Path::new(expected_source));
+    let server = server();
+    let url = server.url(&format!("index.html?search={}", percent_encode(term)));
+    let run = dump_dom(&url, Options::default()).expect("chromium");
+    let results = search_results(&run.stdout);
+    let pages: Vec<String> =
+        results.iter().map(|h| h.split(['?', '#']).next().unwrap_or("").to_string()).collect();
+    let header = run
+        .stdout
+        .find("id=\"mdbook-searchresults-header\"")
+        .map(|i| run.stdout[i..].chars().take(200).collect::<String>())
+        .unwrap_or_default();
+    assert!(
+        pages.iter().any(|p| Path::new(p) == expected_page),
+        "searching 「{term}」 did not find {}: results {results:?}\nheader: {header}\n\
+         JavaScript errors: {:?}",
+        expected_page.display(),
+        run.js_errors()
+    );
+}
+
+#[test]
+fn chinese_search_finds_init_containers() {
+    search_finds("初始化容器", "README.md");
+}
+
+#[test]
+fn chinese_search_finds_restart_policy() {
+    search_finds("重启策略", "concepts.md");
+}
+
+/// The theme class mdBook put on `<html>` after its scripts ran.
+fn html_theme(dom: &str) -> String {
+    open_tags(dom, "html").first().and_then(|t| attr(t, "class")).unwrap_or("").to_string()
+}
+
+/// Screenshots of every page with a verify box, light and dark: the top of the page (1280×2000)
+/// and the whole page (1280×12000), for a person to look at. The themes are checked in the
+/// DOM: `default-theme` (light) normally, `preferred-dark-theme` (navy) when the browser
+/// prefers dark.
+#[test]
+fn screenshots_of_the_step_pages() {
+    let b = book();
+    let server = server();
+    let dir =
+        std::env::var_os("BOOK_SHOTS_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp/shots"));
+    fs::create_dir_all(&dir).unwrap();
+    let step_pages: Vec<PathBuf> = chapter_pages(&b.out)
+        .into_iter()
+        .filter(|p| fs::read_to_string(b.out.join(p)).unwrap().contains("<div class=\"lab-check\""))
+        .collect();
+    assert!(!step_pages.is_empty(), "no page has a verify box");
+    for (theme, dark, class) in [("light", false, "light"), ("dark", true, "navy")] {
+        let opts = Options { dark, ..Options::default() };
+        let dom = dump_dom(&server.url("index.html"), opts).expect("chromium").stdout;
+        let classes = html_theme(&dom);
+        assert!(
+            classes.split_whitespace().any(|c| c == class),
+            "{theme}: expected theme class `{class}` on <html>, got `{classes}`"
+        );
+        for page in &step_pages {
+            let stem = page.with_extension("").to_string_lossy().replace('/', "_");
+            let path = page.to_string_lossy().into_owned();
+            // The top of the page as a reader first sees it, and the whole page (a window tall
+            // enough for it: headless Chromium paints nothing when a shot scrolls far down).
+            let shots = [
+                (format!("{stem}-{theme}.png"), (1280, 2000)),
+                (format!("{stem}-{theme}-full.png"), (1280, 12_000)),
+            ];
+            for (name, window) in shots {
+                let png = dir.join(name);
+                let _ = fs::remove_file(&png);
+                let opts = Options { window, ..opts };
+                browser::screenshot(&server.url(&path), &png, opts).expect("screenshot");
+                let bytes = fs::read(&png).unwrap();
+                assert!(bytes.starts_with(b"\x89PNG"), "{} is not a PNG", png.display());
+                assert!(bytes.len() > 20_000, "{} is suspiciously small", png.display());
+            }
+        }
+    }
+}
