@@ -59,18 +59,13 @@ impl LabPreprocessor {
             .config
             .get("preprocessor.lab.spec")
             .context("reading `preprocessor.lab.spec` in book.toml")?;
-        let rel = configured
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_SPEC_PATH));
+        let rel = configured.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_SPEC_PATH));
         let path = ctx.root.join(&rel);
         if path.is_file() {
             return Ok(LabSpec::load(&path)?);
         }
         if configured.is_some() {
-            return Err(anyhow!(
-                "`preprocessor.lab.spec` names {}, which does not exist",
-                path.display()
-            ));
+            return Err(anyhow!("`preprocessor.lab.spec` names {}, which does not exist", path.display()));
         }
         Ok(LabSpec::embedded()?)
     }
@@ -135,12 +130,7 @@ pub struct Expander<'a> {
 
 impl<'a> Expander<'a> {
     pub fn new(spec: &'a LabSpec, lang: Lang) -> Self {
-        Self {
-            spec,
-            lang,
-            boxed: BTreeMap::new(),
-            errors: Vec::new(),
-        }
+        Self { spec, lang, boxed: BTreeMap::new(), errors: Vec::new() }
     }
 
     /// Returns `content` with every `{{#check N}}` line replaced by step N's box. `file` names
@@ -148,10 +138,7 @@ impl<'a> Expander<'a> {
     pub fn expand(&mut self, file: &Path, content: &str) -> String {
         let mut out = String::with_capacity(content.len());
         for (index, line) in scan(content) {
-            let at = Location {
-                file: file.to_path_buf(),
-                line: index + 1,
-            };
+            let at = Location { file: file.to_path_buf(), line: index + 1 };
             match line {
                 Line::Text(text) => out.push_str(text),
                 Line::Misplaced(text) => {
@@ -187,12 +174,7 @@ impl<'a> Expander<'a> {
     }
 
     fn step_numbers(&self) -> String {
-        let numbers: Vec<String> = self
-            .spec
-            .steps
-            .iter()
-            .map(|s| s.number.to_string())
-            .collect();
+        let numbers: Vec<String> = self.spec.steps.iter().map(|s| s.number.to_string()).collect();
         numbers.join(", ")
     }
 
@@ -244,31 +226,25 @@ enum Line<'t> {
 /// blocks. A backslash before the braces (`\{{#check 1}}`) is mdBook's escape and is left alone.
 fn scan(content: &str) -> impl Iterator<Item = (usize, Line<'_>)> {
     let mut fence: Option<(char, usize)> = None;
-    content
-        .split_inclusive('\n')
-        .enumerate()
-        .map(move |(i, text)| {
-            let body = text.trim_end_matches(['\n', '\r']);
-            if let Some((ch, len)) = fence {
-                if is_closing_fence(body, ch, len) {
-                    fence = None;
-                }
-                return (i, Line::Text(text));
+    content.split_inclusive('\n').enumerate().map(move |(i, text)| {
+        let body = text.trim_end_matches(['\n', '\r']);
+        if let Some((ch, len)) = fence {
+            if is_closing_fence(body, ch, len) {
+                fence = None;
             }
-            if let Some(open) = opening_fence(body) {
-                fence = Some(open);
-                return (i, Line::Text(text));
-            }
-            (i, classify(text, body))
-        })
+            return (i, Line::Text(text));
+        }
+        if let Some(open) = opening_fence(body) {
+            fence = Some(open);
+            return (i, Line::Text(text));
+        }
+        (i, classify(text, body))
+    })
 }
 
 fn classify<'t>(text: &'t str, body: &'t str) -> Line<'t> {
     let trimmed = body.trim();
-    if let Some(inner) = trimmed
-        .strip_prefix("{{#check")
-        .and_then(|r| r.strip_suffix("}}"))
-    {
+    if let Some(inner) = trimmed.strip_prefix("{{#check").and_then(|r| r.strip_suffix("}}")) {
         if inner.starts_with(char::is_whitespace) {
             let arg = inner.trim();
             if !arg.is_empty() && !arg.contains(char::is_whitespace) {
@@ -284,8 +260,7 @@ fn classify<'t>(text: &'t str, body: &'t str) -> Line<'t> {
 }
 
 fn has_unescaped_check(s: &str) -> bool {
-    s.match_indices("{{#check")
-        .any(|(i, _)| !s[..i].ends_with('\\'))
+    s.match_indices("{{#check").any(|(i, _)| !s[..i].ends_with('\\'))
 }
 
 /// The parts of a line outside inline code spans (a span: a run of N backticks up to the next
@@ -375,18 +350,8 @@ struct Labels {
 
 fn labels(lang: Lang) -> Labels {
     match lang {
-        Lang::Zh => Labels {
-            verify: "验证",
-            step: "步骤",
-            colon: "：",
-            hints: "提示",
-        },
-        Lang::En => Labels {
-            verify: "Verify",
-            step: "Step",
-            colon: ": ",
-            hints: "Hints",
-        },
+        Lang::Zh => Labels { verify: "验证", step: "步骤", colon: "：", hints: "提示" },
+        Lang::En => Labels { verify: "Verify", step: "Step", colon: ": ", hints: "Hints" },
     }
 }
 
@@ -410,35 +375,17 @@ pub fn render_box(step: &Step, lang: Lang) -> String {
         l.colon,
         inline(step.title.get(lang))
     );
-    let _ = writeln!(
-        h,
-        r#"<pre><code class="language-console">$ checker step {}</code></pre>"#,
-        step.number
-    );
+    let _ = writeln!(h, r#"<pre><code class="language-console">$ checker step {}</code></pre>"#, step.number);
     h.push_str(r#"<ul class="lab-check-expectations">"#);
     h.push('\n');
     for e in &step.expectations {
-        let _ = writeln!(
-            h,
-            r#"<li data-check="{}">{}</li>"#,
-            escape(&e.id),
-            inline(e.description.get(lang))
-        );
+        let _ = writeln!(h, r#"<li data-check="{}">{}</li>"#, escape(&e.id), inline(e.description.get(lang)));
     }
     h.push_str("</ul>\n");
-    let _ = writeln!(
-        h,
-        r#"<details class="lab-check-hints"><summary>{}</summary>"#,
-        l.hints
-    );
+    let _ = writeln!(h, r#"<details class="lab-check-hints"><summary>{}</summary>"#, l.hints);
     h.push_str("<ul>\n");
     for e in &step.expectations {
-        let _ = writeln!(
-            h,
-            r#"<li data-check="{}">{}</li>"#,
-            escape(&e.id),
-            inline(e.hint.get(lang))
-        );
+        let _ = writeln!(h, r#"<li data-check="{}">{}</li>"#, escape(&e.id), inline(e.hint.get(lang)));
     }
     h.push_str("</ul>\n");
     let _ = writeln!(h, "<p>{}</p>", inline(step.pending_hint.get(lang)));
@@ -484,10 +431,7 @@ pub fn inline(text: &str) -> String {
                 let mut code = after[..close].replace(['\n', '\r'], " ");
                 // CommonMark: one leading and trailing space are stripped when both are there
                 // and the span is not all spaces.
-                if code.len() >= 2
-                    && code.starts_with(' ')
-                    && code.ends_with(' ')
-                    && !code.trim().is_empty()
+                if code.len() >= 2 && code.starts_with(' ') && code.ends_with(' ') && !code.trim().is_empty()
                 {
                     code = code[1..code.len() - 1].to_string();
                 }

@@ -23,11 +23,9 @@ fn run() -> Result<ExitCode> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let pre = LabPreprocessor::new();
     match args.as_slice() {
-        [cmd, renderer] if cmd == "supports" => Ok(if pre.supports_renderer(renderer)? {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILURE
-        }),
+        [cmd, renderer] if cmd == "supports" => {
+            Ok(if pre.supports_renderer(renderer)? { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
         [] => {
             let (ctx, book) = mdbook_preprocessor::parse_input(io::stdin().lock())?;
             if ctx.mdbook_version != mdbook_preprocessor::MDBOOK_VERSION {
@@ -38,12 +36,11 @@ fn run() -> Result<ExitCode> {
                 );
             }
             let book = pre.run(&ctx, book)?;
-            serde_json::to_writer(io::stdout().lock(), &book)
-                .context("writing the book to stdout")?;
+            serde_json::to_writer(io::stdout().lock(), &book).context("writing the book to stdout")?;
             Ok(ExitCode::SUCCESS)
         }
-        _ => bail!(
-            "usage: mdbook-lab [supports <renderer>]  (an mdBook preprocessor: run by `mdbook build`)"
-        ),
+        _ => {
+            bail!("usage: mdbook-lab [supports <renderer>]  (an mdBook preprocessor: run by `mdbook build`)")
+        }
     }
 }

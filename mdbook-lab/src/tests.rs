@@ -30,9 +30,7 @@ fn tricky() -> LabSpec {
 }
 
 fn ctx(root: &Path, language: &str) -> PreprocessorContext {
-    let config: Config = format!("[book]\nlanguage = \"{language}\"\n")
-        .parse()
-        .expect("config");
+    let config: Config = format!("[book]\nlanguage = \"{language}\"\n").parse().expect("config");
     PreprocessorContext::new(root.to_path_buf(), config, "html".into())
 }
 
@@ -40,10 +38,7 @@ fn ctx(root: &Path, language: &str) -> PreprocessorContext {
 fn book_for(spec: &LabSpec) -> Book {
     let mut book = Book::new();
     for step in &spec.steps {
-        let content = format!(
-            "# 步骤 {n}\n\n正文。\n\n{{{{#check {n}}}}}\n\n后文。\n",
-            n = step.number
-        );
+        let content = format!("# 步骤 {n}\n\n正文。\n\n{{{{#check {n}}}}}\n\n后文。\n", n = step.number);
         book.push_item(Chapter::new(
             &format!("步骤 {}", step.number),
             content,
@@ -56,24 +51,15 @@ fn book_for(spec: &LabSpec) -> Book {
 }
 
 fn chapter<'b>(book: &'b Book, path: &str) -> &'b Chapter {
-    book.chapters()
-        .find(|c| c.path.as_deref() == Some(Path::new(path)))
-        .expect("chapter")
+    book.chapters().find(|c| c.path.as_deref() == Some(Path::new(path))).expect("chapter")
 }
 
 #[test]
 fn box_of_step_1_has_the_stable_structure_and_the_specs_chinese_text() {
     let spec = spec();
     let html = render_box(spec.step(1).unwrap(), Lang::Zh);
-    assert!(
-        html.starts_with(r#"<div class="lab-check" data-step="1" data-step-id="deploy">"#),
-        "{html}"
-    );
-    assert!(
-        html.contains(
-            r#"<p class="lab-check-title">验证 · 步骤 1：部署带 Init Container 的 Pod</p>"#
-        )
-    );
+    assert!(html.starts_with(r#"<div class="lab-check" data-step="1" data-step-id="deploy">"#), "{html}");
+    assert!(html.contains(r#"<p class="lab-check-title">验证 · 步骤 1：部署带 Init Container 的 Pod</p>"#));
     assert!(html.contains(r#"<pre><code class="language-console">$ checker step 1</code></pre>"#));
     assert!(html.contains(r#"<ul class="lab-check-expectations">"#));
     assert!(html.contains(
@@ -84,17 +70,11 @@ fn box_of_step_1_has_the_stable_structure_and_the_specs_chinese_text() {
         r#"<li data-check="pod-exists">先部署：<code>kubectl apply -f manifests/init-container.yaml</code></li>"#
     ));
     assert!(html.contains("<p>Pod 还在初始化"));
-    assert!(
-        html.trim_end()
-            .ends_with("<div class=\"lab-check-result\" hidden></div>\n</div>")
-    );
+    assert!(html.trim_end().ends_with("<div class=\"lab-check-result\" hidden></div>\n</div>"));
     // One <li> per expectation, in the list and in the hints.
     let n = spec.step(1).unwrap().expectations.len();
     assert_eq!(html.matches("<li data-check=").count(), 2 * n);
-    assert!(
-        !html.contains("\n\n"),
-        "a blank line would end the HTML block:\n{html}"
-    );
+    assert!(!html.contains("\n\n"), "a blank line would end the HTML block:\n{html}");
 }
 
 #[test]
@@ -102,16 +82,11 @@ fn every_step_of_the_embedded_spec_renders_balanced_html() {
     for step in &spec().steps {
         let html = render_box(step, Lang::Zh);
         for tag in ["div", "p", "ul", "li", "details", "summary", "pre", "code"] {
-            let open = html.matches(&format!("<{tag}>")).count()
-                + html.matches(&format!("<{tag} ")).count();
+            let open = html.matches(&format!("<{tag}>")).count() + html.matches(&format!("<{tag} ")).count();
             let close = html.matches(&format!("</{tag}>")).count();
             assert_eq!(open, close, "<{tag}> in step {}:\n{html}", step.number);
         }
-        assert!(
-            !html.contains('`'),
-            "unrendered backtick in step {}:\n{html}",
-            step.number
-        );
+        assert!(!html.contains('`'), "unrendered backtick in step {}:\n{html}", step.number);
     }
 }
 
@@ -120,20 +95,12 @@ fn spec_text_is_escaped_and_code_spans_rendered() {
     let spec = tricky();
     let html = render_box(spec.step(4).unwrap(), Lang::Zh);
     assert!(html.contains(r#"data-step-id="x&lt;y""#), "{html}");
+    assert!(html.contains("步骤 4：标题 &lt;b&gt;&amp;&lt;/b&gt;</p>"), "{html}");
     assert!(
-        html.contains("步骤 4：标题 &lt;b&gt;&amp;&lt;/b&gt;</p>"),
+        html.contains("用 <code>a`b</code> 与 &quot;引号&quot; 和 &#123;&#123;#include x&#125;&#125;"),
         "{html}"
     );
-    assert!(
-        html.contains(
-            "用 <code>a`b</code> 与 &quot;引号&quot; 和 &#123;&#123;#include x&#125;&#125;"
-        ),
-        "{html}"
-    );
-    assert!(
-        html.contains("<code>kubectl get pod -o jsonpath=&#39;&#123;.a&#125;&#39;</code>"),
-        "{html}"
-    );
+    assert!(html.contains("<code>kubectl get pod -o jsonpath=&#39;&#123;.a&#125;&#39;</code>"), "{html}");
     assert!(html.contains("<p>等一下 <code>a&lt;b</code></p>"), "{html}");
     assert!(!html.contains("{{"), "{html}");
 }
@@ -145,10 +112,7 @@ fn inline_renders_code_spans_like_commonmark() {
     assert_eq!(inline("` `"), "<code> </code>");
     assert_eq!(inline("unmatched ` tick"), "unmatched ` tick");
     assert_eq!(inline("``a`"), "``a`");
-    assert_eq!(
-        inline("<x> & `<y>`"),
-        "&lt;x&gt; &amp; <code>&lt;y&gt;</code>"
-    );
+    assert_eq!(inline("<x> & `<y>`"), "&lt;x&gt; &amp; <code>&lt;y&gt;</code>");
     assert_eq!(inline("a\nb"), "a b");
 }
 
@@ -158,10 +122,7 @@ fn english_books_get_english_boxes() {
     assert_eq!(lang_of(None), Lang::Zh);
     assert_eq!(lang_of(Some("en-US")), Lang::En);
     let html = render_box(spec().step(3).unwrap(), Lang::En);
-    assert!(
-        html.contains("Verify · Step 3: Make an init container fail</p>"),
-        "{html}"
-    );
+    assert!(html.contains("Verify · Step 3: Make an init container fail</p>"), "{html}");
     assert!(html.contains("<summary>Hints</summary>"), "{html}");
 }
 
@@ -170,25 +131,15 @@ fn a_complete_book_gets_one_box_per_step() {
     let spec = spec();
     let pre = LabPreprocessor::with_spec(spec.clone());
     let tmp = tempfile::tempdir().unwrap();
-    let book = pre
-        .run(&ctx(tmp.path(), "zh-CN"), book_for(&spec))
-        .expect("run");
+    let book = pre.run(&ctx(tmp.path(), "zh-CN"), book_for(&spec)).expect("run");
     for step in &spec.steps {
         let ch = chapter(&book, &format!("step-{}.md", step.number));
         assert!(!ch.content.contains("{{#check"), "{}", ch.content);
         let open = format!(r#"<div class="lab-check" data-step="{}" "#, step.number);
         assert_eq!(ch.content.matches(&open).count(), 1, "{}", ch.content);
         // The box is its own HTML block: a blank line before and after it.
-        assert!(
-            ch.content.contains(&format!("正文。\n\n\n{open}")),
-            "{}",
-            ch.content
-        );
-        assert!(
-            ch.content.contains("</div>\n\n\n后文。\n"),
-            "{}",
-            ch.content
-        );
+        assert!(ch.content.contains(&format!("正文。\n\n\n{open}")), "{}", ch.content);
+        assert!(ch.content.contains("</div>\n\n\n后文。\n"), "{}", ch.content);
     }
 }
 
@@ -196,21 +147,10 @@ fn a_complete_book_gets_one_box_per_step() {
 fn a_box_naming_no_step_fails_with_chapter_and_line() {
     let spec = spec();
     let mut book = book_for(&spec);
-    book.push_item(Chapter::new(
-        "多余",
-        "# 多余\n\n{{#check 9}}\n".into(),
-        "extra.md",
-        vec![],
-    ));
+    book.push_item(Chapter::new("多余", "# 多余\n\n{{#check 9}}\n".into(), "extra.md", vec![]));
     let pre = LabPreprocessor::with_spec(spec);
-    let err = pre
-        .run(&ctx(Path::new("."), "zh-CN"), book)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("src/extra.md:3: `{{#check 9}}` names no step"),
-        "{err}"
-    );
+    let err = pre.run(&ctx(Path::new("."), "zh-CN"), book).unwrap_err().to_string();
+    assert!(err.contains("src/extra.md:3: `{{#check 9}}` names no step"), "{err}");
     assert!(err.contains("(its steps are 1, 2, 3"), "{err}");
 }
 
@@ -218,46 +158,21 @@ fn a_box_naming_no_step_fails_with_chapter_and_line() {
 fn a_non_numeric_box_names_no_step() {
     let spec = spec();
     let mut book = book_for(&spec);
-    book.push_item(Chapter::new(
-        "x",
-        "{{#check deploy}}\n".into(),
-        "x.md",
-        vec![],
-    ));
-    let err = LabPreprocessor::with_spec(spec)
-        .run(&ctx(Path::new("."), "zh-CN"), book)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("src/x.md:1: `{{#check deploy}}` names no step"),
-        "{err}"
-    );
+    book.push_item(Chapter::new("x", "{{#check deploy}}\n".into(), "x.md", vec![]));
+    let err =
+        LabPreprocessor::with_spec(spec).run(&ctx(Path::new("."), "zh-CN"), book).unwrap_err().to_string();
+    assert!(err.contains("src/x.md:1: `{{#check deploy}}` names no step"), "{err}");
 }
 
 #[test]
 fn a_step_without_a_box_and_a_step_boxed_twice_are_errors() {
     let spec = spec();
     let mut book = Book::new();
-    book.push_item(Chapter::new(
-        "一",
-        "{{#check 1}}\n\n{{#check 2}}\n".into(),
-        "one.md",
-        vec![],
-    ));
-    book.push_item(Chapter::new(
-        "二",
-        "text\n  {{#check 1}}  \n".into(),
-        "two.md",
-        vec![],
-    ));
-    let err = LabPreprocessor::with_spec(spec)
-        .run(&ctx(Path::new("."), "zh-CN"), book)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("step 1 (deploy) is boxed 2 times, at src/one.md:1, src/two.md:2"),
-        "{err}"
-    );
+    book.push_item(Chapter::new("一", "{{#check 1}}\n\n{{#check 2}}\n".into(), "one.md", vec![]));
+    book.push_item(Chapter::new("二", "text\n  {{#check 1}}  \n".into(), "two.md", vec![]));
+    let err =
+        LabPreprocessor::with_spec(spec).run(&ctx(Path::new("."), "zh-CN"), book).unwrap_err().to_string();
+    assert!(err.contains("step 1 (deploy) is boxed 2 times, at src/one.md:1, src/two.md:2"), "{err}");
     assert!(err.contains("step 3 (failure) has no verify box"), "{err}");
     assert!(err.contains("step 6 (cleanup) has no verify box"), "{err}");
     assert!(!err.contains("step 2 "), "{err}");
@@ -284,13 +199,7 @@ Write `{{#check 1}}` on its own line, or ``{{#check 2}}``.
     let err = expander.finish().unwrap_err().to_string();
     // Nothing was counted as a box.
     for step in &spec.steps {
-        assert!(
-            err.contains(&format!(
-                "step {} ({}) has no verify box",
-                step.number, step.id
-            )),
-            "{err}"
-        );
+        assert!(err.contains(&format!("step {} ({}) has no verify box", step.number, step.id)), "{err}");
     }
     assert!(!err.contains("src/doc.md"), "{err}");
 }
@@ -298,20 +207,13 @@ Write `{{#check 1}}` on its own line, or ``{{#check 2}}``.
 #[test]
 fn a_check_inside_other_text_is_an_error() {
     let spec = spec();
-    for line in [
-        "see {{#check 1}} here",
-        "<!-- {{#check 1}} -->",
-        "{{#check}}",
-        "{{#check 1 2}}",
-        "> {{#check 1}}",
-    ] {
+    for line in
+        ["see {{#check 1}} here", "<!-- {{#check 1}} -->", "{{#check}}", "{{#check 1 2}}", "> {{#check 1}}"]
+    {
         let mut expander = Expander::new(&spec, Lang::Zh);
         expander.expand(Path::new("src/a.md"), &format!("intro\n{line}\n"));
         let err = expander.finish().unwrap_err().to_string();
-        assert!(
-            err.contains("src/a.md:2: a `{{#check N}}` must stand alone"),
-            "{line}: {err}"
-        );
+        assert!(err.contains("src/a.md:2: a `{{#check N}}` must stand alone"), "{line}: {err}");
     }
 }
 
@@ -321,10 +223,7 @@ fn crlf_line_endings_work() {
     let mut expander = Expander::new(&spec, Lang::Zh);
     let out = expander.expand(Path::new("src/a.md"), "a\r\n{{#check 4}}\r\nb\r\n");
     expander.finish().expect("one box for the one step");
-    assert!(
-        out.starts_with("a\r\n\n<div class=\"lab-check\" data-step=\"4\""),
-        "{out}"
-    );
+    assert!(out.starts_with("a\r\n\n<div class=\"lab-check\" data-step=\"4\""), "{out}");
     assert!(out.ends_with("</div>\n\nb\r\n"), "{out}");
 }
 
@@ -338,14 +237,8 @@ fn the_spec_is_read_from_the_book_root_when_there() {
     // A spec file under the root wins, so edits show without recompiling.
     std::fs::create_dir(tmp.path().join("lab-spec")).unwrap();
     std::fs::write(tmp.path().join("lab-spec/lab.yaml"), TRICKY).unwrap();
-    let book = pre
-        .run(&ctx(tmp.path(), "zh-CN"), book_for(&tricky()))
-        .expect("run with the file's spec");
-    assert!(
-        chapter(&book, "step-4.md")
-            .content
-            .contains("标题 &lt;b&gt;")
-    );
+    let book = pre.run(&ctx(tmp.path(), "zh-CN"), book_for(&tricky())).expect("run with the file's spec");
+    assert!(chapter(&book, "step-4.md").content.contains("标题 &lt;b&gt;"));
     // A malformed file is an error, not a silent fallback.
     std::fs::write(tmp.path().join("lab-spec/lab.yaml"), "version: 1\nbogus: [").unwrap();
     let err = pre.spec(&ctx(tmp.path(), "zh-CN")).unwrap_err().to_string();
@@ -355,9 +248,7 @@ fn the_spec_is_read_from_the_book_root_when_there() {
 #[test]
 fn a_configured_spec_path_must_exist() {
     let tmp = tempfile::tempdir().unwrap();
-    let config: Config = "[preprocessor.lab]\nspec = \"nowhere.yaml\"\n"
-        .parse()
-        .unwrap();
+    let config: Config = "[preprocessor.lab]\nspec = \"nowhere.yaml\"\n".parse().unwrap();
     let ctx = PreprocessorContext::new(tmp.path().to_path_buf(), config, "html".into());
     let err = LabPreprocessor::new().spec(&ctx).unwrap_err().to_string();
     assert!(err.contains("nowhere.yaml"), "{err}");

@@ -13,10 +13,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_mdbook-lab");
 #[test]
 fn supports_every_renderer() {
     for renderer in ["html", "markdown"] {
-        let status = Command::new(BIN)
-            .args(["supports", renderer])
-            .status()
-            .unwrap();
+        let status = Command::new(BIN).args(["supports", renderer]).status().unwrap();
         assert!(status.success(), "{renderer}: {status}");
     }
 }
@@ -49,22 +46,12 @@ fn expands_the_boxes_of_a_book_on_stdin() {
         ));
     }
     let out = run(&book);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
     let book: Book = serde_json::from_slice(&out.stdout).unwrap();
     let deploy = book.chapters().find(|c| c.name == "deploy").unwrap();
     assert!(
-        deploy
-            .content
-            .contains(r#"<div class="lab-check" data-step="1" data-step-id="deploy">"#),
+        deploy.content.contains(r#"<div class="lab-check" data-step="1" data-step-id="deploy">"#),
         "{}",
         deploy.content
     );
@@ -73,18 +60,10 @@ fn expands_the_boxes_of_a_book_on_stdin() {
 #[test]
 fn a_bad_box_fails_with_the_chapter_and_line() {
     let mut book = Book::new();
-    book.push_item(Chapter::new(
-        "x",
-        "a\n{{#check 9}}\n".into(),
-        "x.md",
-        vec![],
-    ));
+    book.push_item(Chapter::new("x", "a\n{{#check 9}}\n".into(), "x.md", vec![]));
     let out = run(&book);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("mdbook-lab: error:"), "{err}");
-    assert!(
-        err.contains("src/x.md:2: `{{#check 9}}` names no step"),
-        "{err}"
-    );
+    assert!(err.contains("src/x.md:2: `{{#check 9}}` names no step"), "{err}");
 }

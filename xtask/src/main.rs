@@ -14,16 +14,8 @@ use std::process::{Command, ExitCode};
 use anyhow::{Context, Result, bail};
 
 /// The book tools, pinned; each crate installs a binary of the same name.
-const TOOLS: &[Tool] = &[
-    Tool {
-        krate: "mdbook",
-        version: "0.5.4",
-    },
-    Tool {
-        krate: "mdbook-mermaid",
-        version: "0.17.1",
-    },
-];
+const TOOLS: &[Tool] =
+    &[Tool { krate: "mdbook", version: "0.5.4" }, Tool { krate: "mdbook-mermaid", version: "0.17.1" }];
 
 /// The files `mdbook-mermaid install` writes at the book root (see its `MERMAID_FILES`).
 const MERMAID_FILES: &[&str] = &["mermaid.min.js", "mermaid-init.js"];
@@ -73,17 +65,9 @@ fn run() -> Result<ExitCode> {
         Some("serve") => {
             setup(&root)?;
             let mut cmd = cargo();
-            cmd.args([
-                "run",
-                "--release",
-                "--locked",
-                "-p",
-                "checker",
-                "--",
-                "serve",
-            ])
-            .args(&rest)
-            .current_dir(&root);
+            cmd.args(["run", "--release", "--locked", "-p", "checker", "--", "serve"])
+                .args(&rest)
+                .current_dir(&root);
             status(cmd, "checker serve")
         }
         Some("test") => {
@@ -124,11 +108,8 @@ fn no_args(task: &str, rest: &[OsString]) -> Result<()> {
 /// The repository root: this crate lives in `<root>/xtask`.
 fn repo_root() -> Result<PathBuf> {
     let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let root = manifest_dir
-        .parent()
-        .context("xtask's manifest directory has no parent")?;
-    root.canonicalize()
-        .with_context(|| format!("cannot resolve the repository root {}", root.display()))
+    let root = manifest_dir.parent().context("xtask's manifest directory has no parent")?;
+    root.canonicalize().with_context(|| format!("cannot resolve the repository root {}", root.display()))
 }
 
 /// The cargo that runs us (cargo sets `CARGO` for `cargo run`), or `cargo` from PATH.
@@ -137,8 +118,7 @@ fn cargo() -> Command {
 }
 
 fn tool_bin(root: &Path, name: &str) -> PathBuf {
-    root.join(".tools/bin")
-        .join(format!("{name}{}", env::consts::EXE_SUFFIX))
+    root.join(".tools/bin").join(format!("{name}{}", env::consts::EXE_SUFFIX))
 }
 
 /// PATH with `dir` in front.
@@ -152,9 +132,7 @@ fn path_with(dir: &Path) -> Result<OsString> {
 
 /// Runs a command to completion and maps its exit status to ours.
 fn status(mut cmd: Command, what: &str) -> Result<ExitCode> {
-    let status = cmd
-        .status()
-        .with_context(|| format!("cannot start {what} ({:?})", cmd.get_program()))?;
+    let status = cmd.status().with_context(|| format!("cannot start {what} ({:?})", cmd.get_program()))?;
     Ok(match status.code() {
         Some(0) => ExitCode::SUCCESS,
         Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
@@ -174,11 +152,7 @@ fn setup(root: &Path) -> Result<()> {
         let bin = tool_bin(root, tool.krate);
         match installed_version(&bin) {
             Some(v) if v == tool.version => continue,
-            Some(v) => eprintln!(
-                "xtask: {} is {v}, want {}: reinstalling",
-                bin.display(),
-                tool.version
-            ),
+            Some(v) => eprintln!("xtask: {} is {v}, want {}: reinstalling", bin.display(), tool.version),
             None => eprintln!(
                 "xtask: installing {}@{} into {} (this takes a few minutes the first time)",
                 tool.krate,
@@ -200,12 +174,9 @@ fn setup(root: &Path) -> Result<()> {
         }
         match installed_version(&bin) {
             Some(v) if v == tool.version => installed_any = true,
-            other => bail!(
-                "after installing, {} reports version {:?}, not {}",
-                bin.display(),
-                other,
-                tool.version
-            ),
+            other => {
+                bail!("after installing, {} reports version {:?}, not {}", bin.display(), other, tool.version)
+            }
         }
     }
     mermaid_install(root, installed_any)
@@ -227,12 +198,8 @@ fn installed_version(bin: &Path) -> Option<String> {
 /// overwrites existing JS files, so after a fresh install of the tool we delete them first.
 fn mermaid_install(root: &Path, fresh_tool: bool) -> Result<()> {
     let book_toml = root.join("book.toml");
-    let before = fs::read_to_string(&book_toml).with_context(|| {
-        format!(
-            "cannot read {} (mdbook-mermaid install needs it)",
-            book_toml.display()
-        )
-    })?;
+    let before = fs::read_to_string(&book_toml)
+        .with_context(|| format!("cannot read {} (mdbook-mermaid install needs it)", book_toml.display()))?;
     let missing = MERMAID_FILES.iter().any(|f| !root.join(f).is_file());
     if !missing && !fresh_tool {
         return Ok(());
@@ -273,9 +240,6 @@ fn mermaid_install(root: &Path, fresh_tool: bool) -> Result<()> {
              review `git diff book.toml`"
         );
     }
-    eprintln!(
-        "xtask: wrote {} at the repository root",
-        MERMAID_FILES.join(" and ")
-    );
+    eprintln!("xtask: wrote {} at the repository root", MERMAID_FILES.join(" and "));
     Ok(())
 }
