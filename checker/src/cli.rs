@@ -106,4 +106,29 @@ pub enum Command {
     },
     /// Print a shell completion script
     Completions { shell: Shell },
+    /// Serve the book in your browser, with a Run-check button in every verify box
+    Serve(ServeArgs),
+}
+
+/// `checker serve`: the book with live checks, on this machine only unless `--address` says.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port to listen on (0 picks a free one)
+    #[arg(short, long, default_value_t = 3000)]
+    pub port: u16,
+    /// The address to listen on; anything but a loopback address exposes the checks to your
+    /// network
+    #[arg(long, default_value = "127.0.0.1")]
+    pub address: std::net::IpAddr,
+    /// Open the book in your web browser
+    #[arg(long)]
+    pub open: bool,
+    /// The book's root, holding book.toml (default: the current directory or the nearest one
+    /// above it that holds a book.toml)
+    #[arg(long, value_name = "DIR")]
+    pub book: Option<PathBuf>,
+    /// Build the book into DIR and keep it there (default: a temporary directory, removed on
+    /// exit); DIR holds the plain book, without the Run-check buttons
+    #[arg(long, value_name = "DIR")]
+    pub dest: Option<PathBuf>,
 }

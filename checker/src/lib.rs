@@ -5,6 +5,7 @@
 //! [`evaluate`] turns the observation into a verdict per expectation, [`report`] renders it, and
 //! [`progress`] remembers it.
 
+pub mod book;
 pub mod cli;
 pub mod cluster;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod observation;
 pub mod progress;
 pub mod report;
 pub mod run;
+pub mod serve;
 pub mod status;
 pub mod timeline;
 pub mod timing;

@@ -86,6 +86,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Command::Status { from, output } => status(&ctx, from.as_deref(), output.output).await,
             Command::Progress { output } => show_progress(&ctx, output.output).await,
             Command::Snapshot { file } => snapshot(&ctx, file.as_deref()).await,
+            Command::Serve(args) => crate::serve::serve(&ctx, cli.global.lang.is_some(), args).await,
             Command::Completions { .. } => unreachable!("handled above"),
         }
     })
