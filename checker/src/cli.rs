@@ -82,6 +82,17 @@ pub enum Command {
         /// Evaluate a saved state instead of the cluster: a Pod, a List (`kubectl get pods -o yaml`) or a snapshot
         #[arg(long, value_name = "FILE")]
         from: Option<PathBuf>,
+        /// Watch the cluster until the step passes or DURATION runs out (default 2m), then print
+        /// the STATUS timeline
+        #[arg(
+            long,
+            value_name = "DURATION",
+            num_args = 0..=1,
+            default_missing_value = "2m",
+            value_parser = humantime::parse_duration,
+            conflicts_with = "from"
+        )]
+        wait: Option<std::time::Duration>,
         #[command(flatten)]
         output: OutputArg,
     },

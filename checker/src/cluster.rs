@@ -33,6 +33,9 @@ pub struct Target {
 #[derive(Clone)]
 pub struct Cluster {
     client: Client,
+    /// For watch streams, which stay open for minutes: no read timeout (kube-runtime's watcher
+    /// has its own idle timeout).
+    stream_client: Client,
     pub context: String,
     pub server: String,
     pub namespace: String,
@@ -65,13 +68,22 @@ impl Cluster {
         config.read_timeout = Some(REQUEST_TIMEOUT);
         config.default_retry = false;
         let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
-        let client = Client::try_from(config)
-            .map_err(|e| Error::Input(format!("cannot set up a client for context \"{context}\": {e}")))?;
-        Ok(Cluster { client, context, server, namespace: target.namespace.clone() })
+        let mut stream_config = config.clone();
+        stream_config.read_timeout = None;
+        let build = |config: Config| {
+            Client::try_from(config)
+                .map_err(|e| Error::Input(format!("cannot set up a client for context \"{context}\": {e}")))
+        };
+        let (client, stream_client) = (build(config)?, build(stream_config)?);
+        Ok(Cluster { client, stream_client, context, server, namespace: target.namespace.clone() })
     }
 
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    pub fn stream_client(&self) -> &Client {
+        &self.stream_client
     }
 
     /// Reads the pods, their logs and events: one observation for the evaluation.
@@ -126,7 +138,7 @@ impl Cluster {
     }
 
     /// Current and previous logs of the wanted containers that have started.
-    async fn logs(&self, pods: &[Pod], wanted: &[(&str, &str)]) -> Result<Logs> {
+    pub async fn logs(&self, pods: &[Pod], wanted: &[(&str, &str)]) -> Result<Logs> {
         let api: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
         let mut requests = Vec::new();
         for &(pod_name, container) in wanted {
@@ -232,13 +244,14 @@ impl Cluster {
     }
 }
 
-/// The innermost cause of an error: "Connection refused (os error 111)" rather than a chain.
+/// The innermost cause of an error: "Connection refused (os error 111)" rather than a chain;
+/// its first line only (YAML errors append a snippet of the file).
 fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     let mut cause = error;
     while let Some(source) = cause.source() {
         cause = source;
     }
-    cause.to_string()
+    cause.to_string().lines().next().unwrap_or_default().to_string()
 }
 
 fn load_kubeconfig(target: &Target) -> Result<Kubeconfig> {

@@ -15,6 +15,7 @@ use crate::evaluate::{CheckResult, Outcome, StepReport, Verdict};
 use crate::i18n::tr;
 use crate::progress::LabProgress;
 use crate::status::PodRow;
+use crate::timeline::{Timeline, TimelineEntry};
 use crate::timing::PodTimings;
 
 const GREEN: Style = AnsiColor::Green.on_default().bold();
@@ -170,6 +171,12 @@ pub fn timings_text(t: &PodTimings, lang: Lang) -> String {
     format!("{}\n{}", paint(BOLD, &title), columns(&rows))
 }
 
+/// The STATUS timeline recorded while waiting, in the shape of the record's "实际结果".
+pub fn timeline_text(timeline: &Timeline, lang: Lang) -> String {
+    let title = tr(lang, "STATUS 变化（观察到的时间线）", "STATUS changes (timeline as observed)");
+    format!("\n{}\n{}", paint(BOLD, &title), timeline.table())
+}
+
 /// A timestamp's time of day in UTC, as `kubectl describe` shows it in its Started/Finished lines.
 pub fn clock(t: jiff::Timestamp) -> String {
     t.strftime("%H:%M:%S").to_string()
@@ -239,6 +246,9 @@ pub struct StepJson<'a> {
     pub pods: Vec<PodJson<'a>>,
     /// Container run times in seconds, for pods with init containers.
     pub timings: &'a [PodTimings],
+    /// The STATUS changes seen while waiting (`--wait` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<&'a [TimelineEntry]>,
 }
 
 #[derive(Serialize)]
@@ -295,7 +305,12 @@ impl<'a> StepJson<'a> {
                 .collect(),
             pods: report.pods.iter().map(PodJson::new).collect(),
             timings: &report.timings,
+            timeline: None,
         }
+    }
+
+    pub fn with_timeline(self, timeline: Option<&'a Timeline>) -> Self {
+        StepJson { timeline: timeline.map(|t| t.entries.as_slice()), ..self }
     }
 }
 

@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::CommandFactory;
 use jiff::Timestamp;
@@ -19,6 +20,8 @@ use crate::observation::{self, Observation, Snapshot};
 use crate::progress::{self, LabProgress, ProgressStore, StepRecord};
 use crate::report;
 use crate::status::pod_row;
+use crate::timeline::Timeline;
+use crate::watch::{self, Live, WaitEnd};
 
 /// What every command needs: the spec, where to look, and how to speak.
 pub struct Context {
@@ -80,8 +83,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     runtime.block_on(async {
         match &cli.command {
             Command::List { output } => list(&ctx, output.output).await,
-            Command::Step { number, from, output } => {
-                step(&ctx, *number, from.as_deref(), output.output).await
+            Command::Step { number, from, wait, output } => {
+                step(&ctx, *number, from.as_deref(), *wait, output.output).await
             }
             Command::Status { from, output } => status(&ctx, from.as_deref(), output.output).await,
             Command::Progress { output } => show_progress(&ctx, output.output).await,
@@ -92,21 +95,48 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     })
 }
 
-async fn step(ctx: &Context, number: u32, from: Option<&Path>, format: Format) -> Result<ExitCode> {
+async fn step(
+    ctx: &Context,
+    number: u32,
+    from: Option<&Path>,
+    wait: Option<Duration>,
+    format: Format,
+) -> Result<ExitCode> {
     let step = ctx.step(number)?;
-    let report = match from {
-        Some(file) => {
-            let obs = observation::load_file(file, &ctx.target.namespace, Timestamp::now())?;
-            evaluate(&ctx.spec, step, &obs, ctx.lang)
-        }
-        None => {
-            let cluster = Cluster::connect(&ctx.target).await?;
+    let Some(file) = from else {
+        let cluster = Cluster::connect(&ctx.target).await?;
+        let Some(limit) = wait else {
             let report = check_step(ctx, &cluster, step).await?;
             record(ctx, &cluster, &report)?;
-            report
+            print_step(&report, None, format, ctx.lang);
+            return Ok(verdict_exit(report.verdict));
+        };
+        let mut live = Live::new(format == Format::Json);
+        let waited = watch::wait_for_step(ctx, &cluster, step, limit, &mut live).await;
+        live.finish();
+        let waited = waited?;
+        record(ctx, &cluster, &waited.report)?;
+        print_step(&waited.report, Some(&waited.timeline), format, ctx.lang);
+        if format == Format::Text {
+            let secs = limit.as_secs();
+            match waited.end {
+                WaitEnd::Passed => {}
+                WaitEnd::TimedOut => eprintln!(
+                    "{}",
+                    i18n::tr(
+                        ctx.lang,
+                        &format!("等待 {secs}s 后仍未通过。"),
+                        &format!("Not passed after waiting {secs}s.")
+                    )
+                ),
+                WaitEnd::Interrupted => eprintln!("{}", i18n::tr(ctx.lang, "已中断。", "Interrupted.")),
+            }
         }
+        return Ok(verdict_exit(waited.report.verdict));
     };
-    print_step(&report, format, ctx.lang);
+    let obs = observation::load_file(file, &ctx.target.namespace, Timestamp::now())?;
+    let report = evaluate(&ctx.spec, step, &obs, ctx.lang);
+    print_step(&report, None, format, ctx.lang);
     Ok(verdict_exit(report.verdict))
 }
 
@@ -127,10 +157,17 @@ pub fn record(ctx: &Context, cluster: &Cluster, report: &StepReport) -> Result<(
     Ok(())
 }
 
-pub fn print_step(report: &StepReport, format: Format, lang: Lang) {
+/// Prints a step report, with the STATUS timeline when the step was watched.
+pub fn print_step(report: &StepReport, timeline: Option<&Timeline>, format: Format, lang: Lang) {
     match format {
-        Format::Text => print(&report::step_text(report, lang)),
-        Format::Json => print(&report::to_json(&report::StepJson::new(report))),
+        Format::Text => {
+            let mut text = report::step_text(report, lang);
+            if let Some(timeline) = timeline.filter(|t| !t.entries.is_empty()) {
+                text.push_str(&report::timeline_text(timeline, lang));
+            }
+            print(&text)
+        }
+        Format::Json => print(&report::to_json(&report::StepJson::new(report).with_timeline(timeline))),
     }
 }
 

@@ -1,0 +1,231 @@
+//! `checker step N --wait`: follow the step's pods with the Kubernetes watch API until the step
+//! passes, the time runs out, or the learner presses Ctrl-C.
+//!
+//! kube-runtime's watcher does the list-then-watch and re-lists with back-off when the stream
+//! drops or the API server restarts. Every pod version seen is evaluated again (logs are re-read
+//! only for a pod that changed) and added to the STATUS [`Timeline`].
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use futures::StreamExt;
+use indicatif::{ProgressBar, ProgressStyle};
+use jiff::Timestamp;
+use k8s_openapi::api::core::v1::Pod;
+use kube::Api;
+use kube::runtime::{WatchStreamExt, watcher};
+use lab_spec::Step;
+
+use crate::cluster::Cluster;
+use crate::error::{Error, Result};
+use crate::evaluate::{StepReport, Verdict, evaluate};
+use crate::i18n::tr;
+use crate::observation::Observation;
+use crate::run::Context;
+use crate::timeline::Timeline;
+
+/// How a wait ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitEnd {
+    Passed,
+    TimedOut,
+    Interrupted,
+}
+
+pub struct Waited {
+    pub report: StepReport,
+    pub timeline: Timeline,
+    pub end: WaitEnd,
+}
+
+/// The live line while waiting: a spinner on a terminal, plain lines otherwise, or nothing.
+pub enum Live {
+    Spinner(ProgressBar),
+    Lines { last: String },
+    Quiet,
+}
+
+impl Live {
+    /// A spinner when stderr is a terminal, plain lines when not, nothing when `quiet`.
+    pub fn new(quiet: bool) -> Live {
+        use std::io::IsTerminal;
+        if quiet {
+            Live::Quiet
+        } else if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
+            bar.enable_steady_tick(Duration::from_millis(120));
+            Live::Spinner(bar)
+        } else {
+            Live::Lines { last: String::new() }
+        }
+    }
+
+    fn show(&mut self, report: &StepReport, elapsed: Duration) {
+        let pods =
+            report.pods.iter().map(|p| format!("{} {}", p.name, p.status)).collect::<Vec<_>>().join(", ");
+        let status = if pods.is_empty() { "-".to_string() } else { pods };
+        match self {
+            Live::Spinner(bar) => {
+                bar.set_message(format!("{status} · {} · {}s", report.verdict.as_str(), elapsed.as_secs()))
+            }
+            Live::Lines { last } if *last != status => {
+                eprintln!("[{:>3}s] {status}", elapsed.as_secs());
+                *last = status;
+            }
+            Live::Lines { .. } | Live::Quiet => {}
+        }
+    }
+
+    fn note(&self, text: &str) {
+        match self {
+            Live::Spinner(bar) => bar.println(text),
+            Live::Lines { .. } => eprintln!("{text}"),
+            Live::Quiet => {}
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Live::Spinner(bar) = self {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Watches until `step` passes or `limit` runs out.
+pub async fn wait_for_step(
+    ctx: &Context,
+    cluster: &Cluster,
+    step: &Step,
+    limit: Duration,
+    live: &mut Live,
+) -> Result<Waited> {
+    let wanted = ctx.wanted(step);
+    let started = tokio::time::Instant::now();
+    let deadline = started + limit;
+    let mut obs = cluster.observe(&wanted).await?;
+    let mut timeline = Timeline::default();
+    for pod in &obs.pods {
+        timeline.observe(pod, obs.at);
+    }
+
+    let api: Api<Pod> = Api::namespaced(cluster.stream_client().clone(), &cluster.namespace);
+    let config = match wanted.pods.as_slice() {
+        [one] => watcher::Config::default().fields(&format!("metadata.name={one}")),
+        _ => watcher::Config::default(),
+    };
+    let mut events = watcher(api, config).default_backoff().boxed();
+    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    // Names listed since the watcher's last (re)start: what is not among them was deleted.
+    let mut relisted: Option<BTreeSet<String>> = None;
+
+    loop {
+        obs.at = Timestamp::now();
+        let report = evaluate(&ctx.spec, step, &obs, ctx.lang);
+        live.show(&report, started.elapsed());
+        if report.verdict == Verdict::Pass {
+            return Ok(Waited { report, timeline, end: WaitEnd::Passed });
+        }
+        let changed: Option<Pod> = tokio::select! {
+            _ = tokio::time::sleep_until(deadline) => {
+                return Ok(Waited { report, timeline, end: WaitEnd::TimedOut });
+            }
+            _ = &mut ctrl_c => {
+                return Ok(Waited { report, timeline, end: WaitEnd::Interrupted });
+            }
+            _ = tick.tick() => None,
+            event = events.next() => match event {
+                Some(Ok(watcher::Event::Apply(pod))) => Some(pod),
+                Some(Ok(watcher::Event::InitApply(pod))) => {
+                    relisted.get_or_insert_with(BTreeSet::new).insert(pod.metadata.name.clone().unwrap_or_default());
+                    Some(pod)
+                }
+                Some(Ok(watcher::Event::Delete(pod))) => {
+                    forget(&mut obs, &mut timeline, &pod);
+                    None
+                }
+                Some(Ok(watcher::Event::Init)) => {
+                    relisted = Some(BTreeSet::new());
+                    None
+                }
+                Some(Ok(watcher::Event::InitDone)) => {
+                    let listed = relisted.take().unwrap_or_default();
+                    let gone: Vec<Pod> = obs
+                        .pods
+                        .iter()
+                        .filter(|p| !listed.contains(p.metadata.name.as_deref().unwrap_or("")))
+                        .cloned()
+                        .collect();
+                    for pod in gone {
+                        forget(&mut obs, &mut timeline, &pod);
+                    }
+                    None
+                }
+                Some(Err(error)) => {
+                    if let Some(denied) = access_denied(cluster, error.clone_kube()) {
+                        return Err(denied);
+                    }
+                    live.note(&tr(
+                        ctx.lang,
+                        &format!("watch 中断（{error}），正在重连……"),
+                        &format!("watch interrupted ({error}); reconnecting…"),
+                    ));
+                    None
+                }
+                None => return Err(Error::Unreachable(format!("the watch on {} ended", cluster.server))),
+            },
+        };
+        if let Some(pod) = changed {
+            let name = pod.metadata.name.clone().unwrap_or_default();
+            if !wanted.pods.contains(&name.as_str()) {
+                continue;
+            }
+            timeline.observe(&pod, Timestamp::now());
+            obs.pods.retain(|p| p.metadata.name.as_deref() != Some(name.as_str()));
+            obs.pods.push(pod);
+            obs.namespace_exists = Some(true);
+            let logs: Vec<(&str, &str)> = wanted.logs.iter().copied().filter(|(p, _)| *p == name).collect();
+            if !logs.is_empty() {
+                let fresh = cluster.logs(&obs.pods, &logs).await?;
+                let all = obs.logs.get_or_insert_with(Default::default);
+                all.remove(&name);
+                all.extend(fresh);
+            }
+        }
+    }
+}
+
+fn forget(obs: &mut Observation, timeline: &mut Timeline, pod: &Pod) {
+    let name = pod.metadata.name.as_deref();
+    if obs.pods.iter().any(|p| p.metadata.name.as_deref() == name) {
+        obs.pods.retain(|p| p.metadata.name.as_deref() != name);
+        timeline.deleted(pod, Timestamp::now());
+    }
+}
+
+/// A 401/403 during the watch ends the wait: retrying will not help.
+fn access_denied(cluster: &Cluster, error: Option<kube::Error>) -> Option<Error> {
+    match cluster.explain(error?) {
+        denied @ Error::AccessDenied(_) => Some(denied),
+        _ => None,
+    }
+}
+
+/// The kube error inside a watcher error, for classification.
+trait CloneKube {
+    fn clone_kube(&self) -> Option<kube::Error>;
+}
+
+impl CloneKube for watcher::Error {
+    fn clone_kube(&self) -> Option<kube::Error> {
+        let status = match self {
+            watcher::Error::InitialListFailed(kube::Error::Api(s))
+            | watcher::Error::WatchStartFailed(kube::Error::Api(s))
+            | watcher::Error::WatchFailed(kube::Error::Api(s)) => s.clone(),
+            watcher::Error::WatchError(s) => s.clone(),
+            _ => return None,
+        };
+        Some(kube::Error::Api(status))
+    }
+}

@@ -1,0 +1,348 @@
+//! The `checker` binary end to end against the fake API server: each step's verdict and exit
+//! code, the JSON schema, progress, and every error a learner can meet.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use testkit::{FakeApiServer, Mode, fixtures_dir};
+
+/// One learner's machine: a home, a state directory and a kubeconfig pointing at `server`.
+struct Learner {
+    dir: tempfile::TempDir,
+    kubeconfig: PathBuf,
+}
+
+impl Learner {
+    fn new(server: &FakeApiServer) -> Learner {
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = server.write_kubeconfig(dir.path());
+        Learner { dir, kubeconfig }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_checker"));
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("CHECKER_STATE_DIR", self.dir.path().join("state"))
+            .env("LANG", "en_US.UTF-8");
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.command(args).output().unwrap())
+    }
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().expect("exited, not killed"),
+            stdout: String::from_utf8(o.stdout).unwrap(),
+            stderr: String::from_utf8(o.stderr).unwrap(),
+        }
+    }
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+    }
+}
+
+fn server_with(fixtures: &[&str]) -> FakeApiServer {
+    let server = FakeApiServer::start();
+    server.add_namespace("experiments");
+    for f in fixtures {
+        server.put_pod_fixture(f);
+    }
+    server
+}
+
+fn check<'a>(json: &'a Value, id: &str) -> &'a Value {
+    json["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("no {id}"))
+}
+
+fn assert_only_reads(server: &FakeApiServer) {
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    for r in &requests {
+        assert_eq!(r.method, "GET", "the checker must only read: {r:?}");
+    }
+}
+
+#[test]
+fn step1_passes_on_the_running_pod_with_the_documented_json() {
+    let server = server_with(&["init-demo-running"]);
+    let learner = Learner::new(&server);
+    let run = learner.run(&["step", "1", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let json = run.json();
+    assert_eq!(json["step"], 1);
+    assert_eq!(json["id"], "deploy");
+    assert_eq!(json["verdict"], "pass");
+    for c in json["checks"].as_array().unwrap() {
+        for key in ["id", "description", "passed", "expected", "observed", "hint"] {
+            assert!(c.get(key).is_some(), "check lacks {key}: {c}");
+        }
+        assert_eq!(c["passed"], true);
+    }
+    let pod = &json["pods"][0];
+    assert_eq!(pod["name"], "init-demo");
+    assert_eq!(pod["namespace"], "experiments");
+    assert_eq!(pod["status"], "Running");
+    assert_eq!(pod["ready"], "1/1");
+    assert_eq!(pod["restarts"], 0);
+    assert_eq!(json["timings"][0]["containers"][0]["seconds"], 5);
+    assert_only_reads(&server);
+}
+
+#[test]
+fn step1_pending_while_initializing() {
+    let server = server_with(&["init-demo-init-1-of-2"]);
+    let run = Learner::new(&server).run(&["step", "1", "-o", "json"]);
+    assert_eq!(run.code, 1);
+    let json = run.json();
+    assert_eq!(json["verdict"], "pending");
+    assert_eq!(json["pods"][0]["status"], "Init:1/2");
+}
+
+#[test]
+fn step1_fails_on_image_pull_backoff_with_a_hint() {
+    let server = server_with(&["init-demo-image-pull-backoff"]);
+    let run = Learner::new(&server).run(&["step", "1"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("busybox:latest"), "{}", run.stdout);
+    assert!(run.stdout.contains("Init:ImagePullBackOff"), "{}", run.stdout);
+    assert!(run.stdout.contains("Result: fail"), "{}", run.stdout);
+}
+
+#[test]
+fn step1_missing_pod_and_missing_namespace() {
+    let server = server_with(&[]);
+    let learner = Learner::new(&server);
+    let run = learner.run(&["step", "1", "-o", "json"]);
+    assert_eq!(run.code, 1);
+    let exists = check(&run.json(), "pod-exists").clone();
+    assert_eq!(exists["passed"], false);
+    assert!(exists["hint"].as_str().unwrap().contains("kubectl apply -f manifests/init-container.yaml"));
+
+    server.remove_namespace("experiments");
+    let run = learner.run(&["step", "1", "-o", "json"]);
+    assert_eq!(run.code, 1);
+    let observed = check(&run.json(), "pod-exists")["observed"].as_str().unwrap().to_string();
+    assert!(observed.contains("namespace experiments does not exist"), "{observed}");
+}
+
+#[test]
+fn step2_reads_the_logs_of_every_container() {
+    let server = server_with(&["init-demo-running"]);
+    server.set_log("experiments", "init-demo", "init-1", false, "Init 1: Checking database...\n");
+    server.set_log("experiments", "init-demo", "init-2", false, "Init 2: Loading config...\n");
+    server.set_log(
+        "experiments",
+        "init-demo",
+        "app",
+        false,
+        "/docker-entrypoint.sh: Configuration complete; ready for start up\n",
+    );
+    let run = Learner::new(&server).run(&["step", "2", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let logs: Vec<_> = server.requests().into_iter().filter(|r| r.path.ends_with("/log")).collect();
+    assert_eq!(logs.len(), 3, "one log request per container: {logs:?}");
+    assert_only_reads(&server);
+}
+
+#[test]
+fn step3_passes_on_crash_loop_reading_the_previous_log() {
+    let server = server_with(&["init-demo-fail-crashloop"]);
+    server.set_log("experiments", "init-demo-fail", "init-1", true, "Init 1: Failed!\n");
+    let run = Learner::new(&server).run(&["step", "3", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.json()["pods"][0]["status"], "Init:CrashLoopBackOff");
+    assert!(server.requests().iter().any(|r| r.query_param("previous").as_deref() == Some("true")));
+}
+
+#[test]
+fn step3_fails_with_restart_policy_never() {
+    let server = server_with(&["init-demo-fail-never"]);
+    server.set_log("experiments", "init-demo-fail", "init-1", false, "Init 1: Failed!\n");
+    let run = Learner::new(&server).run(&["step", "3"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("restartPolicy is Never"), "{}", run.stdout);
+}
+
+#[test]
+fn step6_cleanup() {
+    let server = server_with(&["init-demo-running"]);
+    let learner = Learner::new(&server);
+    assert_eq!(learner.run(&["step", "6"]).code, 1);
+    server.delete_pod("experiments", "init-demo");
+    let run = learner.run(&["step", "6", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.json()["verdict"], "pass");
+}
+
+#[test]
+fn progress_and_list_remember_results_per_context() {
+    let server = server_with(&["init-demo-running"]);
+    let learner = Learner::new(&server);
+    assert_eq!(learner.run(&["step", "1"]).code, 0);
+    assert_eq!(learner.run(&["step", "3"]).code, 1);
+    let progress = learner.run(&["progress", "-o", "json"]);
+    assert_eq!(progress.code, 0, "{}", progress.stderr);
+    let json = progress.json();
+    assert_eq!(json["context"], "fake");
+    assert_eq!(json["steps"]["1"]["verdict"], "pass");
+    assert_eq!(json["steps"]["3"]["verdict"], "fail");
+    assert!(json["goals"].as_array().unwrap().iter().all(|g| g["achieved"] == false));
+    let list = learner.run(&["list"]);
+    assert!(list.stdout.contains("✔  1"), "{}", list.stdout);
+    assert!(list.stdout.contains("✘  3"), "{}", list.stdout);
+}
+
+#[test]
+fn status_prints_the_kubectl_columns() {
+    let server = server_with(&["init-demo-running", "init-demo-fail-crashloop"]);
+    let run = Learner::new(&server).run(&["status"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("NAME             READY   STATUS                  RESTARTS"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("init-demo-fail   0/1     Init:CrashLoopBackOff   3 ("), "{}", run.stdout);
+}
+
+#[test]
+fn snapshot_then_from_gives_the_same_verdict_offline() {
+    let server = server_with(&["init-demo-fail-crashloop"]);
+    server.set_log("experiments", "init-demo-fail", "init-1", true, "Init 1: Failed!\n");
+    let learner = Learner::new(&server);
+    let file = learner.dir.path().join("snap.yaml");
+    let run = learner.run(&["snapshot", "--file", file.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    server.stop();
+    let run = learner.run(&["step", "3", "--from", file.to_str().unwrap(), "-o", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    // A plain pod list has no logs: the log check is not verifiable, so the step cannot pass.
+    let list = fixtures_dir().join("pods/list-all.yaml");
+    let run = learner.run(&["step", "3", "--from", list.to_str().unwrap(), "-o", "json"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(check(&run.json(), "init-1-log")["outcome"], "unverifiable");
+}
+
+#[test]
+fn tls_with_a_generated_ca() {
+    let server = FakeApiServer::start_tls();
+    server.add_namespace("experiments");
+    server.put_pod_fixture("init-demo-running");
+    let run = Learner::new(&server).run(&["step", "1"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(server.requests().iter().all(|r| r.authorization().is_some()), "the token is sent over TLS");
+}
+
+// --- errors: one line, a distinct exit code, no panic ---
+
+fn assert_one_line_error(run: &Run, code: i32, needle: &str) {
+    assert_eq!(run.code, code, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "one line: {}", run.stderr);
+    assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+    assert!(run.stderr.contains(needle), "expected {needle:?} in {}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
+
+#[test]
+fn unknown_step_is_a_usage_error() {
+    let server = server_with(&[]);
+    let run = Learner::new(&server).run(&["step", "9"]);
+    assert_one_line_error(&run, 2, "unknown step 9: the lab has steps 1, 2, 3, 6");
+    assert!(server.requests().is_empty(), "no request for a usage error");
+}
+
+#[test]
+fn connection_refused_names_server_and_context() {
+    let server = server_with(&[]);
+    let learner = Learner::new(&server);
+    let url = server.url();
+    server.stop();
+    drop(server);
+    let run = learner.run(&["step", "1"]);
+    assert_one_line_error(&run, 3, &format!("cannot reach {url} (context \"fake\")"));
+}
+
+#[test]
+fn unauthorized_and_forbidden() {
+    let server = server_with(&["init-demo-running"]);
+    let learner = Learner::new(&server);
+    server.set_mode(Mode::Unauthorized);
+    assert_one_line_error(&learner.run(&["step", "1"]), 3, "401 Unauthorized");
+    server.set_mode(Mode::Forbidden);
+    let run = learner.run(&["step", "1"]);
+    assert_one_line_error(&run, 3, "403 Forbidden");
+    assert!(run.stderr.contains("manifests/checker-rbac.yaml"), "{}", run.stderr);
+}
+
+#[test]
+fn server_errors_and_garbage() {
+    let server = server_with(&["init-demo-running"]);
+    let learner = Learner::new(&server);
+    server.set_mode(Mode::InternalError);
+    assert_one_line_error(&learner.run(&["step", "1"]), 3, "answered 500");
+    server.set_mode(Mode::Garbage);
+    assert_one_line_error(&learner.run(&["step", "1"]), 3, "not a Kubernetes object");
+}
+
+#[test]
+fn a_server_that_never_answers_ends_in_bounded_time() {
+    let server = server_with(&["init-demo-running"]);
+    server.set_mode(Mode::Hang);
+    let started = Instant::now();
+    let run = Learner::new(&server).run(&["step", "1"]);
+    assert_one_line_error(&run, 3, "did not answer within 5s");
+    assert!(started.elapsed() < Duration::from_secs(15), "took {:?}", started.elapsed());
+}
+
+#[test]
+fn missing_and_broken_kubeconfig() {
+    let server = server_with(&[]);
+    let learner = Learner::new(&server);
+    let missing = learner.dir.path().join("nope");
+    let run = learner.run(&["step", "1", "--kubeconfig", missing.to_str().unwrap()]);
+    assert_one_line_error(&run, 2, "does not exist");
+    let broken = learner.dir.path().join("broken");
+    std::fs::write(&broken, "clusters: [ {").unwrap();
+    let run = learner.run(&["step", "1", "--kubeconfig", broken.to_str().unwrap()]);
+    assert_one_line_error(&run, 2, "broken kubeconfig");
+    let run = learner.run(&["step", "1", "--context", "nowhere"]);
+    assert_one_line_error(&run, 2, "context \"nowhere\" is not in the kubeconfig");
+}
+
+#[test]
+fn malformed_spec_and_snapshot_files() {
+    let server = server_with(&[]);
+    let learner = Learner::new(&server);
+    let spec = learner.dir.path().join("lab.yaml");
+    std::fs::write(&spec, "version: 1\nid: x\nbogus: true\n").unwrap();
+    let run = learner.run(&["--spec", spec.to_str().unwrap(), "list"]);
+    assert_one_line_error(&run, 2, &format!("malformed lab spec {}:", spec.display()));
+
+    let file = learner.dir.path().join("state.yaml");
+    std::fs::write(&file, "kind: Pod\nmetadata: [1, 2\n").unwrap();
+    let run = learner.run(&["step", "1", "--from", file.to_str().unwrap()]);
+    assert_one_line_error(&run, 2, "malformed file");
+    std::fs::write(&file, "kind: Deployment\n").unwrap();
+    let run = learner.run(&["step", "1", "--from", file.to_str().unwrap()]);
+    assert_one_line_error(&run, 2, "holds a Deployment");
+}
