@@ -1,0 +1,196 @@
+//! Builds the lab's book in-process, as `mdbook build` would, for `checker serve`.
+//!
+//! The book is the repository root (`book.toml`, `src/`, `theme/`). It is built with mdBook as a
+//! library (`mdbook-driver`), with the preprocessors that book.toml runs as commands (`lab`, the
+//! `{{#check N}}` boxes, and `mermaid`) registered in-process instead: `MDBook::with_preprocessor`
+//! replaces a configured preprocessor of the same name in its place in the order, so the
+//! preprocessors run in the order `mdbook build` runs them and the output is the same book.
+//!
+//! Files named in `output.html.additional-js`/`additional-css` that do not exist (Mermaid's JS,
+//! written by `cargo xtask setup`, is git-ignored) are left out with a warning rather than failing
+//! the build: the book still reads fine without them.
+
+use std::path::{Path, PathBuf};
+
+use lab_spec::Lang;
+use mdbook_driver::MDBook;
+use mdbook_driver::config::Config;
+use mdbook_lab::LabPreprocessor;
+use mdbook_mermaid::Mermaid;
+
+use crate::error::{Error, Result};
+
+/// The name of the book's configuration file, which marks the book root.
+pub const BOOK_TOML: &str = "book.toml";
+
+/// The files `mdbook-mermaid install` writes (see `cargo xtask setup`).
+const MERMAID_FILES: &[&str] = &["mermaid.min.js", "mermaid-init.js"];
+
+/// A built book.
+#[derive(Debug)]
+pub struct Built {
+    /// The directory holding the HTML (`index.html`, the chapters, the theme's files).
+    pub html_dir: PathBuf,
+    /// The book's title, from book.toml.
+    pub title: Option<String>,
+    /// The book's language, from `book.language`.
+    pub lang: Lang,
+    /// Problems that did not stop the build (missing additional JS or CSS files).
+    pub warnings: Vec<String>,
+}
+
+/// The book root: `explicit` if given (it must hold a book.toml), else the first directory from
+/// `start` upward that holds one.
+pub fn find_root(explicit: Option<&Path>, start: &Path) -> Result<PathBuf> {
+    if let Some(dir) = explicit {
+        if dir.join(BOOK_TOML).is_file() {
+            return Ok(dir.to_path_buf());
+        }
+        return Err(Error::Usage(format!(
+            "no {BOOK_TOML} in {}: --book must name the lab's book (the repository root)",
+            dir.display()
+        )));
+    }
+    start.ancestors().find(|dir| dir.join(BOOK_TOML).is_file()).map(Path::to_path_buf).ok_or_else(|| {
+        Error::Usage(format!(
+            "no {BOOK_TOML} in {} or any directory above it: run `checker serve` inside the \
+                 lab's repository, or pass --book DIR",
+            start.display()
+        ))
+    })
+}
+
+/// Builds the book at `root` into `dest` (which is emptied first, as mdBook does).
+pub fn build(root: &Path, dest: &Path) -> Result<Built> {
+    let fail = |what: &str, e: anyhow_like::Error| {
+        Error::Input(format!(
+            "cannot build the book in {}: {what}: {}",
+            root.display(),
+            anyhow_like::chain(&e)
+        ))
+    };
+    let mut config =
+        Config::from_disk(root.join(BOOK_TOML)).map_err(|e| fail(&format!("reading {BOOK_TOML}"), e))?;
+    config.update_from_env().map_err(|e| fail("reading MDBOOK_* variables", e))?;
+    let warnings = drop_missing_assets(&mut config, root)?;
+    config.build.build_dir = dest.to_path_buf();
+    let title = config.book.title.clone();
+    let lang = mdbook_lab::lang_of(config.book.language.as_deref());
+
+    let configured = |name: &str| {
+        config.get::<serde_json::Value>(&format!("preprocessor.{name}")).ok().flatten().is_some()
+    };
+    let (with_lab, with_mermaid) = (configured(mdbook_lab::NAME), configured("mermaid"));
+
+    let mut book = MDBook::load_with_config(root, config).map_err(|e| fail("loading the book", e))?;
+    if with_lab {
+        book.with_preprocessor(LabPreprocessor::new());
+    }
+    if with_mermaid {
+        book.with_preprocessor(Mermaid);
+    }
+    book.build().map_err(|e| fail("building", e))?;
+    Ok(Built { html_dir: book.build_dir_for("html"), title, lang, warnings })
+}
+
+/// Removes the additional JS and CSS files that do not exist from the configuration, and says
+/// what is missing.
+fn drop_missing_assets(config: &mut Config, root: &Path) -> Result<Vec<String>> {
+    let mut warnings = Vec::new();
+    for key in ["output.html.additional-js", "output.html.additional-css"] {
+        let Ok(Some(files)) = config.get::<Vec<PathBuf>>(key) else {
+            continue;
+        };
+        let (present, missing): (Vec<PathBuf>, Vec<PathBuf>) =
+            files.into_iter().partition(|f| root.join(f).is_file());
+        if missing.is_empty() {
+            continue;
+        }
+        for file in &missing {
+            let name = file.to_string_lossy();
+            let why = match MERMAID_FILES.iter().any(|m| name.ends_with(m)) {
+                true => " (run `cargo xtask setup` to write it; diagrams show as text until then)",
+                false => "",
+            };
+            warnings.push(format!(
+                "{key} names {}, which does not exist: the book is built without it{why}",
+                root.join(file).display()
+            ));
+        }
+        config.set(key, present).map_err(|e| {
+            Error::Input(format!("cannot adjust {key} of {}: {e}", root.join(BOOK_TOML).display()))
+        })?;
+    }
+    Ok(warnings)
+}
+
+/// mdBook's errors are `anyhow` errors; we print their whole chain on one line.
+mod anyhow_like {
+    pub type Error = mdbook_driver::errors::Error;
+
+    pub fn chain(e: &Error) -> String {
+        e.chain().map(ToString::to_string).collect::<Vec<_>>().join(": ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_root_is_found_upward() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(BOOK_TOML), "[book]\n").unwrap();
+        let deep = dir.path().join("a/b");
+        std::fs::create_dir_all(&deep).unwrap();
+        assert_eq!(find_root(None, &deep).unwrap(), dir.path());
+        assert_eq!(find_root(Some(dir.path()), &deep).unwrap(), dir.path());
+        let err = find_root(Some(&deep), &deep).unwrap_err().to_string();
+        assert!(err.contains("no book.toml in"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_root_is_one_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = find_root(None, dir.path()).unwrap_err();
+        assert!(matches!(err, Error::Usage(_)));
+        assert!(!err.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn a_scratch_book_builds_with_boxes_and_without_missing_assets() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(
+            root.join(BOOK_TOML),
+            "[book]\ntitle = \"t\"\nlanguage = \"zh-CN\"\n\
+             [preprocessor.lab]\ncommand = \"false\"\nbefore = [\"links\"]\n\
+             [preprocessor.mermaid]\ncommand = \"false\"\n\
+             [output.html]\nadditional-js = [\"mermaid.min.js\"]\n",
+        )
+        .unwrap();
+        std::fs::write(root.join("src/SUMMARY.md"), "# S\n\n- [One](one.md)\n").unwrap();
+        let checks: String = lab_spec::LabSpec::embedded()
+            .unwrap()
+            .steps
+            .iter()
+            .map(|s| format!("{{{{#check {}}}}}\n\n", s.number))
+            .collect();
+        std::fs::write(
+            root.join("src/one.md"),
+            format!("# One\n\n{checks}```mermaid\ngraph TD; A-->B\n```\n"),
+        )
+        .unwrap();
+        let out = root.join("out");
+        let built = build(root, &out).unwrap();
+        assert_eq!(built.html_dir, out);
+        assert_eq!(built.lang, Lang::Zh);
+        assert_eq!(built.warnings.len(), 1, "{:?}", built.warnings);
+        assert!(built.warnings[0].contains("cargo xtask setup"));
+        let html = std::fs::read_to_string(out.join("one.html")).unwrap();
+        assert!(html.contains(r#"<div class="lab-check" data-step="1""#));
+        assert!(html.contains(r#"<pre class="mermaid">"#), "mermaid ran in-process");
+        assert!(!html.contains("mermaid.min.js"));
+    }
+}

@@ -1,0 +1,251 @@
+//! The JSON API behind the Run-check buttons.
+//!
+//! - `GET /api/health` → `{"ok": true, "steps": [1, 2, 3, 6]}`
+//! - `POST /api/check/{n}[?wait=SECONDS]` → the step's report: the JSON of `checker step N -o json`
+//!   plus `title`, `pending_hint`, `pod_rows` (kubectl's columns), `context`, `namespace`,
+//!   `server`, `checked_at`. With `wait` (at most [`MAX_WAIT`]), a pending step is checked again
+//!   every [`WAIT_INTERVAL`] until it is no longer pending or the time is up. The result is
+//!   recorded in the progress file, as `checker step N` records it.
+//! - `GET /api/progress` → `{"passed": k, "total": n, "steps": {"1": {"verdict", "at"}}, ...}`
+//! - `GET /api/status` → `{"pods": [rows as kubectl prints them], "context", ...}`
+//!
+//! A cluster problem is `{"error": "<one line naming server and context>", "kind":
+//! "unreachable" | "access_denied" | "server" | "input", "help": "...", "commands": [...]}` with
+//! 503 (unreachable, input) or 502 (access denied, bad answer); an unknown step is 404.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use super::AppState;
+use crate::cluster::Cluster;
+use crate::error::Error;
+use crate::evaluate::{StepReport, Verdict};
+use crate::i18n::tr;
+use crate::progress::{self, ProgressStore};
+use crate::report::{self, StepJson};
+use crate::run::{self, Context};
+use crate::status::pod_row;
+
+/// The longest a `?wait=` long poll may last.
+pub const MAX_WAIT: Duration = Duration::from_secs(120);
+/// How often a long poll checks again.
+pub const WAIT_INTERVAL: Duration = Duration::from_secs(2);
+
+/// The commands that start a local cluster, offered when there is none.
+const LOCAL_CLUSTERS: &[&str] = &["kind create cluster", "minikube start", "k3d cluster create"];
+
+pub(crate) async fn health(State(state): State<Arc<AppState>>) -> Response {
+    let steps: Vec<u32> = state.ctx.spec.steps.iter().map(|s| s.number).collect();
+    Json(json!({ "ok": true, "steps": steps, "lab": state.ctx.spec.id })).into_response()
+}
+
+pub(crate) async fn not_found(State(state): State<Arc<AppState>>) -> Response {
+    let message = tr(state.ctx.lang, "没有这个 API", "no such API");
+    (StatusCode::NOT_FOUND, Json(json!({ "error": message, "kind": "not_found" }))).into_response()
+}
+
+pub(crate) async fn check(
+    State(state): State<Arc<AppState>>,
+    Path(step): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let ctx = &state.ctx;
+    let Some(step) = step.parse::<u32>().ok().and_then(|n| ctx.spec.step(n)) else {
+        let known: Vec<String> = ctx.spec.steps.iter().map(|s| s.number.to_string()).collect();
+        let message = tr(
+            ctx.lang,
+            &format!("没有步骤 {step}：本实验的步骤是 {}", known.join(", ")),
+            &format!("no step {step}: the lab has steps {}", known.join(", ")),
+        );
+        return (StatusCode::NOT_FOUND, Json(json!({ "error": message, "kind": "not_found" })))
+            .into_response();
+    };
+    let wait = match parse_wait(query.as_deref()) {
+        Ok(wait) => wait,
+        Err(message) => {
+            return (StatusCode::BAD_REQUEST, Json(json!({ "error": message, "kind": "input" })))
+                .into_response();
+        }
+    };
+
+    let cluster = match Cluster::connect(&ctx.target).await {
+        Ok(cluster) => cluster,
+        Err(e) => return cluster_error(ctx, e),
+    };
+    let deadline = tokio::time::Instant::now() + wait;
+    let report = loop {
+        // The permit bounds the checks talking to the cluster at once, not the waiting.
+        let checked = match state.checks.acquire().await {
+            Ok(_permit) => run::check_step(ctx, &cluster, step).await,
+            Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response(),
+        };
+        let report = match checked {
+            Ok(report) => report,
+            Err(e) => return cluster_error(ctx, e),
+        };
+        let now = tokio::time::Instant::now();
+        if report.verdict != Verdict::Pending || now >= deadline {
+            break report;
+        }
+        tokio::time::sleep(WAIT_INTERVAL.min(deadline - now)).await;
+    };
+    let warning = run::record(ctx, &cluster, &report).err().map(|e| e.to_string());
+    Json(step_json(&report, &cluster, warning)).into_response()
+}
+
+/// `wait=SECONDS` from the query (other parameters are ignored), capped at [`MAX_WAIT`].
+fn parse_wait(query: Option<&str>) -> Result<Duration, String> {
+    let Some(value) = query.into_iter().flat_map(|q| q.split('&')).find_map(|p| p.strip_prefix("wait="))
+    else {
+        return Ok(Duration::ZERO);
+    };
+    let seconds: u64 =
+        value.parse().map_err(|_| format!("wait must be a number of seconds, not {value:?}"))?;
+    Ok(Duration::from_secs(seconds).min(MAX_WAIT))
+}
+
+/// The report as `checker step N -o json` prints it, and what the page needs besides.
+fn step_json(report: &StepReport, cluster: &Cluster, warning: Option<String>) -> Value {
+    let mut value = serde_json::to_value(StepJson::new(report)).unwrap_or_else(|_| json!({}));
+    if let Value::Object(map) = &mut value {
+        map.insert("title".into(), json!(report.title));
+        map.insert("pending_hint".into(), json!(report.pending_hint));
+        map.insert("pod_rows".into(), json!(report.pods));
+        map.insert("context".into(), json!(cluster.context));
+        map.insert("namespace".into(), json!(cluster.namespace));
+        map.insert("server".into(), json!(cluster.server));
+        map.insert("checked_at".into(), json!(Timestamp::now().to_string()));
+        if let Some(w) = warning {
+            map.insert("warning".into(), json!(w));
+        }
+    }
+    value
+}
+
+pub(crate) async fn progress(State(state): State<Arc<AppState>>) -> Response {
+    let ctx = &state.ctx;
+    let cluster = Cluster::connect(&ctx.target).await.ok();
+    let recorded = match &cluster {
+        Some(cluster) => {
+            let key = progress::key(&ctx.spec.id, &cluster.context, &cluster.namespace);
+            match ProgressStore::from_env().and_then(|store| store.load(&key)) {
+                Ok(loaded) => loaded.progress,
+                Err(e) => return cluster_error(ctx, e),
+            }
+        }
+        None => Default::default(),
+    };
+    let steps: serde_json::Map<String, Value> = ctx
+        .spec
+        .steps
+        .iter()
+        .filter_map(|s| recorded.get(&s.number).map(|r| (s.number.to_string(), json!(r))))
+        .collect();
+    let passed = steps.values().filter(|r| r["verdict"] == "pass").count();
+    let goals: Vec<Value> = ctx
+        .spec
+        .goals
+        .iter()
+        .map(|g| {
+            json!({
+                "id": g.id,
+                "text": g.text.get(ctx.lang),
+                "achieved": report::goal_achieved(g, &recorded),
+            })
+        })
+        .collect();
+    Json(json!({
+        "passed": passed,
+        "total": ctx.spec.steps.len(),
+        "steps": steps,
+        "goals": goals,
+        "context": cluster.as_ref().map(|c| c.context.as_str()),
+        "namespace": cluster.as_ref().map_or(ctx.target.namespace.as_str(), |c| c.namespace.as_str()),
+    }))
+    .into_response()
+}
+
+pub(crate) async fn status(State(state): State<Arc<AppState>>) -> Response {
+    let ctx = &state.ctx;
+    let cluster = match Cluster::connect(&ctx.target).await {
+        Ok(cluster) => cluster,
+        Err(e) => return cluster_error(ctx, e),
+    };
+    let pods = match cluster.list_pods(&ctx.spec.pods()).await {
+        Ok(pods) => pods,
+        Err(e) => return cluster_error(ctx, e),
+    };
+    let now = Timestamp::now();
+    let rows: Vec<_> = pods.iter().map(|p| pod_row(p, now)).collect();
+    Json(json!({
+        "pods": rows,
+        "context": cluster.context,
+        "namespace": cluster.namespace,
+        "server": cluster.server,
+        "at": now.to_string(),
+    }))
+    .into_response()
+}
+
+/// A problem with the cluster (or the kubeconfig) as JSON: what happened, in one line, and what
+/// to do about it.
+fn cluster_error(ctx: &Context, error: Error) -> Response {
+    let lang = ctx.lang;
+    let (status, kind) = match &error {
+        Error::Unreachable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unreachable"),
+        Error::AccessDenied(_) => (StatusCode::BAD_GATEWAY, "access_denied"),
+        Error::Server(_) => (StatusCode::BAD_GATEWAY, "server"),
+        Error::Input(_) | Error::Usage(_) => (StatusCode::SERVICE_UNAVAILABLE, "input"),
+    };
+    let (help, commands): (String, &[&str]) = match kind {
+        "access_denied" => (
+            tr(
+                lang,
+                &format!(
+                    "当前上下文的凭据不能读取命名空间 {} 中的 Pod。换一个有权限的上下文（kubectl config use-context …），\
+                     或让管理员应用 manifests/checker-rbac.yaml。",
+                    ctx.target.namespace
+                ),
+                &format!(
+                    "The current context's credentials may not read the pods of namespace {}. Switch to a \
+                     context that may (kubectl config use-context …), or have an admin apply \
+                     manifests/checker-rbac.yaml.",
+                    ctx.target.namespace
+                ),
+            ),
+            &[],
+        ),
+        _ => (
+            tr(
+                lang,
+                "没有可用的集群？在本机启动一个（任选其一），然后用 kubectl config current-context 确认上下文，再运行检查：",
+                "No cluster at hand? Start a local one (any of these), check the context with \
+                 kubectl config current-context, then run the check again:",
+            ),
+            LOCAL_CLUSTERS,
+        ),
+    };
+    (status, Json(json!({ "error": error.to_string(), "kind": kind, "help": help, "commands": commands })))
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wait_is_parsed_and_capped() {
+        assert_eq!(parse_wait(None), Ok(Duration::ZERO));
+        assert_eq!(parse_wait(Some("x=1")), Ok(Duration::ZERO));
+        assert_eq!(parse_wait(Some("x=1&wait=5")), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_wait(Some("wait=100000")), Ok(MAX_WAIT));
+        assert!(parse_wait(Some("wait=soon")).is_err());
+    }
+}
