@@ -115,6 +115,12 @@ pub enum Command {
         #[arg(short, long, value_name = "FILE")]
         file: Option<PathBuf>,
     },
+    /// Write your own experiment record in Markdown: steps, observed status, timings, a gantt chart
+    Report {
+        /// Write to this file instead of standard output
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Print a shell completion script
     Completions { shell: Shell },
     /// Serve the book in your browser, with a Run-check button in every verify box

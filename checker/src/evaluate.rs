@@ -513,8 +513,7 @@ mod tests {
 
     fn log(pod: &str, container: &str, current: &str, previous: Option<&str>) -> Logs {
         let mut logs = Logs::new();
-        let entry =
-            ContainerLog { current: Some(current.into()), previous: previous.map(String::from) };
+        let entry = ContainerLog { current: Some(current.into()), previous: previous.map(String::from) };
         logs.entry(pod.into()).or_default().insert(container.into(), entry);
         logs
     }
@@ -633,7 +632,8 @@ mod tests {
         let report = run(2, &observe(&["init-demo-running"], Some(logs.clone())));
         assert_eq!(report.verdict, Verdict::Pass, "{:#?}", report.checks);
 
-        logs.get_mut("init-demo").unwrap().get_mut("init-1").unwrap().current = Some("something else\n".into());
+        logs.get_mut("init-demo").unwrap().get_mut("init-1").unwrap().current =
+            Some("something else\n".into());
         let report = run(2, &observe(&["init-demo-running"], Some(logs)));
         assert_eq!(outcome(&report, "init-1-log"), Outcome::Fail, "a finished container's log is final");
         let check = report.checks.iter().find(|c| c.id == "init-1-log").unwrap();

@@ -18,6 +18,7 @@ use crate::evaluate::{StepReport, Verdict, evaluate};
 use crate::i18n;
 use crate::observation::{self, Observation, Snapshot};
 use crate::progress::{self, LabProgress, ProgressStore, StepRecord};
+use crate::record;
 use crate::report;
 use crate::status::pod_row;
 use crate::timeline::Timeline;
@@ -89,6 +90,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Command::Status { from, output } => status(&ctx, from.as_deref(), output.output).await,
             Command::Progress { output } => show_progress(&ctx, output.output).await,
             Command::Snapshot { file } => snapshot(&ctx, file.as_deref()).await,
+            Command::Report { output } => write_report(&ctx, output.as_deref()).await,
             Command::Serve(args) => crate::serve::serve(&ctx, cli.global.lang.is_some(), args).await,
             Command::Completions { .. } => unreachable!("handled above"),
         }
@@ -310,17 +312,52 @@ async fn show_progress(ctx: &Context, format: Format) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn snapshot(ctx: &Context, file: Option<&Path>) -> Result<ExitCode> {
-    let cluster = Cluster::connect(&ctx.target).await?;
+/// One observation of every lab pod and every log any step reads.
+async fn observe_lab(ctx: &Context, cluster: &Cluster) -> Result<Observation> {
     let pods = ctx.spec.pods();
     let logs: Vec<(&str, &str)> = ctx.spec.steps.iter().flat_map(|s| s.logs()).collect();
-    let obs = cluster.observe(&Wanted { pods, logs }).await?;
-    let text = serde_yaml::to_string(&Snapshot::new(&obs, Some(cluster.context.clone())))
-        .map_err(|e| Error::Input(format!("cannot write the snapshot: {e}")))?;
+    cluster.observe(&Wanted { pods, logs }).await
+}
+
+/// Writes `text` to the file, or to standard output.
+fn emit(text: &str, file: Option<&Path>) -> Result<()> {
     match file {
         Some(path) => std::fs::write(path, text)
-            .map_err(|e| Error::Input(format!("cannot write {}: {e}", path.display())))?,
-        None => print(&text),
+            .map_err(|e| Error::Input(format!("cannot write {}: {e}", path.display()))),
+        None => {
+            print(text);
+            Ok(())
+        }
     }
+}
+
+async fn snapshot(ctx: &Context, file: Option<&Path>) -> Result<ExitCode> {
+    let cluster = Cluster::connect(&ctx.target).await?;
+    let obs = observe_lab(ctx, &cluster).await?;
+    let text = serde_yaml::to_string(&Snapshot::new(&obs, Some(cluster.context.clone())))
+        .map_err(|e| Error::Input(format!("cannot write the snapshot: {e}")))?;
+    emit(&text, file)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn write_report(ctx: &Context, file: Option<&Path>) -> Result<ExitCode> {
+    let cluster = Cluster::connect(&ctx.target).await?;
+    let obs = observe_lab(ctx, &cluster).await?;
+    let version = cluster.server_version().await.ok();
+    let reports: Vec<StepReport> =
+        ctx.spec.steps.iter().map(|s| evaluate(&ctx.spec, s, &obs, ctx.lang)).collect();
+    let progress = load_progress(ctx, &cluster)?;
+    let text = record::markdown(&record::RecordInput {
+        spec: &ctx.spec,
+        lang: ctx.lang,
+        context: &cluster.context,
+        server: &cluster.server,
+        server_version: version.as_deref(),
+        taken_at: obs.at,
+        reports: &reports,
+        pods: &obs.pods,
+        progress: &progress,
+    });
+    emit(&text, file)?;
     Ok(ExitCode::SUCCESS)
 }

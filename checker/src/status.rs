@@ -82,9 +82,7 @@ pub fn human_duration(d: SignedDuration) -> String {
     const MINUTE: i64 = 60 * SECOND;
     const HOUR: i64 = 60 * MINUTE;
 
-    let nanos = d
-        .as_nanos()
-        .clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+    let nanos = d.as_nanos().clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
     // Go: `int(d.Seconds())`, a truncation toward zero.
     let seconds = nanos / SECOND;
     if seconds < -1 {
@@ -146,9 +144,7 @@ fn terminated(status: &ContainerStatus) -> Option<&ContainerStateTerminated> {
 }
 
 fn waiting_reason(status: &ContainerStatus) -> Option<&str> {
-    state(status)
-        .and_then(|s| s.waiting.as_ref())
-        .map(|w| w.reason.as_deref().unwrap_or(""))
+    state(status).and_then(|s| s.waiting.as_ref()).map(|w| w.reason.as_deref().unwrap_or(""))
 }
 
 /// `lastState.terminated.finishedAt`, when there is a last termination.
@@ -180,35 +176,24 @@ fn non_empty(s: Option<&str>) -> Option<&str> {
 
 /// `isPodInitializedConditionTrue`: the first `Initialized` condition decides.
 fn is_initialized_condition_true(conditions: &[PodCondition]) -> bool {
-    conditions
-        .iter()
-        .find(|c| c.type_ == "Initialized")
-        .is_some_and(|c| c.status == "True")
+    conditions.iter().find(|c| c.type_ == "Initialized").is_some_and(|c| c.status == "True")
 }
 
 /// `hasPodReadyCondition`: any `Ready` condition that is `True`.
 fn has_pod_ready_condition(conditions: &[PodCondition]) -> bool {
-    conditions
-        .iter()
-        .any(|c| c.type_ == "Ready" && c.status == "True")
+    conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True")
 }
 
 /// The row `kubectl get pods` prints for `pod`, with ages measured at `now`.
 pub fn pod_row(pod: &Pod, now: Timestamp) -> PodRow {
     let spec = pod.spec.as_ref();
     let status = pod.status.as_ref();
-    let init_specs: &[Container] = spec
-        .and_then(|s| s.init_containers.as_deref())
-        .unwrap_or_default();
-    let conditions: &[PodCondition] = status
-        .and_then(|s| s.conditions.as_deref())
-        .unwrap_or_default();
-    let init_statuses: &[ContainerStatus] = status
-        .and_then(|s| s.init_container_statuses.as_deref())
-        .unwrap_or_default();
-    let container_statuses: &[ContainerStatus] = status
-        .and_then(|s| s.container_statuses.as_deref())
-        .unwrap_or_default();
+    let init_specs: &[Container] = spec.and_then(|s| s.init_containers.as_deref()).unwrap_or_default();
+    let conditions: &[PodCondition] = status.and_then(|s| s.conditions.as_deref()).unwrap_or_default();
+    let init_statuses: &[ContainerStatus] =
+        status.and_then(|s| s.init_container_statuses.as_deref()).unwrap_or_default();
+    let container_statuses: &[ContainerStatus] =
+        status.and_then(|s| s.container_statuses.as_deref()).unwrap_or_default();
     let phase = status.and_then(|s| s.phase.as_deref()).unwrap_or("");
     let status_reason = status.and_then(|s| s.reason.as_deref()).unwrap_or("");
 
@@ -220,12 +205,7 @@ pub fn pod_row(pod: &Pod, now: Timestamp) -> PodRow {
     let mut last_restart = GO_ZERO_TIME;
     let mut last_restartable_init_restart = GO_ZERO_TIME;
 
-    let mut reason = if status_reason.is_empty() {
-        phase
-    } else {
-        status_reason
-    }
-    .to_owned();
+    let mut reason = if status_reason.is_empty() { phase } else { status_reason }.to_owned();
 
     // A pod held back by scheduling gates carries {type: PodScheduled, reason: SchedulingGated}.
     if conditions
@@ -237,10 +217,7 @@ pub fn pod_row(pod: &Pod, now: Timestamp) -> PodRow {
 
     // Go builds a map by name, so of two init containers with the same name the last one wins.
     let init_spec = |name: &str| init_specs.iter().rev().find(|c| c.name == name);
-    total += init_specs
-        .iter()
-        .filter(|c| is_restartable_init_container(Some(c)))
-        .count();
+    total += init_specs.iter().filter(|c| is_restartable_init_container(Some(c))).count();
 
     let mut initializing = false;
     for (i, container) in init_statuses.iter().enumerate() {
@@ -269,8 +246,7 @@ pub fn pod_row(pod: &Pod, now: Timestamp) -> PodRow {
                 Some(r) => format!("Init:{r}"),
                 None => format!("Init:{}", termination_code(t)),
             }
-        } else if let Some(r) =
-            non_empty(waiting_reason(container)).filter(|r| *r != REASON_POD_INITIALIZING)
+        } else if let Some(r) = non_empty(waiting_reason(container)).filter(|r| *r != REASON_POD_INITIALIZING)
         {
             format!("Init:{r}")
         } else {
@@ -304,12 +280,7 @@ pub fn pod_row(pod: &Pod, now: Timestamp) -> PodRow {
 
         // A container that completed while another still runs: the pod is still up.
         if reason == REASON_COMPLETED && has_running {
-            reason = if has_pod_ready_condition(conditions) {
-                "Running"
-            } else {
-                "NotReady"
-            }
-            .to_owned();
+            reason = if has_pod_ready_condition(conditions) { "Running" } else { "NotReady" }.to_owned();
         }
     }
 
@@ -494,36 +465,20 @@ mod tests {
 
     #[test]
     fn phase_when_nothing_else_is_known() {
-        let r = row(&pod(
-            lab_spec(),
-            json!({"phase": "Pending", "qosClass": "BestEffort"}),
-        ));
+        let r = row(&pod(lab_spec(), json!({"phase": "Pending", "qosClass": "BestEffort"})));
         assert_eq!(
-            (
-                r.ready.as_str(),
-                r.status.as_str(),
-                r.restarts_column.as_str()
-            ),
+            (r.ready.as_str(), r.status.as_str(), r.restarts_column.as_str()),
             ("0/1", "Pending", "0")
         );
         assert_eq!(r.age, "5m");
-        assert_eq!(
-            (r.name.as_str(), r.namespace.as_str()),
-            ("p", "experiments")
-        );
+        assert_eq!((r.name.as_str(), r.namespace.as_str()), ("p", "experiments"));
     }
 
     #[test]
     fn no_status_at_all() {
-        let p = pod(
-            json!({"containers": [{"name": "a"}, {"name": "b"}]}),
-            json!(null),
-        );
+        let p = pod(json!({"containers": [{"name": "a"}, {"name": "b"}]}), json!(null));
         let r = row(&p);
-        assert_eq!(
-            (r.ready.as_str(), r.status.as_str(), r.restarts),
-            ("0/2", "", 0)
-        );
+        assert_eq!((r.ready.as_str(), r.status.as_str(), r.restarts), ("0/2", "", 0));
     }
 
     #[test]
@@ -607,12 +562,7 @@ mod tests {
 
     #[test]
     fn init_waiting_reason() {
-        for reason in [
-            "ImagePullBackOff",
-            "ErrImagePull",
-            "CrashLoopBackOff",
-            "CreateContainerConfigError",
-        ] {
+        for reason in ["ImagePullBackOff", "ErrImagePull", "CrashLoopBackOff", "CreateContainerConfigError"] {
             let p = pod(
                 lab_spec(),
                 json!({"phase": "Pending", "initContainerStatuses": [cs("init-1", waiting(reason))]}),
@@ -624,10 +574,7 @@ mod tests {
     #[test]
     fn init_terminated_with_reason() {
         let failed = json!({"terminated": {"exitCode": 1, "reason": "Error"}});
-        let p = pod(
-            lab_spec(),
-            json!({"phase": "Pending", "initContainerStatuses": [cs("init-1", failed)]}),
-        );
+        let p = pod(lab_spec(), json!({"phase": "Pending", "initContainerStatuses": [cs("init-1", failed)]}));
         assert_eq!(row(&p).status, "Init:Error");
         let oom = json!({"terminated": {"exitCode": 137, "reason": "OOMKilled"}});
         let p = pod(
@@ -665,7 +612,8 @@ mod tests {
     fn init_restarts_count_while_initializing() {
         let mut init1 = cs("init-1", json!({"waiting": {"reason": "CrashLoopBackOff"}}));
         init1["restartCount"] = json!(3);
-        init1["lastState"] = json!({"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": "2026-11-20T10:04:35Z"}});
+        init1["lastState"] =
+            json!({"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": "2026-11-20T10:04:35Z"}});
         let p = pod(
             lab_spec(),
             json!({"phase": "Pending", "initContainerStatuses": [init1, cs("init-2", waiting("PodInitializing"))]}),
@@ -683,7 +631,8 @@ mod tests {
         // (and sidecars') restarts are shown.
         let mut init1 = cs("init-1", completed());
         init1["restartCount"] = json!(2);
-        init1["lastState"] = json!({"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": "2026-11-20T10:00:03Z"}});
+        init1["lastState"] =
+            json!({"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": "2026-11-20T10:00:03Z"}});
         let mut app = cs("app", running());
         app["ready"] = json!(true);
         let p = pod(
@@ -693,11 +642,7 @@ mod tests {
         );
         let r = row(&p);
         assert_eq!(
-            (
-                r.ready.as_str(),
-                r.status.as_str(),
-                r.restarts_column.as_str()
-            ),
+            (r.ready.as_str(), r.status.as_str(), r.restarts_column.as_str()),
             ("1/1", "Running", "0")
         );
     }
@@ -707,10 +652,7 @@ mod tests {
         let mut ghost = cs("ghost", running());
         ghost["started"] = json!(true);
         ghost["ready"] = json!(true);
-        let p = pod(
-            lab_spec(),
-            json!({"phase": "Pending", "initContainerStatuses": [ghost]}),
-        );
+        let p = pod(lab_spec(), json!({"phase": "Pending", "initContainerStatuses": [ghost]}));
         let r = row(&p);
         assert_eq!((r.ready.as_str(), r.status.as_str()), ("0/1", "Init:0/2"));
     }
@@ -741,10 +683,7 @@ mod tests {
                    "initContainerStatuses": [sidecar(true, true), cs("migrate", completed())], "containerStatuses": [app]}),
         );
         let r = row(&p);
-        assert_eq!(
-            (r.ready.as_str(), r.ready_count, r.total, r.status.as_str()),
-            ("2/2", 2, 2, "Running")
-        );
+        assert_eq!((r.ready.as_str(), r.ready_count, r.total, r.status.as_str()), ("2/2", 2, 2, "Running"));
     }
 
     #[test]
@@ -772,10 +711,12 @@ mod tests {
     fn sidecar_restarts_count_after_initialization() {
         let mut proxy = sidecar(true, true);
         proxy["restartCount"] = json!(4);
-        proxy["lastState"] = json!({"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": "2026-11-20T10:03:00Z"}});
+        proxy["lastState"] =
+            json!({"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": "2026-11-20T10:03:00Z"}});
         let mut migrate = cs("migrate", completed());
         migrate["restartCount"] = json!(1);
-        migrate["lastState"] = json!({"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": "2026-11-20T10:04:50Z"}});
+        migrate["lastState"] =
+            json!({"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": "2026-11-20T10:04:50Z"}});
         let mut app = cs("app", running());
         app["ready"] = json!(true);
         app["restartCount"] = json!(1);
@@ -848,15 +789,9 @@ mod tests {
                 json!({"phase": "Failed", "containerStatuses": [cs("app", json!({"terminated": t}))]}),
             )
         };
-        assert_eq!(
-            row(&done(json!({"exitCode": 137, "reason": "OOMKilled"}))).status,
-            "OOMKilled"
-        );
+        assert_eq!(row(&done(json!({"exitCode": 137, "reason": "OOMKilled"}))).status, "OOMKilled");
         assert_eq!(row(&done(json!({"exitCode": 42}))).status, "ExitCode:42");
-        assert_eq!(
-            row(&done(json!({"exitCode": 143, "signal": 15}))).status,
-            "Signal:15"
-        );
+        assert_eq!(row(&done(json!({"exitCode": 143, "signal": 15}))).status, "Signal:15");
     }
 
     #[test]
@@ -894,20 +829,14 @@ mod tests {
 
     #[test]
     fn a_ready_container_with_a_waiting_reason_is_not_counted() {
-        let mut app = cs(
-            "app",
-            json!({"waiting": {"reason": "CrashLoopBackOff"}, "running": {}}),
-        );
+        let mut app = cs("app", json!({"waiting": {"reason": "CrashLoopBackOff"}, "running": {}}));
         app["ready"] = json!(true);
         let p = pod(
             json!({"containers": [{"name": "app"}]}),
             json!({"phase": "Running", "containerStatuses": [app]}),
         );
         let r = row(&p);
-        assert_eq!(
-            (r.ready.as_str(), r.status.as_str()),
-            ("0/1", "CrashLoopBackOff")
-        );
+        assert_eq!((r.ready.as_str(), r.status.as_str()), ("0/1", "CrashLoopBackOff"));
     }
 
     #[test]
@@ -976,23 +905,14 @@ mod tests {
     #[test]
     fn deleted_running_pod_is_terminating() {
         let r = row(&deleting_pod("Running", None));
-        assert_eq!(
-            (r.ready.as_str(), r.status.as_str()),
-            ("1/1", "Terminating")
-        );
+        assert_eq!((r.ready.as_str(), r.status.as_str()), ("1/1", "Terminating"));
     }
 
     #[test]
     fn deleted_pod_of_a_lost_node_is_unknown() {
-        assert_eq!(
-            row(&deleting_pod("Running", Some("NodeLost"))).status,
-            "Unknown"
-        );
+        assert_eq!(row(&deleting_pod("Running", Some("NodeLost"))).status, "Unknown");
         // Even in a terminal phase.
-        assert_eq!(
-            row(&deleting_pod("Failed", Some("NodeLost"))).status,
-            "Unknown"
-        );
+        assert_eq!(row(&deleting_pod("Failed", Some("NodeLost"))).status, "Unknown");
     }
 
     #[test]
@@ -1006,20 +926,15 @@ mod tests {
         );
         assert_eq!(row(&p).status, "Completed");
         let failed = json!({"terminated": {"exitCode": 1, "reason": "Error"}});
-        let p = pod_with_meta(
-            meta,
-            spec,
-            json!({"phase": "Failed", "containerStatuses": [cs("job", failed)]}),
-        );
+        let p =
+            pod_with_meta(meta, spec, json!({"phase": "Failed", "containerStatuses": [cs("job", failed)]}));
         assert_eq!(row(&p).status, "Error");
     }
 
     #[test]
     fn node_lost_without_deletion_is_just_the_reason() {
-        let p = pod(
-            json!({"containers": [{"name": "app"}]}),
-            json!({"phase": "Running", "reason": "NodeLost"}),
-        );
+        let p =
+            pod(json!({"containers": [{"name": "app"}]}), json!({"phase": "Running", "reason": "NodeLost"}));
         assert_eq!(row(&p).status, "NodeLost");
     }
 
@@ -1029,12 +944,10 @@ mod tests {
     fn restarts_use_the_newest_finished_at() {
         let mut a = cs("a", running());
         a["restartCount"] = json!(1);
-        a["lastState"] =
-            json!({"terminated": {"exitCode": 1, "finishedAt": "2026-11-20T08:00:00Z"}});
+        a["lastState"] = json!({"terminated": {"exitCode": 1, "finishedAt": "2026-11-20T08:00:00Z"}});
         let mut b = cs("b", running());
         b["restartCount"] = json!(2);
-        b["lastState"] =
-            json!({"terminated": {"exitCode": 1, "finishedAt": "2026-11-20T10:02:00Z"}});
+        b["lastState"] = json!({"terminated": {"exitCode": 1, "finishedAt": "2026-11-20T10:02:00Z"}});
         let p = pod(
             json!({"containers": [{"name": "a"}, {"name": "b"}]}),
             json!({"phase": "Running", "containerStatuses": [a, b]}),
@@ -1059,8 +972,7 @@ mod tests {
             json!({"phase": "Running", "containerStatuses": [app.clone()]}),
         );
         assert_eq!(row(&p).restarts_column, "3");
-        app["lastState"] =
-            json!({"terminated": {"exitCode": 1, "finishedAt": "0001-01-01T00:00:00Z"}});
+        app["lastState"] = json!({"terminated": {"exitCode": 1, "finishedAt": "0001-01-01T00:00:00Z"}});
         let p = pod(
             json!({"containers": [{"name": "app"}]}),
             json!({"phase": "Running", "containerStatuses": [app]}),
@@ -1071,8 +983,7 @@ mod tests {
     #[test]
     fn a_finish_time_without_restarts_is_zero() {
         let mut app = cs("app", running());
-        app["lastState"] =
-            json!({"terminated": {"exitCode": 1, "finishedAt": "2026-11-20T10:02:00Z"}});
+        app["lastState"] = json!({"terminated": {"exitCode": 1, "finishedAt": "2026-11-20T10:02:00Z"}});
         let p = pod(
             json!({"containers": [{"name": "app"}]}),
             json!({"phase": "Running", "containerStatuses": [app]}),
@@ -1130,51 +1041,15 @@ mod tests {
         fixture!("init-demo-pending.yaml", "0/1", "Pending", "0", "5m"),
         fixture!("init-demo-init-0-of-2.yaml", "0/1", "Init:0/2", "0", "5m"),
         fixture!("init-demo-init-1-of-2.yaml", "0/1", "Init:1/2", "0", "5m"),
-        fixture!(
-            "init-demo-pod-initializing.yaml",
-            "0/1",
-            "PodInitializing",
-            "0",
-            "5m"
-        ),
+        fixture!("init-demo-pod-initializing.yaml", "0/1", "PodInitializing", "0", "5m"),
         fixture!("init-demo-running.yaml", "1/1", "Running", "0", "5m"),
-        fixture!(
-            "init-demo-image-pull-backoff.yaml",
-            "0/1",
-            "Init:ImagePullBackOff",
-            "0",
-            "5m"
-        ),
+        fixture!("init-demo-image-pull-backoff.yaml", "0/1", "Init:ImagePullBackOff", "0", "5m"),
         fixture!("init-demo-changed-spec.yaml", "1/1", "Running", "0", "5m"),
-        fixture!(
-            "init-demo-terminating.yaml",
-            "1/1",
-            "Terminating",
-            "0",
-            "5m"
-        ),
-        fixture!(
-            "init-demo-fail-init-error.yaml",
-            "0/1",
-            "Init:Error",
-            "0",
-            "60s"
-        ),
-        fixture!(
-            "init-demo-fail-crashloop.yaml",
-            "0/1",
-            "Init:CrashLoopBackOff",
-            "3 (25s ago)",
-            "60s"
-        ),
+        fixture!("init-demo-terminating.yaml", "1/1", "Terminating", "0", "5m"),
+        fixture!("init-demo-fail-init-error.yaml", "0/1", "Init:Error", "0", "60s"),
+        fixture!("init-demo-fail-crashloop.yaml", "0/1", "Init:CrashLoopBackOff", "3 (25s ago)", "60s"),
         fixture!("init-demo-fail-never.yaml", "0/1", "Init:Error", "0", "60s"),
-        fixture!(
-            "init-demo-fail-running-restarting.yaml",
-            "0/1",
-            "Init:0/2",
-            "2 (57s ago)",
-            "60s"
-        ),
+        fixture!("init-demo-fail-running-restarting.yaml", "0/1", "Init:0/2", "2 (57s ago)", "60s"),
     ];
 
     fn fixture_pod(file: &str) -> Pod {
@@ -1191,22 +1066,13 @@ mod tests {
         for f in FIXTURES {
             let r = pod_row(&parse_pod(f.file, f.yaml), now());
             assert_eq!(
-                (
-                    r.ready.as_str(),
-                    r.status.as_str(),
-                    r.restarts_column.as_str(),
-                    r.age.as_str()
-                ),
+                (r.ready.as_str(), r.status.as_str(), r.restarts_column.as_str(), r.age.as_str()),
                 (f.ready, f.status, f.restarts, f.age),
                 "{}",
                 f.file
             );
             assert_eq!(r.namespace, "experiments", "{}", f.file);
-            let name = if f.file.starts_with("init-demo-fail-") {
-                "init-demo-fail"
-            } else {
-                "init-demo"
-            };
+            let name = if f.file.starts_with("init-demo-fail-") { "init-demo-fail" } else { "init-demo" };
             assert_eq!(r.name, name, "{}", f.file);
         }
     }
@@ -1225,10 +1091,7 @@ mod tests {
         use serde_yaml::Value as Y;
         match v {
             Y::Mapping(m) => Y::Mapping(
-                m.into_iter()
-                    .filter(|(_, v)| !v.is_null())
-                    .map(|(k, v)| (k, without_nulls(v)))
-                    .collect(),
+                m.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, without_nulls(v))).collect(),
             ),
             Y::Sequence(s) => Y::Sequence(s.into_iter().map(without_nulls).collect()),
             other => other,
@@ -1242,11 +1105,7 @@ mod tests {
         for f in FIXTURES {
             let original = without_nulls(serde_yaml::from_str(f.yaml).unwrap());
             let again = serde_yaml::to_value(parse_pod(f.file, f.yaml)).unwrap();
-            assert_eq!(
-                again, original,
-                "{}: a field was lost in the round trip",
-                f.file
-            );
+            assert_eq!(again, original, "{}: a field was lost in the round trip", f.file);
         }
     }
 
@@ -1263,10 +1122,7 @@ mod tests {
     fn list_all_holds_the_running_and_the_crashlooping_pod() {
         let list: KubectlList =
             serde_yaml::from_str(include_str!("../../tests/fixtures/pods/list-all.yaml")).unwrap();
-        assert_eq!(
-            (list.api_version.as_str(), list.kind.as_str()),
-            ("v1", "List")
-        );
+        assert_eq!((list.api_version.as_str(), list.kind.as_str()), ("v1", "List"));
         assert_eq!(list.metadata["resourceVersion"], "");
         let rows: Vec<_> = list
             .items
@@ -1277,25 +1133,13 @@ mod tests {
             })
             .collect();
         let owned = |a: &str, b: &str, c: &str, d: &str, e: &str| {
-            (
-                a.to_owned(),
-                b.to_owned(),
-                c.to_owned(),
-                d.to_owned(),
-                e.to_owned(),
-            )
+            (a.to_owned(), b.to_owned(), c.to_owned(), d.to_owned(), e.to_owned())
         };
         assert_eq!(
             rows,
             vec![
                 owned("init-demo", "1/1", "Running", "0", "5m"),
-                owned(
-                    "init-demo-fail",
-                    "0/1",
-                    "Init:CrashLoopBackOff",
-                    "3 (25s ago)",
-                    "60s"
-                ),
+                owned("init-demo-fail", "0/1", "Init:CrashLoopBackOff", "3 (25s ago)", "60s"),
             ]
         );
         // The items are the single-pod fixtures, verbatim.

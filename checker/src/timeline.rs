@@ -70,6 +70,54 @@ impl Timeline {
     }
 }
 
+/// The STATUS changes a pod with init containers went through, rebuilt from its containers'
+/// own timestamps (for `checker report`, when nobody watched): created → `Init:0/M` when the
+/// first init container started → `Init:k/M` as each finished → `PodInitializing` → `Running`
+/// when the first main container started. Only changes the timestamps prove are included.
+pub fn reconstruct(pod: &Pod) -> Timeline {
+    use crate::inspect;
+    let name = pod.metadata.name.clone().unwrap_or_default();
+    let Some(created) = pod.metadata.creation_timestamp.as_ref().map(|t| t.0) else {
+        return Timeline::default();
+    };
+    let (init, main) = inspect::container_names(pod);
+    let total = format!("0/{}", main.len());
+    let mut timeline = Timeline::default();
+    let mut push = |status: String, at: Timestamp| {
+        timeline.entries.push(TimelineEntry {
+            pod: name.clone(),
+            ready: total.clone(),
+            status,
+            restarts: 0,
+            offset_seconds: (at.as_second() - created.as_second()).max(0),
+        });
+    };
+    push("Pending".into(), created);
+    for (i, container) in init.iter().enumerate() {
+        let Some(status) = inspect::container_status(pod, container) else { return timeline };
+        let (Some(started), finished) = (inspect::started_at(status), inspect::finished_at(status)) else {
+            return timeline;
+        };
+        if i == 0 {
+            push(format!("Init:0/{}", init.len()), started);
+        }
+        let Some(finished) = finished.filter(|_| inspect::exit_code(status.state.as_ref()) == Some(0)) else {
+            return timeline;
+        };
+        if i + 1 < init.len() {
+            push(format!("Init:{}/{}", i + 1, init.len()), finished);
+        } else {
+            push("PodInitializing".into(), finished);
+        }
+    }
+    let first_start =
+        main.iter().filter_map(|c| inspect::container_status(pod, c)).find_map(inspect::started_at);
+    if let Some(started) = first_start {
+        push("Running".into(), started);
+    }
+    timeline
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +144,19 @@ mod tests {
         assert!(table.starts_with("NAME        READY   STATUS            RESTARTS   AGE\n"), "{table}");
         assert!(table.contains("init-demo   1/1     Running           0          13s\n"), "{table}");
         assert!(!table.contains("Init:2/2"));
+    }
+
+    #[test]
+    fn reconstructs_the_records_timeline_from_container_timestamps() {
+        let timeline = reconstruct(&fixture("init-demo-running"));
+        let rows: Vec<_> = timeline.entries.iter().map(|e| (e.status.as_str(), e.offset_seconds)).collect();
+        assert_eq!(
+            rows,
+            [("Pending", 0), ("Init:0/2", 2), ("Init:1/2", 7), ("PodInitializing", 11), ("Running", 12)]
+        );
+        let partial = reconstruct(&fixture("init-demo-init-1-of-2"));
+        assert_eq!(partial.entries.last().unwrap().status, "Init:1/2");
+        let failing = reconstruct(&fixture("init-demo-fail-crashloop"));
+        assert!(failing.entries.iter().all(|e| e.status != "PodInitializing"));
     }
 }

@@ -1,0 +1,92 @@
+//! `checker report` end to end: the learner's record from the fake cluster, and its Mermaid gantt
+//! chart drawn by the book's own Mermaid in headless Chromium.
+
+#[path = "support/book.rs"]
+mod support;
+
+#[path = "support/browser.rs"]
+mod browser;
+
+use std::process::Command;
+
+use browser::{Options, StaticServer, attr, dump_dom, open_tags};
+use support::repo_root;
+use testkit::FakeApiServer;
+
+fn write_report(server: &FakeApiServer, lang: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = server.write_kubeconfig(dir.path());
+    let file = dir.path().join("record.md");
+    let out = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(["report", "--lang", lang, "--output"])
+        .arg(&file)
+        .env("KUBECONFIG", &kubeconfig)
+        .env("CHECKER_STATE_DIR", dir.path().join("state"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::read_to_string(file).unwrap()
+}
+
+fn lab_server() -> FakeApiServer {
+    let server = FakeApiServer::start();
+    server.add_namespace("experiments");
+    server.put_pod_fixture("init-demo-running");
+    server.put_pod_fixture("init-demo-fail-crashloop");
+    server.set_log("experiments", "init-demo", "init-1", false, "Init 1: Checking database...\n");
+    server.set_log("experiments", "init-demo", "init-2", false, "Init 2: Loading config...\n");
+    server.set_log("experiments", "init-demo", "app", false, "Configuration complete; ready for start up\n");
+    server.set_log("experiments", "init-demo-fail", "init-1", true, "Init 1: Failed!\n");
+    server
+}
+
+#[test]
+fn report_has_steps_timeline_timings_and_goals() {
+    let server = lab_server();
+    let md = write_report(&server, "zh");
+    for needle in [
+        "# 实验记录：Init Container 初始化容器",
+        "- Kubernetes 版本: `v1.",
+        "### 步骤 1: 部署带 Init Container 的 Pod — ✅ 通过",
+        "### 步骤 2: 查看 Init Container 日志 — ✅ 通过",
+        "### 步骤 3: 测试 Init Container 失败场景 — ✅ 通过",
+        "Init 1: Checking database...",
+        "init-demo   0/1     Init:1/2",
+        "| init-1 执行时间 | 5s |",
+        "- [x] 理解 Init Container 的执行顺序和时机",
+        "```mermaid\ngantt",
+    ] {
+        assert!(md.contains(needle), "missing {needle:?} in\n{md}");
+    }
+    assert!(server.requests().iter().all(|r| r.method == "GET"));
+}
+
+#[test]
+fn gantt_chart_renders_in_chromium_without_error() {
+    let server = lab_server();
+    let md = write_report(&server, "en");
+    let charts: Vec<&str> =
+        md.split("```mermaid\n").skip(1).map(|rest| rest.split("```").next().unwrap()).collect();
+    assert_eq!(charts.len(), 2, "one gantt chart per pod with init containers");
+
+    let mermaid = repo_root().join("mermaid.min.js");
+    assert!(mermaid.is_file(), "{} is missing: run `cargo xtask setup`", mermaid.display());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(&mermaid, dir.path().join("mermaid.min.js")).unwrap();
+    let blocks: String = charts.iter().map(|c| format!("<pre class=\"mermaid\">{c}</pre>\n")).collect();
+    let page = format!(
+        "<!DOCTYPE html><html><body>{blocks}<script src=\"mermaid.min.js\"></script>\
+         <script>mermaid.initialize({{ startOnLoad: true }});</script></body></html>"
+    );
+    std::fs::write(dir.path().join("index.html"), page).unwrap();
+    let site = StaticServer::start(dir.path()).unwrap();
+    let dom = dump_dom(&site.url("index.html"), Options::default()).unwrap().stdout;
+    let roles: Vec<String> = open_tags(&dom, "svg")
+        .into_iter()
+        .filter_map(|tag| attr(tag, "aria-roledescription").map(str::to_string))
+        .collect();
+    assert_eq!(roles, ["gantt", "gantt"], "rendered diagrams: {roles:?}");
+    for task in ["init-1", "init-2", "app"] {
+        assert!(dom.contains(&format!("-text\">{task}")), "the chart has a bar labelled {task}");
+    }
+}
