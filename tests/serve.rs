@@ -1,0 +1,585 @@
+//! `checker serve` end to end: the real binary serves the repository's book on a free port and
+//! runs the lab's checks against the fake API server, as a browser would ask it to; and the
+//! security rules (loopback only, Host and Origin checks, no escape from the built book).
+
+mod serve_support;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use serve_support::{Served, checker_command, raw, repo_root};
+use testkit::{FakeApiServer, Mode};
+
+/// A fake cluster holding the namespace and, if given, `init-demo` as in a pod fixture.
+fn cluster(fixture: Option<&str>) -> (FakeApiServer, tempfile::TempDir, std::path::PathBuf) {
+    let server = FakeApiServer::start();
+    server.add_namespace("experiments");
+    if let Some(f) = fixture {
+        server.put_pod_fixture(f);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = server.write_kubeconfig(dir.path());
+    (server, dir, kubeconfig)
+}
+
+/// Runs the checker CLI in the same learner environment as `served`.
+fn cli(served: &Served, kubeconfig: &Path, args: &[&str]) -> (i32, String) {
+    let out = checker_command(served.home.path(), kubeconfig).args(args).output().unwrap();
+    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap())
+}
+
+fn check_of<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("no {id}"))
+}
+
+#[test]
+fn health_lists_the_lab_steps() {
+    let (_server, _dir, kubeconfig) = cluster(None);
+    let served = Served::start(&kubeconfig, &[]);
+    let r = served.get("/api/health");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["ok"], true);
+    assert_eq!(r.json()["steps"], serde_json::json!([1, 2, 3, 6]));
+}
+
+#[test]
+fn a_check_is_the_same_as_checker_step_and_shares_its_progress() {
+    let (server, _dir, kubeconfig) = cluster(Some("init-demo-running"));
+    let served = Served::start(&kubeconfig, &[]);
+
+    // Pass: the page's report is the JSON of `checker step 1 -o json`, plus what the page shows.
+    let r = served.post("/api/check/1");
+    assert_eq!(r.status, 200, "{}", r.body);
+    let report = r.json();
+    assert_eq!(report["verdict"], "pass", "{report:#}");
+    assert_eq!(report["step"], 1);
+    assert_eq!(report["title"], "部署带 Init Container 的 Pod", "the book's language by default");
+    assert!(report["pending_hint"].as_str().unwrap().contains("checker step 1"));
+    assert_eq!(report["context"], "fake");
+    assert_eq!(report["namespace"], "experiments");
+    let rows = report["pod_rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0]["name"].as_str(), rows[0]["ready"].as_str()), (Some("init-demo"), Some("1/1")));
+    assert_eq!(rows[0]["status"], "Running");
+    assert!(rows[0]["age"].is_string() && rows[0]["restarts_column"] == "0");
+
+    let (code, stdout) = cli(&served, &kubeconfig, &["step", "1", "-o", "json", "--lang", "zh"]);
+    assert_eq!(code, 0);
+    let from_cli: Value = serde_json::from_str(&stdout).unwrap();
+    for key in from_cli.as_object().unwrap().keys() {
+        assert_eq!(report[key], from_cli[key], "{key} differs between the page and `checker step 1`");
+    }
+
+    // The browser's result shows in `checker progress`.
+    let (_, stdout) = cli(&served, &kubeconfig, &["progress", "-o", "json"]);
+    let progress: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(progress["steps"]["1"]["verdict"], "pass", "{progress:#}");
+    let p = served.get("/api/progress").json();
+    assert_eq!((p["passed"].as_u64(), p["total"].as_u64()), (Some(1), Some(4)), "{p:#}");
+    assert_eq!(p["steps"]["1"]["verdict"], "pass");
+
+    // Pending.
+    server.put_pod_fixture("init-demo-init-1-of-2");
+    let report = served.post("/api/check/1").json();
+    assert_eq!(report["verdict"], "pending", "{report:#}");
+    assert_eq!(check_of(&report, "app-ready")["outcome"], "pending");
+    assert_eq!(report["pod_rows"][0]["status"], "Init:1/2");
+    assert_eq!(served.get("/api/progress").json()["passed"], 0);
+
+    // Fail, with the hint of the failing expectation.
+    server.put_pod_fixture("init-demo-image-pull-backoff");
+    let report = served.post("/api/check/1").json();
+    assert_eq!(report["verdict"], "fail", "{report:#}");
+    let failed: Vec<&Value> =
+        report["checks"].as_array().unwrap().iter().filter(|c| c["outcome"] == "fail").collect();
+    assert!(!failed.is_empty());
+    for c in &failed {
+        assert!(!c["hint"].as_str().unwrap().is_empty(), "{c}");
+        assert!(!c["observed"].as_str().unwrap().is_empty(), "{c}");
+    }
+    assert_eq!(report["pod_rows"][0]["status"], "Init:ImagePullBackOff");
+
+    // And the other way round: a `checker step` in the terminal shows on the page.
+    server.put_pod_fixture("init-demo-running");
+    let (code, _) = cli(&served, &kubeconfig, &["step", "1"]);
+    assert_eq!(code, 0);
+    let p = served.get("/api/progress").json();
+    assert_eq!((p["passed"].as_u64(), p["steps"]["1"]["verdict"].as_str()), (Some(1), Some("pass")));
+
+    // The live status: kubectl's rows.
+    let status = served.get("/api/status");
+    assert_eq!(status.status, 200, "{}", status.body);
+    let pods = status.json()["pods"].clone();
+    assert_eq!(pods[0]["name"], "init-demo");
+    assert_eq!(pods[0]["status"], "Running");
+
+    // Only the lab's predefined, read-only checks reached the cluster.
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    for r in &requests {
+        assert_eq!(r.method, "GET", "the checker must only read: {r:?}");
+        assert!(r.path.starts_with("/api/v1/namespaces/experiments"), "outside the lab's namespace: {r:?}");
+    }
+}
+
+#[test]
+fn english_on_request() {
+    let (_server, _dir, kubeconfig) = cluster(Some("init-demo-running"));
+    let served = Served::start(&kubeconfig, &["--lang", "en"]);
+    let report = served.post("/api/check/1").json();
+    assert_eq!(report["title"], "Deploy a pod with init containers");
+}
+
+#[test]
+fn wait_long_polls_until_the_step_passes() {
+    let (server, _dir, kubeconfig) = cluster(Some("init-demo-init-1-of-2"));
+    let served = Served::start(&kubeconfig, &[]);
+    let started = Instant::now();
+    let report = std::thread::scope(|s| {
+        let poll = s.spawn(|| served.post("/api/check/1?wait=30"));
+        std::thread::sleep(Duration::from_millis(2500));
+        server.put_pod_fixture("init-demo-running");
+        poll.join().unwrap()
+    });
+    let elapsed = started.elapsed();
+    assert_eq!(report.status, 200, "{}", report.body);
+    assert_eq!(report.json()["verdict"], "pass");
+    assert!(elapsed >= Duration::from_millis(2500) && elapsed < Duration::from_secs(20), "{elapsed:?}");
+
+    // A pending step that stays pending comes back when the time is up.
+    server.put_pod_fixture("init-demo-init-1-of-2");
+    let started = Instant::now();
+    let report = served.post("/api/check/1?wait=3").json();
+    assert_eq!(report["verdict"], "pending");
+    assert!(started.elapsed() >= Duration::from_secs(3) && started.elapsed() < Duration::from_secs(15));
+
+    assert_eq!(served.post("/api/check/1?wait=soon").status, 400);
+}
+
+#[test]
+fn an_unreachable_cluster_is_explained_and_the_book_still_reads() {
+    let (server, _dir, kubeconfig) = cluster(None);
+    let address = server.url();
+    server.stop(); // the kubeconfig now points at a closed port
+    let served = Served::start(&kubeconfig, &[]);
+
+    let r = served.post("/api/check/1");
+    assert_eq!(r.status, 503, "{}", r.body);
+    let e = r.json();
+    assert_eq!(e["kind"], "unreachable", "{e:#}");
+    let message = e["error"].as_str().unwrap();
+    assert!(message.contains(&address) && message.contains("context \"fake\""), "{message}");
+    assert!(!message.contains('\n'));
+    let commands: Vec<&str> = e["commands"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert_eq!(commands, ["kind create cluster", "minikube start", "k3d cluster create"]);
+    assert!(e["help"].as_str().unwrap().contains("kubectl config current-context"));
+
+    assert_eq!(served.get("/api/status").status, 503);
+    let p = served.get("/api/progress");
+    assert_eq!((p.status, p.json()["passed"].as_u64()), (200, Some(0)));
+    let page = served.get("/step1-deploy.html");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("class=\"lab-check\""));
+}
+
+#[test]
+fn no_kubeconfig_still_serves_the_book() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(&dir.path().join("missing-kubeconfig"), &[]);
+    assert!(served.stderr().contains("missing-kubeconfig does not exist"), "{}", served.stderr());
+    let r = served.post("/api/check/1");
+    assert_eq!(r.status, 503);
+    let e = r.json();
+    assert_eq!(e["kind"], "input");
+    assert!(e["commands"][0] == "kind create cluster");
+    assert_eq!(served.get("/api/progress").json()["context"], Value::Null);
+    assert_eq!(served.get("/").status, 200);
+}
+
+#[test]
+fn access_denied_says_what_to_do() {
+    let (server, _dir, kubeconfig) = cluster(Some("init-demo-running"));
+    server.set_mode(Mode::Forbidden);
+    let served = Served::start(&kubeconfig, &[]);
+    let r = served.post("/api/check/1");
+    assert_eq!(r.status, 502, "{}", r.body);
+    let e = r.json();
+    assert_eq!(e["kind"], "access_denied");
+    assert!(e["error"].as_str().unwrap().contains("403 Forbidden"));
+    assert!(e["help"].as_str().unwrap().contains("checker-rbac.yaml"));
+}
+
+#[test]
+fn unknown_steps_and_apis_are_404_json() {
+    let (_server, _dir, kubeconfig) = cluster(None);
+    let served = Served::start(&kubeconfig, &[]);
+    for path in ["/api/check/4", "/api/check/abc", "/api/check/-1", "/api/nothing", "/api/check/1/x"] {
+        let r = served.post(path);
+        assert_eq!(r.status, 404, "{path}: {}", r.body);
+        assert!(r.json()["error"].is_string(), "{path}");
+    }
+    assert!(served.post("/api/check/4").json()["error"].as_str().unwrap().contains("1, 2, 3, 6"));
+}
+
+#[test]
+fn pages_get_the_script_and_the_built_book_stays_plain() {
+    let (_server, _dir, kubeconfig) = cluster(None);
+    let dest = tempfile::tempdir().unwrap();
+    let out = dest.path().join("book");
+    let served = Served::start(&kubeconfig, &["--dest", out.to_str().unwrap()]);
+
+    let page = served.get("/step1-deploy.html");
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(page.body.contains("<script src=\"/_checker/serve.js\"></script>"));
+    assert!(page.body.contains("href=\"/_checker/serve.css\""));
+    assert!(page.body.contains("<div class=\"lab-check\" data-step=\"1\""));
+    assert_eq!(page.header("x-frame-options"), Some("DENY"));
+    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+
+    // The book on disk is the plain one: the command to copy, no script of ours.
+    let plain = std::fs::read_to_string(out.join("step1-deploy.html")).unwrap();
+    assert!(plain.contains("$ checker step 1"));
+    assert!(!plain.contains("_checker"));
+
+    let js = served.get("/_checker/serve.js");
+    assert_eq!((js.status, js.header("content-type")), (200, Some("text/javascript; charset=utf-8")));
+    assert!(js.body.contains("/api/check/"));
+    assert_eq!(served.get("/_checker/serve.css").status, 200);
+
+    let index = served.get("/");
+    assert_eq!(index.status, 200);
+    assert!(index.body.contains("_checker/serve.js"));
+    let missing = served.get("/no-such-page.html");
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("<html"), "the book's own 404 page");
+    let theme = served.get("/theme");
+    assert_eq!((theme.status, theme.header("location")), (308, Some("/theme/")));
+
+    // Mermaid's files are present or the server said they are not.
+    let has_mermaid = repo_root().join("mermaid.min.js").is_file();
+    assert_eq!(served.stderr().contains("mermaid.min.js"), !has_mermaid, "{}", served.stderr());
+}
+
+#[test]
+fn a_missing_book_is_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    // --book without a book.toml.
+    let out = checker_command(dir.path(), &kubeconfig)
+        .args(["serve", "--port", "0", "--book"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: no book.toml in"), "{stderr}");
+    // No book.toml from the current directory upward.
+    let out = checker_command(dir.path(), &kubeconfig)
+        .args(["serve", "--port", "0"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--book DIR"), "{stderr}");
+}
+
+/// The served book is the book `mdbook build` makes (needs `cargo xtask setup`'s mdbook and
+/// Mermaid files). The one allowed difference is the order of the keys in the search index (the
+/// mdbook binary keeps serde_json's insertion order, the library sorts), and so its hashed name.
+#[test]
+fn the_served_book_is_the_mdbook_build() {
+    let mdbook = repo_root().join(".tools/bin/mdbook");
+    if !mdbook.is_file() || !repo_root().join("mermaid.min.js").is_file() {
+        eprintln!("skipped: {} or mermaid.min.js is missing (run `cargo xtask setup`)", mdbook.display());
+        return;
+    }
+    let (_server, _dir, kubeconfig) = cluster(None);
+    let dest = tempfile::tempdir().unwrap();
+    let ours = dest.path().join("ours");
+    let theirs = dest.path().join("theirs");
+    let served = Served::start(&kubeconfig, &["--dest", ours.to_str().unwrap()]);
+    let status = Command::new(&mdbook)
+        .args(["build", "--dest-dir"])
+        .arg(&theirs)
+        .current_dir(repo_root())
+        .env("PATH", path_with_tools())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(!served.stderr().contains("does not exist"), "{}", served.stderr());
+
+    let (a, b) = (files(&ours), files(&theirs));
+    assert_eq!(
+        a.iter().map(|f| unhash(f)).collect::<Vec<_>>(),
+        b.iter().map(|f| unhash(f)).collect::<Vec<_>>()
+    );
+    for (fa, fb) in a.iter().zip(&b) {
+        let (x, y) = (std::fs::read(ours.join(fa)).unwrap(), std::fs::read(theirs.join(fb)).unwrap());
+        if fa.starts_with("searchindex-") && fa.ends_with(".js") {
+            assert_eq!(search_index(&x), search_index(&y), "{fa}: the search index differs");
+        } else if fa.ends_with(".html") || fa.ends_with(".js") {
+            let (x, y) = (String::from_utf8(x).unwrap(), String::from_utf8(y).unwrap());
+            assert!(unhash(&x) == unhash(&y), "{fa} differs between checker serve's build and mdbook build");
+        } else {
+            assert!(x == y, "{fa} differs between checker serve's build and mdbook build");
+        }
+    }
+}
+
+/// `searchindex-0123abcd.js` → `searchindex-HASH.js`, wherever it occurs.
+fn unhash(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("searchindex-") {
+        let after = &rest[i + "searchindex-".len()..];
+        let hex = after.bytes().take_while(u8::is_ascii_hexdigit).count();
+        out.push_str(&rest[..i]);
+        out.push_str("searchindex-");
+        if hex == 8 && after[hex..].starts_with(".js") {
+            out.push_str("HASH");
+            rest = &after[hex..];
+        } else {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The JSON inside `searchindex-*.js` (`...JSON.parse('{...}')...`).
+fn search_index(js: &[u8]) -> Value {
+    let js = String::from_utf8(js.to_vec()).unwrap();
+    let start = js.find("JSON.parse('").unwrap() + "JSON.parse('".len();
+    let end = js.rfind("')").unwrap();
+    let text = js[start..end].replace("\\'", "'").replace("\\\\", "\\");
+    serde_json::from_str(&text).unwrap()
+}
+
+fn path_with_tools() -> std::ffi::OsString {
+    let mut paths = vec![repo_root().join(".tools/bin")];
+    paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    std::env::join_paths(paths).unwrap()
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+// ---- security ----
+
+#[test]
+fn it_listens_on_loopback_only_by_default() {
+    let (_server, _dir, kubeconfig) = cluster(None);
+    let served = Served::start(&kubeconfig, &[]);
+    assert!(served.url.starts_with("http://127.0.0.1:"), "{}", served.url);
+    assert!(!served.stderr().contains("warning: serving on"));
+    // Another loopback address of this machine reaches nothing: the socket is bound to 127.0.0.1.
+    let other = std::net::SocketAddr::from(([127, 0, 0, 2], served.port));
+    assert!(std::net::TcpStream::connect_timeout(&other, Duration::from_secs(2)).is_err());
+}
+
+#[test]
+fn another_address_is_served_with_a_warning_and_still_checks_the_host() {
+    let (_server, _dir, kubeconfig) = cluster(None);
+    let served = Served::start(&kubeconfig, &["--address", "0.0.0.0", "--lang", "en"]);
+    assert!(
+        served.stderr().contains("warning: serving on 0.0.0.0, not only on this machine"),
+        "{}",
+        served.stderr()
+    );
+    assert_eq!(served.get("/api/health").status, 200);
+    let r = raw(
+        served.addr,
+        format!(
+            "GET /api/health HTTP/1.1\r\nHost: rebind.example:{}\r\nConnection: close\r\n\r\n",
+            served.port
+        )
+        .as_bytes(),
+    );
+    assert_eq!(r.status, 403);
+}
+
+#[test]
+fn requests_for_other_host_names_are_refused() {
+    let (server, _dir, kubeconfig) = cluster(Some("init-demo-running"));
+    let served = Served::start(&kubeconfig, &[]);
+    let port = served.port;
+    let targets = [
+        ("GET", "/"),
+        ("GET", "/step1-deploy.html"),
+        ("GET", "/_checker/serve.js"),
+        ("GET", "/api/health"),
+        ("GET", "/api/progress"),
+        ("POST", "/api/check/1"),
+    ];
+    let bad_hosts = [
+        format!("Host: evil.example:{port}\r\n"),
+        format!("Host: 127.0.0.1.nip.example:{port}\r\n"),
+        format!("Host: 127.0.0.1:{}\r\n", port.wrapping_add(1)),
+        "Host: localhost\r\n".to_string(),
+        format!("Host: localhost.:{port}\r\n"),
+        format!("Host: [::1]:{port}\r\n"),
+    ];
+    server.clear_requests();
+    for (method, path) in targets {
+        for host in &bad_hosts {
+            let req = format!(
+                "{method} {path} HTTP/1.1\r\n{host}Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+            );
+            let r = raw(served.addr, req.as_bytes());
+            assert_eq!(r.status, 403, "{method} {path} with {host:?}: {}", r.body);
+        }
+        // HTTP/1.0 without any Host.
+        let r = raw(served.addr, format!("{method} {path} HTTP/1.0\r\n\r\n").as_bytes());
+        assert!(r.status == 403 || r.status == 400, "{method} {path} without Host: {}", r.status);
+        for good in [format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("LocalHost:{port}")] {
+            let req = format!(
+                "{method} {path} HTTP/1.1\r\nHost: {good}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+            );
+            assert_eq!(raw(served.addr, req.as_bytes()).status, 200, "{method} {path} with {good}");
+        }
+    }
+    // The refused checks never reached the cluster: three good hosts, three checks' worth.
+    let pod_gets = server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/namespaces/experiments/pods/init-demo")
+        .count();
+    assert_eq!(pod_gets, 3);
+}
+
+#[test]
+fn cross_origin_requests_are_refused() {
+    let (server, _dir, kubeconfig) = cluster(Some("init-demo-running"));
+    let served = Served::start(&kubeconfig, &[]);
+    server.clear_requests();
+    let json = ("Content-Type", "application/json");
+    let https = format!("https://127.0.0.1:{}", served.port);
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, u16);
+    let refused: Vec<Case> = vec![
+        ("foreign origin", vec![("Origin", "http://evil.example"), json], 403),
+        ("foreign port", vec![("Origin", "http://127.0.0.1:1"), json], 403),
+        ("https", vec![("Origin", https.as_str()), json], 403),
+        ("null origin", vec![("Origin", "null"), json], 403),
+        ("cross-site fetch", vec![("Sec-Fetch-Site", "cross-site"), json], 403),
+        ("no content type", vec![], 415),
+        ("a form", vec![("Content-Type", "application/x-www-form-urlencoded")], 415),
+        ("text/plain", vec![("Content-Type", "text/plain")], 415),
+        ("multipart", vec![("Content-Type", "multipart/form-data; boundary=x")], 415),
+    ];
+    for (what, headers, status) in &refused {
+        let r = served.request_with_body("POST", "/api/check/1", headers, "{}");
+        assert_eq!(r.status, *status, "{what}: {}", r.body);
+        assert!(r.json()["error"].is_string(), "{what}");
+    }
+    assert!(server.requests().is_empty(), "a refused request reached the cluster: {:?}", server.requests());
+
+    // A foreign origin may not read the API either.
+    let r = served.request("GET", "/api/progress", &[("Origin", "http://evil.example")]);
+    assert_eq!(r.status, 403);
+    assert_eq!(r.header("access-control-allow-origin"), None);
+    // A CORS preflight is never granted.
+    let r = served.request(
+        "OPTIONS",
+        "/api/check/1",
+        &[("Origin", "http://evil.example"), ("Access-Control-Request-Method", "POST")],
+    );
+    assert_ne!(r.status, 200);
+    assert_eq!(r.header("access-control-allow-origin"), None);
+
+    // Our own page's requests, and tools that send no Origin (curl), are fine.
+    assert_eq!(served.post("/api/check/1").status, 200);
+    let origin = format!("http://localhost:{}", served.port);
+    assert_eq!(
+        served.request_with_body("POST", "/api/check/1", &[("Origin", &origin), json], "{}").status,
+        200
+    );
+    assert_eq!(
+        served
+            .request_with_body(
+                "POST",
+                "/api/check/1",
+                &[("Content-Type", "application/json; charset=utf-8")],
+                ""
+            )
+            .status,
+        200
+    );
+}
+
+#[test]
+fn static_files_cannot_escape_the_built_book() {
+    let (_server, _dir, kubeconfig) = cluster(None);
+    let site = tempfile::tempdir().unwrap();
+    std::fs::write(site.path().join("secret.txt"), "TOP-SECRET").unwrap();
+    let out = site.path().join("book");
+    let served = Served::start(&kubeconfig, &["--dest", out.to_str().unwrap()]);
+    assert_eq!(served.get("/index.html").status, 200);
+
+    let port = served.port;
+    let absolute_form = format!("http://127.0.0.1:{port}/../secret.txt");
+    let targets = [
+        "/../secret.txt",
+        "/./../secret.txt",
+        "/theme/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/secret.txt",
+        "/..%2fsecret.txt",
+        "/..%2Fsecret.txt",
+        "/%2e%2e%2fsecret.txt",
+        "/.%2e/secret.txt",
+        "/..\\secret.txt",
+        "/..%5csecret.txt",
+        "/%5c..%5csecret.txt",
+        "/%252e%252e/secret.txt",
+        "/..%00/secret.txt",
+        "//etc/passwd",
+        "/etc/passwd",
+        "/%2fetc%2fpasswd",
+        "/../../../../../../etc/passwd",
+        "/C:/Windows/win.ini",
+        "/C:%5cWindows%5cwin.ini",
+        absolute_form.as_str(),
+    ];
+    for target in targets {
+        let r = raw(
+            served.addr,
+            format!("GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        );
+        assert!(r.status == 400 || r.status == 404, "{target}: {}", r.status);
+        assert!(!r.body.contains("TOP-SECRET") && !r.body.contains("root:"), "{target} leaked: {}", r.body);
+    }
+}
+
+#[test]
+fn only_reads_are_served() {
+    let (_server, _dir, kubeconfig) = cluster(None);
+    let served = Served::start(&kubeconfig, &[]);
+    let json = [("Content-Type", "application/json")];
+    assert_eq!(served.request("PUT", "/step1-deploy.html", &json).status, 405);
+    assert_eq!(served.request("POST", "/step1-deploy.html", &json).status, 405);
+    assert_eq!(served.request("DELETE", "/api/check/1", &json).status, 405);
+    assert_eq!(served.request("GET", "/api/check/1", &[]).status, 405);
+    assert_eq!(served.request("POST", "/api/health", &json).status, 405);
+    assert_eq!(served.request("HEAD", "/step1-deploy.html", &[]).status, 200);
+}

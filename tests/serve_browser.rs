@@ -1,0 +1,358 @@
+//! `checker serve` in a real headless Chromium, driven over WebDriver (chromedriver): the Run-check
+//! button of step 1 shows a pass, then, with the fake cluster failing, the failure and its hint;
+//! a pending step can be watched until it passes; the sidebar's progress follows; a cluster that
+//! cannot be reached is explained; and the plain build, opened without the server, shows the
+//! command to copy and no button. Screenshots (light and dark theme) go to /tmp/shots (or
+//! `SERVE_SHOTS_DIR`) for a person to look at.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (/usr/bin/chromium, /usr/bin/chromedriver).
+//! Without them the test is skipped with a message, except under CI (`CI` set), where it fails.
+
+mod serve_support;
+
+use std::net::TcpStream;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use futures::FutureExt;
+use serde_json::{Value, json};
+use serve_support::Served;
+use testkit::FakeApiServer;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const WAIT: Duration = Duration::from_secs(30);
+
+fn shots_dir() -> PathBuf {
+    let dir =
+        std::env::var_os("SERVE_SHOTS_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp/shots"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// chromedriver on a free port of 127.0.0.1, stopped on drop.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    fn start(log: &Path) -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .arg(format!("--log-path={}", log.display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let deadline = Instant::now() + WAIT;
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not listen on port {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Driver { child, url: format!("http://127.0.0.1:{port}") }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn browser(driver: &Driver, profile: &Path) -> Client {
+    let args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1000",
+        "--lang=zh-CN",
+        &format!("--user-data-dir={}", profile.display()),
+    ];
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
+        "goog:loggingPrefs": { "browser": "ALL" },
+    });
+    let Value::Object(caps) = caps else { unreachable!() };
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a WebDriver session with headless Chromium")
+}
+
+/// chromedriver's `POST /session/{id}/se/log`: the browser's console since the last call.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({ "type": "browser" }).to_string()))
+    }
+}
+
+/// The console's error entries since the last call, as `LEVEL message`.
+async fn console_errors(c: &Client) -> Vec<String> {
+    let log = c.issue_cmd(BrowserLog).await.expect("read the browser log");
+    log.as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .filter(|e| e["level"] == "SEVERE")
+                .map(|e| format!("{} {}", e["level"], e["message"].as_str().unwrap_or("")))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn wait_for(c: &Client, css: &str) -> Element {
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css} within {WAIT:?}: {e}"))
+}
+
+/// Waits until `css` exists and its text contains `text`.
+async fn wait_for_text(c: &Client, css: &str, text: &str) -> Element {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Ok(el) = c.find(Locator::Css(css)).await
+            && el.text().await.is_ok_and(|t| t.contains(text))
+        {
+            return el;
+        }
+        if Instant::now() > deadline {
+            let now = match c.find(Locator::Css(css)).await {
+                Ok(el) => el.text().await.unwrap_or_default(),
+                Err(_) => "(absent)".into(),
+            };
+            panic!("{css} did not come to contain {text:?} within {WAIT:?}; it reads: {now}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("a screenshot");
+    let path = shots_dir().join(name);
+    std::fs::write(&path, png).unwrap();
+    eprintln!("screenshot: {}", path.display());
+}
+
+/// Scrolls the step's box to the top of the window (below mdBook's menu bar).
+async fn show_box(c: &Client, step: u32) {
+    c.execute(
+        "const b = document.querySelector(`.lab-check[data-step=\"${arguments[0]}\"]`);\
+         window.scrollTo(0, b.getBoundingClientRect().top + window.scrollY - 70);",
+        vec![json!(step)],
+    )
+    .await
+    .unwrap();
+}
+
+const BOX1: &str = ".lab-check[data-step=\"1\"]";
+
+async fn click_run(c: &Client) {
+    let run = wait_for(c, &format!("{BOX1} button.lab-check-run")).await;
+    // The previous result goes away only when the new one arrives: wait for the button to be
+    // enabled again afterwards, and mark the result so that a test sees the new one.
+    c.execute(
+        &format!("document.querySelector('{BOX1} .lab-check-result').removeAttribute('data-verdict')"),
+        vec![],
+    )
+    .await
+    .unwrap();
+    run.click().await.unwrap();
+}
+
+fn tools_present() -> bool {
+    let present = Path::new(CHROMIUM).is_file() && Path::new(CHROMEDRIVER).is_file();
+    if !present {
+        let msg =
+            format!("{CHROMIUM} or {CHROMEDRIVER} is missing: apt-get install -y chromium chromium-driver");
+        assert!(std::env::var_os("CI").is_none(), "{msg}");
+        eprintln!("skipped: {msg}");
+    }
+    present
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_check_buttons_in_a_real_browser() {
+    if !tools_present() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let api = FakeApiServer::start();
+    api.add_namespace("experiments");
+    api.put_pod_fixture("init-demo-running");
+    let kubeconfig = api.write_kubeconfig(work.path());
+    let plain = work.path().join("plain");
+    let served = Served::start(&kubeconfig, &["--dest", plain.to_str().unwrap()]);
+
+    let driver = Driver::start(&work.path().join("chromedriver.log"));
+    let c = browser(&driver, &work.path().join("profile")).await;
+    // Close the session (and so Chromium) whatever happens in the scenario.
+    let outcome = AssertUnwindSafe(scenario(&c, &api, &served, &plain, work.path())).catch_unwind().await;
+    let _ = c.close().await;
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => panic!("{e}"),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+async fn scenario(
+    c: &Client,
+    api: &FakeApiServer,
+    served: &Served,
+    plain: &Path,
+    work: &Path,
+) -> Result<(), String> {
+    c.goto(&format!("{}step1-deploy.html", served.url)).await.map_err(|e| e.to_string())?;
+    c.execute("localStorage.setItem('mdbook-theme', 'light')", vec![]).await.unwrap();
+    c.refresh().await.unwrap();
+
+    // The button and the sidebar's progress appear.
+    let run = wait_for(c, &format!("{BOX1} button.lab-check-run")).await;
+    assert_eq!(run.text().await.unwrap(), "运行检查");
+    wait_for_text(c, "#lab-serve-progress", "已通过 0/4 步").await;
+    // The command to copy stays.
+    let command = c.find(Locator::Css(&format!("{BOX1} pre code"))).await.unwrap();
+    assert_eq!(command.text().await.unwrap(), "$ checker step 1");
+
+    // Pass.
+    show_box(c, 1).await;
+    click_run(c).await;
+    let result = wait_for(c, &format!("{BOX1} .lab-check-result[data-verdict=\"pass\"]")).await;
+    let text = result.text().await.unwrap();
+    assert!(text.contains("通过"), "{text}");
+    let passed = c.find_all(Locator::Css(&format!("{BOX1} .lab-outcome-pass"))).await.unwrap();
+    assert_eq!(passed.len(), 8, "{text}");
+    for column in ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "init-demo", "1/1", "Running"] {
+        assert!(text.contains(column), "{column} not in {text}");
+    }
+    assert!(text.contains("上下文 fake"), "{text}");
+    wait_for_text(c, "#lab-serve-progress", "已通过 1/4 步").await;
+    screenshot(c, "serve-step1-pass-light.png").await;
+
+    // Fail: the failure and its hint.
+    api.put_pod_fixture("init-demo-image-pull-backoff");
+    click_run(c).await;
+    let result = wait_for(c, &format!("{BOX1} .lab-check-result[data-verdict=\"fail\"]")).await;
+    let text = result.text().await.unwrap();
+    assert!(text.contains("未通过"), "{text}");
+    let failed = c.find_all(Locator::Css(&format!("{BOX1} .lab-outcome-fail"))).await.unwrap();
+    assert!(!failed.is_empty(), "{text}");
+    let details = failed[0].text().await.unwrap();
+    assert!(details.contains("期望") && details.contains("实际") && details.contains("提示"), "{details}");
+    assert!(details.contains("ImagePullBackOff") || text.contains("ImagePullBackOff"), "{text}");
+    assert!(details.contains("kubectl describe pod init-demo -n experiments"), "the hint: {details}");
+    assert!(text.contains("Init:ImagePullBackOff"), "{text}");
+    wait_for_text(c, "#lab-serve-progress", "已通过 0/4 步").await;
+    screenshot(c, "serve-step1-fail-light.png").await;
+
+    // Pending, then keep watching until it passes.
+    api.put_pod_fixture("init-demo-init-1-of-2");
+    click_run(c).await;
+    let result = wait_for(c, &format!("{BOX1} .lab-check-result[data-verdict=\"pending\"]")).await;
+    assert!(result.text().await.unwrap().contains("进行中"));
+    let watch = wait_for(c, &format!("{BOX1} button.lab-check-watch:not([hidden])")).await;
+    assert_eq!(watch.text().await.unwrap(), "持续观察");
+    screenshot(c, "serve-step1-pending-light.png").await;
+    watch.click().await.unwrap();
+    wait_for_text(c, &format!("{BOX1} .lab-check-live"), "持续观察中").await;
+    wait_for_text(c, &format!("{BOX1} .lab-check-live"), "Init:1/2").await;
+    screenshot(c, "serve-step1-watching-light.png").await;
+    api.put_pod_fixture("init-demo-running");
+    wait_for(c, &format!("{BOX1} .lab-check-result[data-verdict=\"pass\"]")).await;
+    wait_for(c, &format!("{BOX1} button.lab-check-watch[hidden]")).await;
+    wait_for_text(c, "#lab-serve-progress", "已通过 1/4 步").await;
+
+    let errors = console_errors(c).await;
+    assert!(errors.is_empty(), "console errors on the served page: {errors:#?}");
+
+    // The dark theme.
+    c.execute("localStorage.setItem('mdbook-theme', 'navy')", vec![]).await.unwrap();
+    c.refresh().await.unwrap();
+    wait_for(c, "html.navy").await;
+    wait_for(c, &format!("{BOX1} button.lab-check-run")).await;
+    show_box(c, 1).await;
+    click_run(c).await;
+    wait_for(c, &format!("{BOX1} .lab-check-result[data-verdict=\"pass\"]")).await;
+    screenshot(c, "serve-step1-pass-dark.png").await;
+    api.put_pod_fixture("init-demo-image-pull-backoff");
+    click_run(c).await;
+    wait_for(c, &format!("{BOX1} .lab-check-result[data-verdict=\"fail\"]")).await;
+    screenshot(c, "serve-step1-fail-dark.png").await;
+    c.execute("localStorage.setItem('mdbook-theme', 'light')", vec![]).await.unwrap();
+
+    // No cluster: the page reads fine, the check says why and how to start one.
+    let gone = FakeApiServer::start();
+    let address = gone.url();
+    let kubeconfig = gone.write_kubeconfig(&work.join("gone"));
+    gone.stop();
+    let unreachable = Served::start(&kubeconfig, &[]);
+    c.goto(&format!("{}step1-deploy.html", unreachable.url)).await.unwrap();
+    wait_for(c, &format!("{BOX1} button.lab-check-run")).await;
+    show_box(c, 1).await;
+    click_run(c).await;
+    let result = wait_for(c, &format!("{BOX1} .lab-check-result[data-verdict=\"error\"]")).await;
+    let text = result.text().await.unwrap();
+    for needle in ["无法检查", address.as_str(), "context \"fake\"", "kind create cluster", "minikube start"]
+    {
+        assert!(text.contains(needle), "{needle} not in {text}");
+    }
+    screenshot(c, "serve-step1-unreachable-light.png").await;
+    // The only console errors: the failed API answer itself (a non-200 status is logged).
+    for e in console_errors(c).await {
+        assert!(e.contains("/api/check/1") && e.contains("503"), "unexpected console error: {e}");
+    }
+    drop(unreachable);
+
+    // The plain build, without the server: the command, no button, no console errors.
+    let page = plain.join("step1-deploy.html");
+    c.goto(&format!("file://{}", page.display())).await.unwrap();
+    wait_for(c, &format!("{BOX1} pre code")).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let buttons =
+        c.find_all(Locator::Css(".lab-check-run, .lab-check-actions, #lab-serve-progress")).await.unwrap();
+    assert!(buttons.is_empty(), "the plain book has Run-check controls");
+    let command = c.find(Locator::Css(&format!("{BOX1} pre code"))).await.unwrap();
+    assert_eq!(command.text().await.unwrap(), "$ checker step 1");
+    let scripts: Vec<Value> = match c
+        .execute(
+            "return Array.from(document.scripts).map(s => s.src).filter(s => s.includes('_checker'))",
+            vec![],
+        )
+        .await
+        .unwrap()
+    {
+        Value::Array(a) => a,
+        other => panic!("{other}"),
+    };
+    assert!(scripts.is_empty(), "{scripts:?}");
+    show_box(c, 1).await;
+    screenshot(c, "static-step1-light.png").await;
+    let errors = console_errors(c).await;
+    assert!(errors.is_empty(), "console errors on the plain page: {errors:#?}");
+    Ok(())
+}
