@@ -267,7 +267,7 @@ fn assert_one_line_error(run: &Run, code: i32, needle: &str) {
 fn unknown_step_is_a_usage_error() {
     let server = server_with(&[]);
     let run = Learner::new(&server).run(&["step", "9"]);
-    assert_one_line_error(&run, 2, "unknown step 9: the lab has steps 1, 2, 3, 6");
+    assert_one_line_error(&run, 2, "unknown step 9: the lab has steps 1, 2, 3, 4, 5, 6");
     assert!(server.requests().is_empty(), "no request for a usage error");
 }
 
@@ -345,4 +345,48 @@ fn malformed_spec_and_snapshot_files() {
     std::fs::write(&file, "kind: Deployment\n").unwrap();
     let run = learner.run(&["step", "1", "--from", file.to_str().unwrap()]);
     assert_one_line_error(&run, 2, "holds a Deployment");
+}
+
+#[test]
+fn step4_reads_the_page_through_the_pod_proxy() {
+    let server = server_with(&["init-demo-volume-running"]);
+    let learner = Learner::new(&server);
+    let page = "<h1>Prepared by an init container</h1>\n<p>lab-marker: init-container-volume</p>\n";
+    server.set_proxy("experiments", "init-demo-volume", 200, page);
+    let run = learner.run(&["step", "4", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let proxied: Vec<_> = server.requests().into_iter().filter(|r| r.path.contains("/proxy")).collect();
+    assert_eq!(proxied.len(), 1);
+    assert_eq!(proxied[0].path, "/api/v1/namespaces/experiments/pods/init-demo-volume/proxy/");
+    assert_only_reads(&server);
+
+    server.set_proxy("experiments", "init-demo-volume", 200, "<title>Welcome to nginx!</title>");
+    let run = learner.run(&["step", "4", "-o", "json"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(check(&run.json(), "serves-the-page")["outcome"], "fail");
+
+    let forbidden = r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods \"init-demo-volume\" is forbidden: User \"learner\" cannot get resource \"pods/proxy\" in API group \"\" in the namespace \"experiments\"","reason":"Forbidden","details":{"name":"init-demo-volume","kind":"pods"},"code":403}"#;
+    server.set_proxy("experiments", "init-demo-volume", 403, forbidden);
+    let run = learner.run(&["step", "4", "-o", "json"]);
+    assert_eq!(run.code, 1, "a refused proxy is a failed expectation, not a cluster error");
+    let page = check(&run.json(), "serves-the-page").clone();
+    assert!(page["observed"].as_str().unwrap().contains("cannot get resource \"pods/proxy\""), "{page}");
+    assert!(page["hint"].as_str().unwrap().contains("checker-rbac.yaml"), "{page}");
+}
+
+#[test]
+fn step5_sidecar_and_an_old_cluster() {
+    let server = server_with(&["sidecar-demo-running"]);
+    let learner = Learner::new(&server);
+    let run = learner.run(&["step", "5", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.json()["pods"][0]["ready"], "2/2");
+
+    server.put_pod_fixture("sidecar-demo-old-cluster");
+    server.set_server_version("v1.28.9");
+    let run = learner.run(&["step", "5", "-o", "json"]);
+    assert_eq!(run.code, 1);
+    let sidecar = check(&run.json(), "sidecar-running").clone();
+    assert!(sidecar["observed"].as_str().unwrap().contains("v1.28.9"), "{sidecar}");
+    assert!(sidecar["hint"].as_str().unwrap().contains("1.29"), "{sidecar}");
 }

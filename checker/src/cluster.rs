@@ -15,7 +15,7 @@ use kube::{Api, Client, Config};
 
 use crate::error::{Error, Result};
 use crate::inspect;
-use crate::observation::{ContainerLog, Logs, Observation};
+use crate::observation::{ContainerLog, Logs, Observation, Page, Pages};
 
 /// How long a single API call may take before the cluster counts as unreachable.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
@@ -47,6 +47,10 @@ pub struct Wanted<'a> {
     pub pods: Vec<&'a str>,
     /// `(pod, container)` pairs whose logs to read.
     pub logs: Vec<(&'a str, &'a str)>,
+    /// `(pod, path)` pages to read through the pod proxy.
+    pub pages: Vec<(&'a str, &'a str)>,
+    /// Whether to ask the API server for its version.
+    pub server_version: bool,
 }
 
 impl Cluster {
@@ -100,12 +104,19 @@ impl Cluster {
         };
         let logs = self.logs(&pods, &wanted.logs).await?;
         let events = self.events(&wanted.pods).await?;
+        let pages = self.pages(&pods, &wanted.pages).await?;
+        let server_version = match wanted.server_version {
+            true => Some(self.server_version().await?),
+            false => None,
+        };
         Ok(Observation {
             namespace: self.namespace.clone(),
             namespace_exists,
             pods,
             logs: Some(logs),
             events,
+            pages: Some(pages),
+            server_version,
             at: Timestamp::now(),
         })
     }
@@ -182,6 +193,29 @@ impl Cluster {
             Err(kube::Error::Api(status)) if status.code == 400 || status.code == 404 => Ok(None),
             Err(e) => Err(self.explain(e)),
         }
+    }
+
+    /// Pages of existing pods, read through the API server's pod proxy (a GET: no exec, no
+    /// port-forward). A refusal or a failure is recorded, not raised: the evaluation explains it.
+    pub async fn pages(&self, pods: &[Pod], wanted: &[(&str, &str)]) -> Result<Pages> {
+        let mut pages = Pages::new();
+        for &(pod, path) in wanted {
+            if !pods.iter().any(|p| p.metadata.name.as_deref() == Some(pod)) {
+                continue;
+            }
+            let url = format!("/api/v1/namespaces/{}/pods/{pod}/proxy{path}", self.namespace);
+            let request = http::Request::get(url).body(Vec::new()).expect("a valid request");
+            let page = match self.timed(self.client.request_text(request)).await? {
+                Ok(body) => Page::Served { body },
+                Err(kube::Error::Api(status)) if status.code == 401 || status.code == 403 => {
+                    Page::Forbidden { message: status.message }
+                }
+                Err(kube::Error::Api(status)) => Page::Failed { code: status.code, message: status.message },
+                Err(e) => return Err(self.explain(e)),
+            };
+            pages.entry(pod.to_string()).or_default().insert(path.to_string(), page);
+        }
+        Ok(pages)
     }
 
     /// Events about the wanted pods; none when we may not read events.

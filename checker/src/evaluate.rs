@@ -7,12 +7,12 @@
 
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
-use lab_spec::{Check, Expectation, LabSpec, Lang, Step};
+use lab_spec::{AfterEvent, Check, Expectation, LabSpec, Lang, Step};
 use serde::Serialize;
 
 use crate::i18n::tr;
 use crate::inspect;
-use crate::observation::Observation;
+use crate::observation::{Observation, Page};
 use crate::status::{PodRow, pod_row};
 use crate::timing::{PodTimings, pod_timings};
 
@@ -116,10 +116,19 @@ struct Finding {
     outcome: Outcome,
     expected: String,
     observed: String,
+    /// Replaces the spec's hint when the situation needs a different next step (a missing
+    /// permission, an old cluster).
+    hint: Option<String>,
 }
 
 fn finding(outcome: Outcome, expected: String, observed: impl Into<String>) -> Finding {
-    Finding { outcome, expected, observed: observed.into() }
+    Finding { outcome, expected, observed: observed.into(), hint: None }
+}
+
+impl Finding {
+    fn with_hint(self, hint: String) -> Finding {
+        Finding { hint: Some(hint), ..self }
+    }
 }
 
 fn evaluate_one(spec: &LabSpec, e: &Expectation, obs: &Observation, lang: Lang) -> CheckResult {
@@ -141,14 +150,15 @@ fn evaluate_one(spec: &LabSpec, e: &Expectation, obs: &Observation, lang: Lang) 
         (_, None) => unreachable!("every check but lab_pods_gone names a pod"),
     };
     let passed = found.outcome == Outcome::Pass;
-    let hint = match found.outcome {
-        Outcome::Pass => String::new(),
-        Outcome::Unverifiable => tr(
+    let hint = match (found.outcome, found.hint) {
+        (Outcome::Pass, _) => String::new(),
+        (_, Some(hint)) => hint,
+        (Outcome::Unverifiable, None) => tr(
             lang,
-            "这个文件没有日志。直接对集群运行检查，或用 `checker snapshot` 保存包含日志的快照。",
-            "This file has no logs. Run the check against the cluster, or save a snapshot with logs using `checker snapshot`.",
+            "这个文件没有这项数据（日志或页面）。直接对集群运行检查，或用 `checker snapshot` 保存完整快照。",
+            "This file lacks the data (logs or pages). Run the check against the cluster, or save a full snapshot with `checker snapshot`.",
         ),
-        _ => e.hint.get(lang).to_string(),
+        (_, None) => e.hint.get(lang).to_string(),
     };
     CheckResult {
         id: e.id.clone(),
@@ -213,7 +223,15 @@ fn on_pod(check: &Check, pod: &Pod, obs: &Observation, lang: Lang) -> Finding {
         Check::Containers { init, main, .. } => containers(pod, init, main, lang),
         Check::ImagesPinned { .. } => images_pinned(pod, lang),
         Check::Completed { container, .. } => completed(pod, container, lang),
-        Check::StartedAfter { container, after, .. } => started_after(pod, container, after, lang),
+        Check::StartedAfter { container, after, after_event: AfterEvent::Finished, .. } => {
+            started_after(pod, container, after, lang)
+        }
+        Check::StartedAfter { container, after, after_event: AfterEvent::Started, .. } => {
+            started_after_start(pod, container, after, lang)
+        }
+        Check::ServesPage { path, contains, .. } => serves_page(pod, path, contains, obs, lang),
+        Check::Sidecar { container, .. } => sidecar(pod, container, obs, lang),
+        Check::ReadyColumn { ready, .. } => ready_column(pod, ready, obs, lang),
         Check::Ready { container, .. } => ready(pod, container, lang),
         Check::Failed { container, min_restarts, .. } => failed(pod, container, *min_restarts, lang),
         Check::NeverStarted { container, .. } => never_started(pod, container, lang),
@@ -321,6 +339,139 @@ fn started_after(pod: &Pod, container: &str, after: &str, lang: Lang) -> Finding
             expected,
             tr(lang, &format!("{container} 还没有启动"), &format!("{container} has not started yet")),
         ),
+    }
+}
+
+fn started_after_start(pod: &Pod, container: &str, after: &str, lang: Lang) -> Finding {
+    let expected = tr(
+        lang,
+        &format!("{container} 的启动时间 ≥ {after} 的启动时间"),
+        &format!("{container} started at or after {after} started"),
+    );
+    let first = inspect::container_status(pod, after).and_then(inspect::started_at);
+    let then = inspect::container_status(pod, container).and_then(inspect::started_at);
+    match (first, then) {
+        (Some(first), Some(then)) => {
+            let gap = then.as_second() - first.as_second();
+            let observed = format!("{after} startedAt {first}, {container} startedAt {then} ({gap:+}s)");
+            let outcome = if then >= first { Outcome::Pass } else { Outcome::Fail };
+            finding(outcome, expected, observed)
+        }
+        (None, Some(then)) => {
+            finding(Outcome::Fail, expected, format!("{container} startedAt {then}, {after} has not started"))
+        }
+        (_, None) => not_yet(
+            pod,
+            expected,
+            tr(lang, &format!("{container} 还没有启动"), &format!("{container} has not started yet")),
+        ),
+    }
+}
+
+fn serves_page(pod: &Pod, path: &str, contains: &str, obs: &Observation, lang: Lang) -> Finding {
+    let expected = tr(
+        lang,
+        &format!("{path} 的页面包含 \"{contains}\""),
+        &format!("the page at {path} contains \"{contains}\""),
+    );
+    let name = pod.metadata.name.as_deref().unwrap_or_default();
+    let Some(page) = obs.pages.as_ref().and_then(|p| p.get(name)).and_then(|p| p.get(path)) else {
+        return finding(
+            Outcome::Unverifiable,
+            expected,
+            tr(lang, "无法验证：没有读取页面", "not verifiable: no page was read"),
+        );
+    };
+    let serving = inspect::condition(pod, "Ready") == Some("True");
+    match page {
+        Page::Served { body } => match body.lines().find(|l| l.contains(contains)) {
+            Some(line) => finding(Outcome::Pass, expected, line.trim().to_string()),
+            None if !serving => not_yet(pod, expected, tr(lang, "页面还没有标记", "the page has no marker yet")),
+            None => {
+                let start: String = body.trim().chars().take(120).collect();
+                finding(Outcome::Fail, expected, tr(lang, &format!("页面不含标记：{start}"), &format!("the page lacks the marker: {start}")))
+            }
+        },
+        Page::Forbidden { message } => finding(
+            Outcome::Fail,
+            expected,
+            tr(lang, &format!("API server 拒绝了 pod proxy：{message}"), &format!("the API server refused the pod proxy: {message}")),
+        )
+        .with_hint(tr(
+            lang,
+            "检查需要 pods/proxy 的 get 权限：让管理员应用 `manifests/checker-rbac.yaml` 并绑定到你的用户",
+            "The check needs get on pods/proxy: ask an admin to apply `manifests/checker-rbac.yaml` and bind it to your user",
+        )),
+        Page::Failed { code, message } if !serving => not_yet(pod, expected, format!("proxy {code}: {message}")),
+        Page::Failed { code, message } => finding(Outcome::Fail, expected, format!("proxy {code}: {message}")),
+    }
+}
+
+fn sidecar(pod: &Pod, container: &str, obs: &Observation, lang: Lang) -> Finding {
+    let expected =
+        tr(lang, "restartPolicy: Always，已启动并运行", "restartPolicy: Always, started and running");
+    let spec = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.init_containers.as_ref())
+        .and_then(|c| c.iter().find(|c| c.name == container));
+    let Some(spec) = spec else {
+        return finding(
+            Outcome::Fail,
+            expected,
+            tr(
+                lang,
+                &format!("没有名为 {container} 的 Init Container"),
+                &format!("no init container named {container}"),
+            ),
+        );
+    };
+    if spec.restart_policy.as_deref() != Some("Always") {
+        let version = obs.server_version.as_deref().unwrap_or("?");
+        let observed = tr(
+            lang,
+            &format!(
+                "存储的规格中 {container} 没有 restartPolicy：API server（{version}）丢弃了它，{container} 成了普通 Init Container"
+            ),
+            &format!(
+                "the stored spec of {container} has no restartPolicy: the API server ({version}) dropped it, so {container} is a plain init container"
+            ),
+        );
+        let hint = tr(
+            lang,
+            "原生 Sidecar 需要 Kubernetes 1.29 及以上（或开启 SidecarContainers 特性门控）。换用较新的集群，例如 `kind create cluster --image kindest/node:v1.31.0`，再删除并重新部署 `manifests/sidecar.yaml`",
+            "Native sidecars need Kubernetes 1.29 or later (or the SidecarContainers feature gate). Use a newer cluster, e.g. `kind create cluster --image kindest/node:v1.31.0`, then delete and re-apply `manifests/sidecar.yaml`",
+        );
+        return finding(Outcome::Fail, expected, observed).with_hint(hint);
+    }
+    let Some(status) = inspect::container_status(pod, container) else {
+        return not_yet(pod, expected, no_status(lang));
+    };
+    let running = status.state.as_ref().is_some_and(|s| s.running.is_some());
+    let mut observed = inspect::describe_status(status);
+    observed.push_str(if status.started == Some(true) { ", started" } else { ", not started" });
+    match running && status.started == Some(true) {
+        true => finding(Outcome::Pass, expected, observed),
+        false => not_yet(pod, expected, observed),
+    }
+}
+
+fn ready_column(pod: &Pod, ready: &str, obs: &Observation, lang: Lang) -> Finding {
+    let row = pod_row(pod, obs.at);
+    let expected = format!("READY {ready}");
+    let observed = tr(
+        lang,
+        &format!("READY {}（STATUS {}）", row.ready, row.status),
+        &format!("READY {} (STATUS {})", row.ready, row.status),
+    );
+    if row.ready == ready {
+        return finding(Outcome::Pass, expected, observed);
+    }
+    // A different total means other containers than the lab's (or a dropped sidecar field).
+    let wanted_total = ready.split('/').nth(1).and_then(|t| t.parse::<u32>().ok());
+    match wanted_total == Some(row.total) {
+        true => not_yet(pod, expected, observed),
+        false => finding(Outcome::Fail, expected, observed),
     }
 }
 
@@ -507,6 +658,8 @@ mod tests {
             pods: pods.iter().map(|p| fixture(p)).collect(),
             logs,
             events: Vec::new(),
+            pages: None,
+            server_version: None,
             at: "2026-11-20T10:05:00Z".parse().unwrap(),
         }
     }
@@ -711,5 +864,105 @@ mod tests {
         let report = evaluate(&spec, spec.step(1).unwrap(), &observe(&[], None), Lang::Zh);
         assert_eq!(report.title, "部署带 Init Container 的 Pod");
         assert!(report.checks[0].observed.contains("命名空间"));
+    }
+
+    fn with_page(mut obs: Observation, pod: &str, page: Page) -> Observation {
+        let mut pages = crate::observation::Pages::new();
+        pages.entry(pod.into()).or_default().insert("/".into(), page);
+        obs.pages = Some(pages);
+        obs
+    }
+
+    const MARKER_PAGE: &str =
+        "<h1>Prepared by an init container</h1>\n<p>lab-marker: init-container-volume</p>\n";
+
+    #[test]
+    fn step4_passes_only_when_the_served_page_has_the_marker() {
+        let served = |body: &str| Page::Served { body: body.into() };
+        let obs =
+            with_page(observe(&["init-demo-volume-running"], None), "init-demo-volume", served(MARKER_PAGE));
+        let report = run(4, &obs);
+        assert_eq!(report.verdict, Verdict::Pass, "{:#?}", report.checks);
+        let page = report.checks.iter().find(|c| c.id == "serves-the-page").unwrap();
+        assert_eq!(page.observed, "<p>lab-marker: init-container-volume</p>");
+
+        let welcome = served("<title>Welcome to nginx!</title>");
+        let obs = with_page(observe(&["init-demo-volume-running"], None), "init-demo-volume", welcome);
+        let report = run(4, &obs);
+        assert_eq!(outcome(&report, "serves-the-page"), Outcome::Fail);
+        assert!(report.checks.iter().any(|c| c.observed.contains("Welcome to nginx")));
+    }
+
+    #[test]
+    fn step4_pending_until_nginx_is_ready_and_failing_init_container_fails() {
+        let refused = Page::Failed { code: 503, message: "connection refused".into() };
+        let obs = with_page(observe(&["init-demo-volume-initializing"], None), "init-demo-volume", refused);
+        assert_eq!(run(4, &obs).verdict, Verdict::Pending);
+        let obs = observe(&["init-demo-volume-init-failed"], None);
+        assert_eq!(run(4, &obs).verdict, Verdict::Fail);
+    }
+
+    #[test]
+    fn step4_forbidden_proxy_says_which_permission() {
+        let forbidden = Page::Forbidden {
+            message:
+                "pods \"init-demo-volume\" is forbidden: User \"learner\" cannot get resource \"pods/proxy\""
+                    .into(),
+        };
+        let obs = with_page(observe(&["init-demo-volume-running"], None), "init-demo-volume", forbidden);
+        let report = run(4, &obs);
+        let page = report.checks.iter().find(|c| c.id == "serves-the-page").unwrap();
+        assert_eq!(page.outcome, Outcome::Fail);
+        assert!(page.observed.contains("refused the pod proxy"), "{}", page.observed);
+        assert!(page.hint.contains("pods/proxy") && page.hint.contains("checker-rbac.yaml"), "{}", page.hint);
+    }
+
+    #[test]
+    fn step4_from_a_file_without_pages_is_not_verifiable() {
+        let report = run(4, &observe(&["init-demo-volume-running"], None));
+        assert_eq!(outcome(&report, "serves-the-page"), Outcome::Unverifiable);
+        assert_eq!(report.verdict, Verdict::Pending);
+    }
+
+    #[test]
+    fn step5_verdict_for_every_state_of_the_sidecar_pod() {
+        let cases = [
+            ("sidecar-demo-running", Verdict::Pass),
+            ("sidecar-demo-initializing", Verdict::Pending),
+            ("sidecar-demo-sidecar-crashloop", Verdict::Fail),
+            ("sidecar-demo-old-cluster", Verdict::Fail),
+        ];
+        for (fixture, verdict) in cases {
+            let report = run(5, &observe(&[fixture], None));
+            assert_eq!(report.verdict, verdict, "{fixture}: {:#?}", report.checks);
+        }
+        let report = run(5, &observe(&["sidecar-demo-running"], None));
+        assert_eq!(report.pods[0].ready, "2/2");
+        let after = report.checks.iter().find(|c| c.id == "after-the-sidecar").unwrap();
+        assert!(after.observed.contains("log-shipper startedAt"), "{}", after.observed);
+    }
+
+    #[test]
+    fn step5_on_an_old_cluster_explains_the_dropped_field() {
+        let mut obs = observe(&["sidecar-demo-old-cluster"], None);
+        obs.server_version = Some("v1.28.9".into());
+        let report = run(5, &obs);
+        let sidecar = report.checks.iter().find(|c| c.id == "sidecar-running").unwrap();
+        assert_eq!(sidecar.outcome, Outcome::Fail);
+        assert!(
+            sidecar.observed.contains("dropped it") && sidecar.observed.contains("v1.28.9"),
+            "{}",
+            sidecar.observed
+        );
+        assert!(sidecar.hint.contains("1.29"), "{}", sidecar.hint);
+        assert_eq!(outcome(&report, "ready-counts-the-sidecar"), Outcome::Fail, "0/1 can never become 2/2");
+    }
+
+    #[test]
+    fn step6_covers_the_pods_of_steps_4_and_5() {
+        let report = run(6, &observe(&["sidecar-demo-running", "init-demo-volume-running"], None));
+        assert_eq!(report.verdict, Verdict::Fail);
+        assert!(report.checks[0].observed.contains("sidecar-demo"));
+        assert!(report.checks[0].hint.contains("manifests/sidecar.yaml"));
     }
 }

@@ -25,6 +25,10 @@ pub struct Observation {
     /// expectations are reported as not verifiable instead of failed.
     pub logs: Option<Logs>,
     pub events: Vec<Event>,
+    /// Pages read through the pod proxy, by pod; `None` when the source has none (a file).
+    pub pages: Option<Pages>,
+    /// The API server's version (`v1.31.0`), when a check needs it.
+    pub server_version: Option<String>,
     /// When the observation was made: the reference for ages and "running for N seconds".
     pub at: Timestamp,
 }
@@ -37,6 +41,21 @@ impl Observation {
 
 /// Logs by pod, then by container.
 pub type Logs = BTreeMap<String, BTreeMap<String, ContainerLog>>;
+
+/// Pages by pod, then by path.
+pub type Pages = BTreeMap<String, BTreeMap<String, Page>>;
+
+/// What the API server's pod proxy answered for a page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "result")]
+pub enum Page {
+    /// 2xx: the page the pod serves.
+    Served { body: String },
+    /// The API server refused us the proxy (401/403): a permission to grant.
+    Forbidden { message: String },
+    /// Any other answer: the pod did not serve it (nothing listening, 404 from nginx, ...).
+    Failed { code: u16, message: String },
+}
 
 /// A container's log: of its current instance and, after a restart, of the previous one.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +98,10 @@ pub struct Snapshot {
     pub logs: Logs,
     #[serde(default)]
     pub events: Vec<Event>,
+    #[serde(default, skip_serializing_if = "Pages::is_empty")]
+    pub pages: Pages,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_version: Option<String>,
 }
 
 impl Snapshot {
@@ -92,6 +115,8 @@ impl Snapshot {
             pods: observation.pods.clone(),
             logs: observation.logs.clone().unwrap_or_default(),
             events: observation.events.clone(),
+            pages: observation.pages.clone().unwrap_or_default(),
+            server_version: observation.server_version.clone(),
         }
     }
 }
@@ -112,6 +137,8 @@ pub fn load_file(path: &Path, namespace: &str, now: Timestamp) -> Result<Observa
     let invalid =
         |what: &str, e: serde_yaml::Error| Error::Input(format!("malformed {what} in {shown}: {e}"));
 
+    let mut pages = None;
+    let mut server_version = None;
     let (pods, logs, events, at, file_namespace) = match kind {
         "Pod" => {
             let pod: Pod = serde_yaml::from_value(value).map_err(|e| invalid("Pod", e))?;
@@ -142,6 +169,8 @@ pub fn load_file(path: &Path, namespace: &str, now: Timestamp) -> Result<Observa
                 )));
             }
             let ns = Some(snapshot.namespace);
+            pages = Some(snapshot.pages);
+            server_version = snapshot.server_version;
             (snapshot.pods, Some(snapshot.logs), snapshot.events, snapshot.taken_at, ns)
         }
         "" => {
@@ -162,5 +191,14 @@ pub fn load_file(path: &Path, namespace: &str, now: Timestamp) -> Result<Observa
         Some(ns) if ns == namespace => Some(true),
         _ => None,
     };
-    Ok(Observation { namespace: namespace.to_string(), namespace_exists, pods, logs, events, at })
+    Ok(Observation {
+        namespace: namespace.to_string(),
+        namespace_exists,
+        pods,
+        logs,
+        events,
+        pages,
+        server_version,
+        at,
+    })
 }

@@ -61,7 +61,7 @@ impl Context {
             true => self.spec.pods(),
             false => step.pods(),
         };
-        Wanted { pods, logs: step.logs() }
+        Wanted { pods, logs: step.logs(), pages: step.pages(), server_version: step.needs_server_version() }
     }
 
     pub fn progress_key(&self, cluster: &Cluster) -> String {
@@ -199,6 +199,8 @@ async fn status(ctx: &Context, from: Option<&Path>, format: Format) -> Result<Ex
                 pods,
                 logs: None,
                 events: Vec::new(),
+                pages: None,
+                server_version: None,
                 at: Timestamp::now(),
             }
         }
@@ -316,7 +318,9 @@ async fn show_progress(ctx: &Context, format: Format) -> Result<ExitCode> {
 async fn observe_lab(ctx: &Context, cluster: &Cluster) -> Result<Observation> {
     let pods = ctx.spec.pods();
     let logs: Vec<(&str, &str)> = ctx.spec.steps.iter().flat_map(|s| s.logs()).collect();
-    cluster.observe(&Wanted { pods, logs }).await
+    let pages: Vec<(&str, &str)> = ctx.spec.steps.iter().flat_map(|s| s.pages()).collect();
+    let server_version = ctx.spec.steps.iter().any(|s| s.needs_server_version());
+    cluster.observe(&Wanted { pods, logs, pages, server_version }).await
 }
 
 /// Writes `text` to the file, or to standard output.

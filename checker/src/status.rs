@@ -1050,6 +1050,13 @@ mod tests {
         fixture!("init-demo-fail-crashloop.yaml", "0/1", "Init:CrashLoopBackOff", "3 (25s ago)", "60s"),
         fixture!("init-demo-fail-never.yaml", "0/1", "Init:Error", "0", "60s"),
         fixture!("init-demo-fail-running-restarting.yaml", "0/1", "Init:0/2", "2 (57s ago)", "60s"),
+        fixture!("init-demo-volume-initializing.yaml", "0/1", "Running", "0", "3m"),
+        fixture!("init-demo-volume-running.yaml", "1/1", "Running", "0", "3m"),
+        fixture!("init-demo-volume-init-failed.yaml", "0/1", "Init:CrashLoopBackOff", "2 (2m46s ago)", "3m"),
+        fixture!("sidecar-demo-initializing.yaml", "1/2", "Init:1/2", "0", "2m"),
+        fixture!("sidecar-demo-running.yaml", "2/2", "Running", "0", "2m"),
+        fixture!("sidecar-demo-sidecar-crashloop.yaml", "0/2", "Init:CrashLoopBackOff", "3 (85s ago)", "2m"),
+        fixture!("sidecar-demo-old-cluster.yaml", "0/1", "Init:0/2", "0", "2m"),
     ];
 
     fn fixture_pod(file: &str) -> Pod {
@@ -1072,7 +1079,10 @@ mod tests {
                 f.file
             );
             assert_eq!(r.namespace, "experiments", "{}", f.file);
-            let name = if f.file.starts_with("init-demo-fail-") { "init-demo-fail" } else { "init-demo" };
+            let name = ["init-demo-fail", "init-demo-volume", "sidecar-demo"]
+                .into_iter()
+                .find(|n| f.file.starts_with(&format!("{n}-")))
+                .unwrap_or("init-demo");
             assert_eq!(r.name, name, "{}", f.file);
         }
     }

@@ -120,8 +120,16 @@ pub enum Check {
     ImagesPinned { pod: String },
     /// The container ran to completion with exit code 0.
     Completed { pod: String, container: String },
-    /// The container started at or after `after` finished (serial execution).
-    StartedAfter { pod: String, container: String, after: String },
+    /// The container started at or after `after` finished (serial execution) or, with
+    /// `after_event: started`, at or after `after` started (a regular init container after a
+    /// sidecar, which never finishes).
+    StartedAfter {
+        pod: String,
+        container: String,
+        after: String,
+        #[serde(default)]
+        after_event: AfterEvent,
+    },
     /// The container is running and ready.
     Ready { pod: String, container: String },
     /// The container failed with a non-zero exit code (now or in its last state) and was
@@ -137,6 +145,32 @@ pub enum Check {
     LogContains { pod: String, container: String, any_of: Vec<String> },
     /// None of the lab's pods (every pod any step names) remain in the namespace.
     LabPodsGone,
+    /// The page the pod serves at `path` (read through the API server's pod proxy, read-only)
+    /// contains `contains`.
+    ServesPage {
+        pod: String,
+        #[serde(default = "root_path")]
+        path: String,
+        contains: String,
+    },
+    /// The init container is a native sidecar (`restartPolicy: Always` kept in the stored spec)
+    /// that has started and is running.
+    Sidecar { pod: String, container: String },
+    /// kubectl's READY column shows exactly this, e.g. `2/2` (sidecars count).
+    ReadyColumn { pod: String, ready: String },
+}
+
+/// Which moment of the other container a [`Check::StartedAfter`] compares with.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AfterEvent {
+    #[default]
+    Finished,
+    Started,
+}
+
+fn root_path() -> String {
+    "/".into()
 }
 
 impl Check {
@@ -153,7 +187,10 @@ impl Check {
             | Check::NeverStarted { pod, .. }
             | Check::Phase { pod, .. }
             | Check::Condition { pod, .. }
-            | Check::LogContains { pod, .. } => Some(pod),
+            | Check::LogContains { pod, .. }
+            | Check::ServesPage { pod, .. }
+            | Check::Sidecar { pod, .. }
+            | Check::ReadyColumn { pod, .. } => Some(pod),
             Check::LabPodsGone => None,
         }
     }
@@ -182,6 +219,24 @@ impl Step {
                 _ => None,
             })
             .collect()
+    }
+}
+
+impl Step {
+    /// The pages this step reads through the pod proxy, as `(pod, path)`.
+    pub fn pages(&self) -> Vec<(&str, &str)> {
+        self.expectations
+            .iter()
+            .filter_map(|e| match &e.check {
+                Check::ServesPage { pod, path, .. } => Some((pod.as_str(), path.as_str())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Whether an expectation needs the API server's version (to explain a dropped field).
+    pub fn needs_server_version(&self) -> bool {
+        self.expectations.iter().any(|e| matches!(e.check, Check::Sidecar { .. }))
     }
 }
 
@@ -257,6 +312,14 @@ impl LabSpec {
                 if !check_ids.insert(e.id.as_str()) {
                     return Err(format!("step {}: expectation id `{}` is used twice", step.number, e.id));
                 }
+                if let Check::ServesPage { path, .. } = &e.check
+                    && !path.starts_with('/')
+                {
+                    return Err(format!(
+                        "step {}: expectation `{}`: path must start with /",
+                        step.number, e.id
+                    ));
+                }
                 if let Check::LogContains { any_of, .. } = &e.check
                     && any_of.is_empty()
                 {
@@ -298,7 +361,7 @@ mod tests {
     fn embedded_spec_parses_and_names_the_records_steps() {
         let spec = LabSpec::embedded().expect("embedded spec");
         let numbers: Vec<u32> = spec.steps.iter().map(|s| s.number).collect();
-        assert!(numbers.starts_with(&[1, 2, 3]), "{numbers:?}");
+        assert_eq!(numbers, [1, 2, 3, 4, 5, 6]);
         assert!(numbers.contains(&6));
         assert_eq!(spec.namespace, "experiments");
         assert!(spec.pods().contains(&"init-demo"));
