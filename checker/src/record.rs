@@ -226,6 +226,8 @@ mod tests {
             pods: pods.clone(),
             logs: None,
             events: vec![],
+            pages: None,
+            server_version: None,
             at,
         };
         let reports: Vec<_> = spec.steps.iter().map(|s| evaluate(&spec, s, &obs, lang)).collect();
