@@ -169,6 +169,11 @@ async fn show_box(c: &Client, step: u32) {
     .unwrap();
 }
 
+/// The sidebar's words for `k` passed steps of the lab's.
+fn passed_of(k: usize) -> String {
+    format!("已通过 {k}/{} 步", lab_spec::LabSpec::embedded().unwrap().steps.len())
+}
+
 const BOX1: &str = ".lab-check[data-step=\"1\"]";
 
 async fn click_run(c: &Client) {
@@ -234,7 +239,7 @@ async fn scenario(
     // The button and the sidebar's progress appear.
     let run = wait_for(c, &format!("{BOX1} button.lab-check-run")).await;
     assert_eq!(run.text().await.unwrap(), "运行检查");
-    wait_for_text(c, "#lab-serve-progress", "已通过 0/4 步").await;
+    wait_for_text(c, "#lab-serve-progress", &passed_of(0)).await;
     // The command to copy stays.
     let command = c.find(Locator::Css(&format!("{BOX1} pre code"))).await.unwrap();
     assert_eq!(command.text().await.unwrap(), "$ checker step 1");
@@ -251,7 +256,7 @@ async fn scenario(
         assert!(text.contains(column), "{column} not in {text}");
     }
     assert!(text.contains("上下文 fake"), "{text}");
-    wait_for_text(c, "#lab-serve-progress", "已通过 1/4 步").await;
+    wait_for_text(c, "#lab-serve-progress", &passed_of(1)).await;
     screenshot(c, "serve-step1-pass-light.png").await;
 
     // Fail: the failure and its hint.
@@ -264,10 +269,11 @@ async fn scenario(
     assert!(!failed.is_empty(), "{text}");
     let details = failed[0].text().await.unwrap();
     assert!(details.contains("期望") && details.contains("实际") && details.contains("提示"), "{details}");
-    assert!(details.contains("ImagePullBackOff") || text.contains("ImagePullBackOff"), "{text}");
-    assert!(details.contains("kubectl describe pod init-demo -n experiments"), "the hint: {details}");
+    // The unpinned image the fixture pulls, and the hint that says what to use instead.
+    assert!(details.contains("busybox:latest"), "{details}");
+    assert!(details.contains("busybox:1.36.1"), "the hint: {details}");
     assert!(text.contains("Init:ImagePullBackOff"), "{text}");
-    wait_for_text(c, "#lab-serve-progress", "已通过 0/4 步").await;
+    wait_for_text(c, "#lab-serve-progress", &passed_of(0)).await;
     screenshot(c, "serve-step1-fail-light.png").await;
 
     // Pending, then keep watching until it passes.
@@ -285,7 +291,7 @@ async fn scenario(
     api.put_pod_fixture("init-demo-running");
     wait_for(c, &format!("{BOX1} .lab-check-result[data-verdict=\"pass\"]")).await;
     wait_for(c, &format!("{BOX1} button.lab-check-watch[hidden]")).await;
-    wait_for_text(c, "#lab-serve-progress", "已通过 1/4 步").await;
+    wait_for_text(c, "#lab-serve-progress", &passed_of(1)).await;
 
     let errors = console_errors(c).await;
     assert!(errors.is_empty(), "console errors on the served page: {errors:#?}");
@@ -308,6 +314,7 @@ async fn scenario(
     // No cluster: the page reads fine, the check says why and how to start one.
     let gone = FakeApiServer::start();
     let address = gone.url();
+    std::fs::create_dir_all(work.join("gone")).unwrap();
     let kubeconfig = gone.write_kubeconfig(&work.join("gone"));
     gone.stop();
     let unreachable = Served::start(&kubeconfig, &[]);

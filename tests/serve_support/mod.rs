@@ -56,6 +56,10 @@ impl Served {
     pub fn start_in(home: tempfile::TempDir, kubeconfig: &Path, args: &[&str]) -> Served {
         let mut cmd = checker_command(home.path(), kubeconfig);
         cmd.args(["serve", "--port", "0"]).args(args);
+        // A scratch copy of the book, for working on the server while the book is being edited.
+        if let Some(book) = std::env::var_os("SERVE_TEST_BOOK") {
+            cmd.arg("--book").arg(book);
+        }
         cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("start checker serve");
 

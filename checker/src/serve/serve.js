@@ -65,7 +65,12 @@
 
   function time(at) {
     var d = new Date(at);
-    return isNaN(d.getTime()) ? String(at || "") : d.toLocaleTimeString();
+    if (isNaN(d.getTime())) return String(at || "");
+    try {
+      return d.toLocaleTimeString(document.documentElement.lang || undefined, { hour12: false });
+    } catch (e) {
+      return d.toLocaleTimeString();
+    }
   }
 
   // el("div", {class: "x"}, child, "text", ...)
@@ -149,9 +154,10 @@
         li.appendChild(dl);
       }
       list.appendChild(li);
-      var mark = box.querySelector('.lab-check-expectations > li[data-check="' + cssEscape(c.id) + '"]');
-      if (mark) mark.setAttribute("data-status", c.outcome);
     });
+    // The result lists the same expectations, marked: the plain list would only repeat them.
+    var plain = box.querySelector(".lab-check-expectations");
+    if (plain) plain.hidden = true;
     result.appendChild(list);
     var rows = report.pod_rows || [];
     result.appendChild(rows.length ? podsTable(rows) : el("p", { class: "lab-check-nopods" }, T.noPods(report.namespace)));
@@ -171,11 +177,8 @@
     if (data.commands && data.commands.length) {
       result.appendChild(el("pre", { class: "lab-check-commands" }, el("code", {}, data.commands.join("\n"))));
     }
-    box.querySelectorAll(".lab-check-expectations > li[data-status]").forEach(function (li) { li.removeAttribute("data-status"); });
-  }
-
-  function cssEscape(s) {
-    return window.CSS && CSS.escape ? CSS.escape(s) : String(s).replace(/["\\]/g, "\\$&");
+    var plain = box.querySelector(".lab-check-expectations");
+    if (plain) plain.hidden = false;
   }
 
   function setup(box) {
@@ -223,9 +226,13 @@
         } else if (Date.now() - watching.started >= WATCH_LIMIT_MS) {
           stopWatching(T.watchDone);
         } else {
-          var report = result.querySelector(".lab-pods tbody tr");
+          // The pods' READY and STATUS as they change, like `kubectl get pods -w`.
+          var rows = Array.prototype.map.call(result.querySelectorAll(".lab-pods tbody tr"), function (tr) {
+            var td = tr.children;
+            return td[0].textContent + " " + td[1].textContent + " " + td[2].textContent;
+          });
           live.textContent = T.watching(Math.round((Date.now() - watching.started) / 1000)) +
-            (report ? " · " + Array.prototype.map.call(report.children, function (td) { return td.textContent; }).join("  ") : "");
+            (rows.length ? " · " + rows.join(", ") : "");
           watching.timer = setTimeout(tick, WATCH_INTERVAL_MS);
         }
       });
@@ -253,7 +260,7 @@
       tick();
     });
 
-    return { step: step, bar: bar, live: live };
+    return { step: step, bar: bar, live: live, result: result };
   }
 
   var progressBox = null;
@@ -289,7 +296,8 @@
       boxes.forEach(function (b) {
         var rec = p.steps[b.step];
         var last = b.bar.querySelector(".lab-check-last");
-        if (!rec) {
+        // A result on the page says more than the recorded one.
+        if (!rec || !b.result.hidden) {
           if (last) last.remove();
           return;
         }
