@@ -1,0 +1,564 @@
+//! The server: a handle for tests (synchronous), and the thread with its own Tokio runtime that
+//! accepts connections (plain HTTP/1.1, or HTTPS with ALPN `http/1.1`) and serves them with hyper.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use serde_json::{Value, json};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio_rustls::TlsAcceptor;
+
+use crate::cluster::{Cluster, LogKey, ProxyReply, Resource};
+use crate::discovery::DEFAULT_SERVER_VERSION;
+use crate::query;
+use crate::tls::TlsMaterial;
+use crate::{api, kubeconfig};
+
+/// At most this many connections are served at once; more wait in the listen backlog.
+const MAX_CONNECTIONS: usize = 256;
+/// At most this many requests are remembered; older ones are forgotten first.
+const MAX_RECORDED_REQUESTS: usize = 10_000;
+/// A TLS handshake that takes longer than this is given up.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How the server answers API requests. Whatever the mode, `/version`, `/healthz`-style probes and
+/// the discovery documents (`/api`, `/apis`, `/api/v1`) are answered normally, so that clients get
+/// past discovery and meet the failure on the request that matters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// Serve the fake cluster.
+    #[default]
+    Normal,
+    /// `401` with the `Unauthorized` Status (a bad or expired token).
+    Unauthorized,
+    /// `403` with the RBAC authorizer's Status, e.g. `pods "init-demo" is forbidden: User
+    /// "learner" cannot get resource "pods" in API group "" in the namespace "experiments"`.
+    Forbidden,
+    /// `500` with an `InternalError` Status.
+    InternalError,
+    /// `200`, `Content-Type: application/json`, and a body that is not JSON.
+    Garbage,
+    /// Read the request and never answer (until the server stops); the connection stays open.
+    Hang,
+    /// Like `Normal`, except that every watch stream is cut (the connection closed without the
+    /// final chunk) right after it has sent this many events (of any type).
+    DropWatchAfter(usize),
+}
+
+/// A request as the server received it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedRequest {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The path, e.g. `/api/v1/namespaces/experiments/pods/init-demo`.
+    pub path: String,
+    /// The raw query string (without `?`), `""` when there was none.
+    pub query: String,
+    /// All headers, names in lower case, in the order received.
+    pub headers: Vec<(String, String)>,
+}
+
+impl RecordedRequest {
+    /// The first value of a header (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// The `Authorization` header, if any (e.g. `Bearer fake-token`).
+    pub fn authorization(&self) -> Option<&str> {
+        self.header("authorization")
+    }
+
+    /// The decoded value of a query parameter, e.g. `query_param("fieldSelector")`.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        query::Query::parse(&self.query).get(name).map(str::to_owned)
+    }
+
+    /// Whether this is a watch (`?watch=true|1` or a legacy `/watch/` path).
+    pub fn is_watch(&self) -> bool {
+        query::Query::parse(&self.query).flag("watch") || self.path.starts_with("/api/v1/watch/")
+    }
+}
+
+/// What the server's tasks share with the test's handle.
+pub(crate) struct Shared {
+    cluster: Mutex<Cluster>,
+    mode: watch::Sender<Mode>,
+    shutdown: watch::Sender<bool>,
+    requests: Mutex<VecDeque<RecordedRequest>>,
+    version: Mutex<String>,
+    pub(crate) address: SocketAddr,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    pub(crate) fn cluster(&self) -> MutexGuard<'_, Cluster> {
+        lock(&self.cluster)
+    }
+
+    pub(crate) fn mode(&self) -> Mode {
+        *self.mode.borrow()
+    }
+
+    /// A receiver whose `changed()` fires on the next `set_mode`.
+    pub(crate) fn mode_changes(&self) -> watch::Receiver<Mode> {
+        self.mode.subscribe()
+    }
+
+    pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
+    pub(crate) fn server_version(&self) -> String {
+        lock(&self.version).clone()
+    }
+
+    pub(crate) fn record(&self, parts: &http::request::Parts) {
+        let request = RecordedRequest {
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().unwrap_or("").to_owned(),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .collect(),
+        };
+        let mut requests = lock(&self.requests);
+        if requests.len() >= MAX_RECORDED_REQUESTS {
+            requests.pop_front();
+        }
+        requests.push_back(request);
+    }
+}
+
+/// Resolves when the server is stopping (or its handle is gone).
+pub(crate) async fn until_shutdown(mut signal: watch::Receiver<bool>) {
+    let _ = signal.wait_for(|stopping| *stopping).await;
+}
+
+/// A fake Kubernetes API server on `127.0.0.1`, for the end-to-end tests.
+///
+/// It serves real wire-format objects at the real API paths: `/version`, discovery, namespaces,
+/// pods (get, list, watch, `log`, `proxy`) and events, with the real server's `Status` errors and
+/// server-side `Table`s for `kubectl get`. Only `GET` is served: every other method is answered
+/// `405` and recorded. Runs on its own thread with its own Tokio runtime; stops on drop.
+pub struct FakeApiServer {
+    shared: Arc<Shared>,
+    address: SocketAddr,
+    ca_pem: Option<String>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl FakeApiServer {
+    /// Starts a plain-HTTP server on a free port of 127.0.0.1.
+    pub fn start() -> Self {
+        Self::launch(None)
+    }
+
+    /// Starts an HTTPS server whose certificate (for `127.0.0.1`, `::1` and `localhost`) is signed
+    /// by a freshly generated CA; [`Self::write_kubeconfig`] trusts that CA.
+    pub fn start_tls() -> Self {
+        Self::launch(Some(TlsMaterial::generate()))
+    }
+
+    fn launch(tls: Option<TlsMaterial>) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("fake apiserver: cannot bind a port on 127.0.0.1");
+        listener.set_nonblocking(true).expect("fake apiserver: cannot make the listener non-blocking");
+        let address = listener.local_addr().expect("a bound listener has an address");
+        let shared = Arc::new(Shared {
+            cluster: Mutex::new(Cluster::new()),
+            mode: watch::channel(Mode::Normal).0,
+            shutdown: watch::channel(false).0,
+            requests: Mutex::new(VecDeque::new()),
+            version: Mutex::new(DEFAULT_SERVER_VERSION.to_owned()),
+            address,
+        });
+        let (acceptor, ca_pem) = match tls {
+            Some(tls) => (Some(tls.acceptor), Some(tls.ca_pem)),
+            None => (None, None),
+        };
+        let thread = std::thread::Builder::new()
+            .name(format!("fake-apiserver-{}", address.port()))
+            .spawn({
+                let shared = Arc::clone(&shared);
+                move || run(listener, shared, acceptor)
+            })
+            .expect("fake apiserver: cannot spawn its thread");
+        Self { shared, address, ca_pem, thread: Mutex::new(Some(thread)) }
+    }
+
+    /// `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        let scheme = if self.ca_pem.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.address)
+    }
+
+    /// The socket address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The PEM of the CA that signed the server's certificate (TLS servers only).
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
+    }
+
+    /// The kubeconfig of [`Self::write_kubeconfig`], as YAML text.
+    pub fn kubeconfig_yaml(&self) -> String {
+        kubeconfig::render(&self.url(), self.ca_pem.as_deref())
+    }
+
+    /// Writes `dir/kubeconfig`: cluster `fake` (this server; its CA for TLS), user `learner` with
+    /// the bearer token [`crate::TOKEN`], context `fake` with namespace `experiments`, which is
+    /// the current context. Returns its path. (kubectl, like all of client-go, sends the token
+    /// only over TLS: use [`Self::start_tls`] to see it in [`Self::requests`].)
+    pub fn write_kubeconfig(&self, dir: &Path) -> PathBuf {
+        let path = dir.join("kubeconfig");
+        std::fs::write(&path, self.kubeconfig_yaml())
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        path
+    }
+
+    /// Sets how API requests are answered from now on; open watch streams end (cleanly), so
+    /// that their clients come back and meet the new mode.
+    pub fn set_mode(&self, mode: Mode) {
+        self.shared.mode.send_replace(mode);
+    }
+
+    /// The current mode.
+    pub fn mode(&self) -> Mode {
+        self.shared.mode()
+    }
+
+    /// Sets the `gitVersion` that `/version` reports (default [`crate::DEFAULT_SERVER_VERSION`]).
+    pub fn set_server_version(&self, git_version: &str) {
+        *lock(&self.shared.version) = git_version.to_owned();
+    }
+
+    /// Creates a namespace (`Active`) unless it exists.
+    pub fn add_namespace(&self, name: &str) {
+        self.shared.cluster().add_namespace(name);
+    }
+
+    /// Deletes a namespace and everything in it at once; `false` if it did not exist.
+    pub fn remove_namespace(&self, name: &str) -> bool {
+        self.shared.cluster().remove_namespace(name)
+    }
+
+    /// Creates or replaces a pod (by `metadata.namespace`, default `experiments`, and
+    /// `metadata.name`), creating its namespace if needed. Fills in `uid` (kept on replace),
+    /// `creationTimestamp` and a new `resourceVersion`; watchers get ADDED or MODIFIED. Returns
+    /// the stored pod as the server serves it.
+    pub fn put_pod(&self, pod: Value) -> Value {
+        self.shared.cluster().put(Resource::Pods, pod)
+    }
+
+    /// Puts an object of any kind the server serves: a `Pod` (also when `kind` is missing), a
+    /// `Namespace`, an `Event`, or a `List` of those (as `kubectl get -o yaml` prints several).
+    /// Returns what was stored, one value per object.
+    pub fn apply(&self, object: Value) -> Vec<Value> {
+        match object.get("kind").and_then(Value::as_str) {
+            _ if object.is_null() => Vec::new(),
+            Some("Pod") | None => vec![self.put_pod(object)],
+            Some("Namespace") => {
+                let name = object
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .expect("a Namespace needs metadata.name");
+                self.add_namespace(name);
+                let cluster = self.shared.cluster();
+                let stored = cluster.get(Resource::Namespaces, "", name).expect("just added");
+                vec![Resource::Namespaces.with_type_meta(stored)]
+            }
+            Some("Event") => vec![self.add_event(object)],
+            Some(kind) if kind.ends_with("List") => object
+                .get("items")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .flat_map(|item| self.apply(item.clone()))
+                .collect(),
+            Some(other) => panic!("the fake apiserver does not serve kind {other}"),
+        }
+    }
+
+    /// Applies YAML text (see [`Self::apply`]): one document or several (`---`), so that a lab
+    /// manifest such as `manifests/init-container.yaml` (a Namespace and a Pod) can be put as is.
+    pub fn put_pod_yaml(&self, yaml: &str) -> Vec<Value> {
+        let mut stored = Vec::new();
+        for document in serde_yaml::Deserializer::from_str(yaml) {
+            let object: Value =
+                serde::Deserialize::deserialize(document).unwrap_or_else(|e| panic!("invalid YAML: {e}"));
+            stored.extend(self.apply(object));
+        }
+        stored
+    }
+
+    /// [`Self::put_pod_yaml`] with the text of a file.
+    pub fn put_pod_file(&self, path: impl AsRef<Path>) -> Vec<Value> {
+        let path = path.as_ref();
+        let yaml =
+            std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        self.put_pod_yaml(&yaml)
+    }
+
+    /// Puts `tests/fixtures/pods/{name}.yaml` (see [`crate::pod_fixture`]); for a `List` fixture
+    /// (`list-all`) every item. Returns what was stored.
+    pub fn put_pod_fixture(&self, name: &str) -> Vec<Value> {
+        self.apply(crate::fixtures::pod_fixture(name))
+    }
+
+    /// The pod as stored (with `kind`/`apiVersion`), if any.
+    pub fn pod(&self, namespace: &str, name: &str) -> Option<Value> {
+        let cluster = self.shared.cluster();
+        let pod = cluster.get(Resource::Pods, namespace, name)?;
+        Some(Resource::Pods.with_type_meta(pod))
+    }
+
+    /// Deletes a pod (watchers get DELETED) with its logs and proxy reply; `false` if none.
+    pub fn delete_pod(&self, namespace: &str, name: &str) -> bool {
+        self.shared.cluster().delete(Resource::Pods, namespace, name)
+    }
+
+    /// Sets the log of a container (its current instance, or with `previous` the one before);
+    /// a follower (`follow=true`) of that log gets what was appended.
+    pub fn set_log(&self, namespace: &str, pod: &str, container: &str, previous: bool, text: &str) {
+        let key = LogKey {
+            namespace: namespace.to_owned(),
+            pod: pod.to_owned(),
+            container: container.to_owned(),
+            previous,
+        };
+        self.shared.cluster().set_log(key, text.to_owned());
+    }
+
+    /// Adds (or replaces, by namespace and name) a core/v1 Event. Fills in what the server would:
+    /// `metadata.name` (`<involved>.<hex>`), `metadata.namespace` (from `involvedObject`),
+    /// `involvedObject.uid` (from the object it names, if that exists, so that `kubectl describe`
+    /// finds it), `firstTimestamp`/`lastTimestamp` (now), `count` (1), `uid`,
+    /// `resourceVersion`. Returns the stored event.
+    pub fn add_event(&self, event: Value) -> Value {
+        let mut cluster = self.shared.cluster();
+        let mut event = event;
+        let fields = event.as_object_mut().expect("an Event must be a JSON object");
+        let involved = fields.get("involvedObject").cloned().unwrap_or_else(|| json!({}));
+        let involved_name = involved.get("name").and_then(Value::as_str).unwrap_or("");
+        let namespace = fields
+            .get("metadata")
+            .and_then(|m| m.get("namespace"))
+            .and_then(Value::as_str)
+            .or_else(|| involved.get("namespace").and_then(Value::as_str))
+            .unwrap_or(crate::DEFAULT_NAMESPACE)
+            .to_owned();
+        let uid_hint = cluster.new_uid();
+        let metadata = fields
+            .entry("metadata")
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .expect("metadata must be an object");
+        metadata.insert("namespace".into(), namespace.clone().into());
+        if metadata.get("name").and_then(Value::as_str).is_none() {
+            let suffix: String = uid_hint.chars().filter(char::is_ascii_hexdigit).take(16).collect();
+            let base = if involved_name.is_empty() { "event" } else { involved_name };
+            metadata.insert("name".into(), format!("{base}.{suffix}").into());
+        }
+        if involved.get("uid").is_none() {
+            let kind = involved.get("kind").and_then(Value::as_str).unwrap_or("");
+            let ns = involved.get("namespace").and_then(Value::as_str).unwrap_or(&namespace);
+            let target = match kind {
+                "Pod" => cluster.get(Resource::Pods, ns, involved_name),
+                "Namespace" => cluster.get(Resource::Namespaces, "", involved_name),
+                _ => None,
+            };
+            if let Some(uid) = target.and_then(|t| t.pointer("/metadata/uid")).cloned() {
+                fields
+                    .entry("involvedObject")
+                    .or_insert_with(|| json!({}))
+                    .as_object_mut()
+                    .expect("involvedObject must be an object")
+                    .insert("uid".into(), uid);
+            }
+        }
+        if !fields.contains_key("eventTime") || fields["eventTime"].is_null() {
+            let now = crate::cluster::now_rfc3339();
+            let first = fields
+                .get("firstTimestamp")
+                .filter(|t| !t.is_null())
+                .cloned()
+                .unwrap_or_else(|| now.clone().into());
+            fields.insert("firstTimestamp".into(), first.clone());
+            if fields.get("lastTimestamp").is_none_or(Value::is_null) {
+                fields.insert("lastTimestamp".into(), first);
+            }
+        }
+        fields.entry("count").or_insert(1.into());
+        cluster.put(Resource::Events, event)
+    }
+
+    /// Sets what `GET .../pods/{pod}/proxy/...` answers (any path below it), e.g.
+    /// `set_proxy("experiments", "init-demo", 200, "<html>…")`. Without it the proxy answers
+    /// `503` ("connection refused"), like a pod that does not listen.
+    pub fn set_proxy(&self, namespace: &str, pod: &str, status: u16, body: &str) {
+        let reply = ProxyReply { status, body: body.to_owned() };
+        self.shared.cluster().set_proxy(namespace, pod, reply);
+    }
+
+    /// Forgets the watch history: a watch from an older resourceVersion now gets `410 Gone`.
+    pub fn compact(&self) {
+        self.shared.cluster().compact();
+    }
+
+    /// The current resourceVersion (of the latest write).
+    pub fn resource_version(&self) -> u64 {
+        self.shared.cluster().resource_version()
+    }
+
+    /// The requests received so far (the latest 10,000), oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.requests).iter().cloned().collect()
+    }
+
+    pub fn clear_requests(&self) {
+        lock(&self.shared.requests).clear();
+    }
+
+    /// Waits until a request that satisfies `predicate` has been received (it may have been
+    /// received before the call), polling; `None` after `timeout`.
+    pub fn wait_for_request(
+        &self,
+        timeout: Duration,
+        predicate: impl Fn(&RecordedRequest) -> bool,
+    ) -> Option<RecordedRequest> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(found) = lock(&self.shared.requests).iter().find(|r| predicate(r)) {
+                return Some(found.clone());
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Stops the server: open connections (hung requests and watches included) are closed, the
+    /// port is released. Idempotent; also done on drop.
+    pub fn stop(&self) {
+        self.shared.shutdown.send_replace(true);
+        let thread = lock(&self.thread).take();
+        if let Some(thread) = thread {
+            // A panic on the server thread has already been printed; the test goes on.
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for FakeApiServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl std::fmt::Debug for FakeApiServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeApiServer")
+            .field("url", &self.url())
+            .field("mode", &self.mode())
+            .finish_non_exhaustive()
+    }
+}
+
+fn run(listener: std::net::TcpListener, shared: Arc<Shared>, tls: Option<TlsAcceptor>) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("fake apiserver: cannot build its Tokio runtime");
+    runtime.block_on(accept_loop(listener, Arc::clone(&shared), tls));
+    // Dropping the runtime cancels what is left (connections, watches, hung requests).
+    runtime.shutdown_timeout(Duration::from_secs(1));
+}
+
+async fn accept_loop(listener: std::net::TcpListener, shared: Arc<Shared>, tls: Option<TlsAcceptor>) {
+    let listener = TcpListener::from_std(listener).expect("fake apiserver: cannot use listener");
+    let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let permit = tokio::select! {
+            () = until_shutdown(shared.shutdown_signal()) => return,
+            permit = Arc::clone(&connections).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => return,
+            },
+        };
+        let stream = tokio::select! {
+            () = until_shutdown(shared.shutdown_signal()) => return,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => {
+                    // E.g. out of file descriptors: back off rather than spin.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        tokio::spawn(serve_connection(stream, Arc::clone(&shared), tls.clone(), permit));
+    }
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    shared: Arc<Shared>,
+    tls: Option<TlsAcceptor>,
+    _permit: OwnedSemaphorePermit,
+) {
+    let stop = until_shutdown(shared.shutdown_signal());
+    tokio::pin!(stop);
+    match tls {
+        None => {
+            tokio::select! {
+                () = &mut stop => {}
+                () = serve_http(TokioIo::new(stream), shared) => {}
+            }
+        }
+        Some(acceptor) => {
+            let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream));
+            let stream = tokio::select! {
+                () = &mut stop => return,
+                done = handshake => match done {
+                    Ok(Ok(stream)) => stream,
+                    _ => return,
+                },
+            };
+            tokio::select! {
+                () = &mut stop => {}
+                () = serve_http(TokioIo::new(stream), shared) => {}
+            }
+        }
+    }
+}
+
+async fn serve_http<I>(io: I, shared: Arc<Shared>)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = service_fn(move |request| {
+        let shared = Arc::clone(&shared);
+        async move { Ok::<_, Infallible>(api::handle(request, shared).await) }
+    });
+    // Errors are the client's business (it went away, sent garbage, or a watch was cut).
+    let _ = http1::Builder::new().timer(TokioTimer::new()).serve_connection(io, service).await;
+}

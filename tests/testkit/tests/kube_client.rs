@@ -1,0 +1,202 @@
+//! The fake API server against kube-rs, the client the checker is built on: typed gets, lists,
+//! logs and `Status` errors over TLS, and kube-runtime's watcher through cut streams and `410
+//! Gone`.
+
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use k8s_openapi::api::core::v1::{Event as CoreEvent, Pod};
+use kube::api::{Api, ListParams, LogParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::runtime::watcher::{self, Event};
+use kube::{Client, Config};
+use serde_json::{Value, json};
+use testkit::{FakeApiServer, Mode, TOKEN};
+
+fn pod(phase: &str) -> Value {
+    json!({
+        "metadata": {"name": "init-demo", "namespace": "experiments",
+                     "labels": {"app.kubernetes.io/part-of": "init-container-lab"}},
+        "spec": {
+            "initContainers": [{"name": "init-1", "image": "busybox:1.36.1"}],
+            "containers": [{"name": "app", "image": "nginx:1.27.3"}],
+        },
+        "status": {
+            "phase": phase,
+            "initContainerStatuses": [{"name": "init-1", "ready": true, "restartCount": 0, "image": "busybox:1.36.1", "imageID": "",
+                "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}}],
+            "containerStatuses": [{"name": "app", "ready": true, "restartCount": 0, "image": "nginx:1.27.3", "imageID": "",
+                "state": {"running": {"startedAt": "2026-11-20T10:00:12Z"}}}],
+        },
+    })
+}
+
+async fn client(server: &FakeApiServer, dir: &std::path::Path) -> Client {
+    let kubeconfig = Kubeconfig::read_from(server.write_kubeconfig(dir)).unwrap();
+    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await.unwrap();
+    assert_eq!(config.default_namespace, "experiments");
+    Client::try_from(config).unwrap()
+}
+
+#[tokio::test]
+async fn kube_reads_pods_logs_events_and_errors_over_tls() {
+    let server = FakeApiServer::start_tls();
+    let dir = tempfile::tempdir().unwrap();
+    let client = client(&server, dir.path()).await;
+    server.put_pod(pod("Running"));
+    server.set_log("experiments", "init-demo", "init-1", false, "Init 1: Checking database...\n");
+    server.add_event(json!({
+        "involvedObject": {"kind": "Pod", "namespace": "experiments", "name": "init-demo"},
+        "reason": "Started", "message": "Started container init-1", "type": "Normal",
+    }));
+
+    let version = client.apiserver_version().await.unwrap();
+    assert_eq!((version.major.as_str(), version.minor.as_str()), ("1", "30"));
+
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    let got = pods.get("init-demo").await.unwrap();
+    assert_eq!(got.metadata.name.as_deref(), Some("init-demo"));
+    let status = got.status.unwrap();
+    assert_eq!(status.phase.as_deref(), Some("Running"));
+    assert_eq!(
+        status.init_container_statuses.unwrap()[0]
+            .state
+            .as_ref()
+            .unwrap()
+            .terminated
+            .as_ref()
+            .unwrap()
+            .exit_code,
+        0
+    );
+
+    let listed = pods
+        .list(&ListParams::default().labels("app.kubernetes.io/part-of=init-container-lab"))
+        .await
+        .unwrap();
+    assert_eq!(listed.items.len(), 1);
+    assert!(listed.metadata.resource_version.is_some());
+    let none = pods.list(&ListParams::default().fields("metadata.name=other")).await.unwrap();
+    assert!(none.items.is_empty());
+    assert!(pods.get_opt("other").await.unwrap().is_none());
+
+    match pods.get("other").await.unwrap_err() {
+        kube::Error::Api(status) => {
+            assert_eq!(status.code, 404);
+            assert_eq!(status.reason, "NotFound");
+            assert_eq!(status.message, "pods \"other\" not found");
+        }
+        other => panic!("{other:?}"),
+    }
+
+    let log = pods
+        .logs("init-demo", &LogParams { container: Some("init-1".into()), ..LogParams::default() })
+        .await
+        .unwrap();
+    assert_eq!(log, "Init 1: Checking database...\n");
+    let previous = LogParams { container: Some("init-1".into()), previous: true, ..LogParams::default() };
+    match pods.logs("init-demo", &previous).await.unwrap_err() {
+        kube::Error::Api(status) => {
+            assert_eq!(status.code, 400);
+            assert_eq!(
+                status.message,
+                "previous terminated container \"init-1\" in pod \"init-demo\" not found"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+
+    let events: Api<CoreEvent> = Api::namespaced(client.clone(), "experiments");
+    let listed = events.list(&ListParams::default().fields("involvedObject.name=init-demo")).await.unwrap();
+    assert_eq!(listed.items.len(), 1);
+    assert_eq!(listed.items[0].reason.as_deref(), Some("Started"));
+
+    server.set_mode(Mode::Forbidden);
+    match pods.get("init-demo").await.unwrap_err() {
+        kube::Error::Api(status) => {
+            assert_eq!(status.code, 403);
+            assert!(status.is_forbidden());
+        }
+        other => panic!("{other:?}"),
+    }
+    server.set_mode(Mode::Unauthorized);
+    assert!(pods.get("init-demo").await.is_err());
+    server.set_mode(Mode::Garbage);
+    assert!(pods.get("init-demo").await.is_err());
+
+    let requests = server.requests();
+    assert!(requests.iter().all(|r| r.method == "GET"));
+    let bearer = format!("Bearer {TOKEN}");
+    assert!(requests.iter().all(|r| r.authorization() == Some(bearer.as_str())));
+}
+
+async fn next<S>(stream: &mut S) -> Event<Pod>
+where
+    S: Stream<Item = Result<Event<Pod>, watcher::Error>> + Unpin,
+{
+    loop {
+        let item = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("a watcher event within 10 s")
+            .expect("the watcher never ends");
+        match item {
+            Ok(event) => return event,
+            // Cut streams surface as errors; the watcher resumes on the next poll.
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
+fn phase(pod: &Pod) -> &str {
+    pod.status.as_ref().and_then(|s| s.phase.as_deref()).unwrap_or("")
+}
+
+#[tokio::test]
+async fn kube_runtime_watcher_follows_changes_through_cuts_and_410() {
+    let server = FakeApiServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let client = client(&server, dir.path()).await;
+    server.put_pod(pod("Pending"));
+    let pods: Api<Pod> = Api::namespaced(client, "experiments");
+    let mut events =
+        watcher::watcher(pods, watcher::Config::default().fields("metadata.name=init-demo")).boxed();
+
+    assert!(matches!(next(&mut events).await, Event::Init));
+    assert!(matches!(next(&mut events).await, Event::InitApply(p) if phase(&p) == "Pending"));
+    assert!(matches!(next(&mut events).await, Event::InitDone));
+
+    server.put_pod(pod("Running"));
+    assert!(matches!(next(&mut events).await, Event::Apply(p) if phase(&p) == "Running"));
+
+    // Every watch is cut after one event: the watcher resumes from its last resourceVersion
+    // and misses nothing.
+    server.set_mode(Mode::DropWatchAfter(1));
+    server.put_pod(pod("Succeeded"));
+    assert!(matches!(next(&mut events).await, Event::Apply(p) if phase(&p) == "Succeeded"));
+    server.put_pod(pod("Failed"));
+    assert!(matches!(next(&mut events).await, Event::Apply(p) if phase(&p) == "Failed"));
+
+    // A change the watcher does not see (another pod), then compaction: its resourceVersion is
+    // now too old, the resumed watch gets 410 Gone, and the watcher lists again.
+    let mut other = pod("Running");
+    other["metadata"]["name"] = "other".into();
+    server.put_pod(other);
+    server.compact();
+    server.put_pod(pod("Running"));
+    server.set_mode(Mode::Normal);
+    let mut relisted = false;
+    loop {
+        match next(&mut events).await {
+            Event::Init => relisted = true,
+            Event::InitApply(p) | Event::Apply(p) if phase(&p) == "Running" => {}
+            Event::InitDone => break,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(relisted);
+    assert!(server.requests().iter().any(|r| r.is_watch()));
+
+    assert!(server.delete_pod("experiments", "init-demo"));
+    assert!(matches!(next(&mut events).await, Event::Delete(_)));
+    assert!(server.requests().iter().all(|r| r.method == "GET"));
+}
