@@ -51,6 +51,29 @@ fn static_server_serves_files_and_refuses_escapes() {
     assert!(get("/missing.html").starts_with("HTTP/1.1 404"));
 }
 
+/// The page checks below can fail: an uncaught exception shows in `js_errors`, and the DOM is
+/// the one after scripts ran.
+#[test]
+fn chromium_reports_javascript_errors_and_the_scripted_dom() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("index.html"),
+        "<!DOCTYPE html><html><body><p id=\"x\">before</p><script>\n\
+         document.getElementById('x').textContent = 'after';\n\
+         setTimeout(() => noSuchFunction(), 100);\n</script></body></html>",
+    )
+    .unwrap();
+    let server = StaticServer::start(dir.path()).unwrap();
+    let run = dump_dom(&server.url("index.html"), Options::default()).expect("chromium");
+    assert!(run.stdout.contains(">after</p>"), "{}", run.stdout);
+    let errors = run.js_errors();
+    assert!(
+        errors.iter().any(|e| e.contains("noSuchFunction")),
+        "the uncaught ReferenceError was not seen; stderr:\n{}",
+        run.stderr
+    );
+}
+
 /// Every chapter page loads without a JavaScript error, and each Mermaid block of the built page
 /// becomes an SVG diagram that is not Mermaid's error diagram.
 #[test]
