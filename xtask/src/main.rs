@@ -3,7 +3,8 @@
 //! - `setup`: installs the pinned book tools into `.tools/` and writes Mermaid's JS files;
 //! - `build`: setup, then `mdbook build`;
 //! - `serve [args]`: setup, then `checker serve [args]` (the book with live checks);
-//! - `test [args]`: setup, then `cargo test --workspace --locked [args]` with `.tools/bin` on PATH.
+//! - `test [args]`: setup, then `cargo test --workspace --locked [args]` with `.tools/bin` on PATH;
+//! - `bench`: `cargo bench -p checker --bench bench`: checker next to kubectl, figures printed.
 
 use std::env;
 use std::ffi::{OsStr, OsString};
@@ -28,6 +29,7 @@ tasks:
   build [args]   setup, then `.tools/bin/mdbook build [args]` (the book goes to book/)
   serve [args]   setup, then `checker serve [args]`: the book in a browser with live checks
   test [args]    setup, then `cargo test --workspace --locked [args]` with .tools/bin on PATH
+  bench          checker vs kubectl against the fake API server: medians, requests, memory, latency
 ";
 
 struct Tool {
@@ -82,6 +84,12 @@ fn run() -> Result<ExitCode> {
                 bail!("tests failed (see the output above)");
             }
             Ok(code)
+        }
+        Some("bench") => {
+            no_args("bench", &rest)?;
+            let mut cmd = cargo();
+            cmd.args(["bench", "--locked", "-p", "checker", "--bench", "bench"]).current_dir(&root);
+            status(cmd, "cargo bench")
         }
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
