@@ -963,6 +963,6 @@ mod tests {
         let report = run(6, &observe(&["sidecar-demo-running", "init-demo-volume-running"], None));
         assert_eq!(report.verdict, Verdict::Fail);
         assert!(report.checks[0].observed.contains("sidecar-demo"));
-        assert!(report.checks[0].hint.contains("manifests/sidecar.yaml"));
+        assert!(report.checks[0].hint.contains("sidecar-demo"), "{}", report.checks[0].hint);
     }
 }
