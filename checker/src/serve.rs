@@ -218,8 +218,10 @@ fn open_browser(url: &str) {
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
-    if let Err(e) = cmd.spawn() {
-        eprintln!("warning: cannot open a browser ({e}): open {url} yourself");
+    match cmd.spawn() {
+        // Reap it when it is done (xdg-open returns at once; `open` and `start` too).
+        Ok(mut child) => drop(std::thread::spawn(move || child.wait())),
+        Err(e) => eprintln!("warning: cannot open a browser ({e}): open {url} yourself"),
     }
 }
 
