@@ -3,7 +3,9 @@
 //! One JSON file in the user's state directory (`$XDG_STATE_HOME/k8s-init-lab/progress.json`,
 //! or `$CHECKER_STATE_DIR`). Writers take an exclusive lock on a lock file beside it, re-read,
 //! change and write a temporary file that is renamed over the old one, so two checkers running
-//! at once lose nothing and a crash never leaves half a file. A corrupt file is set aside (renamed
+//! at once lose nothing and a crash never leaves half a file. (There is no fsync: after a power
+//! loss the file may be empty, which reads as corrupt and starts afresh; a check is quick to
+//! run again, and the fsync would cost every check a few milliseconds.) A corrupt file is set aside (renamed
 //! with a `.corrupt-<time>` suffix), reported, and started afresh.
 
 use std::collections::BTreeMap;
@@ -140,7 +142,6 @@ impl ProgressStore {
             tempfile::NamedTempFile::new_in(&self.dir).map_err(|e| self.io_error("create", &self.dir, e))?;
         let json = serde_json::to_string_pretty(file).expect("progress serializes");
         tmp.write_all(json.as_bytes()).map_err(|e| self.io_error("write", tmp.path(), e))?;
-        tmp.as_file().sync_all().map_err(|e| self.io_error("write", tmp.path(), e))?;
         tmp.persist(&path).map_err(|e| self.io_error("replace", &path, e.error))?;
         Ok(())
     }
