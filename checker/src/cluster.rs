@@ -32,10 +32,10 @@ pub struct Target {
 /// A connection to one cluster context, and the namespace the lab lives in.
 #[derive(Clone)]
 pub struct Cluster {
+    /// No read timeout of its own: every call is wrapped in [`REQUEST_TIMEOUT`] by
+    /// [`Cluster::call`], while watch streams stay open for minutes (kube-runtime's watcher has
+    /// its own idle timeout).
     client: Client,
-    /// For watch streams, which stay open for minutes: no read timeout (kube-runtime's watcher
-    /// has its own idle timeout).
-    stream_client: Client,
     pub context: String,
     pub server: String,
     pub namespace: String,
@@ -69,26 +69,18 @@ impl Cluster {
             .await
             .map_err(|e| Error::Input(format!("unusable kubeconfig (context \"{context}\"): {e}")))?;
         config.connect_timeout = Some(CONNECT_TIMEOUT);
-        config.read_timeout = Some(REQUEST_TIMEOUT);
+        config.read_timeout = None;
         config.default_retry = false;
         let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
-        let mut stream_config = config.clone();
-        stream_config.read_timeout = None;
-        let build = |config: Config| {
-            Client::try_from(config)
-                .map_err(|e| Error::Input(format!("cannot set up a client for context \"{context}\": {e}")))
-        };
-        let (client, stream_client) = (build(config)?, build(stream_config)?);
-        Ok(Cluster { client, stream_client, context, server, namespace: target.namespace.clone() })
+        let client = Client::try_from(config)
+            .map_err(|e| Error::Input(format!("cannot set up a client for context \"{context}\": {e}")))?;
+        Ok(Cluster { client, context, server, namespace: target.namespace.clone() })
     }
 
     pub fn client(&self) -> &Client {
         &self.client
     }
 
-    pub fn stream_client(&self) -> &Client {
-        &self.stream_client
-    }
 
     /// Reads the pods, their logs and events: one observation for the evaluation.
     pub async fn observe(&self, wanted: &Wanted<'_>) -> Result<Observation> {

@@ -109,7 +109,7 @@ pub async fn wait_for_step(
         timeline.observe(pod, obs.at);
     }
 
-    let api: Api<Pod> = Api::namespaced(cluster.stream_client().clone(), &cluster.namespace);
+    let api: Api<Pod> = Api::namespaced(cluster.client().clone(), &cluster.namespace);
     let config = match wanted.pods.as_slice() {
         [one] => watcher::Config::default().fields(&format!("metadata.name={one}")),
         _ => watcher::Config::default(),
