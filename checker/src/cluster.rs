@@ -81,7 +81,6 @@ impl Cluster {
         &self.client
     }
 
-
     /// Reads the pods, their logs and events: one observation for the evaluation.
     pub async fn observe(&self, wanted: &Wanted<'_>) -> Result<Observation> {
         let pods_api: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);

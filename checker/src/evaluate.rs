@@ -11,7 +11,7 @@ use lab_spec::{AfterEvent, Check, Expectation, LabSpec, Lang, Step};
 use serde::Serialize;
 
 use crate::i18n::tr;
-use crate::inspect;
+use crate::inspect::{self, Blocker};
 use crate::observation::{Observation, Page};
 use crate::status::{PodRow, pod_row};
 use crate::timing::{PodTimings, pod_timings};
@@ -243,10 +243,34 @@ fn on_pod(check: &Check, pod: &Pod, obs: &Observation, lang: Lang) -> Finding {
 }
 
 /// "Not there yet": pending while the pod can still get there, failed when it is blocked.
-fn not_yet(pod: &Pod, expected: String, observed: String) -> Finding {
+fn not_yet(pod: &Pod, lang: Lang, expected: String, observed: String) -> Finding {
     match inspect::blocker(pod) {
-        Some(blocker) => finding(Outcome::Fail, expected, format!("{observed}; {blocker}")),
+        Some(blocker) => finding(Outcome::Fail, expected, format!("{observed}; {}", blocked(&blocker, lang))),
         None => finding(Outcome::Pending, expected, observed),
+    }
+}
+
+/// Why the pod is stuck, in the report's language.
+fn blocked(blocker: &Blocker, lang: Lang) -> String {
+    match blocker {
+        Blocker::Waiting { container, reason, message } => {
+            let message = message.as_deref().map(|m| format!(": {m}")).unwrap_or_default();
+            tr(
+                lang,
+                &format!("{container} 卡在 {reason}{message}"),
+                &format!("{container} is waiting with {reason}{message}"),
+            )
+        }
+        Blocker::InitFailed { container, exit_code } => tr(
+            lang,
+            &format!("Init Container {container} 以退出码 {exit_code} 失败"),
+            &format!("init container {container} failed with exit code {exit_code}"),
+        ),
+        Blocker::Terminal { phase } => tr(
+            lang,
+            &format!("Pod 阶段为 {phase}：不会再运行"),
+            &format!("the pod's phase is {phase}: it will not run again"),
+        ),
     }
 }
 
@@ -298,14 +322,14 @@ fn images_pinned(pod: &Pod, lang: Lang) -> Finding {
 fn completed(pod: &Pod, container: &str, lang: Lang) -> Finding {
     let expected = tr(lang, "Terminated (Completed)，退出码 0", "Terminated (Completed), exit code 0");
     let Some(status) = inspect::container_status(pod, container) else {
-        return not_yet(pod, expected, no_status(lang));
+        return not_yet(pod, lang, expected, no_status(lang));
     };
     let observed = inspect::describe_status(status);
     match inspect::exit_code(status.state.as_ref()) {
         Some(0) => finding(Outcome::Pass, expected, observed),
         Some(_) => finding(Outcome::Fail, expected, observed),
         None if has_failed_before(status) => finding(Outcome::Fail, expected, observed),
-        None => not_yet(pod, expected, observed),
+        None => not_yet(pod, lang, expected, observed),
     }
 }
 
@@ -336,6 +360,7 @@ fn started_after(pod: &Pod, container: &str, after: &str, lang: Lang) -> Finding
         ),
         (_, None) => not_yet(
             pod,
+            lang,
             expected,
             tr(lang, &format!("{container} 还没有启动"), &format!("{container} has not started yet")),
         ),
@@ -362,6 +387,7 @@ fn started_after_start(pod: &Pod, container: &str, after: &str, lang: Lang) -> F
         }
         (_, None) => not_yet(
             pod,
+            lang,
             expected,
             tr(lang, &format!("{container} 还没有启动"), &format!("{container} has not started yet")),
         ),
@@ -386,7 +412,7 @@ fn serves_page(pod: &Pod, path: &str, contains: &str, obs: &Observation, lang: L
     match page {
         Page::Served { body } => match body.lines().find(|l| l.contains(contains)) {
             Some(line) => finding(Outcome::Pass, expected, line.trim().to_string()),
-            None if !serving => not_yet(pod, expected, tr(lang, "页面还没有标记", "the page has no marker yet")),
+            None if !serving => not_yet(pod, lang, expected, tr(lang, "页面还没有标记", "the page has no marker yet")),
             None => {
                 let start: String = body.trim().chars().take(120).collect();
                 finding(Outcome::Fail, expected, tr(lang, &format!("页面不含标记：{start}"), &format!("the page lacks the marker: {start}")))
@@ -402,7 +428,7 @@ fn serves_page(pod: &Pod, path: &str, contains: &str, obs: &Observation, lang: L
             "检查需要 pods/proxy 的 get 权限：让管理员应用 `manifests/checker-rbac.yaml` 并绑定到你的用户",
             "The check needs get on pods/proxy: ask an admin to apply `manifests/checker-rbac.yaml` and bind it to your user",
         )),
-        Page::Failed { code, message } if !serving => not_yet(pod, expected, format!("proxy {code}: {message}")),
+        Page::Failed { code, message } if !serving => not_yet(pod, lang, expected, format!("proxy {code}: {message}")),
         Page::Failed { code, message } => finding(Outcome::Fail, expected, format!("proxy {code}: {message}")),
     }
 }
@@ -445,14 +471,14 @@ fn sidecar(pod: &Pod, container: &str, obs: &Observation, lang: Lang) -> Finding
         return finding(Outcome::Fail, expected, observed).with_hint(hint);
     }
     let Some(status) = inspect::container_status(pod, container) else {
-        return not_yet(pod, expected, no_status(lang));
+        return not_yet(pod, lang, expected, no_status(lang));
     };
     let running = status.state.as_ref().is_some_and(|s| s.running.is_some());
     let mut observed = inspect::describe_status(status);
     observed.push_str(if status.started == Some(true) { ", started" } else { ", not started" });
     match running && status.started == Some(true) {
         true => finding(Outcome::Pass, expected, observed),
-        false => not_yet(pod, expected, observed),
+        false => not_yet(pod, lang, expected, observed),
     }
 }
 
@@ -470,7 +496,7 @@ fn ready_column(pod: &Pod, ready: &str, obs: &Observation, lang: Lang) -> Findin
     // A different total means other containers than the lab's (or a dropped sidecar field).
     let wanted_total = ready.split('/').nth(1).and_then(|t| t.parse::<u32>().ok());
     match wanted_total == Some(row.total) {
-        true => not_yet(pod, expected, observed),
+        true => not_yet(pod, lang, expected, observed),
         false => finding(Outcome::Fail, expected, observed),
     }
 }
@@ -478,7 +504,7 @@ fn ready_column(pod: &Pod, ready: &str, obs: &Observation, lang: Lang) -> Findin
 fn ready(pod: &Pod, container: &str, lang: Lang) -> Finding {
     let expected = tr(lang, "Running，Ready 为 true", "Running and ready");
     let Some(status) = inspect::container_status(pod, container) else {
-        return not_yet(pod, expected, no_status(lang));
+        return not_yet(pod, lang, expected, no_status(lang));
     };
     let mut observed = inspect::describe_status(status);
     let running = status.state.as_ref().is_some_and(|s| s.running.is_some());
@@ -487,7 +513,7 @@ fn ready(pod: &Pod, container: &str, lang: Lang) -> Finding {
     }
     match (running, status.ready) {
         (true, true) => finding(Outcome::Pass, expected, observed),
-        _ => not_yet(pod, expected, observed),
+        _ => not_yet(pod, lang, expected, observed),
     }
 }
 
@@ -498,7 +524,7 @@ fn failed(pod: &Pod, container: &str, min_restarts: u32, lang: Lang) -> Finding 
         &format!("non-zero exit code, restarts ≥ {min_restarts}"),
     );
     let Some(status) = inspect::container_status(pod, container) else {
-        return not_yet(pod, expected, no_status(lang));
+        return not_yet(pod, lang, expected, no_status(lang));
     };
     let observed = inspect::describe_status(status);
     let failed_now = inspect::exit_code(status.state.as_ref()).is_some_and(|c| c != 0);
@@ -571,7 +597,7 @@ fn expect_phase(pod: &Pod, phase: &str, lang: Lang) -> Finding {
     if actual == phase {
         finding(Outcome::Pass, expected, observed)
     } else if phase_rank(actual) < phase_rank(phase) {
-        not_yet(pod, expected, observed)
+        not_yet(pod, lang, expected, observed)
     } else {
         finding(Outcome::Fail, expected, observed)
     }
@@ -581,10 +607,11 @@ fn expect_condition(pod: &Pod, condition: &str, status: &str, lang: Lang) -> Fin
     let expected = format!("{condition}={status}");
     match inspect::condition(pod, condition) {
         Some(actual) if actual == status => finding(Outcome::Pass, expected, format!("{condition}={actual}")),
-        Some(actual) if status == "True" => not_yet(pod, expected, format!("{condition}={actual}")),
+        Some(actual) if status == "True" => not_yet(pod, lang, expected, format!("{condition}={actual}")),
         Some(actual) => finding(Outcome::Fail, expected, format!("{condition}={actual}")),
         None => not_yet(
             pod,
+            lang,
             expected,
             tr(lang, &format!("还没有 {condition} 条件"), &format!("no {condition} condition yet")),
         ),
@@ -604,6 +631,7 @@ fn log_contains(pod: &Pod, container: &str, any_of: &[String], obs: &Observation
     let Some(status) = inspect::container_status(pod, container).filter(|s| inspect::has_started(s)) else {
         return not_yet(
             pod,
+            lang,
             expected,
             tr(
                 lang,

@@ -148,30 +148,34 @@ pub fn describe_status(status: &ContainerStatus) -> String {
     text
 }
 
-/// Why the pod cannot make progress on its own, if it cannot: a container stuck in a broken
-/// waiting state, an init container that failed, or a terminal phase.
-pub fn blocker(pod: &Pod) -> Option<String> {
+/// Why a pod cannot make progress on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Blocker {
+    /// A container stuck in a broken waiting state (image pull, configuration, crash loop).
+    Waiting { container: String, reason: String, message: Option<String> },
+    /// An init container terminated with a non-zero exit code.
+    InitFailed { container: String, exit_code: i32 },
+    /// The pod is in a terminal phase.
+    Terminal { phase: String },
+}
+
+/// Why the pod cannot make progress on its own, if it cannot.
+pub fn blocker(pod: &Pod) -> Option<Blocker> {
     let status = pod.status.as_ref()?;
     for c in status.init_container_statuses.iter().flatten().chain(status.container_statuses.iter().flatten())
     {
         if let Some(reason) = waiting_reason(c).filter(|r| BROKEN_WAITING_REASONS.contains(r)) {
-            let message = c
-                .state
-                .as_ref()
-                .and_then(|s| s.waiting.as_ref())
-                .and_then(|w| w.message.as_deref())
-                .map(|m| format!(": {m}"))
-                .unwrap_or_default();
-            return Some(format!("{} is waiting with {reason}{message}", c.name));
+            let message = c.state.as_ref().and_then(|s| s.waiting.as_ref()).and_then(|w| w.message.clone());
+            return Some(Blocker::Waiting { container: c.name.clone(), reason: reason.to_string(), message });
         }
     }
     for c in status.init_container_statuses.iter().flatten() {
         if let Some(code) = exit_code(c.state.as_ref()).filter(|code| *code != 0) {
-            return Some(format!("init container {} failed with exit code {code}", c.name));
+            return Some(Blocker::InitFailed { container: c.name.clone(), exit_code: code });
         }
     }
     match phase(pod) {
-        p @ ("Failed" | "Succeeded") => Some(format!("the pod's phase is {p}: it will not run again")),
+        p @ ("Failed" | "Succeeded") => Some(Blocker::Terminal { phase: p.to_string() }),
         _ => None,
     }
 }
