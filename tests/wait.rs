@@ -151,3 +151,24 @@ fn times_out_pending_with_exit_code_1() {
     assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
     assert!(stderr.is_empty(), "nothing extra with -o json: {stderr}");
 }
+
+#[test]
+fn ctrl_c_ends_cleanly_with_the_last_report() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+
+    let server = server();
+    server.put_pod(pod_created_at("init-demo-init-1-of-2", &now_rfc3339()));
+    let wait = start_wait(&server, &["step", "1", "--wait", "60s"]);
+    until_watching(&server);
+    thread::sleep(Duration::from_millis(200));
+    kill(Pid::from_raw(wait.child.id() as i32), Signal::SIGINT).unwrap();
+    let started = Instant::now();
+    let (code, stdout, stderr) = wait.finish();
+    assert!(started.elapsed() < Duration::from_secs(5), "ended promptly");
+    assert_eq!(code, 1, "not passed: {stdout}\n{stderr}");
+    assert!(stdout.contains("Result: pending"), "the last report is printed: {stdout}");
+    assert!(stdout.contains("Init:1/2"), "{stdout}");
+    assert!(stderr.contains("Interrupted."), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
