@@ -673,10 +673,7 @@ mod tests {
     use super::*;
     use crate::observation::{ContainerLog, Logs};
 
-    fn fixture(name: &str) -> Pod {
-        let path = format!("{}/../tests/fixtures/pods/{name}.yaml", env!("CARGO_MANIFEST_DIR"));
-        serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-    }
+    use crate::fixtures::pod as fixture;
 
     /// An observation of these pods a few minutes after the fixtures' timeline, with logs.
     fn observe(pods: &[&str], logs: Option<Logs>) -> Observation {

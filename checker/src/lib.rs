@@ -10,6 +10,8 @@ pub mod cli;
 pub mod cluster;
 pub mod error;
 pub mod evaluate;
+#[cfg(test)]
+mod fixtures;
 pub mod i18n;
 pub mod inspect;
 pub mod observation;

@@ -211,10 +211,7 @@ mod tests {
     use crate::evaluate::evaluate;
     use crate::observation::Observation;
 
-    fn fixture(name: &str) -> Pod {
-        let path = format!("{}/../tests/fixtures/pods/{name}.yaml", env!("CARGO_MANIFEST_DIR"));
-        serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-    }
+    use crate::fixtures::pod as fixture;
 
     fn sample(lang: Lang) -> String {
         let spec = LabSpec::embedded().unwrap();

@@ -122,10 +122,7 @@ pub fn reconstruct(pod: &Pod) -> Timeline {
 mod tests {
     use super::*;
 
-    fn fixture(name: &str) -> Pod {
-        let path = format!("{}/../tests/fixtures/pods/{name}.yaml", env!("CARGO_MANIFEST_DIR"));
-        serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-    }
+    use crate::fixtures::pod as fixture;
 
     #[test]
     fn keeps_one_row_per_change_with_its_age() {

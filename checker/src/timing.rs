@@ -116,10 +116,7 @@ pub fn pod_timings(pod: &Pod) -> Option<PodTimings> {
 mod tests {
     use super::*;
 
-    fn fixture(name: &str) -> Pod {
-        let path = format!("{}/../tests/fixtures/pods/{name}.yaml", env!("CARGO_MANIFEST_DIR"));
-        serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-    }
+    use crate::fixtures::pod as fixture;
 
     #[test]
     fn running_pod_has_the_records_serial_timings() {
