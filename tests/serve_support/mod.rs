@@ -99,6 +99,19 @@ impl Served {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// Standard error once it contains `needle` (the reader thread may lag behind the process),
+    /// or as it is after five seconds.
+    pub fn stderr_with(&self, needle: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let text = self.stderr();
+            if text.contains(needle) || std::time::Instant::now() > deadline {
+                return text;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     /// The `Host` the server is meant to be reached by.
     pub fn host(&self) -> String {
         format!("127.0.0.1:{}", self.port)
