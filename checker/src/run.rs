@@ -105,41 +105,39 @@ async fn step(
     format: Format,
 ) -> Result<ExitCode> {
     let step = ctx.step(number)?;
-    let Some(file) = from else {
-        let cluster = Cluster::connect(&ctx.target).await?;
-        let Some(limit) = wait else {
-            let report = check_step(ctx, &cluster, step).await?;
-            record(ctx, &cluster, &report)?;
-            print_step(&report, None, format, ctx.lang);
-            return Ok(verdict_exit(report.verdict));
-        };
-        let mut live = Live::new(format == Format::Json);
-        let waited = watch::wait_for_step(ctx, &cluster, step, limit, &mut live).await;
-        live.finish();
-        let waited = waited?;
-        record(ctx, &cluster, &waited.report)?;
-        print_step(&waited.report, Some(&waited.timeline), format, ctx.lang);
-        if format == Format::Text {
-            let secs = limit.as_secs();
-            match waited.end {
-                WaitEnd::Passed => {}
-                WaitEnd::TimedOut => eprintln!(
-                    "{}",
-                    i18n::tr(
-                        ctx.lang,
-                        &format!("等待 {secs}s 后仍未通过。"),
-                        &format!("Not passed after waiting {secs}s.")
-                    )
-                ),
-                WaitEnd::Interrupted => eprintln!("{}", i18n::tr(ctx.lang, "已中断。", "Interrupted.")),
-            }
-        }
-        return Ok(verdict_exit(waited.report.verdict));
+    if let Some(file) = from {
+        let obs = observation::load_file(file, &ctx.target.namespace, Timestamp::now())?;
+        let report = evaluate(&ctx.spec, step, &obs, ctx.lang);
+        print_step(&report, None, format, ctx.lang);
+        return Ok(verdict_exit(report.verdict));
+    }
+    let cluster = Cluster::connect(&ctx.target).await?;
+    let Some(limit) = wait else {
+        let report = check_step(ctx, &cluster, step).await?;
+        record_or_warn(ctx, &cluster, &report);
+        print_step(&report, None, format, ctx.lang);
+        return Ok(verdict_exit(report.verdict));
     };
-    let obs = observation::load_file(file, &ctx.target.namespace, Timestamp::now())?;
-    let report = evaluate(&ctx.spec, step, &obs, ctx.lang);
-    print_step(&report, None, format, ctx.lang);
-    Ok(verdict_exit(report.verdict))
+    let mut live = Live::new(format == Format::Json);
+    let waited = watch::wait_for_step(ctx, &cluster, step, limit, &mut live).await;
+    live.finish();
+    let waited = waited?;
+    record_or_warn(ctx, &cluster, &waited.report);
+    print_step(&waited.report, Some(&waited.timeline), format, ctx.lang);
+    let secs = limit.as_secs();
+    let ending = match waited.end {
+        WaitEnd::Passed => None,
+        WaitEnd::TimedOut => Some(i18n::tr(
+            ctx.lang,
+            &format!("等待 {secs}s 后仍未通过。"),
+            &format!("Not passed after waiting {secs}s."),
+        )),
+        WaitEnd::Interrupted => Some(i18n::tr(ctx.lang, "已中断。", "Interrupted.")),
+    };
+    if let Some(ending) = ending.filter(|_| format == Format::Text) {
+        eprintln!("{ending}");
+    }
+    Ok(verdict_exit(waited.report.verdict))
 }
 
 /// Observes and evaluates one step against the cluster (shared with `checker serve`).
@@ -148,8 +146,14 @@ pub async fn check_step(ctx: &Context, cluster: &Cluster, step: &Step) -> Result
     Ok(evaluate(&ctx.spec, step, &obs, ctx.lang))
 }
 
-/// Records a step's verdict in the progress file; a problem there is a warning, not a failure
-/// of the check.
+/// The check's verdict stands even when the progress file cannot be written: say so and go on.
+fn record_or_warn(ctx: &Context, cluster: &Cluster, report: &StepReport) {
+    if let Err(e) = record(ctx, cluster, report) {
+        eprintln!("warning: progress not saved: {e}");
+    }
+}
+
+/// Records a step's verdict in the progress file (a corrupt file set aside is reported on stderr).
 pub fn record(ctx: &Context, cluster: &Cluster, report: &StepReport) -> Result<()> {
     let store = ProgressStore::from_env()?;
     let record = StepRecord { verdict: report.verdict, at: Timestamp::now() };
