@@ -120,8 +120,28 @@ fn step1_pending_while_initializing() {
 #[test]
 fn step1_fails_on_image_pull_backoff_with_a_hint() {
     let server = server_with(&["init-demo-image-pull-backoff"]);
+    server.add_event(serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": "init-demo.180a1", "namespace": "experiments"},
+        "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": "init-demo", "namespace": "experiments",
+                           "fieldPath": "spec.initContainers{init-1}"},
+        "reason": "Failed",
+        "message": "Failed to pull image \"busybox:latest\": failed to resolve reference \"docker.io/library/busybox:latest\"",
+        "type": "Warning",
+        "count": 4,
+        "firstTimestamp": "2026-11-20T10:00:02Z",
+        "lastTimestamp": "2026-11-20T10:01:30Z",
+        "source": {"component": "kubelet", "host": "kind-control-plane"}
+    }));
     let run = Learner::new(&server).run(&["step", "1"]);
     assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("Recent Warning events"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("init-demo: Failed: Failed to pull image \"busybox:latest\""),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("busybox:latest"), "{}", run.stdout);
     assert!(run.stdout.contains("Init:ImagePullBackOff"), "{}", run.stdout);
     assert!(run.stdout.contains("Result: fail"), "{}", run.stdout);

@@ -79,6 +79,8 @@ pub struct StepReport {
     pub pending_hint: String,
     /// The timing table of each of the step's pods that has init containers.
     pub timings: Vec<PodTimings>,
+    /// The latest Warning events about the step's pods (`kubectl describe`'s Events), newest last.
+    pub warnings: Vec<String>,
 }
 
 /// Evaluates every expectation of `step` against `obs`.
@@ -108,7 +110,38 @@ pub fn evaluate(spec: &LabSpec, step: &Step, obs: &Observation, lang: Lang) -> S
         pods,
         pending_hint: step.pending_hint.get(lang).to_string(),
         timings,
+        warnings: warnings(obs, &pod_names),
     }
+}
+
+/// How many Warning events a report shows.
+const MAX_WARNINGS: usize = 3;
+
+/// The latest Warning events about these pods, as `pod: Reason: message (×count)`.
+fn warnings(obs: &Observation, pods: &[&str]) -> Vec<String> {
+    let mut events: Vec<_> = obs
+        .events
+        .iter()
+        .filter(|e| e.type_.as_deref() == Some("Warning"))
+        .filter(|e| pods.contains(&e.involved_object.name.as_deref().unwrap_or("")))
+        .collect();
+    let when = |e: &k8s_openapi::api::core::v1::Event| {
+        e.last_timestamp.as_ref().map(|t| t.0).or(e.event_time.as_ref().map(|t| t.0))
+    };
+    events.sort_by_key(|e| when(e));
+    let start = events.len().saturating_sub(MAX_WARNINGS);
+    events[start..]
+        .iter()
+        .map(|e| {
+            let pod = e.involved_object.name.as_deref().unwrap_or("");
+            let reason = e.reason.as_deref().unwrap_or("");
+            let message = e.message.as_deref().unwrap_or("").trim();
+            match e.count.filter(|c| *c > 1) {
+                Some(count) => format!("{pod}: {reason}: {message} (×{count})"),
+                None => format!("{pod}: {reason}: {message}"),
+            }
+        })
+        .collect()
 }
 
 /// A finding before the hint and texts are attached.
@@ -989,5 +1022,30 @@ mod tests {
         assert_eq!(report.verdict, Verdict::Fail);
         assert!(report.checks[0].observed.contains("sidecar-demo"));
         assert!(report.checks[0].hint.contains("sidecar-demo"), "{}", report.checks[0].hint);
+    }
+
+    #[test]
+    fn warning_events_of_the_steps_pods_are_reported_newest_last() {
+        let event = |pod: &str, type_: &str, reason: &str, at: &str| {
+            serde_json::from_value::<k8s_openapi::api::core::v1::Event>(serde_json::json!({
+                "metadata": {"name": format!("{pod}.1"), "namespace": "experiments"},
+                "involvedObject": {"kind": "Pod", "name": pod, "namespace": "experiments"},
+                "type": type_, "reason": reason, "message": format!("{reason} happened"),
+                "lastTimestamp": at, "count": 2
+            }))
+            .unwrap()
+        };
+        let mut obs = observe(&["init-demo-image-pull-backoff"], None);
+        obs.events = vec![
+            event("init-demo", "Warning", "Failed", "2026-11-20T10:00:05Z"),
+            event("init-demo", "Normal", "Pulling", "2026-11-20T10:00:06Z"),
+            event("init-demo", "Warning", "BackOff", "2026-11-20T10:00:09Z"),
+            event("init-demo-fail", "Warning", "BackOff", "2026-11-20T10:00:10Z"),
+        ];
+        let report = run(1, &obs);
+        assert_eq!(
+            report.warnings,
+            ["init-demo: Failed: Failed happened (×2)", "init-demo: BackOff: BackOff happened (×2)"]
+        );
     }
 }

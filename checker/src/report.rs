@@ -61,6 +61,12 @@ pub fn step_text(report: &StepReport, lang: Lang) -> String {
         out.push('\n');
         out.push_str(&pods_table(&report.pods));
     }
+    if report.verdict != Verdict::Pass && !report.warnings.is_empty() {
+        let _ = writeln!(out, "\n{}", paint(BOLD, &tr(lang, "最近的 Warning 事件", "Recent Warning events")));
+        for w in &report.warnings {
+            let _ = writeln!(out, "  {w}");
+        }
+    }
     for timings in &report.timings {
         out.push('\n');
         out.push_str(&timings_text(timings, lang));
@@ -246,6 +252,8 @@ pub struct StepJson<'a> {
     pub pods: Vec<PodJson<'a>>,
     /// Container run times in seconds, for pods with init containers.
     pub timings: &'a [PodTimings],
+    /// The latest Warning events about the step's pods.
+    pub warnings: &'a [String],
     /// The STATUS changes seen while waiting (`--wait` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeline: Option<&'a [TimelineEntry]>,
@@ -305,6 +313,7 @@ impl<'a> StepJson<'a> {
                 .collect(),
             pods: report.pods.iter().map(PodJson::new).collect(),
             timings: &report.timings,
+            warnings: &report.warnings,
             timeline: None,
         }
     }
