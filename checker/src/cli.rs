@@ -31,7 +31,8 @@ pub struct Global {
     /// The namespace of the lab (default: the lab spec's, `experiments`)
     #[arg(short, long, global = true)]
     pub namespace: Option<String>,
-    /// Language of the output (default: from LANG; Chinese unless it is English or C)
+    /// Language of the output (default: from LANG, Chinese unless it is English or C; for
+    /// `serve`, the book's language)
     #[arg(long, global = true, value_enum)]
     pub lang: Option<LangArg>,
     /// Use this lab spec instead of the built-in one
