@@ -10,6 +10,9 @@
 
 mod serve_support;
 
+#[path = "support/browser.rs"]
+mod browser;
+
 use std::net::TcpStream;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
@@ -68,20 +71,9 @@ impl Drop for Driver {
 }
 
 async fn browser(driver: &Driver, profile: &Path) -> Client {
-    let args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--window-size=1280,1000",
-        "--lang=zh-CN",
-        &format!("--user-data-dir={}", profile.display()),
-    ];
+    let mut args: Vec<String> = browser::HEADLESS_FLAGS.iter().map(|f| f.to_string()).collect();
+    args.push("--window-size=1280,1000".into());
+    args.push(format!("--user-data-dir={}", profile.display()));
     let caps = json!({
         "browserName": "chrome",
         "goog:chromeOptions": { "binary": CHROMIUM, "args": args },

@@ -224,29 +224,31 @@ impl Default for Options {
     }
 }
 
+/// The flags every test starts Chromium with: headless, as root, and without the background
+/// connections that this machine's closed network would refuse.
+pub const HEADLESS_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--lang=zh-CN",
+];
+
 /// Runs headless Chromium once with the test flags plus `extra`, on a fresh profile, killing it
 /// after `timeout`.
 pub fn run_chromium(url: &str, opts: Options, extra: &[String], timeout: Duration) -> io::Result<Run> {
     let profile = tempfile::tempdir()?;
     let mut cmd = Command::new(chromium());
-    cmd.args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--hide-scrollbars",
-        "--enable-logging=stderr",
-        "--v=0",
-        "--lang=zh-CN",
-    ])
-    .arg(format!("--user-data-dir={}", profile.path().display()))
-    .arg(format!("--virtual-time-budget={}", opts.virtual_time_ms))
-    .arg(format!("--window-size={},{}", opts.window.0, opts.window.1));
+    cmd.args(HEADLESS_FLAGS)
+        .args(["--hide-scrollbars", "--enable-logging=stderr", "--v=0"])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--virtual-time-budget={}", opts.virtual_time_ms))
+        .arg(format!("--window-size={},{}", opts.window.0, opts.window.1));
     if opts.dark {
         cmd.arg("--force-dark-mode");
     }
