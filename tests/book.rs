@@ -11,6 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+// Whether an image is pinned is the checker's own rule, so the book and `checker step 1` agree.
+use checker::inspect::image_is_pinned as pinned;
 use lab_spec::LabSpec;
 use support::{book, book_root, built, files, sources, split_code};
 
@@ -240,18 +242,6 @@ const UNPINNED_ON_PURPOSE: &[(&str, &str, &str)] = &[(
     "busybox",
     "the original record's `kubectl patch`, shown to explain why the API server rejects it",
 )];
-
-/// Whether an image reference is pinned: a digest, or a tag that is not `latest`.
-fn pinned(image: &str) -> bool {
-    if image.contains("@sha256:") {
-        return true;
-    }
-    let last = image.rsplit('/').next().unwrap_or(image);
-    match last.split_once(':') {
-        Some((_, tag)) => !tag.is_empty() && tag != "latest",
-        None => false,
-    }
-}
 
 /// Image references in a text: YAML `image:` keys, JSON `"image": "…"` and `--image=…`.
 fn images_in(text: &str) -> Vec<(usize, String)> {
