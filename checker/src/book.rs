@@ -19,6 +19,8 @@ use mdbook_lab::LabPreprocessor;
 use mdbook_mermaid::Mermaid;
 
 use crate::error::{Error, Result};
+use crate::i18n::Msg;
+use crate::msg;
 
 /// The name of the book's configuration file, which marks the book root.
 pub const BOOK_TOML: &str = "book.toml";
@@ -36,7 +38,7 @@ pub struct Built {
     /// The book's language, from `book.language`.
     pub lang: Lang,
     /// Problems that did not stop the build (missing additional JS or CSS files).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Msg>,
 }
 
 /// The book root: `explicit` if given (it must hold a book.toml), else the first directory from
@@ -46,16 +48,18 @@ pub fn find_root(explicit: Option<&Path>, start: &Path) -> Result<PathBuf> {
         if dir.join(BOOK_TOML).is_file() {
             return Ok(dir.to_path_buf());
         }
-        return Err(Error::Usage(format!(
-            "no {BOOK_TOML} in {}: --book must name the lab's book (the repository root)",
-            dir.display()
+        let dir = dir.display();
+        return Err(Error::Usage(msg!(
+            "{dir} 中没有 {BOOK_TOML}：--book 必须指向实验的书（仓库根目录）",
+            "no {BOOK_TOML} in {dir}: --book must name the lab's book (the repository root)"
         )));
     }
     start.ancestors().find(|dir| dir.join(BOOK_TOML).is_file()).map(Path::to_path_buf).ok_or_else(|| {
-        Error::Usage(format!(
-            "no {BOOK_TOML} in {} or any directory above it: run `checker serve` inside the \
-                 lab's repository, or pass --book DIR",
-            start.display()
+        let start = start.display();
+        Error::Usage(msg!(
+            "{start} 及其上级目录中都没有 {BOOK_TOML}：在实验仓库中运行 `checker serve`，或用 --book DIR 指定",
+            "no {BOOK_TOML} in {start} or any directory above it: run `checker serve` inside the \
+             lab's repository, or pass --book DIR"
         ))
     })
 }
@@ -63,10 +67,10 @@ pub fn find_root(explicit: Option<&Path>, start: &Path) -> Result<PathBuf> {
 /// Builds the book at `root` into `dest` (which is emptied first, as mdBook does).
 pub fn build(root: &Path, dest: &Path) -> Result<Built> {
     let fail = |what: &str, e: anyhow_like::Error| {
-        Error::Input(format!(
-            "cannot build the book in {}: {what}: {}",
-            root.display(),
-            anyhow_like::chain(&e)
+        let (root, cause) = (root.display(), anyhow_like::chain(&e));
+        Error::Input(msg!(
+            "无法构建 {root} 中的书：{what}：{cause}",
+            "cannot build the book in {root}: {what}: {cause}"
         ))
     };
     let mut config =
@@ -95,7 +99,7 @@ pub fn build(root: &Path, dest: &Path) -> Result<Built> {
 
 /// Removes the additional JS and CSS files that do not exist from the configuration, and says
 /// what is missing.
-fn drop_missing_assets(config: &mut Config, root: &Path) -> Result<Vec<String>> {
+fn drop_missing_assets(config: &mut Config, root: &Path) -> Result<Vec<Msg>> {
     let mut warnings = Vec::new();
     for key in ["output.html.additional-js", "output.html.additional-css"] {
         let Ok(Some(files)) = config.get::<Vec<PathBuf>>(key) else {
@@ -108,17 +112,24 @@ fn drop_missing_assets(config: &mut Config, root: &Path) -> Result<Vec<String>> 
         }
         for file in &missing {
             let name = file.to_string_lossy();
-            let why = match MERMAID_FILES.iter().any(|m| name.ends_with(m)) {
-                true => " (run `cargo xtask setup` to write it; diagrams show as text until then)",
-                false => "",
+            let (why_zh, why) = match MERMAID_FILES.iter().any(|m| name.ends_with(m)) {
+                true => (
+                    "（运行 `cargo xtask setup` 生成它；在此之前图表显示为文本）",
+                    " (run `cargo xtask setup` to write it; diagrams show as text until then)",
+                ),
+                false => ("", ""),
             };
-            warnings.push(format!(
-                "{key} names {}, which does not exist: the book is built without it{why}",
-                root.join(file).display()
+            let file = root.join(file);
+            let file = file.display();
+            warnings.push(msg!(
+                "{key} 列出的 {file} 不存在：构建的书中没有它{why_zh}",
+                "{key} names {file}, which does not exist: the book is built without it{why}"
             ));
         }
         config.set(key, present).map_err(|e| {
-            Error::Input(format!("cannot adjust {key} of {}: {e}", root.join(BOOK_TOML).display()))
+            let toml = root.join(BOOK_TOML);
+            let toml = toml.display();
+            Error::Input(msg!("无法调整 {toml} 的 {key}：{e}", "cannot adjust {key} of {toml}: {e}"))
         })?;
     }
     Ok(warnings)
@@ -187,7 +198,7 @@ mod tests {
         assert_eq!(built.html_dir, out);
         assert_eq!(built.lang, Lang::Zh);
         assert_eq!(built.warnings.len(), 1, "{:?}", built.warnings);
-        assert!(built.warnings[0].contains("cargo xtask setup"));
+        assert!(built.warnings[0].en.contains("cargo xtask setup"));
         let html = std::fs::read_to_string(out.join("one.html")).unwrap();
         assert!(html.contains(r#"<div class="lab-check" data-step="1""#));
         assert!(html.contains(r#"<pre class="mermaid">"#), "mermaid ran in-process");

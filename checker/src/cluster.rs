@@ -15,6 +15,7 @@ use kube::{Api, Client, Config};
 
 use crate::error::{Error, Result};
 use crate::inspect;
+use crate::msg;
 use crate::observation::{ContainerLog, Logs, Observation, Page, Pages};
 
 /// How long a single API call may take before the cluster counts as unreachable.
@@ -59,21 +60,34 @@ impl Cluster {
         let kubeconfig = load_kubeconfig(target)?;
         let context =
             target.context.clone().or_else(|| kubeconfig.current_context.clone()).ok_or_else(|| {
-                Error::Input("the kubeconfig has no current context: pass --context".into())
+                Error::Input(msg!(
+                    "kubeconfig 没有当前上下文（current-context）：用 --context 指定一个",
+                    "the kubeconfig has no current context: pass --context"
+                ))
             })?;
         if !kubeconfig.contexts.iter().any(|c| c.name == context) {
-            return Err(Error::Input(format!("context \"{context}\" is not in the kubeconfig")));
+            return Err(Error::Input(msg!(
+                "kubeconfig 中没有上下文 \"{context}\"",
+                "context \"{context}\" is not in the kubeconfig"
+            )));
         }
         let options = KubeConfigOptions { context: Some(context.clone()), ..Default::default() };
-        let mut config = Config::from_custom_kubeconfig(kubeconfig, &options)
-            .await
-            .map_err(|e| Error::Input(format!("unusable kubeconfig (context \"{context}\"): {e}")))?;
+        let mut config = Config::from_custom_kubeconfig(kubeconfig, &options).await.map_err(|e| {
+            Error::Input(msg!(
+                "kubeconfig 无法使用（上下文 \"{context}\"）：{e}",
+                "unusable kubeconfig (context \"{context}\"): {e}"
+            ))
+        })?;
         config.connect_timeout = Some(CONNECT_TIMEOUT);
         config.read_timeout = None;
         config.default_retry = false;
         let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
-        let client = Client::try_from(config)
-            .map_err(|e| Error::Input(format!("cannot set up a client for context \"{context}\": {e}")))?;
+        let client = Client::try_from(config).map_err(|e| {
+            Error::Input(msg!(
+                "无法为上下文 \"{context}\" 建立客户端：{e}",
+                "cannot set up a client for context \"{context}\": {e}"
+            ))
+        })?;
         Ok(Cluster { client, context, server, namespace: target.namespace.clone() })
     }
 
@@ -231,11 +245,10 @@ impl Cluster {
     /// Runs one API call within [`REQUEST_TIMEOUT`]; the caller handles the API's own errors.
     async fn timed<T>(&self, request: impl Future<Output = kube::Result<T>>) -> Result<kube::Result<T>> {
         tokio::time::timeout(REQUEST_TIMEOUT, request).await.map_err(|_| {
-            Error::Unreachable(format!(
-                "{} (context \"{}\") did not answer within {}s",
-                self.server,
-                self.context,
-                REQUEST_TIMEOUT.as_secs()
+            let (server, context, secs) = (&self.server, &self.context, REQUEST_TIMEOUT.as_secs());
+            Error::Unreachable(msg!(
+                "{server}（上下文 \"{context}\"）在 {secs} 秒内没有应答",
+                "{server} (context \"{context}\") did not answer within {secs}s"
             ))
         })
     }
@@ -244,27 +257,39 @@ impl Cluster {
     pub fn explain(&self, error: kube::Error) -> Error {
         let (server, context, ns) = (&self.server, &self.context, &self.namespace);
         match error {
-            kube::Error::Api(status) if status.code == 401 => Error::AccessDenied(format!(
+            kube::Error::Api(status) if status.code == 401 => Error::AccessDenied(msg!(
+                "{server}（上下文 \"{context}\"）回答 401 Unauthorized：kubeconfig 中的凭据被拒绝",
                 "{server} (context \"{context}\") answered 401 Unauthorized: the credentials in your kubeconfig were rejected"
             )),
-            kube::Error::Api(status) if status.code == 403 => Error::AccessDenied(format!(
-                "{server} (context \"{context}\") answered 403 Forbidden: {}; the checker needs get, list and watch on pods, pods/log and events in namespace {ns} (see manifests/checker-rbac.yaml)",
-                status.message
-            )),
-            kube::Error::Api(status) => Error::Server(format!(
-                "{server} (context \"{context}\") answered {} {}: {}",
-                status.code, status.reason, status.message
-            )),
-            kube::Error::SerdeError(e) => Error::Server(format!(
+            kube::Error::Api(status) if status.code == 403 => {
+                let message = &status.message;
+                Error::AccessDenied(msg!(
+                    "{server}（上下文 \"{context}\"）回答 403 Forbidden：{message}；checker 需要命名空间 {ns} 中 pods、pods/log 和 events 的 get、list、watch 权限（见 manifests/checker-rbac.yaml）",
+                    "{server} (context \"{context}\") answered 403 Forbidden: {message}; the checker needs get, list and watch on pods, pods/log and events in namespace {ns} (see manifests/checker-rbac.yaml)"
+                ))
+            }
+            kube::Error::Api(status) => {
+                let (code, reason, message) = (status.code, &status.reason, &status.message);
+                Error::Server(msg!(
+                    "{server}（上下文 \"{context}\"）回答 {code} {reason}：{message}",
+                    "{server} (context \"{context}\") answered {code} {reason}: {message}"
+                ))
+            }
+            kube::Error::SerdeError(e) => Error::Server(msg!(
+                "{server}（上下文 \"{context}\"）的应答不是 Kubernetes 对象：{e}",
                 "{server} (context \"{context}\") sent a response that is not a Kubernetes object: {e}"
             )),
-            kube::Error::Auth(e) => {
-                Error::AccessDenied(format!("cannot authenticate to {server} (context \"{context}\"): {e}"))
-            }
-            other => Error::Unreachable(format!(
-                "cannot reach {server} (context \"{context}\"): {}",
-                root_cause(&other)
+            kube::Error::Auth(e) => Error::AccessDenied(msg!(
+                "无法向 {server}（上下文 \"{context}\"）认证：{e}",
+                "cannot authenticate to {server} (context \"{context}\"): {e}"
             )),
+            other => {
+                let cause = root_cause(&other);
+                Error::Unreachable(msg!(
+                    "无法连接 {server}（上下文 \"{context}\"）：{cause}",
+                    "cannot reach {server} (context \"{context}\"): {cause}"
+                ))
+            }
         }
     }
 }
@@ -285,13 +310,20 @@ fn load_kubeconfig(target: &Target) -> Result<Kubeconfig> {
         None => Kubeconfig::read(),
     };
     loaded.map_err(|e| match e {
-        KubeconfigError::FindPath => Error::Input(
-            "no kubeconfig found: set KUBECONFIG or --kubeconfig, or create a cluster (e.g. `kind create cluster`)".into(),
-        ),
-        KubeconfigError::ReadConfig(io, path) if io.kind() == std::io::ErrorKind::NotFound => Error::Input(format!(
-            "kubeconfig {} does not exist: create a cluster (e.g. `kind create cluster`) or pass --kubeconfig",
-            path.display()
+        KubeconfigError::FindPath => Error::Input(msg!(
+            "找不到 kubeconfig：设置 KUBECONFIG 或 --kubeconfig，或先创建一个集群（例如 `kind create cluster`）",
+            "no kubeconfig found: set KUBECONFIG or --kubeconfig, or create a cluster (e.g. `kind create cluster`)"
         )),
-        other => Error::Input(format!("broken kubeconfig: {}", root_cause(&other))),
+        KubeconfigError::ReadConfig(io, path) if io.kind() == std::io::ErrorKind::NotFound => {
+            let path = path.display();
+            Error::Input(msg!(
+                "kubeconfig {path} 不存在：先创建一个集群（例如 `kind create cluster`），或用 --kubeconfig 指定",
+                "kubeconfig {path} does not exist: create a cluster (e.g. `kind create cluster`) or pass --kubeconfig"
+            ))
+        }
+        other => {
+            let cause = root_cause(&other);
+            Error::Input(msg!("kubeconfig 有误：{cause}", "broken kubeconfig: {cause}"))
+        }
     })
 }

@@ -3,8 +3,13 @@
 //! Every failure a learner can cause or meet (a typo, a broken kubeconfig, a cluster that is down
 //! or refuses us) ends as one clear line and a distinct exit code, never a panic. The verdict of a
 //! step is not an error: pending and fail are results, reported with exit code 1.
+//!
+//! An error carries its message in both languages ([`Msg`]); it is shown in the reader's
+//! language where it is printed (`Display` uses the process's language) or served.
 
 use std::process::ExitCode;
+
+use crate::i18n::{Lang, Msg};
 
 /// The checker's exit codes, as documented in the README and `checker --help`.
 pub mod exit {
@@ -22,19 +27,19 @@ pub mod exit {
 pub enum Error {
     /// The command line asks for something that does not exist (an unknown step, ...).
     #[error("{0}")]
-    Usage(String),
+    Usage(Msg),
     /// A file we were given or rely on cannot be used: kubeconfig, lab spec, snapshot, progress.
     #[error("{0}")]
-    Input(String),
+    Input(Msg),
     /// The API server could not be reached or did not answer in time.
     #[error("{0}")]
-    Unreachable(String),
+    Unreachable(Msg),
     /// The API server answered 401 or 403.
     #[error("{0}")]
-    AccessDenied(String),
+    AccessDenied(Msg),
     /// The API server answered something we cannot use (5xx, a body that is not JSON, ...).
     #[error("{0}")]
-    Server(String),
+    Server(Msg),
 }
 
 impl Error {
@@ -44,12 +49,32 @@ impl Error {
             Error::Unreachable(_) | Error::AccessDenied(_) | Error::Server(_) => exit::CLUSTER,
         })
     }
+
+    pub fn message(&self) -> &Msg {
+        match self {
+            Error::Usage(m)
+            | Error::Input(m)
+            | Error::Unreachable(m)
+            | Error::AccessDenied(m)
+            | Error::Server(m) => m,
+        }
+    }
+
+    /// The message in this language.
+    pub fn text(&self, lang: Lang) -> &str {
+        self.message().get(lang)
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl From<lab_spec::SpecError> for Error {
     fn from(e: lab_spec::SpecError) -> Self {
-        Error::Input(e.to_string())
+        let (file, reason) = (&e.file, &e.reason);
+        let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+        Error::Input(crate::msg!(
+            "实验规格文件有误 {file}{at}：{reason}",
+            "malformed lab spec {file}{at}: {reason}"
+        ))
     }
 }

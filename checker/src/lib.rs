@@ -13,6 +13,7 @@ pub mod evaluate;
 #[cfg(test)]
 mod fixtures;
 pub mod i18n;
+pub mod input;
 pub mod inspect;
 pub mod observation;
 pub mod progress;

@@ -12,6 +12,7 @@ use k8s_openapi::api::core::v1::{Event, Pod};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::{input, msg};
 
 /// Everything the evaluation may look at.
 #[derive(Debug, Clone)]
@@ -127,15 +128,15 @@ impl Snapshot {
 /// file are left out, as the cluster would.
 pub fn load_file(path: &Path, namespace: &str, now: Timestamp) -> Result<Observation> {
     let shown = path.display();
-    let text =
-        std::fs::read_to_string(path).map_err(|e| Error::Input(format!("cannot read {shown}: {e}")))?;
+    let text = input::read_text(path, input::SAVED_STATE_LIMIT)?;
     let value: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| {
         let at = e.location().map(|l| format!(":{}", l.line())).unwrap_or_default();
-        Error::Input(format!("malformed file {shown}{at}: {e}"))
+        Error::Input(msg!("文件格式有误 {shown}{at}：{e}", "malformed file {shown}{at}: {e}"))
     })?;
     let kind = value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
-    let invalid =
-        |what: &str, e: serde_yaml::Error| Error::Input(format!("malformed {what} in {shown}: {e}"));
+    let invalid = |what: &str, e: serde_yaml::Error| {
+        Error::Input(msg!("{shown} 中的 {what} 格式有误：{e}", "malformed {what} in {shown}: {e}"))
+    };
 
     let mut pages = None;
     let mut server_version = None;
@@ -147,7 +148,10 @@ pub fn load_file(path: &Path, namespace: &str, now: Timestamp) -> Result<Observa
         "List" | "PodList" => {
             let items = value.get("items").cloned().unwrap_or(serde_yaml::Value::Sequence(vec![]));
             let serde_yaml::Value::Sequence(items) = items else {
-                return Err(Error::Input(format!("malformed {kind} in {shown}: items is not a list")));
+                return Err(Error::Input(msg!(
+                    "{shown} 中的 {kind} 格式有误：items 不是列表",
+                    "malformed {kind} in {shown}: items is not a list"
+                )));
             };
             let mut pods = Vec::new();
             for item in items {
@@ -163,9 +167,10 @@ pub fn load_file(path: &Path, namespace: &str, now: Timestamp) -> Result<Observa
         SNAPSHOT_KIND => {
             let snapshot: Snapshot = serde_yaml::from_value(value).map_err(|e| invalid("snapshot", e))?;
             if snapshot.api_version != SNAPSHOT_API_VERSION {
-                return Err(Error::Input(format!(
-                    "{shown}: unsupported snapshot apiVersion {} (expected {SNAPSHOT_API_VERSION})",
-                    snapshot.api_version
+                let found = &snapshot.api_version;
+                return Err(Error::Input(msg!(
+                    "{shown}：不支持的快照 apiVersion {found}（应为 {SNAPSHOT_API_VERSION}）",
+                    "{shown}: unsupported snapshot apiVersion {found} (expected {SNAPSHOT_API_VERSION})"
                 )));
             }
             let ns = Some(snapshot.namespace);
@@ -174,12 +179,14 @@ pub fn load_file(path: &Path, namespace: &str, now: Timestamp) -> Result<Observa
             (snapshot.pods, Some(snapshot.logs), snapshot.events, snapshot.taken_at, ns)
         }
         "" => {
-            return Err(Error::Input(format!(
+            return Err(Error::Input(msg!(
+                "{shown} 没有 `kind`：应为 Pod、Pod 的 List 或 checker 快照",
                 "{shown} has no `kind`: expected a Pod, a List of pods or a checker snapshot"
             )));
         }
         other => {
-            return Err(Error::Input(format!(
+            return Err(Error::Input(msg!(
+                "{shown} 中是 {other}：应为 Pod、Pod 的 List 或 checker 快照",
                 "{shown} holds a {other}: expected a Pod, a List of pods or a checker snapshot"
             )));
         }

@@ -18,6 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::evaluate::Verdict;
+use crate::i18n::Msg;
+use crate::msg;
 
 const FILE_NAME: &str = "progress.json";
 const FORMAT_VERSION: u32 = 1;
@@ -55,7 +57,7 @@ pub struct ProgressStore {
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub progress: LabProgress,
-    pub warning: Option<String>,
+    pub warning: Option<Msg>,
 }
 
 impl ProgressStore {
@@ -65,7 +67,12 @@ impl ProgressStore {
             Some(dir) => PathBuf::from(dir),
             None => dirs::state_dir()
                 .or_else(dirs::data_local_dir)
-                .ok_or_else(|| Error::Input("cannot find a state directory: set CHECKER_STATE_DIR".into()))?
+                .ok_or_else(|| {
+                    Error::Input(msg!(
+                        "找不到存放进度的目录：设置 CHECKER_STATE_DIR",
+                        "cannot find a state directory: set CHECKER_STATE_DIR"
+                    ))
+                })?
                 .join("k8s-init-lab"),
         };
         Ok(ProgressStore { dir })
@@ -87,7 +94,7 @@ impl ProgressStore {
     }
 
     /// Records a step's result under `key`; returns a warning if a corrupt file was set aside.
-    pub fn record(&self, key: &str, step: u32, record: StepRecord) -> Result<Option<String>> {
+    pub fn record(&self, key: &str, step: u32, record: StepRecord) -> Result<Option<Msg>> {
         let _lock = self.lock()?;
         let (mut file, warning) = self.read()?;
         file.labs.entry(key.to_string()).or_default().insert(step, record);
@@ -96,26 +103,26 @@ impl ProgressStore {
     }
 
     fn lock(&self) -> Result<File> {
-        fs::create_dir_all(&self.dir).map_err(|e| self.io_error("create", &self.dir, e))?;
+        fs::create_dir_all(&self.dir).map_err(|e| self.io_error(IoAction::Create, &self.dir, e))?;
         let path = self.dir.join(format!("{FILE_NAME}.lock"));
         let file = File::options()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(|e| self.io_error("open", &path, e))?;
-        file.lock().map_err(|e| self.io_error("lock", &path, e))?;
+            .map_err(|e| self.io_error(IoAction::Open, &path, e))?;
+        file.lock().map_err(|e| self.io_error(IoAction::Lock, &path, e))?;
         Ok(file)
     }
 
-    fn read(&self) -> Result<(ProgressFile, Option<String>)> {
+    fn read(&self) -> Result<(ProgressFile, Option<Msg>)> {
         let path = self.path();
         let text = match fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok((ProgressFile { version: FORMAT_VERSION, ..Default::default() }, None));
             }
-            Err(e) => return Err(self.io_error("read", &path, e)),
+            Err(e) => return Err(self.io_error(IoAction::Read, &path, e)),
         };
         match serde_json::from_str::<ProgressFile>(&text) {
             Ok(file) if file.version == FORMAT_VERSION => Ok((file, None)),
@@ -125,11 +132,11 @@ impl ProgressStore {
                     Err(e) => e.to_string(),
                 };
                 let aside = path.with_extension(format!("json.corrupt-{}", Timestamp::now().as_second()));
-                fs::rename(&path, &aside).map_err(|e| self.io_error("set aside", &path, e))?;
-                let warning = format!(
-                    "progress file {} was corrupt ({reason}); kept it as {} and started afresh",
-                    path.display(),
-                    aside.display()
+                fs::rename(&path, &aside).map_err(|e| self.io_error(IoAction::SetAside, &path, e))?;
+                let (path, aside) = (path.display(), aside.display());
+                let warning = msg!(
+                    "进度文件 {path} 已损坏（{reason}）：已另存为 {aside}，重新开始记录",
+                    "progress file {path} was corrupt ({reason}); kept it as {aside} and started afresh"
                 );
                 Ok((ProgressFile { version: FORMAT_VERSION, ..Default::default() }, Some(warning)))
             }
@@ -138,17 +145,38 @@ impl ProgressStore {
 
     fn write(&self, file: &ProgressFile) -> Result<()> {
         let path = self.path();
-        let mut tmp =
-            tempfile::NamedTempFile::new_in(&self.dir).map_err(|e| self.io_error("create", &self.dir, e))?;
+        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)
+            .map_err(|e| self.io_error(IoAction::Create, &self.dir, e))?;
         let json = serde_json::to_string_pretty(file).expect("progress serializes");
-        tmp.write_all(json.as_bytes()).map_err(|e| self.io_error("write", tmp.path(), e))?;
-        tmp.persist(&path).map_err(|e| self.io_error("replace", &path, e.error))?;
+        tmp.write_all(json.as_bytes()).map_err(|e| self.io_error(IoAction::Write, tmp.path(), e))?;
+        tmp.persist(&path).map_err(|e| self.io_error(IoAction::Replace, &path, e.error))?;
         Ok(())
     }
 
-    fn io_error(&self, what: &str, path: &Path, e: std::io::Error) -> Error {
-        Error::Input(format!("cannot {what} {}: {e}", path.display()))
+    fn io_error(&self, what: IoAction, path: &Path, e: std::io::Error) -> Error {
+        let path = path.display();
+        Error::Input(match what {
+            IoAction::Create => msg!("无法创建 {path}：{e}", "cannot create {path}: {e}"),
+            IoAction::Open => msg!("无法打开 {path}：{e}", "cannot open {path}: {e}"),
+            IoAction::Read => msg!("无法读取 {path}：{e}", "cannot read {path}: {e}"),
+            IoAction::Write => msg!("无法写入 {path}：{e}", "cannot write {path}: {e}"),
+            IoAction::Replace => msg!("无法替换 {path}：{e}", "cannot replace {path}: {e}"),
+            IoAction::Lock => msg!("无法锁定 {path}：{e}", "cannot lock {path}: {e}"),
+            IoAction::SetAside => msg!("无法移开 {path}：{e}", "cannot set aside {path}: {e}"),
+        })
     }
+}
+
+/// What was being done to a file when it failed, for the error message.
+#[derive(Debug, Clone, Copy)]
+enum IoAction {
+    Create,
+    Open,
+    Read,
+    Write,
+    Replace,
+    Lock,
+    SetAside,
 }
 
 #[cfg(test)]
@@ -182,7 +210,7 @@ mod tests {
         let store = ProgressStore::in_dir(dir.path());
         fs::write(store.path(), "{ not json").unwrap();
         let warning = store.record("k", 1, record(Verdict::Pass, 1)).unwrap().expect("a warning");
-        assert!(warning.contains("was corrupt"), "{warning}");
+        assert!(warning.en.contains("was corrupt"), "{warning}");
         let aside: Vec<_> = fs::read_dir(dir.path())
             .unwrap()
             .filter_map(|e| e.ok())

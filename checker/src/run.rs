@@ -16,6 +16,7 @@ use crate::cluster::{Cluster, Target, Wanted};
 use crate::error::{Error, Result, exit};
 use crate::evaluate::{StepReport, Verdict, evaluate};
 use crate::i18n;
+use crate::msg;
 use crate::observation::{self, Observation, Snapshot};
 use crate::progress::{self, LabProgress, ProgressStore, StepRecord};
 use crate::record;
@@ -50,7 +51,10 @@ impl Context {
     pub fn step(&self, number: u32) -> Result<&Step> {
         self.spec.step(number).ok_or_else(|| {
             let known = self.spec.steps.iter().map(|s| s.number.to_string()).collect::<Vec<_>>().join(", ");
-            Error::Usage(format!("unknown step {number}: the lab has steps {known} (see `checker list`)"))
+            Error::Usage(msg!(
+                "没有步骤 {number}：本实验的步骤为 {known}（见 `checker list`）",
+                "unknown step {number}: the lab has steps {known} (see `checker list`)"
+            ))
         })
     }
 
@@ -76,11 +80,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let ctx = Context::from_cli(&cli)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Input(format!("cannot start the async runtime: {e}")))?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| {
+            Error::Input(msg!("无法启动异步运行时：{e}", "cannot start the async runtime: {e}"))
+        })?;
     runtime.block_on(async {
         match &cli.command {
             Command::List { output } => list(&ctx, output.output).await,
@@ -149,7 +152,7 @@ pub async fn check_step(ctx: &Context, cluster: &Cluster, step: &Step) -> Result
 /// The check's verdict stands even when the progress file cannot be written: say so and go on.
 fn record_or_warn(ctx: &Context, cluster: &Cluster, report: &StepReport) {
     if let Err(e) = record(ctx, cluster, report) {
-        eprintln!("warning: progress not saved: {e}");
+        i18n::warn(msg!("进度没有保存：{e}", "progress not saved: {e}"));
     }
 }
 
@@ -158,7 +161,7 @@ pub fn record(ctx: &Context, cluster: &Cluster, report: &StepReport) -> Result<(
     let store = ProgressStore::from_env()?;
     let record = StepRecord { verdict: report.verdict, at: Timestamp::now() };
     if let Some(warning) = store.record(&ctx.progress_key(cluster), report.step, record)? {
-        eprintln!("warning: {warning}");
+        i18n::warn(warning);
     }
     Ok(())
 }
@@ -233,7 +236,7 @@ async fn status(ctx: &Context, from: Option<&Path>, format: Format) -> Result<Ex
 fn load_progress(ctx: &Context, cluster: &Cluster) -> Result<LabProgress> {
     let loaded = ProgressStore::from_env()?.load(&ctx.progress_key(cluster))?;
     if let Some(warning) = loaded.warning {
-        eprintln!("warning: {warning}");
+        i18n::warn(warning);
     }
     Ok(loaded.progress)
 }
@@ -330,8 +333,10 @@ async fn observe_lab(ctx: &Context, cluster: &Cluster) -> Result<Observation> {
 /// Writes `text` to the file, or to standard output.
 fn emit(text: &str, file: Option<&Path>) -> Result<()> {
     match file {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| Error::Input(format!("cannot write {}: {e}", path.display()))),
+        Some(path) => std::fs::write(path, text).map_err(|e| {
+            let path = path.display();
+            Error::Input(msg!("无法写入 {path}：{e}", "cannot write {path}: {e}"))
+        }),
         None => {
             print(text);
             Ok(())
@@ -343,7 +348,7 @@ async fn snapshot(ctx: &Context, file: Option<&Path>) -> Result<ExitCode> {
     let cluster = Cluster::connect(&ctx.target).await?;
     let obs = observe_lab(ctx, &cluster).await?;
     let text = serde_yaml::to_string(&Snapshot::new(&obs, Some(cluster.context.clone())))
-        .map_err(|e| Error::Input(format!("cannot write the snapshot: {e}")))?;
+        .map_err(|e| Error::Input(msg!("无法写出快照：{e}", "cannot write the snapshot: {e}")))?;
     emit(&text, file)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -29,7 +29,8 @@ use crate::book;
 use crate::cli::ServeArgs;
 use crate::cluster::Cluster;
 use crate::error::{Error, Result};
-use crate::i18n::tr;
+use crate::i18n::{self, tr};
+use crate::msg;
 use crate::run::Context;
 
 /// At most this many checks talk to the cluster at once; more wait their turn.
@@ -49,64 +50,63 @@ pub(crate) struct AppState {
 /// Runs `checker serve` until Ctrl-C (or SIGTERM).
 pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<ExitCode> {
     let cwd = std::env::current_dir()
-        .map_err(|e| Error::Input(format!("cannot read the current directory: {e}")))?;
+        .map_err(|e| Error::Input(msg!("无法读取当前目录：{e}", "cannot read the current directory: {e}")))?;
     let root = book::find_root(args.book.as_deref(), &cwd)?;
 
     let temp;
     let dest = match &args.dest {
         Some(dir) => dir.clone(),
         None => {
-            temp = tempfile::Builder::new()
-                .prefix("checker-book-")
-                .tempdir()
-                .map_err(|e| Error::Input(format!("cannot create a temporary directory: {e}")))?;
+            temp = tempfile::Builder::new().prefix("checker-book-").tempdir().map_err(|e| {
+                Error::Input(msg!("无法创建临时目录：{e}", "cannot create a temporary directory: {e}"))
+            })?;
             temp.path().to_path_buf()
         }
     };
     let build_root = root.clone();
     let built = tokio::task::spawn_blocking(move || book::build(&build_root, &dest))
         .await
-        .map_err(|e| Error::Input(format!("the book build stopped: {e}")))??;
+        .map_err(|e| Error::Input(msg!("书的构建中止了：{e}", "the book build stopped: {e}")))??;
     for warning in &built.warnings {
-        eprintln!("warning: {warning}");
+        crate::i18n::warn(warning);
     }
-    let html_dir = built
-        .html_dir
-        .canonicalize()
-        .map_err(|e| Error::Input(format!("cannot open the built book {}: {e}", built.html_dir.display())))?;
+    let html_dir = built.html_dir.canonicalize().map_err(|e| {
+        let dir = built.html_dir.display();
+        Error::Input(msg!("无法打开构建好的书 {dir}：{e}", "cannot open the built book {dir}: {e}"))
+    })?;
 
     let lang = if lang_given { ctx.lang } else { built.lang };
+    i18n::set_lang(lang);
     let ctx = Context { spec: ctx.spec.clone(), target: ctx.target.clone(), lang };
 
     let listener =
         tokio::net::TcpListener::bind(SocketAddr::new(args.address, args.port)).await.map_err(|e| {
-            Error::Usage(format!(
-                "cannot listen on {}: {e}; pass another --port (0 picks a free one)",
-                SocketAddr::new(args.address, args.port)
+            let at = SocketAddr::new(args.address, args.port);
+            Error::Usage(msg!(
+                "无法在 {at} 上监听：{e}；换一个 --port（0 表示任选空闲端口）",
+                "cannot listen on {at}: {e}; pass another --port (0 picks a free one)"
             ))
         })?;
-    let local =
-        listener.local_addr().map_err(|e| Error::Input(format!("cannot read the listening address: {e}")))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Error::Input(msg!("无法读取监听地址：{e}", "cannot read the listening address: {e}")))?;
     let url = page_url(local);
 
     if !args.address.is_loopback() {
-        eprintln!(
-            "warning: {}",
-            tr(
-                lang,
-                &format!(
-                    "在 {} 上提供服务，不只是本机：能访问这个地址的人都能打开这本书，并用你当前的 \
+        i18n::warn(tr(
+            lang,
+            &format!(
+                "在 {} 上提供服务，不只是本机：能访问这个地址的人都能打开这本书，并用你当前的 \
                      kube 上下文运行本实验的只读检查",
-                    args.address
-                ),
-                &format!(
-                    "serving on {}, not only on this machine: anyone who can reach this address \
+                args.address
+            ),
+            &format!(
+                "serving on {}, not only on this machine: anyone who can reach this address \
                      can read the book and run the lab's read-only checks with your current kube \
                      context",
-                    args.address
-                ),
-            )
-        );
+                args.address
+            ),
+        ));
     }
     describe_target(&ctx).await;
 
@@ -125,7 +125,7 @@ pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<
 
     let server = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal());
     tokio::select! {
-        result = server => result.map_err(|e| Error::Input(format!("the web server stopped: {e}")))?,
+        result = server => result.map_err(|e| Error::Input(msg!("网页服务器停止了：{e}", "the web server stopped: {e}")))?,
         () = async { shutdown_signal().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {}
     }
     Ok(ExitCode::SUCCESS)
@@ -171,14 +171,14 @@ async fn describe_target(ctx: &Context) {
                 ),
             )
         ),
-        Err(e) => eprintln!(
-            "warning: {e}; {}",
+        Err(e) => i18n::warn(format!(
+            "{e}; {}",
             tr(
                 ctx.lang,
                 "书照常可读，检查会说明如何启动本地集群",
                 "the book reads fine; the checks will say how to start a local cluster",
             )
-        ),
+        )),
     }
 }
 
@@ -221,7 +221,10 @@ fn open_browser(url: &str) {
     match cmd.spawn() {
         // Reap it when it is done (xdg-open returns at once; `open` and `start` too).
         Ok(mut child) => drop(std::thread::spawn(move || child.wait())),
-        Err(e) => eprintln!("warning: cannot open a browser ({e}): open {url} yourself"),
+        Err(e) => crate::i18n::warn(msg!(
+            "无法打开浏览器（{e}）：请自己打开 {url}",
+            "cannot open a browser ({e}): open {url} yourself"
+        )),
     }
 }
 

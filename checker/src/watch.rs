@@ -20,6 +20,7 @@ use crate::cluster::Cluster;
 use crate::error::{Error, Result};
 use crate::evaluate::{StepReport, Verdict, evaluate};
 use crate::i18n::tr;
+use crate::msg;
 use crate::observation::Observation;
 use crate::run::Context;
 use crate::timeline::Timeline;
@@ -173,7 +174,10 @@ pub async fn wait_for_step(
                     ));
                     None
                 }
-                None => return Err(Error::Unreachable(format!("the watch on {} ended", cluster.server))),
+                None => {
+                    let server = &cluster.server;
+                    return Err(Error::Unreachable(msg!("对 {server} 的 watch 结束了", "the watch on {server} ended")));
+                }
             },
         };
         if let Some(pod) = changed {

@@ -232,7 +232,7 @@ fn cluster_error(ctx: &Context, error: Error) -> Response {
             LOCAL_CLUSTERS,
         ),
     };
-    (status, Json(json!({ "error": error.to_string(), "kind": kind, "help": help, "commands": commands })))
+    (status, Json(json!({ "error": error.text(lang), "kind": kind, "help": help, "commands": commands })))
         .into_response()
 }
 

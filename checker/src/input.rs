@@ -1,0 +1,136 @@
+//! Reading the files a learner hands us (`--from`, kubeconfigs, lab specs) and the ones we keep
+//! (progress), with a bound.
+//!
+//! A file must be a regular file (a FIFO or a device would block or never end), no larger than
+//! its cap, and UTF-8 text; a leading byte order mark (Windows editors write one) is dropped.
+//! Every refusal is one line naming the file.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::msg;
+
+/// One mebibyte, for the caps below.
+pub const MIB: u64 = 1024 * 1024;
+
+/// The cap on a saved state given to `--from` (a snapshot of the lab's pods, logs and events).
+pub const SAVED_STATE_LIMIT: u64 = 16 * MIB;
+
+/// The cap on a lab spec.
+pub const SPEC_LIMIT: u64 = MIB;
+
+/// Reads a whole text file of at most `limit` bytes.
+pub fn read_text(path: &Path, limit: u64) -> Result<String> {
+    let shown = path.display();
+    // Look before opening: opening a FIFO for reading blocks until a writer comes.
+    let meta = std::fs::metadata(path).map_err(|e| open_error(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::Input(msg!(
+            "{shown} 不是普通文件（而是目录、管道或设备）",
+            "{shown} is not a regular file (a directory, pipe or device)"
+        )));
+    }
+    if meta.len() > limit {
+        return Err(too_large(path, limit));
+    }
+    let file = File::open(path).map_err(|e| open_error(path, e))?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // The file may grow after the look: read one byte past the cap to notice.
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| open_error(path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(path, limit));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        Error::Input(msg!(
+            "{shown} 不是 UTF-8 文本（第 {at} 字节处）",
+            "{shown} is not UTF-8 text (at byte {at})"
+        ))
+    })?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}
+
+fn too_large(path: &Path, limit: u64) -> Error {
+    let shown = path.display();
+    let cap = format_size(limit);
+    Error::Input(msg!("{shown} 超过 {cap} 的上限", "{shown} is larger than the limit of {cap}"))
+}
+
+fn open_error(path: &Path, e: std::io::Error) -> Error {
+    let shown = path.display();
+    match e.kind() {
+        std::io::ErrorKind::NotFound => Error::Input(msg!("{shown} 不存在", "{shown} does not exist")),
+        std::io::ErrorKind::PermissionDenied => {
+            Error::Input(msg!("没有读取 {shown} 的权限", "no permission to read {shown}"))
+        }
+        _ => Error::Input(msg!("无法读取 {shown}：{e}", "cannot read {shown}: {e}")),
+    }
+}
+
+/// `16 MiB`, `512 KiB`, `100 B`.
+pub fn format_size(bytes: u64) -> String {
+    if bytes >= MIB && bytes % MIB == 0 {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= 1024 && bytes % 1024 == 0 {
+        format!("{} KiB", bytes / 1024)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text_of(err: Error) -> String {
+        err.text(crate::i18n::Lang::En).to_string()
+    }
+
+    #[test]
+    fn reads_text_and_drops_a_byte_order_mark() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pod.yaml");
+        std::fs::write(&path, "\u{feff}kind: Pod\n").unwrap();
+        assert_eq!(read_text(&path, 100).unwrap(), "kind: Pod\n");
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_small_regular_text_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.yaml");
+        std::fs::write(&big, "x".repeat(101)).unwrap();
+        assert!(text_of(read_text(&big, 100).unwrap_err()).contains("larger than the limit of 100 B"));
+        assert!(text_of(read_text(dir.path(), 100).unwrap_err()).contains("not a regular file"));
+        let binary = dir.path().join("bin");
+        std::fs::write(&binary, [b'a', 0xff, 0xfe]).unwrap();
+        assert!(text_of(read_text(&binary, 100).unwrap_err()).contains("not UTF-8 text (at byte 1)"));
+        let missing = dir.path().join("missing");
+        assert!(text_of(read_text(&missing, 100).unwrap_err()).ends_with("does not exist"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("mkfifo is not available; skipped");
+            return;
+        }
+        assert!(text_of(read_text(&fifo, 100).unwrap_err()).contains("not a regular file"));
+        assert!(text_of(read_text(Path::new("/dev/zero"), 100).unwrap_err()).contains("not a regular file"));
+    }
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(format_size(16 * MIB), "16 MiB");
+        assert_eq!(format_size(512 * 1024), "512 KiB");
+        assert_eq!(format_size(100), "100 B");
+    }
+}
