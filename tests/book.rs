@@ -347,6 +347,116 @@ fn pinned_recognises_tags_and_digests() {
     assert_eq!(images, ["busybox:1.36.1", "nginx", "busybox", "busybox:latest"]);
 }
 
+/// What kube-apiserver answers to the original record's `kubectl patch --type='merge'`: the patch
+/// replaces `initContainers` with a one-element list, and `ValidatePodUpdate` checks the number of
+/// containers first (`ValidateContainerUpdates` in pkg/apis/core/validation/validation.go), so the
+/// answer is this one line, without a diff.
+const MERGE_PATCH_REJECTION: &str = "The Pod \"init-demo\" is invalid: spec.initContainers: Forbidden: \
+                                     pod updates may not add or remove containers";
+
+/// The message of the other rejection, "may not change fields other than …" plus a `cmp.Diff`.
+const FIELDS_REJECTION: &str = "pod updates may not change fields other than";
+
+/// Problems with the patch samples of one chapter, and how many merge patches it shows.
+///
+/// - The output block after a `kubectl patch … --type=merge` command must hold
+///   [`MERGE_PATCH_REJECTION`] and not the "may not change fields other than" diff.
+/// - A "may not change fields other than" diff may only change `Command`: validation copies the
+///   old images into the new spec before comparing, and a strategic patch keeps both containers,
+///   so no diff line (`-`/`+`) may show an `Image:` or a container's `Name:`.
+fn patch_sample_problems(file: &str, text: &str) -> (Vec<String>, usize) {
+    let (blocks, _) = split_code(text);
+    let mut problems = Vec::new();
+    let mut merge_patches = 0;
+    for (i, block) in blocks.iter().enumerate() {
+        let command = block.body.replace(['\'', '"'], "");
+        if command.contains("kubectl patch") && command.contains("--type=merge") {
+            merge_patches += 1;
+            let output = blocks[i + 1..].iter().find(|b| b.info.is_empty() || b.info == "text");
+            match output {
+                None => problems
+                    .push(format!("src/{file}:{}: the merge patch has no output block after it", block.line)),
+                Some(out) => {
+                    if !out.body.lines().any(|l| l.trim() == MERGE_PATCH_REJECTION) {
+                        problems.push(format!(
+                            "src/{file}:{}: the output of the merge patch must be the line \
+                             `{MERGE_PATCH_REJECTION}`",
+                            out.line
+                        ));
+                    }
+                    if out.body.contains(FIELDS_REJECTION) {
+                        problems.push(format!(
+                            "src/{file}:{}: the merge patch is rejected for the container count, \
+                             before any diff of other fields",
+                            out.line
+                        ));
+                    }
+                }
+            }
+        }
+        if block.body.contains(FIELDS_REJECTION) {
+            for (n, line) in block.body.lines().enumerate() {
+                let t = line.trim_start();
+                let is_diff =
+                    (t.starts_with('-') || t.starts_with('+')) && t[1..].starts_with(char::is_whitespace);
+                if is_diff && (t.contains("Image:") || t.contains("Name:")) {
+                    problems.push(format!(
+                        "src/{file}:{}: a \"{FIELDS_REJECTION}\" diff cannot show `{}`: only \
+                         `Command` differs (the old images are copied in before the comparison, \
+                         and a strategic patch keeps every container)",
+                        block.line + 1 + n,
+                        t
+                    ));
+                }
+            }
+        }
+    }
+    (problems, merge_patches)
+}
+
+#[test]
+fn the_patch_samples_show_what_the_api_server_answers() {
+    let mut problems = Vec::new();
+    let mut merge_patches = 0;
+    for (file, text) in sources() {
+        let (p, n) = patch_sample_problems(&file.to_string_lossy(), &text);
+        problems.extend(p);
+        merge_patches += n;
+    }
+    assert!(merge_patches > 0, "no `kubectl patch --type=merge` sample found: is the scan broken?");
+    let errata = sources().remove(Path::new("errata.md")).expect("src/errata.md exists");
+    if !errata.contains("spec.initContainers: Forbidden: pod updates may not add or remove containers") {
+        problems.push("src/errata.md: the patch row must quote the real rejection".to_string());
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_patch_sample_check_rejects_the_old_wrong_diff() {
+    // The sample the book showed before: a merge patch answered with a diff that changes an image
+    // and removes init-2.
+    let old = "```bash\nkubectl patch pod init-demo -n experiments --type='merge' \\\n  -p='{}'\n```\n\n\
+               ```text\nThe Pod \"init-demo\" is invalid: spec: Forbidden: pod updates may not change \
+               fields other than `spec.containers[*].image`\n  core.PodSpec{\n  \tInitContainers: \
+               []core.Container{\n  \t\t{\n  \t\t\tName:    \"init-1\",\n- \t\t\tImage:   \
+               \"busybox:1.36.1\",\n+ \t\t\tImage:   \"busybox\",\n  \t\t},\n- \t\t{\n- \t\t\tName:    \
+               \"init-2\",\n- \t\t},\n  \t},\n  }\n```\n";
+    let (problems, n) = patch_sample_problems("old.md", old);
+    assert_eq!(n, 1);
+    let all = problems.join("\n");
+    assert!(all.contains("must be the line"), "{all}");
+    assert!(all.contains("before any diff"), "{all}");
+    assert!(all.contains("Image:   \"busybox\""), "{all}");
+    assert!(all.contains("Name:    \"init-2\""), "{all}");
+
+    let good = format!(
+        "```bash\nkubectl patch pod init-demo --type=merge -p '{{}}'\n```\n\n```text\n{MERGE_PATCH_REJECTION}\n```\n\n\
+         ```text\nThe Pod \"init-demo\" is invalid: spec: Forbidden: {FIELDS_REJECTION} …\n  \
+         \t\t\tImage:   \"busybox:1.36.1\",\n- \t\t\t\"sleep 5\",\n+ \t\t\t\"exit 1\",\n```\n"
+    );
+    assert_eq!(patch_sample_problems("good.md", &good), (Vec::new(), 1));
+}
+
 /// Internal links of the built book: every relative `href` (and `src`) must name an existing
 /// file, and its `#fragment` an element id of that page.
 #[test]
