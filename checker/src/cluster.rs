@@ -4,19 +4,28 @@
 //! failure becomes one clear line naming the server and the context.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
+use base64::Engine;
 use futures::future::join_all;
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::{Event, Namespace, Pod};
 use kube::api::{ListParams, LogParams};
-use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
+use kube::config::ExecAuthCluster;
 use kube::{Api, Client, Config};
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
 
+use crate::auth::{self, Plugin};
 use crate::error::{Error, Result};
+use crate::i18n::Msg;
+use crate::input::{self, CREDENTIAL_FILE_LIMIT};
 use crate::inspect;
+use crate::kubeconfig::{self, Selected, Sources};
 use crate::msg;
 use crate::observation::{ContainerLog, Logs, Observation, Page, Pages};
+use crate::proxy::{self, ProxyEnv};
 
 /// How long a single API call may take before the cluster counts as unreachable.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
@@ -33,13 +42,25 @@ pub struct Target {
 /// A connection to one cluster context, and the namespace the lab lives in.
 #[derive(Clone)]
 pub struct Cluster {
-    /// No read timeout of its own: every call is wrapped in [`REQUEST_TIMEOUT`] by
-    /// [`Cluster::call`], while watch streams stay open for minutes (kube-runtime's watcher has
-    /// its own idle timeout).
-    client: Client,
+    link: Arc<Link>,
     pub context: String,
     pub server: String,
     pub namespace: String,
+}
+
+/// What it takes to talk to the cluster: kube's configuration, and the credential plugin whose
+/// credential completes it, if the kubeconfig's user has one.
+struct Link {
+    /// No read timeout of its own: every call is wrapped in [`REQUEST_TIMEOUT`] by
+    /// [`Cluster::call`], while watch streams stay open for minutes (kube-runtime's watcher has
+    /// its own idle timeout).
+    config: Config,
+    plugin: Option<Arc<Plugin>>,
+    /// The client, with the generation of the plugin's credential it was built with (0 without a
+    /// plugin); built at once without a plugin, on first use with one.
+    client: tokio::sync::Mutex<Option<(u64, Client)>>,
+    /// The proxy connections go through, for messages.
+    proxy: Option<String>,
 }
 
 /// What to read for one observation.
@@ -55,49 +76,75 @@ pub struct Wanted<'a> {
 }
 
 impl Cluster {
-    /// Loads the kubeconfig and builds a client; does not contact the server yet.
+    /// Loads the kubeconfig as kubectl does (see [`kubeconfig`]) and prepares the connection;
+    /// does not contact the server, nor run a credential plugin, yet.
     pub async fn connect(target: &Target) -> Result<Cluster> {
-        let kubeconfig = load_kubeconfig(target)?;
-        let context =
-            target.context.clone().or_else(|| kubeconfig.current_context.clone()).ok_or_else(|| {
-                Error::Input(msg!(
-                    "kubeconfig 没有当前上下文（current-context）：用 --context 指定一个",
-                    "the kubeconfig has no current context: pass --context"
-                ))
-            })?;
-        if !kubeconfig.contexts.iter().any(|c| c.name == context) {
-            return Err(Error::Input(msg!(
-                "kubeconfig 中没有上下文 \"{context}\"",
-                "context \"{context}\" is not in the kubeconfig"
-            )));
-        }
-        let options = KubeConfigOptions { context: Some(context.clone()), ..Default::default() };
-        let mut config = Config::from_custom_kubeconfig(kubeconfig, &options).await.map_err(|e| {
-            Error::Input(msg!(
-                "kubeconfig 无法使用（上下文 \"{context}\"）：{e}",
-                "unusable kubeconfig (context \"{context}\"): {e}"
-            ))
-        })?;
-        config.connect_timeout = Some(CONNECT_TIMEOUT);
-        config.read_timeout = None;
-        config.default_retry = false;
-        let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
-        let client = Client::try_from(config).map_err(|e| {
-            Error::Input(msg!(
-                "无法为上下文 \"{context}\" 建立客户端：{e}",
-                "cannot set up a client for context \"{context}\": {e}"
-            ))
-        })?;
-        Ok(Cluster { client, context, server, namespace: target.namespace.clone() })
+        let owned = target.clone();
+        // Reading files is blocking work: off the async runtime.
+        let prepared = tokio::task::spawn_blocking(move || prepare(&owned)).await.map_err(|e| {
+            Error::Input(msg!("无法读取 kubeconfig：{e}", "cannot read the kubeconfig: {e}"))
+        })??;
+        let Prepared { context, server, config, plugin, proxy } = prepared;
+        let client = match plugin {
+            Some(_) => None,
+            None => Some((0, build_client(config.clone(), &context)?)),
+        };
+        let link = Link { config, plugin, client: tokio::sync::Mutex::new(client), proxy };
+        Ok(Cluster { link: Arc::new(link), context, server, namespace: target.namespace.clone() })
     }
 
-    pub fn client(&self) -> &Client {
-        &self.client
+    /// The client, with the credential plugin's current credential (the plugin runs now if it
+    /// has not run yet in this process, or its credential expired).
+    pub async fn client(&self) -> Result<Client> {
+        let mut current = self.link.client.lock().await;
+        let Some(plugin) = &self.link.plugin else {
+            return current.as_ref().map(|(_, c)| c.clone()).ok_or_else(|| self.no_client());
+        };
+        let credential = plugin.credential().await?;
+        if let Some((generation, client)) = current.as_ref()
+            && *generation == credential.generation
+        {
+            return Ok(client.clone());
+        }
+        let mut config = self.link.config.clone();
+        credential.apply(&mut config.auth_info);
+        let client = build_client(config, &self.context).map_err(|e| {
+            let (name, user, reason) = (plugin.name(), plugin.user(), e.message());
+            let (zh, en) = (&reason.zh, &reason.en);
+            Error::Credentials(Msg::new(
+                format!("凭据插件 \"{name}\"（kubeconfig 用户 \"{user}\"）给出的凭据无法使用：{zh}"),
+                format!(
+                    "the credentials of plugin \"{name}\" (kubeconfig user \"{user}\") cannot be used: {en}"
+                ),
+            ))
+        })?;
+        let client = client.with_valid_until(credential.expires.map(|e| e - auth::EXPIRY_MARGIN));
+        *current = Some((credential.generation, client.clone()));
+        Ok(client)
+    }
+
+    /// Whether `client` carries a credential that has expired: get a new one with
+    /// [`Cluster::client`].
+    pub fn is_stale(client: &Client) -> bool {
+        client.valid_until().is_some_and(|until| Timestamp::now() >= until)
+    }
+
+    fn no_client(&self) -> Error {
+        let context = &self.context;
+        Error::Input(msg!("上下文 \"{context}\" 没有客户端", "no client for context \"{context}\""))
+    }
+
+    async fn namespaced<K>(&self) -> Result<Api<K>>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+        <K as kube::Resource>::DynamicType: Default,
+    {
+        Ok(Api::namespaced(self.client().await?, &self.namespace))
     }
 
     /// Reads the pods, their logs and events: one observation for the evaluation.
     pub async fn observe(&self, wanted: &Wanted<'_>) -> Result<Observation> {
-        let pods_api: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
+        let pods_api: Api<Pod> = self.namespaced().await?;
         let found = join_all(wanted.pods.iter().map(|name| self.call(pods_api.get_opt(name)))).await;
         let mut pods = Vec::new();
         for pod in found {
@@ -128,7 +175,7 @@ impl Cluster {
 
     /// The namespace's pods whose names are in `names`, with one list call.
     pub async fn list_pods(&self, names: &[&str]) -> Result<Vec<Pod>> {
-        let api: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
+        let api: Api<Pod> = self.namespaced().await?;
         let list = self.call(api.list(&ListParams::default())).await?;
         Ok(list
             .items
@@ -139,13 +186,14 @@ impl Cluster {
 
     /// The API server's version, e.g. `v1.30.2`.
     pub async fn server_version(&self) -> Result<String> {
-        Ok(self.call(self.client.apiserver_version()).await?.git_version)
+        let client = self.client().await?;
+        Ok(self.call(client.apiserver_version()).await?.git_version)
     }
 
     /// `Some(exists)`, or `None` when we may not ask (namespaces are cluster-scoped, and the
     /// least-privilege Role does not grant them).
     async fn namespace_exists(&self) -> Result<Option<bool>> {
-        let api: Api<Namespace> = Api::all(self.client.clone());
+        let api: Api<Namespace> = Api::all(self.client().await?);
         match self.call(api.get_opt(&self.namespace)).await {
             Ok(ns) => Ok(Some(ns.is_some())),
             Err(Error::AccessDenied(_)) => Ok(None),
@@ -155,7 +203,7 @@ impl Cluster {
 
     /// Current and previous logs of the wanted containers that have started.
     pub async fn logs(&self, pods: &[Pod], wanted: &[(&str, &str)]) -> Result<Logs> {
-        let api: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
+        let api: Api<Pod> = self.namespaced().await?;
         let mut requests = Vec::new();
         for &(pod_name, container) in wanted {
             let Some(pod) = pods.iter().find(|p| p.metadata.name.as_deref() == Some(pod_name)) else {
@@ -204,13 +252,14 @@ impl Cluster {
     /// port-forward). A refusal or a failure is recorded, not raised: the evaluation explains it.
     pub async fn pages(&self, pods: &[Pod], wanted: &[(&str, &str)]) -> Result<Pages> {
         let mut pages = Pages::new();
+        let client = self.client().await?;
         for &(pod, path) in wanted {
             if !pods.iter().any(|p| p.metadata.name.as_deref() == Some(pod)) {
                 continue;
             }
             let url = format!("/api/v1/namespaces/{}/pods/{pod}/proxy{path}", self.namespace);
             let request = http::Request::get(url).body(Vec::new()).expect("a valid request");
-            let page = match self.timed(self.client.request_text(request)).await? {
+            let page = match self.timed(client.request_text(request)).await? {
                 Ok(body) => Page::Served { body },
                 Err(kube::Error::Api(status)) if status.code == 401 || status.code == 403 => {
                     Page::Forbidden { message: status.message }
@@ -225,7 +274,7 @@ impl Cluster {
 
     /// Events about the wanted pods; none when we may not read events.
     async fn events(&self, pods: &[&str]) -> Result<Vec<Event>> {
-        let api: Api<Event> = Api::namespaced(self.client.clone(), &self.namespace);
+        let api: Api<Event> = self.namespaced().await?;
         match self.call(api.list(&ListParams::default())).await {
             Ok(list) => Ok(list
                 .items
@@ -285,10 +334,16 @@ impl Cluster {
             )),
             other => {
                 let cause = root_cause(&other);
-                Error::Unreachable(msg!(
-                    "无法连接 {server}（上下文 \"{context}\"）：{cause}",
-                    "cannot reach {server} (context \"{context}\"): {cause}"
-                ))
+                match &self.link.proxy {
+                    Some(proxy) => Error::Unreachable(msg!(
+                        "无法经代理 {proxy} 连接 {server}（上下文 \"{context}\"）：{cause}",
+                        "cannot reach {server} (context \"{context}\") through the proxy {proxy}: {cause}"
+                    )),
+                    None => Error::Unreachable(msg!(
+                        "无法连接 {server}（上下文 \"{context}\"）：{cause}",
+                        "cannot reach {server} (context \"{context}\"): {cause}"
+                    )),
+                }
             }
         }
     }
@@ -296,7 +351,7 @@ impl Cluster {
 
 /// The innermost cause of an error: "Connection refused (os error 111)" rather than a chain;
 /// its first line only (YAML errors append a snippet of the file).
-fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     let mut cause = error;
     while let Some(source) = cause.source() {
         cause = source;
@@ -304,26 +359,126 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     cause.to_string().lines().next().unwrap_or_default().to_string()
 }
 
-fn load_kubeconfig(target: &Target) -> Result<Kubeconfig> {
-    let loaded = match &target.kubeconfig {
-        Some(path) => Kubeconfig::read_from(path),
-        None => Kubeconfig::read(),
+/// A connection prepared from the kubeconfig, before any client.
+struct Prepared {
+    context: String,
+    server: String,
+    config: Config,
+    plugin: Option<Arc<Plugin>>,
+    proxy: Option<String>,
+}
+
+/// Reads the kubeconfig (and the files it names) and makes kube's configuration for the
+/// context: the server's URL as client-go makes it, the CA, the proxy by client-go's rules, the
+/// user's static credentials, and the credential plugin if any.
+fn prepare(target: &Target) -> Result<Prepared> {
+    let loaded = kubeconfig::load(&Sources::from_env(target.kubeconfig.as_deref()))?;
+    let Selected { context, cluster_name, cluster, user_name, user } =
+        kubeconfig::select(&loaded, target.context.as_deref())?;
+    let in_cluster = |reason: Msg| {
+        let Msg { zh, en } = reason;
+        Error::Input(Msg::new(
+            format!("kubeconfig 中上下文 \"{context}\" 的集群 \"{cluster_name}\" 有误：{zh}"),
+            format!("broken kubeconfig: cluster \"{cluster_name}\" of context \"{context}\": {en}"),
+        ))
     };
-    loaded.map_err(|e| match e {
-        KubeconfigError::FindPath => Error::Input(msg!(
-            "找不到 kubeconfig：设置 KUBECONFIG 或 --kubeconfig，或先创建一个集群（例如 `kind create cluster`）",
-            "no kubeconfig found: set KUBECONFIG or --kubeconfig, or create a cluster (e.g. `kind create cluster`)"
+    let ca = certificate_authority(&cluster).map_err(in_cluster)?;
+    let insecure = cluster.insecure_skip_tls_verify.unwrap_or(false);
+    if insecure && ca.is_some() {
+        return Err(in_cluster(msg!(
+            "不能同时给出 certificate-authority 和 insecure-skip-tls-verify",
+            "certificate-authority and insecure-skip-tls-verify cannot both be given"
+        )));
+    }
+    let has_cert = [&user.client_certificate, &user.client_certificate_data]
+        .iter()
+        .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()));
+    let server = cluster.server.clone().unwrap_or_default();
+    let url = kubeconfig::server_url(&server, ca.is_some() || has_cert || insecure).map_err(in_cluster)?;
+    let proxy_url =
+        proxy::proxy_for(&url, cluster.proxy_url.as_deref(), &ProxyEnv::from_env()).map_err(in_cluster)?;
+
+    let exec_cluster = ExecAuthCluster {
+        server: cluster.server.clone(),
+        insecure_skip_tls_verify: cluster.insecure_skip_tls_verify,
+        certificate_authority_data: ca.clone(),
+        proxy_url: cluster.proxy_url.clone(),
+        tls_server_name: cluster.tls_server_name.clone(),
+        config: cluster
+            .extensions
+            .iter()
+            .flatten()
+            .find(|e| e.name == "client.authentication.k8s.io/exec")
+            .map(|e| e.extension.clone()),
+    };
+    let user_auth = auth::resolve(&user_name, &user, exec_cluster)?;
+
+    let mut config = Config::new(url);
+    config.root_cert = ca.as_deref().map(der_certificates).transpose().map_err(in_cluster)?;
+    config.accept_invalid_certs = insecure;
+    config.tls_server_name = cluster.tls_server_name.clone().filter(|n| !n.is_empty());
+    config.disable_compression = cluster.disable_compression.unwrap_or(false);
+    config.proxy_url = proxy_url.clone();
+    config.auth_info = user_auth.static_auth;
+    config.connect_timeout = Some(CONNECT_TIMEOUT);
+    config.read_timeout = None;
+    config.default_retry = false;
+    let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
+    let proxy = proxy_url.map(|p| shown_proxy(&p));
+    Ok(Prepared { context, server, config, plugin: user_auth.plugin, proxy })
+}
+
+/// The proxy for messages, without a password it may carry.
+fn shown_proxy(proxy: &http::Uri) -> String {
+    let scheme = proxy.scheme_str().unwrap_or("http");
+    let host = proxy.host().unwrap_or_default();
+    match proxy.port_u16() {
+        Some(port) => format!("{scheme}://{host}:{port}"),
+        None => format!("{scheme}://{host}"),
+    }
+}
+
+/// The cluster's CA bundle (PEM): `certificate-authority-data` (base64), else the
+/// `certificate-authority` file (bounded).
+fn certificate_authority(cluster: &kube::config::Cluster) -> Result<Option<Vec<u8>>, Msg> {
+    if let Some(data) = cluster.certificate_authority_data.as_deref().filter(|d| !d.is_empty()) {
+        let compact: String = data.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        return base64::engine::general_purpose::STANDARD.decode(compact).map(Some).map_err(|e| {
+            msg!(
+                "certificate-authority-data 不是 base64：{e}",
+                "certificate-authority-data is not base64: {e}"
+            )
+        });
+    }
+    match cluster.certificate_authority.as_deref().filter(|f| !f.is_empty()) {
+        Some(file) => Ok(Some(
+            input::read_text(std::path::Path::new(file), CREDENTIAL_FILE_LIMIT)
+                .map_err(|e| e.message().clone())?
+                .into_bytes(),
         )),
-        KubeconfigError::ReadConfig(io, path) if io.kind() == std::io::ErrorKind::NotFound => {
-            let path = path.display();
-            Error::Input(msg!(
-                "kubeconfig {path} 不存在：先创建一个集群（例如 `kind create cluster`），或用 --kubeconfig 指定",
-                "kubeconfig {path} does not exist: create a cluster (e.g. `kind create cluster`) or pass --kubeconfig"
-            ))
-        }
-        other => {
-            let cause = root_cause(&other);
-            Error::Input(msg!("kubeconfig 有误：{cause}", "broken kubeconfig: {cause}"))
-        }
+        None => Ok(None),
+    }
+}
+
+/// The certificates of a PEM bundle, as DER.
+fn der_certificates(pem: &[u8]) -> Result<Vec<Vec<u8>>, Msg> {
+    let certificates: Vec<Vec<u8>> = CertificateDer::pem_slice_iter(pem)
+        .map(|c| c.map(|c| c.to_vec()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| msg!("CA 证书不是 PEM：{e}", "the CA certificate is not PEM: {e}"))?;
+    match certificates.is_empty() {
+        true => Err(msg!("CA 数据中没有 PEM 证书", "the CA data holds no PEM certificate")),
+        false => Ok(certificates),
+    }
+}
+
+/// kube's client for a configuration.
+fn build_client(config: Config, context: &str) -> Result<Client> {
+    Client::try_from(config).map_err(|e| {
+        let cause = root_cause(&e);
+        Error::Input(msg!(
+            "无法为上下文 \"{context}\" 建立客户端：{cause}",
+            "cannot set up a client for context \"{context}\": {cause}"
+        ))
     })
 }

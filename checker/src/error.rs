@@ -19,7 +19,8 @@ pub mod exit {
     pub const NOT_PASSED: u8 = 1;
     /// Usage or input error: unknown step, bad file, broken kubeconfig, malformed spec.
     pub const INPUT: u8 = 2;
-    /// The cluster could not be reached, or refused access.
+    /// The cluster could not be reached, or refused access, or the credentials for it could not
+    /// be had.
     pub const CLUSTER: u8 = 3;
 }
 
@@ -40,13 +41,19 @@ pub enum Error {
     /// The API server answered something we cannot use (5xx, a body that is not JSON, ...).
     #[error("{0}")]
     Server(Msg),
+    /// No credentials to present: the kubeconfig's credential plugin failed, hung or printed
+    /// something unusable.
+    #[error("{0}")]
+    Credentials(Msg),
 }
 
 impl Error {
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
             Error::Usage(_) | Error::Input(_) => exit::INPUT,
-            Error::Unreachable(_) | Error::AccessDenied(_) | Error::Server(_) => exit::CLUSTER,
+            Error::Unreachable(_) | Error::AccessDenied(_) | Error::Server(_) | Error::Credentials(_) => {
+                exit::CLUSTER
+            }
         })
     }
 
@@ -56,7 +63,8 @@ impl Error {
             | Error::Input(m)
             | Error::Unreachable(m)
             | Error::AccessDenied(m)
-            | Error::Server(m) => m,
+            | Error::Server(m)
+            | Error::Credentials(m) => m,
         }
     }
 

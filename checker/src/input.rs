@@ -1,5 +1,5 @@
-//! Reading the files a learner hands us (`--from`, kubeconfigs, lab specs) and the ones we keep
-//! (progress), with a bound.
+//! Reading the files a learner hands us (`--from`, kubeconfigs and the files they name, lab
+//! specs) and the ones we keep (progress), with a bound.
 //!
 //! A file must be a regular file (a FIFO or a device would block or never end), no larger than
 //! its cap, and UTF-8 text; a leading byte order mark (Windows editors write one) is dropped.
@@ -20,6 +20,14 @@ pub const SAVED_STATE_LIMIT: u64 = 16 * MIB;
 
 /// The cap on a lab spec.
 pub const SPEC_LIMIT: u64 = MIB;
+
+/// The cap on each kubeconfig file. A kubeconfig with every certificate embedded takes about
+/// 10 KiB per cluster; 4 MiB holds hundreds of clusters (a company's generated kubeconfig).
+pub const KUBECONFIG_LIMIT: u64 = 4 * MIB;
+
+/// The cap on each file a kubeconfig names: `certificate-authority` (a CA bundle, the system's
+/// whole bundle is about 200 KiB), `client-certificate`, `client-key` and `tokenFile`.
+pub const CREDENTIAL_FILE_LIMIT: u64 = MIB;
 
 /// Reads a whole text file of at most `limit` bytes.
 pub fn read_text(path: &Path, limit: u64) -> Result<String> {

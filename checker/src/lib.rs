@@ -5,6 +5,7 @@
 //! [`evaluate`] turns the observation into a verdict per expectation, [`report`] renders it, and
 //! [`progress`] remembers it.
 
+pub mod auth;
 pub mod book;
 pub mod cli;
 pub mod cluster;
@@ -15,8 +16,10 @@ mod fixtures;
 pub mod i18n;
 pub mod input;
 pub mod inspect;
+pub mod kubeconfig;
 pub mod observation;
 pub mod progress;
+pub mod proxy;
 pub mod record;
 pub mod report;
 pub mod run;

@@ -4,19 +4,24 @@
 //! kube-runtime's watcher does the list-then-watch and re-lists with back-off when the stream
 //! drops or the API server restarts. Every pod version seen is evaluated again (logs are re-read
 //! only for a pod that changed) and added to the STATUS [`Timeline`].
+//!
+//! An API server that stops answering is retried for [`RECONNECT_BUDGET`]; then, or when the
+//! time runs out or the learner presses Ctrl-C while it still does not answer, the wait ends
+//! with an error (exit code 3) and no verdict: what was seen before is not a fact any more.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures::StreamExt;
+use futures::stream::BoxStream;
 use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
-use kube::Api;
 use kube::runtime::{WatchStreamExt, watcher};
+use kube::{Api, Client};
 use lab_spec::Step;
 
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, root_cause};
 use crate::error::{Error, Result};
 use crate::evaluate::{StepReport, Verdict, evaluate};
 use crate::i18n::tr;
@@ -24,6 +29,11 @@ use crate::msg;
 use crate::observation::Observation;
 use crate::run::Context;
 use crate::timeline::Timeline;
+
+/// How long the wait keeps reconnecting to an API server that fails every attempt (kube-runtime's
+/// back-off: 0.8 s, doubling, with jitter, so about five attempts). A kind or minikube API
+/// server that restarts is back within it.
+pub const RECONNECT_BUDGET: Duration = Duration::from_secs(30);
 
 /// How a wait ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,16 +120,18 @@ pub async fn wait_for_step(
         timeline.observe(pod, obs.at);
     }
 
-    let api: Api<Pod> = Api::namespaced(cluster.client().clone(), &cluster.namespace);
     let config = match wanted.pods.as_slice() {
         [one] => watcher::Config::default().fields(&format!("metadata.name={one}")),
         _ => watcher::Config::default(),
     };
-    let mut events = watcher(api, config).default_backoff().boxed();
+    let mut client = cluster.client().await?;
+    let mut events = watch_pods(client.clone(), cluster, &config);
     let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     // Names listed since the watcher's last (re)start: what is not among them was deleted.
     let mut relisted: Option<BTreeSet<String>> = None;
+    // Since when, and why, every attempt to reach the API server fails.
+    let mut failing: Option<(tokio::time::Instant, String)> = None;
 
     loop {
         obs.at = Timestamp::now();
@@ -128,15 +140,38 @@ pub async fn wait_for_step(
         if report.verdict == Verdict::Pass {
             return Ok(Waited { report, timeline, end: WaitEnd::Passed });
         }
+        if let Some((since, error)) = &failing
+            && since.elapsed() >= RECONNECT_BUDGET
+        {
+            return Err(lost(cluster, since.elapsed(), error));
+        }
         let changed: Option<Pod> = tokio::select! {
             _ = tokio::time::sleep_until(deadline) => {
+                if let Some((since, error)) = &failing {
+                    return Err(lost(cluster, since.elapsed(), error));
+                }
                 return Ok(Waited { report, timeline, end: WaitEnd::TimedOut });
             }
             _ = &mut ctrl_c => {
+                if let Some((since, error)) = &failing {
+                    return Err(lost(cluster, since.elapsed(), error));
+                }
                 return Ok(Waited { report, timeline, end: WaitEnd::Interrupted });
             }
-            _ = tick.tick() => None,
-            event = events.next() => match event {
+            _ = tick.tick() => {
+                // A credential plugin's credential that expired: a new one, and a new watch.
+                if Cluster::is_stale(&client) {
+                    client = cluster.client().await?;
+                    events = watch_pods(client.clone(), cluster, &config);
+                    relisted = None;
+                }
+                None
+            }
+            event = events.next() => {
+                if let Some(Ok(_)) = &event {
+                    failing = None;
+                }
+                match event {
                 Some(Ok(watcher::Event::Apply(pod))) => Some(pod),
                 Some(Ok(watcher::Event::InitApply(pod))) => {
                     relisted.get_or_insert_with(BTreeSet::new).insert(pod.metadata.name.clone().unwrap_or_default());
@@ -167,16 +202,19 @@ pub async fn wait_for_step(
                     if let Some(denied) = access_denied(cluster, error.clone_kube()) {
                         return Err(denied);
                     }
+                    let cause = root_cause(&error);
+                    failing.get_or_insert_with(|| (tokio::time::Instant::now(), String::new())).1 = cause.clone();
                     live.note(&tr(
                         ctx.lang,
-                        &format!("watch 中断（{error}），正在重连……"),
-                        &format!("watch interrupted ({error}); reconnecting…"),
+                        &format!("watch 中断（{cause}），正在重连……"),
+                        &format!("watch interrupted ({cause}); reconnecting…"),
                     ));
                     None
                 }
                 None => {
                     let server = &cluster.server;
                     return Err(Error::Unreachable(msg!("对 {server} 的 watch 结束了", "the watch on {server} ended")));
+                }
                 }
             },
         };
@@ -198,6 +236,25 @@ pub async fn wait_for_step(
             }
         }
     }
+}
+
+/// The pods' watch, with kube-runtime's back-off between attempts.
+fn watch_pods(
+    client: Client,
+    cluster: &Cluster,
+    config: &watcher::Config,
+) -> BoxStream<'static, watcher::Result<watcher::Event<Pod>>> {
+    let api: Api<Pod> = Api::namespaced(client, &cluster.namespace);
+    watcher(api, config.clone()).default_backoff().boxed()
+}
+
+/// The API server has not answered for `for_how_long`.
+fn lost(cluster: &Cluster, for_how_long: Duration, error: &str) -> Error {
+    let (server, context, secs) = (&cluster.server, &cluster.context, for_how_long.as_secs());
+    Error::Unreachable(msg!(
+        "{server}（上下文 \"{context}\"）已有 {secs} 秒无法连接（{error}）；不记录结果",
+        "lost {server} (context \"{context}\") for {secs}s ({error}); no result recorded"
+    ))
 }
 
 fn forget(obs: &mut Observation, timeline: &mut Timeline, pod: &Pod) {

@@ -202,6 +202,7 @@ fn cluster_error(ctx: &Context, error: Error) -> Response {
         Error::Unreachable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unreachable"),
         Error::AccessDenied(_) => (StatusCode::BAD_GATEWAY, "access_denied"),
         Error::Server(_) => (StatusCode::BAD_GATEWAY, "server"),
+        Error::Credentials(_) => (StatusCode::BAD_GATEWAY, "credentials"),
         Error::Input(_) | Error::Usage(_) => (StatusCode::SERVICE_UNAVAILABLE, "input"),
     };
     let (help, commands): (String, &[&str]) = match kind {
@@ -219,6 +220,15 @@ fn cluster_error(ctx: &Context, error: Error) -> Response {
                      manifests/checker-rbac.yaml.",
                     ctx.target.namespace
                 ),
+            ),
+            &[],
+        ),
+        "credentials" => (
+            tr(
+                lang,
+                "kubeconfig 的凭据插件没有给出凭据。在终端里运行一次 kubectl get pods，看它需要什么（登录、网络），然后再检查。",
+                "The kubeconfig's credential plugin gave no credentials. Run kubectl get pods once in a terminal \
+                 to see what it needs (a login, the network), then check again.",
             ),
             &[],
         ),
