@@ -23,6 +23,16 @@ pub fn kubectl(kubeconfig: &Path, args: &[&str]) -> Output {
 
 /// [`kubectl`] with a given binary, e.g. `/usr/lib/google-cloud-sdk/bin/kubectl.1.27`.
 pub fn kubectl_at(binary: &Path, kubeconfig: &Path, args: &[&str]) -> Output {
+    run(binary, kubeconfig, args, &[])
+}
+
+/// [`kubectl`] with these environment variables set (e.g. `HTTPS_PROXY`).
+pub fn kubectl_with_env(kubeconfig: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let binary = std::env::var_os("TESTKIT_KUBECTL").unwrap_or_else(|| KUBECTL.into());
+    run(Path::new(&binary), kubeconfig, args, env)
+}
+
+fn run(binary: &Path, kubeconfig: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let scratch = tempfile::tempdir().expect("cannot create a temporary folder");
     let mut command = Command::new(binary);
     command.arg("--kubeconfig").arg(kubeconfig).arg("--cache-dir").arg(scratch.path().join("cache"));
@@ -33,6 +43,7 @@ pub fn kubectl_at(binary: &Path, kubeconfig: &Path, args: &[&str]) -> Output {
         .args(args)
         .env_remove("KUBECONFIG")
         .env("HOME", scratch.path())
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -10,6 +10,7 @@
 //!   printing for `kubectl get`; `discovery`: `/version`, `/api`, `/apis`, `/api/v1`.
 //! - `cluster`: the state; `selector`: label and field selectors; `status`: `Status` errors.
 //! - `tls`: generated CA and leaf; `kubeconfig`; `fixtures`; `kubectl`: running the real one.
+//! - `proxy`: [`FakeProxy`], an HTTP `CONNECT` and SOCKS5 proxy that tunnels to loopback only.
 
 mod api;
 mod cluster;
@@ -18,6 +19,7 @@ mod fixtures;
 mod kubeconfig;
 mod kubectl;
 mod logs;
+mod proxy;
 mod query;
 mod selector;
 mod server;
@@ -30,8 +32,14 @@ pub use cluster::DEFAULT_NAMESPACE;
 pub use discovery::DEFAULT_SERVER_VERSION;
 pub use fixtures::{fixtures_dir, pod_fixture};
 pub use kubeconfig::TOKEN;
-pub use kubectl::{KUBECTL, kubectl, kubectl_at};
+pub use kubectl::{KUBECTL, kubectl, kubectl_at, kubectl_with_env};
+pub use proxy::{FakeProxy, ProxyProtocol, ProxyRequest};
 pub use server::{FakeApiServer, Mode, RecordedRequest};
+
+/// A name for the fake API server as a remote cluster that only a [`FakeProxy`] can reach (the
+/// `.invalid` top-level domain never resolves): its TLS certificate holds this name too, so a
+/// client can be pointed at `https://cluster.lab.invalid:PORT` through the proxy.
+pub const REMOTE_HOST: &str = "cluster.lab.invalid";
 
 /// The user of the generated kubeconfig, as named in `Forbidden` messages.
 pub const USER: &str = status::USER;

@@ -1,5 +1,6 @@
 //! Certificates for the HTTPS server: a generated CA (kept only as PEM, for the kubeconfig's
-//! `certificate-authority-data`) signs a leaf for `127.0.0.1`, `::1` and `localhost`. A leaf
+//! `certificate-authority-data`) signs a leaf for `127.0.0.1`, `::1`, `localhost` and
+//! [`crate::REMOTE_HOST`]. A leaf
 //! that were its own CA would be rejected by rustls (kube-rs), so there are two certificates.
 
 use std::sync::Arc;
@@ -30,8 +31,12 @@ impl TlsMaterial {
             vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
         let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate()?)?;
 
-        let mut leaf_params =
-            CertificateParams::new(vec!["127.0.0.1".to_owned(), "::1".to_owned(), "localhost".to_owned()])?;
+        let mut leaf_params = CertificateParams::new(vec![
+            "127.0.0.1".to_owned(),
+            "::1".to_owned(),
+            "localhost".to_owned(),
+            crate::REMOTE_HOST.to_owned(),
+        ])?;
         leaf_params.distinguished_name.push(DnType::CommonName, "kube-apiserver");
         leaf_params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
         leaf_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
