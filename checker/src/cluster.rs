@@ -61,6 +61,8 @@ struct Link {
     client: tokio::sync::Mutex<Option<(u64, Client)>>,
     /// The proxy connections go through, for messages.
     proxy: Option<String>,
+    /// The kubeconfig's server has no scheme (so it is http), for messages.
+    schemeless: bool,
 }
 
 /// What to read for one observation.
@@ -84,12 +86,12 @@ impl Cluster {
         let prepared = tokio::task::spawn_blocking(move || prepare(&owned)).await.map_err(|e| {
             Error::Input(msg!("无法读取 kubeconfig：{e}", "cannot read the kubeconfig: {e}"))
         })??;
-        let Prepared { context, server, config, plugin, proxy } = prepared;
+        let Prepared { context, server, config, plugin, proxy, schemeless } = prepared;
         let client = match plugin {
             Some(_) => None,
             None => Some((0, build_client(config.clone(), &context)?)),
         };
-        let link = Link { config, plugin, client: tokio::sync::Mutex::new(client), proxy };
+        let link = Link { config, plugin, client: tokio::sync::Mutex::new(client), proxy, schemeless };
         Ok(Cluster { link: Arc::new(link), context, server, namespace: target.namespace.clone() })
     }
 
@@ -334,14 +336,21 @@ impl Cluster {
             )),
             other => {
                 let cause = root_cause(&other);
+                let (hint_zh, hint_en) = match self.link.schemeless {
+                    true => (
+                        "；kubeconfig 的 server 没有写协议，所以像 kubectl 一样使用 http://：API 服务器使用 TLS 时请写 https://",
+                        "; the kubeconfig's server has no scheme, so http:// is used, as kubectl does: write https:// if the API server speaks TLS",
+                    ),
+                    false => ("", ""),
+                };
                 match &self.link.proxy {
                     Some(proxy) => Error::Unreachable(msg!(
-                        "无法经代理 {proxy} 连接 {server}（上下文 \"{context}\"）：{cause}",
-                        "cannot reach {server} (context \"{context}\") through the proxy {proxy}: {cause}"
+                        "无法经代理 {proxy} 连接 {server}（上下文 \"{context}\"）：{cause}{hint_zh}",
+                        "cannot reach {server} (context \"{context}\") through the proxy {proxy}: {cause}{hint_en}"
                     )),
                     None => Error::Unreachable(msg!(
-                        "无法连接 {server}（上下文 \"{context}\"）：{cause}",
-                        "cannot reach {server} (context \"{context}\"): {cause}"
+                        "无法连接 {server}（上下文 \"{context}\"）：{cause}{hint_zh}",
+                        "cannot reach {server} (context \"{context}\"): {cause}{hint_en}"
                     )),
                 }
             }
@@ -366,6 +375,7 @@ struct Prepared {
     config: Config,
     plugin: Option<Arc<Plugin>>,
     proxy: Option<String>,
+    schemeless: bool,
 }
 
 /// Reads the kubeconfig (and the files it names) and makes kube's configuration for the
@@ -390,11 +400,9 @@ fn prepare(target: &Target) -> Result<Prepared> {
             "certificate-authority and insecure-skip-tls-verify cannot both be given"
         )));
     }
-    let has_cert = [&user.client_certificate, &user.client_certificate_data]
-        .iter()
-        .any(|v| v.as_deref().is_some_and(|v| !v.is_empty()));
     let server = cluster.server.clone().unwrap_or_default();
-    let url = kubeconfig::server_url(&server, ca.is_some() || has_cert || insecure).map_err(in_cluster)?;
+    let url = kubeconfig::server_url(&server).map_err(in_cluster)?;
+    let schemeless = !server.contains("://");
     let proxy_url =
         proxy::proxy_for(&url, cluster.proxy_url.as_deref(), &ProxyEnv::from_env()).map_err(in_cluster)?;
 
@@ -411,6 +419,18 @@ fn prepare(target: &Target) -> Result<Prepared> {
             .find(|e| e.name == "client.authentication.k8s.io/exec")
             .map(|e| e.extension.clone()),
     };
+    // Over plain http kubectl sends no credentials (client-go reads them only for TLS), and
+    // runs no plugin; only impersonation stays.
+    let user = match url.scheme_str() {
+        Some("https") => user,
+        _ => kube::config::AuthInfo {
+            impersonate: user.impersonate,
+            impersonate_uid: user.impersonate_uid,
+            impersonate_groups: user.impersonate_groups,
+            impersonate_user_extra: user.impersonate_user_extra,
+            ..Default::default()
+        },
+    };
     let user_auth = auth::resolve(&user_name, &user, exec_cluster)?;
 
     let mut config = Config::new(url);
@@ -425,7 +445,7 @@ fn prepare(target: &Target) -> Result<Prepared> {
     config.default_retry = false;
     let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
     let proxy = proxy_url.map(|p| shown_proxy(&p));
-    Ok(Prepared { context, server, config, plugin: user_auth.plugin, proxy })
+    Ok(Prepared { context, server, config, plugin: user_auth.plugin, proxy, schemeless })
 }
 
 /// The proxy for messages, without a password it may carry.

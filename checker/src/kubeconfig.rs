@@ -258,11 +258,11 @@ pub fn select(config: &Kubeconfig, context: Option<&str>) -> Result<Selected> {
     Ok(Selected { context: name, cluster_name, cluster, user_name, user })
 }
 
-/// The API server's URL from a cluster's `server`, as client-go's `DefaultServerURL` makes it:
-/// a value without a scheme (`127.0.0.1:6443`, `example.com`) gets `https://` when the
-/// connection is configured for TLS (`default_tls`: a CA, a client certificate or
-/// `insecure-skip-tls-verify`), `http://` otherwise, and may then carry no path.
-pub fn server_url(server: &str, default_tls: bool) -> Result<http::Uri, Msg> {
+/// The API server's URL from a cluster's `server`, as kubectl makes it: a value without a scheme
+/// (`127.0.0.1:6443`, `example.com`) gets `http://` and may then carry no path. (client-go's
+/// `DefaultServerURL` would pick `https://` for a configuration with a CA, but `clientcmd` asks
+/// it before it has read the CA: kubectl connects to such a server without TLS.)
+pub fn server_url(server: &str) -> Result<http::Uri, Msg> {
     if server.is_empty() {
         return Err(msg!("集群没有 server 地址", "the cluster has no server address"));
     }
@@ -283,7 +283,7 @@ pub fn server_url(server: &str, default_tls: bool) -> Result<http::Uri, Msg> {
                 "server \"{server}\" is neither a URL nor a host:port pair"
             ));
         }
-        format!("{}://{server}", if default_tls { "https" } else { "http" })
+        format!("http://{server}")
     };
     let uri: http::Uri = url.parse().map_err(|e| {
         msg!("server \"{server}\" 不是有效的 URL：{e}", "server \"{server}\" is not a valid URL: {e}")

@@ -155,25 +155,24 @@ fn select_names_what_is_missing() {
 }
 
 #[test]
-fn a_server_without_a_scheme_is_completed_as_client_go_does() {
-    let url = |server: &str, tls: bool| server_url(server, tls).map(|u| u.to_string()).map_err(|m| m.en);
-    assert_eq!(url("127.0.0.1:6443", true).unwrap(), "https://127.0.0.1:6443/");
-    assert_eq!(url("127.0.0.1:6443", false).unwrap(), "http://127.0.0.1:6443/");
-    assert_eq!(url("localhost:6443", true).unwrap(), "https://localhost:6443/");
-    assert_eq!(url("example.com", true).unwrap(), "https://example.com/");
-    assert_eq!(url("[::1]:6443", true).unwrap(), "https://[::1]:6443/");
-    assert_eq!(url("example.com/", false).unwrap(), "http://example.com/");
+fn a_server_without_a_scheme_is_completed_as_kubectl_does() {
+    let url = |server: &str| server_url(server).map(|u| u.to_string()).map_err(|m| m.en);
+    assert_eq!(url("127.0.0.1:6443").unwrap(), "http://127.0.0.1:6443/");
+    assert_eq!(url("localhost:6443").unwrap(), "http://localhost:6443/");
+    assert_eq!(url("example.com").unwrap(), "http://example.com/");
+    assert_eq!(url("[::1]:6443").unwrap(), "http://[::1]:6443/");
+    assert_eq!(url("example.com/").unwrap(), "http://example.com/");
     // A URL is taken as it is, a path prefix included (Rancher's proxy).
-    assert_eq!(url("http://10.0.0.1:8080", true).unwrap(), "http://10.0.0.1:8080/");
+    assert_eq!(url("http://10.0.0.1:8080").unwrap(), "http://10.0.0.1:8080/");
     assert_eq!(
-        url("https://rancher.example.com/k8s/clusters/c-1", false).unwrap(),
+        url("https://rancher.example.com/k8s/clusters/c-1").unwrap(),
         "https://rancher.example.com/k8s/clusters/c-1"
     );
     assert_eq!(
-        url("example.com/api", true).unwrap_err(),
+        url("example.com/api").unwrap_err(),
         "server \"example.com/api\" is neither a URL nor a host:port pair"
     );
-    assert_eq!(url("", true).unwrap_err(), "the cluster has no server address");
-    assert!(url("ftp://example.com", true).unwrap_err().contains("unsupported scheme"));
-    assert!(url("https://exa mple.com", true).unwrap_err().contains("is not a valid URL"));
+    assert_eq!(url("").unwrap_err(), "the cluster has no server address");
+    assert!(url("ftp://example.com").unwrap_err().contains("unsupported scheme"));
+    assert!(url("https://exa mple.com").unwrap_err().contains("is not a valid URL"));
 }

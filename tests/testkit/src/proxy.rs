@@ -149,10 +149,10 @@ fn run(listener: std::net::TcpListener, shared: Arc<Shared>) {
 
 async fn serve(mut client: TcpStream, shared: Arc<Shared>) {
     let opened = tokio::time::timeout(HANDSHAKE_TIMEOUT, open(&mut client, &shared)).await;
-    if let Ok(Some((mut upstream, early))) = opened {
-        if upstream.write_all(&early).await.is_ok() {
-            let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
-        }
+    if let Ok(Some((mut upstream, early))) = opened
+        && upstream.write_all(&early).await.is_ok()
+    {
+        let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
     }
 }
 
