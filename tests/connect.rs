@@ -350,6 +350,44 @@ fn a_plugin_runs_once_per_command_while_its_credential_is_valid() {
 }
 
 #[test]
+fn an_expiring_credential_is_run_for_again_during_a_long_wait_not_per_request() {
+    let server = FakeApiServer::start_tls();
+    server.add_namespace("experiments");
+    server.put_pod_fixture("init-demo-init-1-of-2");
+    let machine = Machine::new();
+    let count = machine.path("count");
+    // Each run's token is valid for 10 s (9 s and a fraction: the time is in seconds): fresh for
+    // 4 to 5 s with the 5 s margin.
+    let plugin = machine.script(
+        "plugin",
+        r#"echo run >> "$COUNT"
+n=$(wc -l < "$COUNT" | tr -d ' ')
+until=$(date -u -d '+10 seconds' +%Y-%m-%dT%H:%M:%SZ)
+printf '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","status":{"token":"token-%s","expirationTimestamp":"%s"}}\n' "$n" "$until"
+"#,
+    );
+    let kubeconfig = with_exec(&machine, &server, exec_section(&plugin, "Never", &[("COUNT", &count)]));
+    let child = machine
+        .command(&kubeconfig, &["step", "1", "--wait", "30s", "-o", "json"], &[])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(8));
+    server.put_pod_fixture("init-demo-running");
+    let run = finish(child);
+    assert_eq!(run.code, 0, "{run:?}");
+    let runs = lines(&count);
+    let requests = server.requests();
+    // A new credential (and a new watch with it) every 4 to 5 s, not one per request.
+    assert!((2..=5).contains(&runs), "{runs} runs for {} requests", requests.len());
+    assert!(requests.len() > runs, "{runs} runs for {} requests", requests.len());
+    let watched_with_a_new_token =
+        requests.iter().any(|r| r.is_watch() && r.authorization().is_some_and(|a| a != "Bearer token-1"));
+    assert!(watched_with_a_new_token, "{requests:?}");
+}
+
+#[test]
 fn a_hung_plugin_is_stopped_with_what_it_started_within_the_bound() {
     let server = running(true);
     let machine = Machine::new();

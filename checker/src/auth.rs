@@ -111,7 +111,13 @@ pub fn resolve(user_name: &str, user: &AuthInfo, cluster: ExecAuthCluster) -> Re
     let mut static_auth = user.clone();
     static_auth.exec = None;
     static_auth.auth_provider = None;
-    read_files(&mut static_auth)?;
+    read_files(&mut static_auth).map_err(|e| {
+        let Msg { zh, en } = e.message();
+        Error::Input(Msg::new(
+            format!("kubeconfig 的用户 \"{user_name}\" 有误：{zh}"),
+            format!("broken kubeconfig: user \"{user_name}\": {en}"),
+        ))
+    })?;
     let has_static =
         static_auth.token.is_some() || (static_auth.username.is_some() && static_auth.password.is_some());
     if user.exec.is_some() && user.auth_provider.is_some() {

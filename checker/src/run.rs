@@ -121,6 +121,8 @@ async fn step(
         print_step(&report, None, format, ctx.lang);
         return Ok(verdict_exit(report.verdict));
     };
+    // A credential plugin may have to talk to the learner: let it, before the spinner starts.
+    cluster.client().await?;
     let mut live = Live::new(format == Format::Json);
     let waited = watch::wait_for_step(ctx, &cluster, step, limit, &mut live).await;
     live.finish();
