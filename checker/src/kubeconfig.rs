@@ -101,6 +101,13 @@ fn nothing_found(sources: &Sources) -> Msg {
     let hint_zh = "设置 KUBECONFIG 或 --kubeconfig，或先创建一个集群（例如 `kind create cluster`）";
     let hint_en = "set KUBECONFIG or --kubeconfig, or create a cluster (e.g. `kind create cluster`)";
     match sources {
+        Sources::List(files) if files.len() == 1 => {
+            let file = files[0].display();
+            msg!(
+                "kubeconfig {file} 不存在（由 KUBECONFIG 指定）：{hint_zh}",
+                "kubeconfig {file} does not exist (named by KUBECONFIG): {hint_en}"
+            )
+        }
         Sources::List(files) if !files.is_empty() => {
             let list = files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ");
             msg!(
