@@ -172,7 +172,7 @@ fn an_unreachable_cluster_is_explained_and_the_book_still_reads() {
     let (server, _dir, kubeconfig) = cluster(None);
     let address = server.url();
     server.stop(); // the kubeconfig now points at a closed port
-    let served = Served::start(&kubeconfig, &[]);
+    let served = Served::start(&kubeconfig, &["--lang", "en"]);
 
     let r = served.post("/api/check/1");
     assert_eq!(r.status, 503, "{}", r.body);
@@ -196,13 +196,15 @@ fn an_unreachable_cluster_is_explained_and_the_book_still_reads() {
 #[test]
 fn no_kubeconfig_still_serves_the_book() {
     let dir = tempfile::tempdir().unwrap();
+    // Without --lang the server speaks the book's language, Chinese.
     let served = Served::start(&dir.path().join("missing-kubeconfig"), &[]);
-    let stderr = served.stderr_with("missing-kubeconfig does not exist");
-    assert!(stderr.contains("missing-kubeconfig does not exist"), "{stderr}");
+    let stderr = served.stderr_with("missing-kubeconfig 不存在");
+    assert!(stderr.contains("警告："), "{stderr}");
     let r = served.post("/api/check/1");
     assert_eq!(r.status, 503);
     let e = r.json();
     assert_eq!(e["kind"], "input");
+    assert!(e["error"].as_str().unwrap().contains("不存在"), "{e:#}");
     assert!(e["commands"][0] == "kind create cluster");
     assert_eq!(served.get("/api/progress").json()["context"], Value::Null);
     assert_eq!(served.get("/").status, 200);
@@ -289,7 +291,7 @@ fn a_missing_book_is_one_line_and_exit_2() {
     let kubeconfig = dir.path().join("kubeconfig");
     // --book without a book.toml.
     let out = checker_command(dir.path(), &kubeconfig)
-        .args(["serve", "--port", "0", "--book"])
+        .args(["--lang", "en", "serve", "--port", "0", "--book"])
         .arg(dir.path())
         .output()
         .unwrap();
