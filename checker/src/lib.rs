@@ -4,11 +4,17 @@
 //! [`cluster`] edge observes the namespace (or [`observation`] loads a saved state), the pure
 //! [`evaluate`] turns the observation into a verdict per expectation, [`report`] renders it, and
 //! [`progress`] remembers it.
+//!
+//! Layers: the commands ([`cmd`], one file each, and [`serve`]) sit on top; what they share —
+//! the loaded lab and the check-and-record steps — is [`context`], below them; no module imports
+//! the command layer.
 
 pub mod auth;
 pub mod book;
 pub mod cli;
 pub mod cluster;
+pub mod cmd;
+pub mod context;
 pub mod error;
 pub mod evaluate;
 #[cfg(test)]
@@ -22,7 +28,6 @@ pub mod progress;
 pub mod proxy;
 pub mod record;
 pub mod report;
-pub mod run;
 pub mod serve;
 pub mod status;
 pub mod timeline;

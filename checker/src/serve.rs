@@ -28,10 +28,10 @@ use tokio::sync::Semaphore;
 use crate::book;
 use crate::cli::ServeArgs;
 use crate::cluster::Cluster;
+use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::i18n::{self, tr};
 use crate::msg;
-use crate::run::Context;
 
 /// At most this many checks talk to the cluster at once; more wait their turn.
 const CONCURRENT_CHECKS: usize = 4;

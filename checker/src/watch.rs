@@ -22,12 +22,12 @@ use kube::{Api, Client};
 use lab_spec::Step;
 
 use crate::cluster::{Cluster, root_cause};
+use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::evaluate::{StepReport, Verdict, evaluate};
 use crate::i18n::tr;
 use crate::msg;
 use crate::observation::Observation;
-use crate::run::Context;
 use crate::timeline::Timeline;
 
 /// How long the wait keeps reconnecting to an API server that fails every attempt (kube-runtime's

@@ -25,12 +25,12 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use crate::cluster::Cluster;
+use crate::context::{self, Context};
 use crate::error::Error;
 use crate::evaluate::{StepReport, Verdict};
 use crate::i18n::tr;
-use crate::progress::{self, ProgressStore};
+use crate::progress::ProgressStore;
 use crate::report::{self, StepJson};
-use crate::run::{self, Context};
 use crate::status::pod_row;
 
 /// The longest a `?wait=` long poll may last.
@@ -83,7 +83,7 @@ pub(crate) async fn check(
     let report = loop {
         // The permit bounds the checks talking to the cluster at once, not the waiting.
         let checked = match state.checks.acquire().await {
-            Ok(_permit) => run::check_step(ctx, &cluster, step).await,
+            Ok(_permit) => context::check_step(ctx, &cluster, step).await,
             Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response(),
         };
         let report = match checked {
@@ -96,7 +96,7 @@ pub(crate) async fn check(
         }
         tokio::time::sleep(WAIT_INTERVAL.min(deadline - now)).await;
     };
-    let warning = run::record(ctx, &cluster, &report).err().map(|e| e.to_string());
+    let warning = context::record(ctx, &cluster, &report).err().map(|e| e.to_string());
     Json(step_json(&report, &cluster, warning)).into_response()
 }
 
@@ -134,8 +134,7 @@ pub(crate) async fn progress(State(state): State<Arc<AppState>>) -> Response {
     let cluster = Cluster::connect(&ctx.target).await.ok();
     let recorded = match &cluster {
         Some(cluster) => {
-            let key = progress::key(&ctx.spec.id, &cluster.context, &cluster.namespace);
-            match ProgressStore::from_env().and_then(|store| store.load(&key)) {
+            match ProgressStore::from_env().and_then(|store| store.load(&ctx.progress_key(cluster))) {
                 Ok(loaded) => loaded.progress,
                 Err(e) => return cluster_error(ctx, e),
             }

@@ -1,0 +1,102 @@
+//! The commands, one file each: each follows the one-way flow CLI → lab spec → observe →
+//! evaluate → report → progress, on what [`crate::context`] shares below them.
+
+mod list;
+mod progress;
+mod report;
+mod snapshot;
+mod status;
+mod step;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::CommandFactory;
+use lab_spec::Lang;
+
+use crate::cli::{Cli, Command, Format};
+use crate::cluster::Cluster;
+use crate::context::{self, Context};
+use crate::error::{Error, Result, exit};
+use crate::evaluate::{StepReport, Verdict};
+use crate::i18n;
+use crate::msg;
+use crate::report as render;
+use crate::timeline::Timeline;
+
+/// Runs the command line; the error, if any, is printed by `main`.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    if let Command::Completions { shell } = cli.command {
+        clap_complete::generate(shell, &mut Cli::command(), "checker", &mut std::io::stdout());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let ctx = Context::from_cli(&cli)?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| {
+            Error::Input(msg!("无法启动异步运行时：{e}", "cannot start the async runtime: {e}"))
+        })?;
+    runtime.block_on(async {
+        match &cli.command {
+            Command::List { output } => list::list(&ctx, output.output).await,
+            Command::Step { number, from, wait, output } => {
+                step::step(&ctx, *number, from.as_deref(), *wait, output.output).await
+            }
+            Command::Status { from, output } => status::status(&ctx, from.as_deref(), output.output).await,
+            Command::Progress { output } => progress::show_progress(&ctx, output.output).await,
+            Command::Snapshot { file } => snapshot::snapshot(&ctx, file.as_deref()).await,
+            Command::Report { output } => report::write_report(&ctx, output.as_deref()).await,
+            Command::Serve(args) => crate::serve::serve(&ctx, cli.global.lang.is_some(), args).await,
+            Command::Completions { .. } => unreachable!("handled above"),
+        }
+    })
+}
+
+/// The check's verdict stands even when the progress file cannot be written: say so and go on.
+fn record_or_warn(ctx: &Context, cluster: &Cluster, report: &StepReport) {
+    if let Err(e) = context::record(ctx, cluster, report) {
+        i18n::warn(msg!("进度没有保存：{e}", "progress not saved: {e}"));
+    }
+}
+
+/// Prints a step report, with the STATUS timeline when the step was watched.
+pub fn print_step(report: &StepReport, timeline: Option<&Timeline>, format: Format, lang: Lang) {
+    match format {
+        Format::Text => {
+            let mut text = render::step_text(report, lang);
+            if let Some(timeline) = timeline.filter(|t| !t.entries.is_empty()) {
+                text.push_str(&render::timeline_text(timeline, lang));
+            }
+            print(&text)
+        }
+        Format::Json => print(&render::to_json(&render::StepJson::new(report).with_timeline(timeline))),
+    }
+}
+
+pub fn verdict_exit(verdict: Verdict) -> ExitCode {
+    match verdict {
+        Verdict::Pass => ExitCode::from(exit::PASS),
+        Verdict::Pending | Verdict::Fail => ExitCode::from(exit::NOT_PASSED),
+    }
+}
+
+fn print(text: &str) {
+    let mut out = anstream::stdout();
+    // A closed pipe (`checker status | head -1`) is not an error worth reporting.
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// Writes `text` to the file, or to standard output.
+fn emit(text: &str, file: Option<&Path>) -> Result<()> {
+    match file {
+        Some(path) => std::fs::write(path, text).map_err(|e| {
+            let path = path.display();
+            Error::Input(msg!("无法写入 {path}：{e}", "cannot write {path}: {e}"))
+        }),
+        None => {
+            print(text);
+            Ok(())
+        }
+    }
+}
