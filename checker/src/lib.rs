@@ -30,6 +30,7 @@ pub mod record;
 pub mod report;
 pub mod serve;
 pub mod status;
+pub mod table;
 pub mod timeline;
 pub mod timing;
 pub mod watch;

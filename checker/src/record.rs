@@ -13,7 +13,7 @@ use lab_spec::{LabSpec, Lang};
 use crate::evaluate::{Outcome, StepReport, Verdict};
 use crate::i18n::tr;
 use crate::progress::LabProgress;
-use crate::report::clock;
+use crate::table::{self, cell};
 use crate::timeline::reconstruct;
 use crate::timing::{PodTimings, pod_timings};
 
@@ -38,11 +38,6 @@ fn verdict_mark(verdict: Verdict, lang: Lang) -> String {
         Verdict::Pending => tr(lang, "⏳ 进行中", "⏳ pending"),
         Verdict::Fail => tr(lang, "❌ 未通过", "❌ fail"),
     }
-}
-
-/// Text for a Markdown table cell: no pipes or line breaks.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
 }
 
 pub fn markdown(input: &RecordInput) -> String {
@@ -124,50 +119,13 @@ fn step_section(out: &mut String, report: &StepReport, lang: Lang) {
     out.push('\n');
     if !report.pods.is_empty() {
         let _ = writeln!(out, "**{}**:\n", tr(lang, "实际结果", "Observed"));
-        let _ = writeln!(out, "```\n{}```\n", crate::report::pods_table(&report.pods));
+        let _ = writeln!(out, "```\n{}```\n", table::pods(&report.pods).columns());
     }
 }
 
 fn timing_table(out: &mut String, t: &PodTimings, lang: Lang) {
-    let secs = |s: Option<i64>| s.map_or("-".to_string(), |s| format!("{s}s"));
     let _ = writeln!(out, "### {} `{}`\n", tr(lang, "性能数据", "Timings of"), t.pod);
-    let _ = writeln!(
-        out,
-        "| {} | {} | {} |\n|---|---|---|",
-        tr(lang, "指标", "measure"),
-        tr(lang, "值", "value"),
-        tr(lang, "备注", "note")
-    );
-    for c in t.containers.iter().filter(|c| c.init) {
-        let note = match (c.started_at, c.finished_at) {
-            (Some(s), Some(f)) => format!("{} → {}", clock(s), clock(f)),
-            _ => "-".into(),
-        };
-        let _ = writeln!(
-            out,
-            "| {} {} | {} | {note} |",
-            c.name,
-            tr(lang, "执行时间", "run time"),
-            secs(c.seconds)
-        );
-    }
-    for g in &t.gaps {
-        let serial = tr(lang, "串行执行", "serial execution");
-        let _ = writeln!(out, "| {} → {} | {}s | {serial} |", g.from, g.to, g.seconds);
-    }
-    let _ = writeln!(
-        out,
-        "| {} | {} | |",
-        tr(lang, "总初始化时间", "total initialization"),
-        secs(t.total_init_seconds)
-    );
-    let _ = writeln!(
-        out,
-        "| {} | {} | {} |\n",
-        tr(lang, "主容器启动时间", "main container start delay"),
-        secs(t.main_start_delay_seconds),
-        tr(lang, "Init Container 完成后", "after the init containers")
-    );
+    let _ = writeln!(out, "{}", table::timings(t, lang).markdown());
 }
 
 /// A Mermaid gantt chart of the containers' real run times: init containers one after the

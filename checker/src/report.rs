@@ -9,12 +9,12 @@ use std::fmt::Write;
 use anstyle::{AnsiColor, Style};
 use lab_spec::{LabSpec, Lang};
 use serde::Serialize;
-use unicode_width::UnicodeWidthStr;
 
 use crate::evaluate::{CheckResult, Outcome, StepReport, Verdict};
 use crate::i18n::tr;
 use crate::progress::LabProgress;
 use crate::status::PodRow;
+use crate::table;
 use crate::timeline::{Timeline, TimelineEntry};
 use crate::timing::PodTimings;
 
@@ -95,97 +95,23 @@ fn check_details(out: &mut String, check: &CheckResult, lang: Lang) {
 
 /// The pods as `kubectl get pods` prints them (its tabwriter pads columns by three spaces).
 pub fn pods_table(rows: &[PodRow]) -> String {
-    let mut table = vec![["NAME", "READY", "STATUS", "RESTARTS", "AGE"].map(String::from).to_vec()];
-    for row in rows {
-        table.push(vec![
-            row.name.clone(),
-            row.ready.clone(),
-            row.status.clone(),
-            row.restarts_column.clone(),
-            row.age.clone(),
-        ]);
-    }
-    columns(&table)
-}
-
-/// Left-aligned columns separated by at least three spaces; the last column is not padded.
-pub fn columns(table: &[Vec<String>]) -> String {
-    let width = |i: usize| table.iter().map(|r| r.get(i).map_or(0, |c| c.width())).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..table.first().map_or(0, Vec::len)).map(width).collect();
-    let mut out = String::new();
-    for row in table {
-        for (i, cell) in row.iter().enumerate() {
-            if i + 1 == row.len() {
-                out.push_str(cell);
-            } else {
-                let pad = widths[i] + 3 - cell.width();
-                out.push_str(cell);
-                out.push_str(&" ".repeat(pad));
-            }
-        }
-        out.push('\n');
-    }
-    out
+    table::pods(rows).columns()
 }
 
 /// The record's timing table ("性能数据"), measured from the pod's container timestamps.
 pub fn timings_text(t: &PodTimings, lang: Lang) -> String {
-    let secs = |s: Option<i64>| s.map_or("-".to_string(), |s| format!("{s}s"));
-    let mut rows = vec![vec![tr(lang, "指标", "measure"), tr(lang, "值", "value"), tr(lang, "备注", "note")]];
-    for c in &t.containers {
-        if c.init {
-            let note = match (c.started_at, c.finished_at) {
-                (Some(s), Some(f)) => format!("{} → {}", clock(s), clock(f)),
-                (Some(s), None) => {
-                    tr(lang, &format!("{} 起运行中", clock(s)), &format!("running since {}", clock(s)))
-                }
-                _ => tr(lang, "未启动", "not started"),
-            };
-            rows.push(vec![
-                tr(lang, &format!("{} 执行时间", c.name), &format!("{} run time", c.name)),
-                secs(c.seconds),
-                note,
-            ]);
-        }
-    }
-    for g in &t.gaps {
-        rows.push(vec![
-            tr(lang, &format!("{} → {} 间隔", g.from, g.to), &format!("gap {} → {}", g.from, g.to)),
-            format!("{}s", g.seconds),
-            tr(lang, "串行：前一个结束后才启动", "serial: starts after the previous one ended"),
-        ]);
-    }
-    rows.push(vec![
-        tr(lang, "总初始化时间", "total initialization"),
-        secs(t.total_init_seconds),
-        tr(lang, "第一个 Init Container 启动到最后一个结束", "first init container start to last end"),
-    ]);
-    rows.push(vec![
-        tr(lang, "主容器启动延迟", "main container start delay"),
-        secs(t.main_start_delay_seconds),
-        tr(
-            lang,
-            "最后一个 Init Container 结束到主容器启动",
-            "last init container end to main container start",
-        ),
-    ]);
     let title = tr(
         lang,
         &format!("{} 的时间（来自容器时间戳）", t.pod),
         &format!("Timings of {} (from container timestamps)", t.pod),
     );
-    format!("{}\n{}", paint(BOLD, &title), columns(&rows))
+    format!("{}\n{}", paint(BOLD, &title), table::timings(t, lang).columns())
 }
 
 /// The STATUS timeline recorded while waiting, in the shape of the record's "实际结果".
 pub fn timeline_text(timeline: &Timeline, lang: Lang) -> String {
     let title = tr(lang, "STATUS 变化（观察到的时间线）", "STATUS changes (timeline as observed)");
     format!("\n{}\n{}", paint(BOLD, &title), timeline.table())
-}
-
-/// A timestamp's time of day in UTC, as `kubectl describe` shows it in its Started/Finished lines.
-pub fn clock(t: jiff::Timestamp) -> String {
-    t.strftime("%H:%M:%S").to_string()
 }
 
 /// `checker list`: the steps with their titles and progress marks.
@@ -327,18 +253,4 @@ pub fn to_json<T: Serialize>(value: &T) -> String {
     let mut text = serde_json::to_string_pretty(value).expect("report serializes");
     text.push('\n');
     text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn columns_pad_like_kubectl() {
-        let table = vec![
-            vec!["NAME".to_string(), "READY".into(), "AGE".into()],
-            vec!["init-demo".to_string(), "1/1".into(), "5m".into()],
-        ];
-        assert_eq!(columns(&table), "NAME        READY   AGE\ninit-demo   1/1     5m\n");
-    }
 }

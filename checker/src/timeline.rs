@@ -8,8 +8,8 @@ use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
 use serde::Serialize;
 
-use crate::report::columns;
 use crate::status::{human_duration, pod_row};
+use crate::table::Table;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TimelineEntry {
@@ -61,12 +61,18 @@ impl Timeline {
 
     /// The timeline as `kubectl get pods -w` prints it.
     pub fn table(&self) -> String {
-        let mut rows = vec![["NAME", "READY", "STATUS", "RESTARTS", "AGE"].map(String::from).to_vec()];
+        let mut table = Table::new(["NAME", "READY", "STATUS", "RESTARTS", "AGE"]);
         for e in &self.entries {
             let age = human_duration(jiff::SignedDuration::from_secs(e.offset_seconds));
-            rows.push(vec![e.pod.clone(), e.ready.clone(), e.status.clone(), e.restarts.to_string(), age]);
+            table.rows.push(vec![
+                e.pod.clone(),
+                e.ready.clone(),
+                e.status.clone(),
+                e.restarts.to_string(),
+                age,
+            ]);
         }
-        columns(&rows)
+        table.columns()
     }
 }
 
