@@ -47,6 +47,9 @@ fn health_lists_the_lab_steps() {
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["ok"], true);
     assert_eq!(r.json()["steps"], serde_json::json!(step_numbers()));
+    // The page shows the checker's own verdict words and marks, in the book's language.
+    assert_eq!(r.json()["words"]["verdicts"]["pending"], "进行中");
+    assert_eq!(r.json()["words"]["marks"]["fail"], "✘");
 }
 
 #[test]

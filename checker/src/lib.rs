@@ -34,3 +34,4 @@ pub mod table;
 pub mod timeline;
 pub mod timing;
 pub mod watch;
+pub mod words;

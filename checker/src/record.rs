@@ -10,12 +10,13 @@ use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
 use lab_spec::{LabSpec, Lang};
 
-use crate::evaluate::{Outcome, StepReport, Verdict};
+use crate::evaluate::{StepReport, Verdict};
 use crate::i18n::tr;
 use crate::progress::LabProgress;
 use crate::table::{self, cell};
 use crate::timeline::reconstruct;
 use crate::timing::{PodTimings, pod_timings};
+use crate::words;
 
 /// Everything the record is written from.
 pub struct RecordInput<'a> {
@@ -32,12 +33,9 @@ pub struct RecordInput<'a> {
     pub progress: &'a LabProgress,
 }
 
+/// A step's verdict with its emoji ([`words`]).
 fn verdict_mark(verdict: Verdict, lang: Lang) -> String {
-    match verdict {
-        Verdict::Pass => tr(lang, "✅ 通过", "✅ pass"),
-        Verdict::Pending => tr(lang, "⏳ 进行中", "⏳ pending"),
-        Verdict::Fail => tr(lang, "❌ 未通过", "❌ fail"),
-    }
+    format!("{} {}", words::emoji(words::outcome_of(verdict)), words::verdict(verdict, lang))
 }
 
 pub fn markdown(input: &RecordInput) -> String {
@@ -107,13 +105,7 @@ fn step_section(out: &mut String, report: &StepReport, lang: Lang) {
         tr(lang, "观察到的", "observed")
     );
     for check in &report.checks {
-        let mark = match check.outcome {
-            Outcome::Pass => "✅",
-            Outcome::Pending => "⏳",
-            Outcome::Fail => "❌",
-            Outcome::Unverifiable => "❔",
-            Outcome::Skipped => "➖",
-        };
+        let mark = words::emoji(check.outcome);
         let _ = writeln!(out, "| {mark} | {} | {} |", cell(&check.description), cell(&check.observed));
     }
     out.push('\n');

@@ -17,6 +17,7 @@ use crate::status::PodRow;
 use crate::table;
 use crate::timeline::{Timeline, TimelineEntry};
 use crate::timing::PodTimings;
+use crate::words;
 
 const GREEN: Style = AnsiColor::Green.on_default().bold();
 const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
@@ -28,22 +29,24 @@ fn paint(style: Style, text: &str) -> String {
     format!("{style}{text}{style:#}")
 }
 
-pub fn verdict_word(verdict: Verdict, lang: Lang) -> String {
-    match verdict {
-        Verdict::Pass => paint(GREEN, &tr(lang, "通过", "pass")),
-        Verdict::Pending => paint(YELLOW, &tr(lang, "进行中", "pending")),
-        Verdict::Fail => paint(RED, &tr(lang, "未通过", "fail")),
+/// The colour of an outcome in the terminal.
+fn style(outcome: Outcome) -> Style {
+    match outcome {
+        Outcome::Pass => GREEN,
+        Outcome::Pending | Outcome::Unverifiable => YELLOW,
+        Outcome::Fail => RED,
+        Outcome::Skipped => DIM,
     }
 }
 
+/// A step's verdict in words ([`words::verdict`]), coloured.
+pub fn verdict_word(verdict: Verdict, lang: Lang) -> String {
+    paint(style(words::outcome_of(verdict)), &words::verdict(verdict, lang))
+}
+
+/// An expectation's mark ([`words::mark`]), coloured.
 fn mark(outcome: Outcome) -> String {
-    match outcome {
-        Outcome::Pass => paint(GREEN, "✔"),
-        Outcome::Pending => paint(YELLOW, "…"),
-        Outcome::Fail => paint(RED, "✘"),
-        Outcome::Unverifiable => paint(YELLOW, "?"),
-        Outcome::Skipped => paint(DIM, "-"),
-    }
+    paint(style(outcome), words::mark(outcome))
 }
 
 /// A step report for the terminal.
@@ -119,11 +122,7 @@ pub fn list_text(spec: &LabSpec, progress: &LabProgress, lang: Lang) -> String {
     let mut out = format!("{}\n", paint(BOLD, spec.title.get(lang)));
     for step in &spec.steps {
         let state = match progress.get(&step.number) {
-            Some(r) => mark(match r.verdict {
-                Verdict::Pass => Outcome::Pass,
-                Verdict::Pending => Outcome::Pending,
-                Verdict::Fail => Outcome::Fail,
-            }),
+            Some(r) => mark(words::outcome_of(r.verdict)),
             None => " ".into(),
         };
         let _ = writeln!(out, "  {state} {:>2}  {:<8}  {}", step.number, step.id, step.title.get(lang));

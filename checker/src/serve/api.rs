@@ -1,6 +1,7 @@
 //! The JSON API behind the Run-check buttons.
 //!
-//! - `GET /api/health` → `{"ok": true, "steps": [1, 2, 3, 6]}`
+//! - `GET /api/health` → `{"ok": true, "steps": [1, 2, 3, 6], "lab", "words"}`: `words` are the
+//!   verdict words and outcome marks in the page's language ([`crate::words::json`]).
 //! - `POST /api/check/{n}[?wait=SECONDS]` → the step's report: the JSON of `checker step N -o json`
 //!   plus `title`, `pending_hint`, `pod_rows` (kubectl's columns), `context`, `namespace`,
 //!   `server`, `checked_at`. With `wait` (at most [`MAX_WAIT`]), a pending step is checked again
@@ -32,6 +33,7 @@ use crate::i18n::tr;
 use crate::progress::ProgressStore;
 use crate::report::{self, StepJson};
 use crate::status::pod_row;
+use crate::words;
 
 /// The longest a `?wait=` long poll may last.
 pub const MAX_WAIT: Duration = Duration::from_secs(120);
@@ -43,7 +45,8 @@ const LOCAL_CLUSTERS: &[&str] = &["kind create cluster", "minikube start", "k3d 
 
 pub(crate) async fn health(State(state): State<Arc<AppState>>) -> Response {
     let steps: Vec<u32> = state.ctx.spec.steps.iter().map(|s| s.number).collect();
-    Json(json!({ "ok": true, "steps": steps, "lab": state.ctx.spec.id })).into_response()
+    let words = words::json(state.ctx.lang);
+    Json(json!({ "ok": true, "steps": steps, "lab": state.ctx.spec.id, "words": words })).into_response()
 }
 
 pub(crate) async fn not_found(State(state): State<Arc<AppState>>) -> Response {

@@ -16,7 +16,7 @@
         running: "Checking…",
         watch: "Keep watching",
         stop: "Stop watching",
-        verdict: { pass: "Passed", pending: "In progress", fail: "Not passed", error: "Cannot check" },
+        verdict: { error: "Cannot check" }, // and the verdicts' words, from /api/health
         expected: "expected",
         observed: "observed",
         hint: "hint",
@@ -40,7 +40,7 @@
         running: "检查中…",
         watch: "持续观察",
         stop: "停止观察",
-        verdict: { pass: "通过", pending: "进行中", fail: "未通过", error: "无法检查" },
+        verdict: { error: "无法检查" }, // and the verdicts' words, from /api/health
         expected: "期望",
         observed: "实际",
         hint: "提示",
@@ -61,7 +61,8 @@
 
   var WATCH_INTERVAL_MS = 2000;
   var WATCH_LIMIT_MS = 5 * 60 * 1000;
-  var MARKS = { pass: "✔", pending: "…", fail: "✘", unverifiable: "?", skipped: "-" };
+  // The outcomes' marks, from /api/health (the checker's one table of words and marks).
+  var MARKS = {};
 
   function time(at) {
     var d = new Date(at);
@@ -317,6 +318,9 @@
     api("GET", "/api/health").then(function (r) {
       if (!r.ok || !r.data || r.data.ok !== true) return; // not served by checker serve: stay quiet
       steps = r.data.steps || [];
+      var words = r.data.words || {};
+      Object.keys(words.verdicts || {}).forEach(function (k) { T.verdict[k] = words.verdicts[k]; });
+      MARKS = words.marks || {};
       document.documentElement.classList.add("lab-served");
       document.querySelectorAll(".lab-check[data-step]").forEach(function (box) {
         boxes.push(setup(box));
