@@ -1,0 +1,344 @@
+//! Checks on one container of a pod, from its status: completed, failed, never started, ready,
+//! started after another, a native sidecar, and the READY column of the pod; and the containers
+//! the pod declares.
+
+use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
+use lab_spec::Lang;
+
+use super::{Finding, Outcome, finding, no_status, not_yet};
+use crate::i18n::tr;
+use crate::inspect;
+use crate::observation::Observation;
+use crate::status::pod_row;
+
+pub(super) fn containers(pod: &Pod, init: &[String], main: &[String], lang: Lang) -> Finding {
+    let show = |names: &[&str]| format!("[{}]", names.join(", "));
+    let (have_init, have_main) = inspect::container_names(pod);
+    let want_init: Vec<&str> = init.iter().map(String::as_str).collect();
+    let want_main: Vec<&str> = main.iter().map(String::as_str).collect();
+    let describe = |i: &[&str], m: &[&str]| {
+        tr(
+            lang,
+            &format!("Init Container {}，容器 {}", show(i), show(m)),
+            &format!("init containers {}, containers {}", show(i), show(m)),
+        )
+    };
+    let outcome = match have_init == want_init && have_main == want_main {
+        true => Outcome::Pass,
+        false => Outcome::Fail,
+    };
+    finding(outcome, describe(&want_init, &want_main), describe(&have_init, &have_main))
+}
+
+pub(super) fn completed(pod: &Pod, container: &str, lang: Lang) -> Finding {
+    let expected = tr(lang, "Terminated (Completed)，退出码 0", "Terminated (Completed), exit code 0");
+    let Some(status) = inspect::container_status(pod, container) else {
+        return not_yet(pod, lang, expected, no_status(lang));
+    };
+    let observed = inspect::describe_status(status);
+    match inspect::exit_code(status.state.as_ref()) {
+        Some(0) => finding(Outcome::Pass, expected, observed),
+        Some(_) => finding(Outcome::Fail, expected, observed),
+        None if has_failed_before(status) => finding(Outcome::Fail, expected, observed),
+        None => not_yet(pod, lang, expected, observed),
+    }
+}
+
+fn has_failed_before(status: &ContainerStatus) -> bool {
+    inspect::exit_code(status.last_state.as_ref()).is_some_and(|code| code != 0)
+}
+
+pub(super) fn started_after(pod: &Pod, container: &str, after: &str, lang: Lang) -> Finding {
+    let expected = tr(
+        lang,
+        &format!("{container} 的启动时间 ≥ {after} 的结束时间"),
+        &format!("{container} started at or after {after} finished"),
+    );
+    let finished = inspect::container_status(pod, after).and_then(inspect::finished_at);
+    let started = inspect::container_status(pod, container).and_then(inspect::started_at);
+    match (finished, started) {
+        (Some(finished), Some(started)) => {
+            let gap = started.as_second() - finished.as_second();
+            let observed =
+                format!("{after} finishedAt {finished}, {container} startedAt {started} ({gap:+}s)");
+            let outcome = if started >= finished { Outcome::Pass } else { Outcome::Fail };
+            finding(outcome, expected, observed)
+        }
+        (None, Some(started)) => finding(
+            Outcome::Fail,
+            expected,
+            format!("{container} startedAt {started}, {after} has not finished"),
+        ),
+        (_, None) => not_yet(
+            pod,
+            lang,
+            expected,
+            tr(lang, &format!("{container} 还没有启动"), &format!("{container} has not started yet")),
+        ),
+    }
+}
+
+pub(super) fn started_after_start(pod: &Pod, container: &str, after: &str, lang: Lang) -> Finding {
+    let expected = tr(
+        lang,
+        &format!("{container} 的启动时间 ≥ {after} 的启动时间"),
+        &format!("{container} started at or after {after} started"),
+    );
+    let first = inspect::container_status(pod, after).and_then(inspect::started_at);
+    let then = inspect::container_status(pod, container).and_then(inspect::started_at);
+    match (first, then) {
+        (Some(first), Some(then)) => {
+            let gap = then.as_second() - first.as_second();
+            let observed = format!("{after} startedAt {first}, {container} startedAt {then} ({gap:+}s)");
+            let outcome = if then >= first { Outcome::Pass } else { Outcome::Fail };
+            finding(outcome, expected, observed)
+        }
+        (None, Some(then)) => {
+            finding(Outcome::Fail, expected, format!("{container} startedAt {then}, {after} has not started"))
+        }
+        (_, None) => not_yet(
+            pod,
+            lang,
+            expected,
+            tr(lang, &format!("{container} 还没有启动"), &format!("{container} has not started yet")),
+        ),
+    }
+}
+
+pub(super) fn sidecar(pod: &Pod, container: &str, obs: &Observation, lang: Lang) -> Finding {
+    let expected =
+        tr(lang, "restartPolicy: Always，已启动并运行", "restartPolicy: Always, started and running");
+    let spec = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.init_containers.as_ref())
+        .and_then(|c| c.iter().find(|c| c.name == container));
+    let Some(spec) = spec else {
+        return finding(
+            Outcome::Fail,
+            expected,
+            tr(
+                lang,
+                &format!("没有名为 {container} 的 Init Container"),
+                &format!("no init container named {container}"),
+            ),
+        );
+    };
+    if spec.restart_policy.as_deref() != Some("Always") {
+        let version = obs.server_version.as_deref().unwrap_or("?");
+        let observed = tr(
+            lang,
+            &format!(
+                "存储的规格中 {container} 没有 restartPolicy：API server（{version}）丢弃了它，{container} 成了普通 Init Container"
+            ),
+            &format!(
+                "the stored spec of {container} has no restartPolicy: the API server ({version}) dropped it, so {container} is a plain init container"
+            ),
+        );
+        let hint = tr(
+            lang,
+            "原生 Sidecar 需要 Kubernetes 1.29 及以上（或开启 SidecarContainers 特性门控）。换用较新的集群，例如 `kind create cluster --image kindest/node:v1.31.0`，再删除并重新部署 `manifests/sidecar.yaml`",
+            "Native sidecars need Kubernetes 1.29 or later (or the SidecarContainers feature gate). Use a newer cluster, e.g. `kind create cluster --image kindest/node:v1.31.0`, then delete and re-apply `manifests/sidecar.yaml`",
+        );
+        return finding(Outcome::Fail, expected, observed).with_hint(hint);
+    }
+    let Some(status) = inspect::container_status(pod, container) else {
+        return not_yet(pod, lang, expected, no_status(lang));
+    };
+    let running = status.state.as_ref().is_some_and(|s| s.running.is_some());
+    let mut observed = inspect::describe_status(status);
+    observed.push_str(if status.started == Some(true) { ", started" } else { ", not started" });
+    match running && status.started == Some(true) {
+        true => finding(Outcome::Pass, expected, observed),
+        false => not_yet(pod, lang, expected, observed),
+    }
+}
+
+pub(super) fn ready_column(pod: &Pod, ready: &str, obs: &Observation, lang: Lang) -> Finding {
+    let row = pod_row(pod, obs.at);
+    let expected = format!("READY {ready}");
+    let observed = tr(
+        lang,
+        &format!("READY {}（STATUS {}）", row.ready, row.status),
+        &format!("READY {} (STATUS {})", row.ready, row.status),
+    );
+    if row.ready == ready {
+        return finding(Outcome::Pass, expected, observed);
+    }
+    // A different total means other containers than the lab's (or a dropped sidecar field).
+    let wanted_total = ready.split('/').nth(1).and_then(|t| t.parse::<u32>().ok());
+    match wanted_total == Some(row.total) {
+        true => not_yet(pod, lang, expected, observed),
+        false => finding(Outcome::Fail, expected, observed),
+    }
+}
+
+pub(super) fn ready(pod: &Pod, container: &str, lang: Lang) -> Finding {
+    let expected = tr(lang, "Running，Ready 为 true", "Running and ready");
+    let Some(status) = inspect::container_status(pod, container) else {
+        return not_yet(pod, lang, expected, no_status(lang));
+    };
+    let mut observed = inspect::describe_status(status);
+    let running = status.state.as_ref().is_some_and(|s| s.running.is_some());
+    if running {
+        observed.push_str(if status.ready { ", ready" } else { ", not ready" });
+    }
+    match (running, status.ready) {
+        (true, true) => finding(Outcome::Pass, expected, observed),
+        _ => not_yet(pod, lang, expected, observed),
+    }
+}
+
+pub(super) fn failed(pod: &Pod, container: &str, min_restarts: u32, lang: Lang) -> Finding {
+    let expected = tr(
+        lang,
+        &format!("退出码非 0，重启次数 ≥ {min_restarts}"),
+        &format!("non-zero exit code, restarts ≥ {min_restarts}"),
+    );
+    let Some(status) = inspect::container_status(pod, container) else {
+        return not_yet(pod, lang, expected, no_status(lang));
+    };
+    let observed = inspect::describe_status(status);
+    let failed_now = inspect::exit_code(status.state.as_ref()).is_some_and(|c| c != 0);
+    let failed = failed_now || has_failed_before(status);
+    let restarts = u32::try_from(status.restart_count).unwrap_or(0);
+
+    if failed && inspect::restart_policy(pod) == "Never" {
+        let why = tr(
+            lang,
+            &format!("{observed}；restartPolicy 为 Never：不会重试，Pod 阶段 {}", inspect::phase(pod)),
+            &format!("{observed}; restartPolicy is Never: no retries, pod phase {}", inspect::phase(pod)),
+        );
+        return finding(Outcome::Fail, expected, why);
+    }
+    if inspect::exit_code(status.state.as_ref()) == Some(0) {
+        let why = tr(lang, &format!("{observed}：它本应失败"), &format!("{observed}: it should have failed"));
+        return finding(Outcome::Fail, expected, why);
+    }
+    if let Some(reason) = inspect::waiting_reason(status)
+        && reason != "CrashLoopBackOff"
+        && inspect::BROKEN_WAITING_REASONS.contains(&reason)
+    {
+        return finding(Outcome::Fail, expected, observed);
+    }
+    match (failed, restarts >= min_restarts) {
+        (true, true) => finding(Outcome::Pass, expected, observed),
+        (true, false) => finding(
+            Outcome::Pending,
+            expected,
+            tr(
+                lang,
+                &format!("{observed}：已失败，尚未重启"),
+                &format!("{observed}: failed, not restarted yet"),
+            ),
+        ),
+        (false, _) => finding(Outcome::Pending, expected, observed),
+    }
+}
+
+pub(super) fn never_started(pod: &Pod, container: &str, lang: Lang) -> Finding {
+    let expected = tr(lang, "从未启动（Waiting）", "never started (Waiting)");
+    match inspect::container_status(pod, container) {
+        None => finding(Outcome::Pass, expected, no_status(lang)),
+        Some(status) => {
+            let observed = inspect::describe_status(status);
+            match inspect::has_started(status) {
+                true => finding(Outcome::Fail, expected, observed),
+                false => finding(Outcome::Pass, expected, observed),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{log, observe, outcome, run};
+    use crate::evaluate::{Outcome, Verdict};
+    use crate::fixtures::pod as fixture;
+    use crate::observation::{Logs, Observation};
+
+    #[test]
+    fn step1_changed_spec_names_what_it_found() {
+        let report = run(1, &observe(&["init-demo-changed-spec"], None));
+        let containers = report.checks.iter().find(|c| c.id == "containers").unwrap();
+        assert_eq!(containers.outcome, Outcome::Fail);
+        assert!(containers.observed.contains("[setup, init-2]"), "{}", containers.observed);
+    }
+
+    #[test]
+    fn step3_verdict_for_every_state_of_init_demo_fail() {
+        let logs = || Some(log("init-demo-fail", "init-1", "Init 1: Failed!\n", Some("Init 1: Failed!\n")));
+        let cases = [
+            ("init-demo-fail-init-error", Verdict::Pending),
+            ("init-demo-fail-crashloop", Verdict::Pass),
+            ("init-demo-fail-running-restarting", Verdict::Pass),
+            ("init-demo-fail-never", Verdict::Fail),
+        ];
+        for (fixture, verdict) in cases {
+            let report = run(3, &observe(&[fixture], logs()));
+            assert_eq!(report.verdict, verdict, "{fixture}: {:#?}", report.checks);
+        }
+    }
+
+    #[test]
+    fn step3_first_failure_is_pending_until_the_restart() {
+        let report = run(3, &observe(&["init-demo-fail-init-error"], None));
+        assert_eq!(outcome(&report, "init-1-failed"), Outcome::Pending);
+        assert_eq!(report.pods[0].status, "Init:Error");
+    }
+
+    #[test]
+    fn step3_restart_policy_never_fails_and_explains() {
+        let report = run(3, &observe(&["init-demo-fail-never"], None));
+        let failed = report.checks.iter().find(|c| c.id == "init-1-failed").unwrap();
+        assert_eq!(failed.outcome, Outcome::Fail);
+        assert!(failed.observed.contains("restartPolicy is Never"), "{}", failed.observed);
+        assert_eq!(outcome(&report, "phase-pending"), Outcome::Fail);
+    }
+
+    #[test]
+    fn step3_on_the_succeeding_pod_fails() {
+        // The learner applied the wrong manifest under the failing pod's name.
+        let mut pod = fixture("init-demo-running");
+        pod.metadata.name = Some("init-demo-fail".into());
+        let obs = Observation { pods: vec![pod], ..observe(&[], Some(Logs::new())) };
+        let report = run(3, &obs);
+        assert_eq!(outcome(&report, "init-1-failed"), Outcome::Fail);
+        assert_eq!(outcome(&report, "app-never-started"), Outcome::Fail);
+        assert_eq!(report.verdict, Verdict::Fail);
+    }
+
+    #[test]
+    fn step5_verdict_for_every_state_of_the_sidecar_pod() {
+        let cases = [
+            ("sidecar-demo-running", Verdict::Pass),
+            ("sidecar-demo-initializing", Verdict::Pending),
+            ("sidecar-demo-sidecar-crashloop", Verdict::Fail),
+            ("sidecar-demo-old-cluster", Verdict::Fail),
+        ];
+        for (fixture, verdict) in cases {
+            let report = run(5, &observe(&[fixture], None));
+            assert_eq!(report.verdict, verdict, "{fixture}: {:#?}", report.checks);
+        }
+        let report = run(5, &observe(&["sidecar-demo-running"], None));
+        assert_eq!(report.pods[0].ready, "2/2");
+        let after = report.checks.iter().find(|c| c.id == "after-the-sidecar").unwrap();
+        assert!(after.observed.contains("log-shipper startedAt"), "{}", after.observed);
+    }
+
+    #[test]
+    fn step5_on_an_old_cluster_explains_the_dropped_field() {
+        let mut obs = observe(&["sidecar-demo-old-cluster"], None);
+        obs.server_version = Some("v1.28.9".into());
+        let report = run(5, &obs);
+        let sidecar = report.checks.iter().find(|c| c.id == "sidecar-running").unwrap();
+        assert_eq!(sidecar.outcome, Outcome::Fail);
+        assert!(
+            sidecar.observed.contains("dropped it") && sidecar.observed.contains("v1.28.9"),
+            "{}",
+            sidecar.observed
+        );
+        assert!(sidecar.hint.contains("1.29"), "{}", sidecar.hint);
+        assert_eq!(outcome(&report, "ready-counts-the-sidecar"), Outcome::Fail, "0/1 can never become 2/2");
+    }
+}
