@@ -37,6 +37,8 @@ pub struct Target {
     pub kubeconfig: Option<PathBuf>,
     pub context: Option<String>,
     pub namespace: String,
+    /// The lab's RBAC manifest (the spec's `rbac`), named when the server refuses a request.
+    pub rbac: Option<String>,
 }
 
 /// A connection to one cluster context, and the namespace the lab lives in.
@@ -46,6 +48,7 @@ pub struct Cluster {
     pub context: String,
     pub server: String,
     pub namespace: String,
+    rbac: Option<String>,
 }
 
 /// What it takes to talk to the cluster: kube's configuration, and the credential plugin whose
@@ -92,7 +95,13 @@ impl Cluster {
             None => Some((0, build_client(config.clone(), &context)?)),
         };
         let link = Link { config, plugin, client: tokio::sync::Mutex::new(client), proxy, schemeless };
-        Ok(Cluster { link: Arc::new(link), context, server, namespace: target.namespace.clone() })
+        Ok(Cluster {
+            link: Arc::new(link),
+            context,
+            server,
+            namespace: target.namespace.clone(),
+            rbac: target.rbac.clone(),
+        })
     }
 
     /// The client, with the credential plugin's current credential (the plugin runs now if it
@@ -314,9 +323,13 @@ impl Cluster {
             )),
             kube::Error::Api(status) if status.code == 403 => {
                 let message = &status.message;
+                let (see_zh, see_en) = match &self.rbac {
+                    Some(rbac) => (format!("（见 {rbac}）"), format!(" (see {rbac})")),
+                    None => (String::new(), String::new()),
+                };
                 Error::AccessDenied(msg!(
-                    "{server}（上下文 \"{context}\"）回答 403 Forbidden：{message}；checker 需要命名空间 {ns} 中 pods、pods/log 和 events 的 get、list、watch 权限（见 manifests/checker-rbac.yaml）",
-                    "{server} (context \"{context}\") answered 403 Forbidden: {message}; the checker needs get, list and watch on pods, pods/log and events in namespace {ns} (see manifests/checker-rbac.yaml)"
+                    "{server}（上下文 \"{context}\"）回答 403 Forbidden：{message}；checker 需要命名空间 {ns} 中 pods、pods/log 和 events 的 get、list、watch 权限{see_zh}",
+                    "{server} (context \"{context}\") answered 403 Forbidden: {message}; the checker needs get, list and watch on pods, pods/log and events in namespace {ns}{see_en}"
                 ))
             }
             kube::Error::Api(status) => {

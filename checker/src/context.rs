@@ -34,6 +34,7 @@ impl Context {
             kubeconfig: cli.global.kubeconfig.clone(),
             context: cli.global.context.clone(),
             namespace,
+            rbac: spec.rbac.clone(),
         };
         let lang = cli.global.lang.map(Lang::from).unwrap_or_else(i18n::lang_from_env);
         Ok(Context { spec, target, lang })

@@ -34,6 +34,11 @@ pub struct LabSpec {
     pub title: Text,
     /// The namespace the lab's manifests create and the checker looks in by default.
     pub namespace: String,
+    /// The manifest (relative to the repository root) that grants the checker the read access
+    /// this lab's checks need (a Role and its binding). Messages about a refused request name
+    /// it; without it they only say which permission is missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rbac: Option<String>,
     /// The record's goals, each achieved when all the steps it names have passed.
     pub goals: Vec<Goal>,
     pub steps: Vec<Step>,
@@ -295,6 +300,9 @@ impl LabSpec {
         if self.steps.is_empty() {
             return Err("the spec has no steps".into());
         }
+        if self.rbac.as_deref().is_some_and(|r| r.trim().is_empty()) {
+            return Err("rbac is empty: name the RBAC manifest, or leave the field out".into());
+        }
         let mut numbers = BTreeSet::new();
         let mut ids = BTreeSet::new();
         for step in &self.steps {
@@ -366,6 +374,19 @@ mod tests {
         assert_eq!(spec.namespace, "experiments");
         assert!(spec.pods().contains(&"init-demo"));
         assert!(spec.pods().contains(&"init-demo-fail"));
+    }
+
+    #[test]
+    fn the_rbac_manifest_is_named_by_the_spec_and_exists() {
+        let spec = LabSpec::embedded().unwrap();
+        let rbac = spec.rbac.expect("the lab names its RBAC manifest");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(&rbac);
+        assert!(path.is_file(), "{} does not exist", path.display());
+        let without = EMBEDDED_SPEC.replacen(&format!("rbac: {rbac}\n"), "", 1);
+        assert_eq!(LabSpec::parse(&without, "lab.yaml").unwrap().rbac, None, "rbac is optional");
+        let empty = EMBEDDED_SPEC.replacen(&format!("rbac: {rbac}"), "rbac: ''", 1);
+        let err = LabSpec::parse(&empty, "lab.yaml").unwrap_err();
+        assert!(err.reason.contains("rbac is empty"), "{err}");
     }
 
     #[test]

@@ -125,6 +125,7 @@ pub(super) fn sidecar(pod: &Pod, container: &str, obs: &Observation, lang: Lang)
         );
     };
     if spec.restart_policy.as_deref() != Some("Always") {
+        let name = pod.metadata.name.as_deref().unwrap_or_default();
         let version = obs.server_version.as_deref().unwrap_or("?");
         let observed = tr(
             lang,
@@ -137,8 +138,12 @@ pub(super) fn sidecar(pod: &Pod, container: &str, obs: &Observation, lang: Lang)
         );
         let hint = tr(
             lang,
-            "原生 Sidecar 需要 Kubernetes 1.29 及以上（或开启 SidecarContainers 特性门控）。换用较新的集群，例如 `kind create cluster --image kindest/node:v1.31.0`，再删除并重新部署 `manifests/sidecar.yaml`",
-            "Native sidecars need Kubernetes 1.29 or later (or the SidecarContainers feature gate). Use a newer cluster, e.g. `kind create cluster --image kindest/node:v1.31.0`, then delete and re-apply `manifests/sidecar.yaml`",
+            &format!(
+                "原生 Sidecar 需要 Kubernetes 1.29 及以上（或开启 SidecarContainers 特性门控）。换用较新的集群，例如 `kind create cluster --image kindest/node:v1.31.0`，再删除 Pod {name} 并重新应用它的清单"
+            ),
+            &format!(
+                "Native sidecars need Kubernetes 1.29 or later (or the SidecarContainers feature gate). Use a newer cluster, e.g. `kind create cluster --image kindest/node:v1.31.0`, then delete pod {name} and apply its manifest again"
+            ),
         );
         return finding(Outcome::Fail, expected, observed).with_hint(hint);
     }

@@ -166,15 +166,40 @@ struct Finding {
     /// Replaces the spec's hint when the situation needs a different next step (a missing
     /// permission, an old cluster).
     hint: Option<String>,
+    /// The permission the API server refused (`pods/proxy`): the hint then names the lab's RBAC
+    /// manifest (the spec's `rbac`).
+    denied: Option<&'static str>,
 }
 
 fn finding(outcome: Outcome, expected: String, observed: impl Into<String>) -> Finding {
-    Finding { outcome, expected, observed: observed.into(), hint: None }
+    Finding { outcome, expected, observed: observed.into(), hint: None, denied: None }
 }
 
 impl Finding {
     fn with_hint(self, hint: String) -> Finding {
         Finding { hint: Some(hint), ..self }
+    }
+
+    fn denied(self, permission: &'static str) -> Finding {
+        Finding { denied: Some(permission), ..self }
+    }
+}
+
+/// What to do about a permission the API server refused: have the lab's RBAC manifest applied.
+fn access_hint(spec: &LabSpec, permission: &str, lang: Lang) -> String {
+    match &spec.rbac {
+        Some(rbac) => tr(
+            lang,
+            &format!("检查需要 {permission} 的 get 权限：让管理员应用 `{rbac}` 并绑定到你的用户"),
+            &format!(
+                "The check needs get on {permission}: ask an admin to apply `{rbac}` and bind it to your user"
+            ),
+        ),
+        None => tr(
+            lang,
+            &format!("检查需要 {permission} 的 get 权限：请管理员授予你的用户"),
+            &format!("The check needs get on {permission}: ask an admin to grant it to your user"),
+        ),
     }
 }
 
@@ -197,15 +222,16 @@ fn evaluate_one(spec: &LabSpec, e: &Expectation, obs: &Observation, lang: Lang) 
         (_, None) => unreachable!("every check but lab_pods_gone names a pod"),
     };
     let passed = found.outcome == Outcome::Pass;
-    let hint = match (found.outcome, found.hint) {
-        (Outcome::Pass, _) => String::new(),
-        (_, Some(hint)) => hint,
-        (Outcome::Unverifiable, None) => tr(
+    let hint = match (found.outcome, found.denied, found.hint) {
+        (Outcome::Pass, _, _) => String::new(),
+        (_, Some(permission), _) => access_hint(spec, permission, lang),
+        (_, None, Some(hint)) => hint,
+        (Outcome::Unverifiable, None, None) => tr(
             lang,
             "这个文件没有这项数据（日志或页面）。直接对集群运行检查，或用 `checker snapshot` 保存完整快照。",
             "This file lacks the data (logs or pages). Run the check against the cluster, or save a full snapshot with `checker snapshot`.",
         ),
-        (_, None) => e.hint.get(lang).to_string(),
+        (_, None, None) => e.hint.get(lang).to_string(),
     };
     CheckResult {
         id: e.id.clone(),

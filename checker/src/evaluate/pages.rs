@@ -26,24 +26,38 @@ pub(super) fn serves_page(pod: &Pod, path: &str, contains: &str, obs: &Observati
     match page {
         Page::Served { body } => match body.lines().find(|l| l.contains(contains)) {
             Some(line) => finding(Outcome::Pass, expected, line.trim().to_string()),
-            None if !serving => not_yet(pod, lang, expected, tr(lang, "页面还没有标记", "the page has no marker yet")),
+            None if !serving => {
+                not_yet(pod, lang, expected, tr(lang, "页面还没有标记", "the page has no marker yet"))
+            }
             None => {
                 let start: String = body.trim().chars().take(120).collect();
-                finding(Outcome::Fail, expected, tr(lang, &format!("页面不含标记：{start}"), &format!("the page lacks the marker: {start}")))
+                finding(
+                    Outcome::Fail,
+                    expected,
+                    tr(
+                        lang,
+                        &format!("页面不含标记：{start}"),
+                        &format!("the page lacks the marker: {start}"),
+                    ),
+                )
             }
         },
         Page::Forbidden { message } => finding(
             Outcome::Fail,
             expected,
-            tr(lang, &format!("API server 拒绝了 pod proxy：{message}"), &format!("the API server refused the pod proxy: {message}")),
+            tr(
+                lang,
+                &format!("API server 拒绝了 pod proxy：{message}"),
+                &format!("the API server refused the pod proxy: {message}"),
+            ),
         )
-        .with_hint(tr(
-            lang,
-            "检查需要 pods/proxy 的 get 权限：让管理员应用 `manifests/checker-rbac.yaml` 并绑定到你的用户",
-            "The check needs get on pods/proxy: ask an admin to apply `manifests/checker-rbac.yaml` and bind it to your user",
-        )),
-        Page::Failed { code, message } if !serving => not_yet(pod, lang, expected, format!("proxy {code}: {message}")),
-        Page::Failed { code, message } => finding(Outcome::Fail, expected, format!("proxy {code}: {message}")),
+        .denied("pods/proxy"),
+        Page::Failed { code, message } if !serving => {
+            not_yet(pod, lang, expected, format!("proxy {code}: {message}"))
+        }
+        Page::Failed { code, message } => {
+            finding(Outcome::Fail, expected, format!("proxy {code}: {message}"))
+        }
     }
 }
 

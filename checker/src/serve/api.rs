@@ -208,23 +208,34 @@ fn cluster_error(ctx: &Context, error: Error) -> Response {
         Error::Input(_) | Error::Usage(_) => (StatusCode::SERVICE_UNAVAILABLE, "input"),
     };
     let (help, commands): (String, &[&str]) = match kind {
-        "access_denied" => (
-            tr(
-                lang,
-                &format!(
-                    "当前上下文的凭据不能读取命名空间 {} 中的 Pod。换一个有权限的上下文（kubectl config use-context …），\
-                     或让管理员应用 manifests/checker-rbac.yaml。",
-                    ctx.target.namespace
+        "access_denied" => {
+            let ns = &ctx.target.namespace;
+            let help = match &ctx.spec.rbac {
+                Some(rbac) => tr(
+                    lang,
+                    &format!(
+                        "当前上下文的凭据不能读取命名空间 {ns} 中的 Pod。换一个有权限的上下文（kubectl config use-context …），\
+                         或让管理员应用 {rbac}。"
+                    ),
+                    &format!(
+                        "The current context's credentials may not read the pods of namespace {ns}. Switch to a \
+                         context that may (kubectl config use-context …), or have an admin apply {rbac}."
+                    ),
                 ),
-                &format!(
-                    "The current context's credentials may not read the pods of namespace {}. Switch to a \
-                     context that may (kubectl config use-context …), or have an admin apply \
-                     manifests/checker-rbac.yaml.",
-                    ctx.target.namespace
+                None => tr(
+                    lang,
+                    &format!(
+                        "当前上下文的凭据不能读取命名空间 {ns} 中的 Pod。换一个有权限的上下文（kubectl config use-context …），\
+                         或让管理员授予读取权限。"
+                    ),
+                    &format!(
+                        "The current context's credentials may not read the pods of namespace {ns}. Switch to a \
+                         context that may (kubectl config use-context …), or have an admin grant read access."
+                    ),
                 ),
-            ),
-            &[],
-        ),
+            };
+            (help, &[])
+        }
         "credentials" => (
             tr(
                 lang,
