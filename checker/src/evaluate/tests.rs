@@ -106,3 +106,82 @@ fn warning_events_of_the_steps_pods_are_reported_newest_last() {
         ["init-demo: Failed: Failed happened (×2)", "init-demo: BackOff: BackOff happened (×2)"]
     );
 }
+
+// The generic rules, on the small test lab of tests/fixtures/labs/mini (its own texts, no RBAC
+// manifest), so that they hold for any lab and not only for the real one.
+
+fn mini() -> LabSpec {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/labs/mini/lab.yaml");
+    LabSpec::load(std::path::Path::new(path)).expect("the mini lab loads")
+}
+
+fn run_mini(step: u32, obs: &Observation) -> StepReport {
+    let spec = mini();
+    evaluate(&spec, spec.step(step).unwrap(), obs, Lang::En)
+}
+
+#[test]
+fn mini_a_step_passes_when_every_expectation_holds() {
+    let report = run_mini(1, &observe(&["init-demo-running"], None));
+    assert_eq!(report.verdict, Verdict::Pass, "{:#?}", report.checks);
+    assert!(report.checks.iter().all(|c| c.passed && c.hint.is_empty()));
+    assert_eq!(report.title, "Start");
+}
+
+#[test]
+fn mini_on_its_way_is_pending_and_blocked_is_fail() {
+    let on_its_way = run_mini(1, &observe(&["init-demo-init-0-of-2"], None));
+    assert_eq!(on_its_way.verdict, Verdict::Pending, "{:#?}", on_its_way.checks);
+    assert_eq!(outcome(&on_its_way, "first-done"), Outcome::Pending);
+    assert_eq!(on_its_way.pending_hint, "wait and check again");
+
+    let blocked = run_mini(1, &observe(&["init-demo-image-pull-backoff"], None));
+    assert_eq!(blocked.verdict, Verdict::Fail, "{:#?}", blocked.checks);
+    let first = blocked.checks.iter().find(|c| c.id == "first-done").unwrap();
+    assert_eq!(first.outcome, Outcome::Fail);
+    assert!(first.observed.contains("ImagePullBackOff"), "{}", first.observed);
+    assert_eq!(first.hint, "read the log of init-1", "the hint comes from the lab's spec");
+}
+
+#[test]
+fn mini_checks_on_a_missing_pod_are_skipped_and_the_existence_check_fails() {
+    let report = run_mini(1, &observe(&[], None));
+    assert_eq!(report.verdict, Verdict::Fail);
+    assert_eq!(outcome(&report, "exists"), Outcome::Fail);
+    assert_eq!(report.checks[0].hint, "create the pod first");
+    assert_eq!(outcome(&report, "first-done"), Outcome::Skipped);
+    assert_eq!(outcome(&report, "app-ready"), Outcome::Skipped);
+    assert!(report.checks.iter().filter(|c| c.outcome == Outcome::Skipped).all(|c| !c.passed));
+}
+
+#[test]
+fn mini_without_logs_is_unverifiable_never_a_pass() {
+    let report = run_mini(2, &observe(&["init-demo-running"], None));
+    assert_eq!(outcome(&report, "said-hello"), Outcome::Unverifiable);
+    assert_eq!(report.verdict, Verdict::Pending);
+    assert!(report.checks[0].hint.contains("checker snapshot"), "{}", report.checks[0].hint);
+
+    let logs = log("init-demo", "init-1", "Init 1: Checking database...\n", None);
+    let report = run_mini(2, &observe(&["init-demo-running"], Some(logs)));
+    assert_eq!(report.verdict, Verdict::Pass, "{:#?}", report.checks);
+}
+
+#[test]
+fn mini_a_refused_permission_names_no_rbac_file_when_the_lab_has_none() {
+    let mut obs = observe(&["init-demo-volume-running"], None);
+    let mut pages = crate::observation::Pages::new();
+    let refused = crate::observation::Page::Forbidden { message: "pods \"x\" is forbidden".into() };
+    pages.entry("init-demo-volume".into()).or_default().insert("/".into(), refused);
+    obs.pages = Some(pages);
+    let report = run_mini(3, &obs);
+    let page = &report.checks[0];
+    assert_eq!(page.outcome, Outcome::Fail);
+    assert!(page.hint.contains("pods/proxy") && page.hint.contains("grant"), "{}", page.hint);
+    assert!(!page.hint.contains(".yaml"), "{}", page.hint);
+
+    // The real lab names its manifest, from its spec.
+    let real = LabSpec::embedded().unwrap();
+    let report = evaluate(&real, real.step(4).unwrap(), &obs, Lang::En);
+    let rbac = real.rbac.as_deref().unwrap();
+    assert!(report.checks.iter().any(|c| c.hint.contains(rbac)), "{:#?}", report.checks);
+}
