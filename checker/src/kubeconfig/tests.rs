@@ -75,7 +75,10 @@ fn nothing_to_read_is_an_input_error_naming_the_files() {
     assert!(error.starts_with("none of the files KUBECONFIG lists exists ("), "{error}");
     assert!(error.contains(&a.display().to_string()), "{error}");
     let error = en(load(&Sources::List(vec![a.clone()])).unwrap_err());
-    assert!(error.contains("does not exist (named by KUBECONFIG): set KUBECONFIG or --kubeconfig"), "{error}");
+    assert!(
+        error.contains("does not exist (named by KUBECONFIG): set KUBECONFIG or --kubeconfig"),
+        "{error}"
+    );
     let error = en(load(&Sources::Explicit(a.clone())).unwrap_err());
     assert!(error.ends_with("does not exist (given with --kubeconfig)"), "{error}");
     let error = en(load(&Sources::Home(Some(a))).unwrap_err());
