@@ -485,6 +485,18 @@ fn the_pod_proxy() {
         kubectl(&s.kubeconfig, &["get", "--raw", "/api/v1/namespaces/experiments/pods/nope/proxy/"]),
         "Error from server (NotFound)",
     );
+
+    // The pod's own error page is passed on as it is: kubectl shows the HTML.
+    let nginx_403 = "<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body>\r\n<center><h1>403 Forbidden</h1></center>\r\n<hr><center>nginx/1.27.3</center>\r\n</body>\r\n</html>\r\n";
+    s.server.set_proxy("experiments", "init-demo", 403, nginx_403);
+    let raw = ["get", "--raw", "/api/v1/namespaces/experiments/pods/init-demo/proxy/"];
+    fails_with(kubectl(&s.kubeconfig, &raw), "<head><title>403 Forbidden</title></head>");
+    // The authorizer's refusal is a Status: kubectl prints its message.
+    s.server.deny("pods/proxy");
+    fails_with(
+        kubectl(&s.kubeconfig, &raw),
+        "Error from server (Forbidden): pods \"init-demo\" is forbidden: User \"learner\" cannot get resource \"pods/proxy\" in API group \"\" in the namespace \"experiments\"",
+    );
 }
 
 #[test]

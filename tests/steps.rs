@@ -385,8 +385,8 @@ fn step4_reads_the_page_through_the_pod_proxy() {
     assert_eq!(run.code, 1);
     assert_eq!(check(&run.json(), "serves-the-page")["outcome"], "fail");
 
-    let forbidden = r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods \"init-demo-volume\" is forbidden: User \"learner\" cannot get resource \"pods/proxy\" in API group \"\" in the namespace \"experiments\"","reason":"Forbidden","details":{"name":"init-demo-volume","kind":"pods"},"code":403}"#;
-    server.set_proxy("experiments", "init-demo-volume", 403, forbidden);
+    // A Role without pods/proxy: the API server refuses with its own Status.
+    server.deny("pods/proxy");
     let run = learner.run(&["step", "4", "-o", "json"]);
     assert_eq!(run.code, 1, "a refused proxy is a failed expectation, not a cluster error");
     let page = check(&run.json(), "serves-the-page").clone();
@@ -409,4 +409,123 @@ fn step5_sidecar_and_an_old_cluster() {
     let sidecar = check(&run.json(), "sidecar-running").clone();
     assert!(sidecar["observed"].as_str().unwrap().contains("v1.28.9"), "{sidecar}");
     assert!(sidecar["hint"].as_str().unwrap().contains("1.29"), "{sidecar}");
+}
+
+/// nginx's own page for a directory without an index file, as the pod proxy passes it on.
+const NGINX_403: &str = "<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body>\r\n<center><h1>403 Forbidden</h1></center>\r\n<hr><center>nginx/1.27.3</center>\r\n</body>\r\n</html>\r\n";
+
+#[test]
+fn step4_nginxs_own_403_for_an_empty_volume_gets_the_steps_hint_not_rbac() {
+    let server = server_with(&["init-demo-volume-empty-page"]);
+    server.set_proxy("experiments", "init-demo-volume", 403, NGINX_403);
+    server.add_event(serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": "init-demo-volume.1879a2c4d5e6f701", "namespace": "experiments"},
+        "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": "init-demo-volume", "namespace": "experiments",
+                           "fieldPath": "spec.containers{app}"},
+        "reason": "Unhealthy",
+        "message": "Readiness probe failed: HTTP probe failed with statuscode: 403",
+        "type": "Warning",
+        "count": 87,
+        "firstTimestamp": "2026-11-20T10:02:05Z",
+        "lastTimestamp": "2026-11-20T10:04:59Z",
+        "source": {"component": "kubelet", "host": "kind-control-plane"}
+    }));
+    let learner = Learner::new(&server);
+    let run = learner.run(&["step", "4", "-o", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let json = run.json();
+    assert_eq!(json["verdict"], "pending", "not ready yet: {json}");
+    assert_eq!(json["pods"][0]["ready"], "0/1");
+    let page = check(&json, "serves-the-page").clone();
+    assert_eq!(page["outcome"], "pending");
+    let observed = page["observed"].as_str().unwrap();
+    assert!(observed.starts_with("the pod itself answered 403 Forbidden"), "{observed}");
+    assert!(observed.contains("the page says \"403 Forbidden\""), "{observed}");
+    assert!(observed.contains("readiness probe"), "{observed}");
+    let hint = page["hint"].as_str().unwrap();
+    assert!(hint.contains("same emptyDir volume") && !hint.contains("checker-rbac"), "{hint}");
+
+    let text = learner.run(&["step", "4"]);
+    assert!(
+        text.stdout.contains("Readiness probe failed: HTTP probe failed with statuscode: 403"),
+        "{}",
+        text.stdout
+    );
+    assert!(!text.stdout.contains("refused the pod proxy"), "{}", text.stdout);
+
+    // The same answer from a pod that is ready is final.
+    server.put_pod_fixture("init-demo-volume-running");
+    let run = learner.run(&["step", "4", "-o", "json"]);
+    assert_eq!(run.code, 1);
+    let page = check(&run.json(), "serves-the-page").clone();
+    assert_eq!(page["outcome"], "fail", "{page}");
+    assert!(page["hint"].as_str().unwrap().contains("same emptyDir volume"), "{page}");
+
+    // Chinese.
+    let zh = learner.command(&["step", "4", "-o", "json"]).env("LANG", "zh_CN.UTF-8").output().unwrap();
+    let json: Value = serde_json::from_slice(&zh.stdout).unwrap();
+    let page = check(&json, "serves-the-page");
+    assert!(page["observed"].as_str().unwrap().starts_with("Pod 自己回答了 403 Forbidden"), "{page}");
+    assert_only_reads(&server);
+}
+
+#[test]
+fn step4_reads_at_most_one_mib_of_a_page() {
+    let server = server_with(&["init-demo-volume-running"]);
+    let mut page = String::from("<p>lab-marker: init-container-volume</p>\n");
+    page.push_str(&"<p>padding</p>\n".repeat(300_000)); // about 4.5 MB
+    server.set_proxy("experiments", "init-demo-volume", 200, &page);
+    let learner = Learner::new(&server);
+    let run = learner.run(&["step", "4", "-o", "json"]);
+    assert_eq!(run.code, 0, "the marker is in the first MiB: {}", run.stdout);
+
+    // Only the first MiB is read: a marker after it is not seen.
+    let mut page = "<p>padding</p>
+"
+    .repeat(100_000); // 1.5 MB
+    page.push_str(
+        "<p>lab-marker: init-container-volume</p>
+",
+    );
+    server.set_proxy("experiments", "init-demo-volume", 200, &page);
+    let run = learner.run(&["step", "4", "-o", "json"]);
+    assert_eq!(check(&run.json(), "serves-the-page")["outcome"], "fail", "{}", run.stdout);
+}
+
+#[test]
+fn step5_passes_after_a_sidecar_restart_and_says_what_a_sidecar_between_restarts_did() {
+    let server = server_with(&["sidecar-demo-sidecar-restarted"]);
+    let learner = Learner::new(&server);
+    let run = learner.run(&["step", "5", "-o", "json"]);
+    assert_eq!(run.code, 0, "Running 2/2 with one sidecar restart is healthy: {}", run.stdout);
+    let json = run.json();
+    assert_eq!(
+        (json["pods"][0]["ready"].as_str(), json["pods"][0]["restarts"].as_u64()),
+        (Some("2/2"), Some(1))
+    );
+    let after = check(&json, "after-the-sidecar")["observed"].as_str().unwrap().to_string();
+    assert!(after.starts_with("log-shipper startedAt 2026-11-20T10:03:02Z"), "the first run: {after}");
+    assert!(after.contains("restarts: 1"), "{after}");
+    let sidecar = check(&json, "sidecar-running")["observed"].as_str().unwrap().to_string();
+    assert!(sidecar.contains("restarts: 1") && sidecar.contains("which is fine"), "{sidecar}");
+
+    server.put_pod_fixture("sidecar-demo-sidecar-exits");
+    let run = learner.run(&["step", "5"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "log-shipper started, exited with exit code 0 and is waiting to be restarted (CrashLoopBackOff, restarts: 2)"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("has not started"), "{}", run.stdout);
+    assert!(!run.stdout.contains("not started"), "{}", run.stdout);
+    assert!(run.stdout.contains("-c log-shipper --previous"), "{}", run.stdout);
+    let json = learner.run(&["step", "5", "-o", "json"]).json();
+    assert_eq!(check(&json, "after-the-sidecar")["outcome"], "pass");
+    assert_eq!(check(&json, "sidecar-running")["outcome"], "fail");
+    assert_only_reads(&server);
 }

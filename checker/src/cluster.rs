@@ -30,6 +30,9 @@ use crate::proxy::{self, ProxyEnv};
 /// How long a single API call may take before the cluster counts as unreachable.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// At most this much of a page is read through the pod proxy: the checker looks for a marker near
+/// the top, and a learner's pod must not make it hold an unbounded body.
+const MAX_PAGE_BYTES: usize = 1024 * 1024;
 
 /// Which cluster and namespace to look at, as given on the command line.
 #[derive(Debug, Clone, Default)]
@@ -269,15 +272,7 @@ impl Cluster {
                 continue;
             }
             let url = format!("/api/v1/namespaces/{}/pods/{pod}/proxy{path}", self.namespace);
-            let request = http::Request::get(url).body(Vec::new()).expect("a valid request");
-            let page = match self.timed(client.request_text(request)).await? {
-                Ok(body) => Page::Served { body },
-                Err(kube::Error::Api(status)) if status.code == 401 || status.code == 403 => {
-                    Page::Forbidden { message: status.message }
-                }
-                Err(kube::Error::Api(status)) => Page::Failed { code: status.code, message: status.message },
-                Err(e) => return Err(self.explain(e)),
-            };
+            let page = self.call(proxy_get(&client, url)).await?;
             pages.entry(pod.to_string()).or_default().insert(path.to_string(), page);
         }
         Ok(pages)
@@ -369,6 +364,63 @@ impl Cluster {
             }
         }
     }
+}
+
+/// One GET through the pod proxy, read raw (at most [`MAX_PAGE_BYTES`]): kube's `request_text`
+/// would turn the pod's own error page into an API error.
+async fn proxy_get(client: &Client, url: String) -> kube::Result<Page> {
+    use http_body_util::BodyExt;
+    let request = http::Request::get(url).body(kube::client::Body::empty()).expect("a valid request");
+    let (parts, mut body) = client.send(request).await?.into_parts();
+    let mut bytes = Vec::new();
+    while bytes.len() < MAX_PAGE_BYTES {
+        let Some(frame) = body.frame().await else { break };
+        if let Ok(data) = frame?.into_data() {
+            let room = MAX_PAGE_BYTES - bytes.len();
+            bytes.extend_from_slice(&data[..data.len().min(room)]);
+        }
+    }
+    let content_type =
+        parts.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    Ok(page_from(parts.status.as_u16(), content_type, &bytes))
+}
+
+/// What one answer of the pod proxy means. The API server answers for itself with a `Status`
+/// object in JSON: a refusal (401/403, reason `Forbidden` or `Unauthorized`), or a failure to
+/// reach the pod. Anything else is the pod's own answer, passed on unchanged whatever its status.
+fn page_from(code: u16, content_type: &str, body: &[u8]) -> Page {
+    let text = || String::from_utf8_lossy(body).into_owned();
+    if (200..300).contains(&code) {
+        return Page::Served { body: text() };
+    }
+    match api_status(content_type, body) {
+        Some(status)
+            if matches!((code, status.reason.as_str()), (401, "Unauthorized") | (403, "Forbidden")) =>
+        {
+            Page::Forbidden { message: status.message }
+        }
+        Some(status) => Page::Failed { code, message: status.message },
+        None => Page::PodAnswered { code, content_type: content_type.to_string(), body: text() },
+    }
+}
+
+/// The part of a `Status` that tells the API server's own answers apart.
+#[derive(serde::Deserialize)]
+struct ApiStatus {
+    kind: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// The API server's own `Status`, if this answer is one.
+fn api_status(content_type: &str, body: &[u8]) -> Option<ApiStatus> {
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return None;
+    }
+    serde_json::from_slice::<ApiStatus>(body).ok().filter(|s| s.kind == "Status")
 }
 
 /// The innermost cause of an error: "Connection refused (os error 111)" rather than a chain;
@@ -514,4 +566,51 @@ fn build_client(config: Config, context: &str) -> Result<Client> {
             "cannot set up a client for context \"{context}\": {cause}"
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NGINX_403: &str = "<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body>\r\n<center><h1>403 Forbidden</h1></center>\r\n<hr><center>nginx/1.27.3</center>\r\n</body>\r\n</html>\r\n";
+    const RBAC_403: &str = r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods \"init-demo-volume\" is forbidden: User \"learner\" cannot get resource \"pods/proxy\" in API group \"\" in the namespace \"experiments\"","reason":"Forbidden","details":{"name":"init-demo-volume","kind":"pods"},"code":403}"#;
+
+    #[test]
+    fn the_api_servers_refusal_is_told_from_the_pods_own_answer() {
+        let Page::Forbidden { message } = page_from(403, "application/json", RBAC_403.as_bytes()) else {
+            panic!("the authorizer's Status is a refusal");
+        };
+        assert!(message.contains("cannot get resource \"pods/proxy\""), "{message}");
+
+        assert_eq!(
+            page_from(403, "text/html", NGINX_403.as_bytes()),
+            Page::PodAnswered { code: 403, content_type: "text/html".into(), body: NGINX_403.into() }
+        );
+        // A pod that answers JSON of its own is still the pod.
+        let own_json = page_from(403, "application/json", br#"{"error":"forbidden"}"#);
+        assert!(matches!(own_json, Page::PodAnswered { code: 403, .. }), "{own_json:?}");
+        // A Status-looking body in HTML is the pod's, and so is a Status sent as text.
+        let as_text = page_from(403, "text/plain", RBAC_403.as_bytes());
+        assert!(matches!(as_text, Page::PodAnswered { .. }), "{as_text:?}");
+    }
+
+    #[test]
+    fn the_api_servers_other_statuses_and_the_pages() {
+        let unreachable = r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"error trying to reach service: dial tcp 10.244.0.12:80: connect: connection refused","reason":"ServiceUnavailable","code":503}"#;
+        assert_eq!(
+            page_from(503, "application/json", unreachable.as_bytes()),
+            Page::Failed {
+                code: 503,
+                message:
+                    "error trying to reach service: dial tcp 10.244.0.12:80: connect: connection refused"
+                        .into()
+            }
+        );
+        assert_eq!(
+            page_from(200, "text/html", b"<p>lab-marker: init-container-volume</p>"),
+            Page::Served { body: "<p>lab-marker: init-container-volume</p>".into() }
+        );
+        let bad_gateway = page_from(502, "text/html; charset=utf-8", b"<title>502 Bad Gateway</title>");
+        assert!(matches!(bad_gateway, Page::PodAnswered { code: 502, .. }), "{bad_gateway:?}");
+    }
 }

@@ -66,6 +66,18 @@ pub fn image_is_pinned(image: &str) -> bool {
     }
 }
 
+/// The container whose readiness probe GETs this path over HTTP, if one does.
+pub fn readiness_probe_on<'a>(pod: &'a Pod, path: &str) -> Option<&'a str> {
+    let spec = pod.spec.as_ref()?;
+    spec.containers
+        .iter()
+        .find(|c| {
+            let get = c.readiness_probe.as_ref().and_then(|p| p.http_get.as_ref());
+            get.is_some_and(|g| g.path.as_deref().unwrap_or("/") == path)
+        })
+        .map(|c| c.name.as_str())
+}
+
 pub fn phase(pod: &Pod) -> &str {
     pod.status.as_ref().and_then(|s| s.phase.as_deref()).unwrap_or("")
 }
@@ -90,6 +102,42 @@ pub fn started_at(status: &ContainerStatus) -> Option<Timestamp> {
         return running.started_at.as_ref().map(|t| t.0);
     }
     state.terminated.as_ref()?.started_at.as_ref().map(|t| t.0)
+}
+
+/// The earliest start a container's status still records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EarliestStart {
+    pub at: Timestamp,
+    /// Whether `at` is the container's first start. The status keeps the current instance and,
+    /// in `lastState`, the previous one: after a second restart the first start is lost.
+    pub first: bool,
+}
+
+/// The earliest start the status records: the previous instance's (`lastState`) when the
+/// container was restarted, else the current one's.
+pub fn earliest_start(status: &ContainerStatus) -> Option<EarliestStart> {
+    let previous =
+        status.last_state.as_ref().and_then(|s| s.terminated.as_ref()).and_then(|t| t.started_at.as_ref());
+    let known = [started_at(status), previous.map(|t| t.0)];
+    let at = known.iter().flatten().min().copied()?;
+    let instances = usize::try_from(status.restart_count).unwrap_or(0) + 1;
+    Some(EarliestStart { at, first: known.iter().flatten().count() >= instances })
+}
+
+/// Whether this init container has `restartPolicy: Always` in the pod's spec: a sidecar.
+pub fn is_sidecar(pod: &Pod, name: &str) -> bool {
+    init_containers(pod).any(|c| c.name == name && c.restart_policy.as_deref() == Some("Always"))
+}
+
+/// Whether `first` and `then` are both init containers and `first` comes before `then`: the
+/// kubelet starts `then` only once `first` has started (a sidecar) or completed.
+pub fn init_container_before(pod: &Pod, first: &str, then: &str) -> bool {
+    let position = |name: &str| init_containers(pod).position(|c| c.name == name);
+    matches!((position(first), position(then)), (Some(a), Some(b)) if a < b)
+}
+
+fn init_containers(pod: &Pod) -> impl Iterator<Item = &k8s_openapi::api::core::v1::Container> {
+    pod.spec.as_ref().and_then(|s| s.init_containers.as_ref()).into_iter().flatten()
 }
 
 /// When the container's current instance finished, if it has.
@@ -183,6 +231,36 @@ pub fn blocker(pod: &Pod) -> Option<Blocker> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn status(yaml: &str) -> ContainerStatus {
+        serde_yaml::from_str(yaml).unwrap()
+    }
+
+    #[test]
+    fn earliest_start_reaches_back_to_the_previous_instance() {
+        let t = |s: &str| s.parse::<Timestamp>().unwrap();
+        let running = "name: s\nimage: i\nimageID: ''\nready: true\nrestartCount: 0\nstate: {running: {startedAt: '2026-11-20T10:03:02Z'}}";
+        assert_eq!(
+            earliest_start(&status(running)),
+            Some(EarliestStart { at: t("2026-11-20T10:03:02Z"), first: true })
+        );
+        let restarted_once = "name: s\nimage: i\nimageID: ''\nready: true\nrestartCount: 1\n\
+            state: {running: {startedAt: '2026-11-20T10:04:11Z'}}\n\
+            lastState: {terminated: {exitCode: 137, startedAt: '2026-11-20T10:03:02Z', finishedAt: '2026-11-20T10:04:10Z'}}";
+        assert_eq!(
+            earliest_start(&status(restarted_once)),
+            Some(EarliestStart { at: t("2026-11-20T10:03:02Z"), first: true })
+        );
+        let backing_off = "name: s\nimage: i\nimageID: ''\nready: false\nrestartCount: 2\n\
+            state: {waiting: {reason: CrashLoopBackOff}}\n\
+            lastState: {terminated: {exitCode: 0, startedAt: '2026-11-20T10:04:14Z', finishedAt: '2026-11-20T10:04:44Z'}}";
+        assert_eq!(
+            earliest_start(&status(backing_off)),
+            Some(EarliestStart { at: t("2026-11-20T10:04:14Z"), first: false })
+        );
+        let never = "name: s\nimage: i\nimageID: ''\nready: false\nrestartCount: 0\nstate: {waiting: {reason: PodInitializing}}";
+        assert_eq!(earliest_start(&status(never)), None);
+    }
 
     #[test]
     fn pinned_images() {

@@ -47,14 +47,26 @@ pub type Logs = BTreeMap<String, BTreeMap<String, ContainerLog>>;
 pub type Pages = BTreeMap<String, BTreeMap<String, Page>>;
 
 /// What the API server's pod proxy answered for a page.
+///
+/// The API server speaks for itself with a `Status` object in JSON; whatever else comes back is
+/// the pod's own answer, which the proxy passes on unchanged (status code, content type, body).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "result")]
 pub enum Page {
     /// 2xx: the page the pod serves.
     Served { body: String },
-    /// The API server refused us the proxy (401/403): a permission to grant.
+    /// The API server refused us the proxy (its own 401/403 `Status`): a permission to grant.
     Forbidden { message: String },
-    /// Any other answer: the pod did not serve it (nothing listening, 404 from nginx, ...).
+    /// The pod itself answered with another status than 2xx, e.g. nginx's own `403 Forbidden`
+    /// page for a directory without `index.html`, or a 404.
+    PodAnswered {
+        code: u16,
+        #[serde(rename = "contentType", default)]
+        content_type: String,
+        body: String,
+    },
+    /// The API server could not get an answer from the pod (its own `Status`, e.g. 503 "error
+    /// trying to reach service: ... connection refused" while nothing listens).
     Failed { code: u16, message: String },
 }
 

@@ -1053,9 +1053,12 @@ mod tests {
         fixture!("init-demo-volume-initializing.yaml", "0/1", "Running", "0", "3m"),
         fixture!("init-demo-volume-running.yaml", "1/1", "Running", "0", "3m"),
         fixture!("init-demo-volume-init-failed.yaml", "0/1", "Init:CrashLoopBackOff", "2 (2m46s ago)", "3m"),
+        fixture!("init-demo-volume-empty-page.yaml", "0/1", "Running", "0", "3m"),
         fixture!("sidecar-demo-initializing.yaml", "1/2", "Init:1/2", "0", "2m"),
         fixture!("sidecar-demo-running.yaml", "2/2", "Running", "0", "2m"),
         fixture!("sidecar-demo-sidecar-crashloop.yaml", "0/2", "Init:CrashLoopBackOff", "3 (85s ago)", "2m"),
+        fixture!("sidecar-demo-sidecar-restarted.yaml", "2/2", "Running", "1 (50s ago)", "2m"),
+        fixture!("sidecar-demo-sidecar-exits.yaml", "1/2", "Init:CrashLoopBackOff", "2 (16s ago)", "2m"),
         fixture!("sidecar-demo-old-cluster.yaml", "0/1", "Init:0/2", "0", "2m"),
     ];
 

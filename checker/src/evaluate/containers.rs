@@ -84,18 +84,54 @@ pub(super) fn started_after_start(pod: &Pod, container: &str, after: &str, lang:
         &format!("{container} 的启动时间 ≥ {after} 的启动时间"),
         &format!("{container} started at or after {after} started"),
     );
-    let first = inspect::container_status(pod, after).and_then(inspect::started_at);
-    let then = inspect::container_status(pod, container).and_then(inspect::started_at);
+    // The earliest starts known: a sidecar restarted since still started before `container`.
+    let after_status = inspect::container_status(pod, after);
+    let first = after_status.and_then(inspect::earliest_start);
+    let then = inspect::container_status(pod, container).and_then(inspect::earliest_start).map(|s| s.at);
+    let story = match after_status.and_then(|s| restarts_story(pod, after, s, lang)) {
+        Some(story) => format!("; {story}"),
+        None => String::new(),
+    };
     match (first, then) {
+        (Some(first), Some(then)) if then >= first.at => {
+            let gap = then.as_second() - first.at.as_second();
+            let observed =
+                format!("{after} startedAt {}, {container} startedAt {then} ({gap:+}s){story}", first.at);
+            finding(Outcome::Pass, expected, observed)
+        }
+        // Restarted more often than the status remembers: its first start is lost, but the
+        // kubelet started `container` only once `after` had started.
+        (Some(first), Some(then))
+            if !first.first && inspect::init_container_before(pod, after, container) =>
+        {
+            let observed = tr(
+                lang,
+                &format!(
+                    "{container} startedAt {then}；{after} 的状态只保留了上一次运行（startedAt {}），它第一次启动的时间已不在状态里；kubelet 只在 {after} 启动之后才启动 {container}，所以顺序成立{story}",
+                    first.at
+                ),
+                &format!(
+                    "{container} startedAt {then}; the status of {after} keeps only its previous run (startedAt {}), not its first start; the kubelet starts {container} only once {after} has started, so the order held{story}",
+                    first.at
+                ),
+            );
+            finding(Outcome::Pass, expected, observed)
+        }
         (Some(first), Some(then)) => {
-            let gap = then.as_second() - first.as_second();
-            let observed = format!("{after} startedAt {first}, {container} startedAt {then} ({gap:+}s)");
-            let outcome = if then >= first { Outcome::Pass } else { Outcome::Fail };
-            finding(outcome, expected, observed)
+            let gap = then.as_second() - first.at.as_second();
+            let observed =
+                format!("{after} startedAt {}, {container} startedAt {then} ({gap:+}s){story}", first.at);
+            finding(Outcome::Fail, expected, observed)
         }
-        (None, Some(then)) => {
-            finding(Outcome::Fail, expected, format!("{container} startedAt {then}, {after} has not started"))
-        }
+        (None, Some(then)) => finding(
+            Outcome::Fail,
+            expected,
+            tr(
+                lang,
+                &format!("{container} startedAt {then}，{after} 还没有启动过"),
+                &format!("{container} startedAt {then}, {after} has not started"),
+            ),
+        ),
         (_, None) => not_yet(
             pod,
             lang,
@@ -151,11 +187,34 @@ pub(super) fn sidecar(pod: &Pod, container: &str, obs: &Observation, lang: Lang)
         return not_yet(pod, lang, expected, no_status(lang));
     };
     let running = status.state.as_ref().is_some_and(|s| s.running.is_some());
-    let mut observed = inspect::describe_status(status);
-    observed.push_str(if status.started == Some(true) { ", started" } else { ", not started" });
-    match running && status.started == Some(true) {
-        true => finding(Outcome::Pass, expected, observed),
-        false => not_yet(pod, lang, expected, observed),
+    let started = status.started == Some(true);
+    let story = restarts_story(pod, container, status, lang);
+    let between_runs = !running && story.is_some();
+    let observed = match (running && started, story) {
+        (true, Some(story)) => format!("Running, started; {story}"),
+        // Between two runs: it started before, whatever `started: false` says now.
+        (false, Some(story)) => story,
+        (_, None) => {
+            let mut observed = inspect::describe_status(status);
+            observed.push_str(if started { ", started" } else { ", not started" });
+            observed
+        }
+    };
+    match (running && started, between_runs) {
+        (true, _) => finding(Outcome::Pass, expected, observed),
+        (false, false) => not_yet(pod, lang, expected, observed),
+        (false, true) => {
+            let (pod_name, ns) = (
+                pod.metadata.name.as_deref().unwrap_or_default(),
+                pod.metadata.namespace.as_deref().unwrap_or("default"),
+            );
+            let logs = format!("kubectl logs {pod_name} -n {ns} -c {container} --previous");
+            not_yet(pod, lang, expected, observed).with_hint(tr(
+                lang,
+                &format!("它运行过又退出了：用 `{logs}` 看上一次运行的日志。Sidecar 应当一直运行：它每次退出，kubelet 都会以递增的退避时间重启它，其间 Pod 不就绪"),
+                &format!("It ran and exited: read its last run's log with `{logs}`. A sidecar must keep running: whenever it exits, the kubelet restarts it after a growing back-off, and the pod is not ready meanwhile"),
+            ))
+        }
     }
 }
 
@@ -255,12 +314,53 @@ pub(super) fn never_started(pod: &Pod, container: &str, lang: Lang) -> Finding {
     }
 }
 
+/// What a restarted container went through, if it was restarted or waits to be: it runs again,
+/// or it started, exited and waits for the kubelet to start it again.
+fn restarts_story(pod: &Pod, name: &str, status: &ContainerStatus, lang: Lang) -> Option<String> {
+    let state = status.state.as_ref();
+    let restarts = status.restart_count;
+    let last_exit = inspect::exit_code(status.last_state.as_ref());
+    if let (Some(waiting), Some(code)) = (state.and_then(|s| s.waiting.as_ref()), last_exit) {
+        let reason = waiting.reason.as_deref().unwrap_or("Waiting");
+        return Some(tr(
+            lang,
+            &format!("{name} 启动过，以退出码 {code} 退出，正在等待重启（{reason}，restarts: {restarts}）"),
+            &format!(
+                "{name} started, exited with exit code {code} and is waiting to be restarted ({reason}, restarts: {restarts})"
+            ),
+        ));
+    }
+    let running = state.is_some_and(|s| s.running.is_some());
+    if restarts == 0 || !running {
+        return None;
+    }
+    let exit = last_exit.map(|code| format!(", last exit code {code}")).unwrap_or_default();
+    let exit_zh = last_exit.map(|code| format!("，上次退出码 {code}")).unwrap_or_default();
+    Some(match inspect::is_sidecar(pod, name) {
+        true => tr(
+            lang,
+            &format!(
+                "{name} 被重启过（restarts: {restarts}{exit_zh}），现在又在运行：Sidecar 每次退出都会被 kubelet 重启，这没有问题"
+            ),
+            &format!(
+                "{name} was restarted (restarts: {restarts}{exit}) and runs again: the kubelet restarts a sidecar whenever it exits, which is fine"
+            ),
+        ),
+        false => tr(
+            lang,
+            &format!("{name} 被重启过（restarts: {restarts}{exit_zh}），现在又在运行"),
+            &format!("{name} was restarted (restarts: {restarts}{exit}) and runs again"),
+        ),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::tests::{log, observe, outcome, run};
-    use crate::evaluate::{Outcome, Verdict};
+    use crate::evaluate::{CheckResult, Outcome, StepReport, Verdict, evaluate};
     use crate::fixtures::pod as fixture;
     use crate::observation::{Logs, Observation};
+    use lab_spec::{LabSpec, Lang};
 
     #[test]
     fn step1_changed_spec_names_what_it_found() {
@@ -320,6 +420,8 @@ mod tests {
             ("sidecar-demo-initializing", Verdict::Pending),
             ("sidecar-demo-sidecar-crashloop", Verdict::Fail),
             ("sidecar-demo-old-cluster", Verdict::Fail),
+            ("sidecar-demo-sidecar-restarted", Verdict::Pass),
+            ("sidecar-demo-sidecar-exits", Verdict::Fail),
         ];
         for (fixture, verdict) in cases {
             let report = run(5, &observe(&[fixture], None));
@@ -345,5 +447,100 @@ mod tests {
         );
         assert!(sidecar.hint.contains("1.29"), "{}", sidecar.hint);
         assert_eq!(outcome(&report, "ready-counts-the-sidecar"), Outcome::Fail, "0/1 can never become 2/2");
+    }
+
+    fn check<'a>(report: &'a StepReport, id: &str) -> &'a CheckResult {
+        report.checks.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no check {id}"))
+    }
+
+    #[test]
+    fn step5_a_sidecar_restarted_once_is_fine() {
+        let report = run(5, &observe(&["sidecar-demo-sidecar-restarted"], None));
+        assert_eq!(report.verdict, Verdict::Pass, "{:#?}", report.checks);
+        assert_eq!((report.pods[0].ready.as_str(), report.pods[0].restarts), ("2/2", 1));
+        // The order is judged on the first run, kept in lastState.
+        let after = check(&report, "after-the-sidecar");
+        assert!(
+            after.observed.starts_with(
+                "log-shipper startedAt 2026-11-20T10:03:02Z, init-config startedAt 2026-11-20T10:03:03Z (+1s)"
+            ),
+            "{}",
+            after.observed
+        );
+        assert!(after.observed.contains("restarts: 1, last exit code 137"), "{}", after.observed);
+        let sidecar = check(&report, "sidecar-running");
+        assert!(
+            sidecar.observed.starts_with("Running, started; log-shipper was restarted"),
+            "{}",
+            sidecar.observed
+        );
+        assert!(sidecar.observed.contains("restarts: 1") && sidecar.observed.contains("which is fine"));
+
+        let spec = LabSpec::embedded().unwrap();
+        let obs = observe(&["sidecar-demo-sidecar-restarted"], None);
+        let zh = evaluate(&spec, spec.step(5).unwrap(), &obs, Lang::Zh);
+        assert!(check(&zh, "sidecar-running").observed.contains("restarts: 1，上次退出码 137"));
+        assert!(check(&zh, "sidecar-running").observed.contains("这没有问题"));
+    }
+
+    #[test]
+    fn step5_a_known_first_start_after_the_init_container_still_fails() {
+        // The same pod, but init-config started before the sidecar's first (recorded) start.
+        let mut pod = fixture("sidecar-demo-sidecar-restarted");
+        let statuses = pod.status.as_mut().unwrap().init_container_statuses.as_mut().unwrap();
+        let terminated = statuses[1].state.as_mut().unwrap().terminated.as_mut().unwrap();
+        terminated.started_at = Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
+            "2026-11-20T10:03:01Z".parse().unwrap(),
+        ));
+        let obs = Observation { pods: vec![pod], ..observe(&[], None) };
+        let after = check(&run(5, &obs), "after-the-sidecar").clone();
+        assert_eq!(after.outcome, Outcome::Fail, "{}", after.observed);
+        assert!(after.observed.contains("(-1s)"), "{}", after.observed);
+    }
+
+    #[test]
+    fn step5_a_sidecar_between_restarts_started_exited_and_waits() {
+        let report = run(5, &observe(&["sidecar-demo-sidecar-exits"], None));
+        assert_eq!(report.verdict, Verdict::Fail, "a sidecar must keep running: {:#?}", report.checks);
+        let between = "log-shipper started, exited with exit code 0 and is waiting to be restarted (CrashLoopBackOff, restarts: 2)";
+        let sidecar = check(&report, "sidecar-running");
+        assert_eq!(sidecar.outcome, Outcome::Fail);
+        assert!(sidecar.observed.starts_with(between), "{}", sidecar.observed);
+        assert!(sidecar.observed.contains("back-off 20s"), "{}", sidecar.observed);
+        assert!(!sidecar.observed.contains("not started"), "{}", sidecar.observed);
+        assert!(
+            sidecar.hint.contains("kubectl logs sidecar-demo -n experiments -c log-shipper --previous"),
+            "{}",
+            sidecar.hint
+        );
+        // Its first start is no longer in the status; the kubelet's order still held.
+        let after = check(&report, "after-the-sidecar");
+        assert_eq!(after.outcome, Outcome::Pass, "{}", after.observed);
+        assert!(after.observed.contains("keeps only its previous run"), "{}", after.observed);
+        assert!(after.observed.contains(between), "{}", after.observed);
+        assert!(!after.observed.contains("has not started"), "{}", after.observed);
+        assert_eq!(outcome(&report, "app-running"), Outcome::Pass);
+        assert_eq!(report.pods[0].status, "Init:CrashLoopBackOff");
+
+        let spec = LabSpec::embedded().unwrap();
+        let obs = observe(&["sidecar-demo-sidecar-exits"], None);
+        let zh = evaluate(&spec, spec.step(5).unwrap(), &obs, Lang::Zh);
+        assert!(
+            check(&zh, "sidecar-running")
+                .observed
+                .starts_with("log-shipper 启动过，以退出码 0 退出，正在等待重启"),
+            "{}",
+            check(&zh, "sidecar-running").observed
+        );
+
+        // The sidecar that crashes at once: the same words, and init-config has not started.
+        let report = run(5, &observe(&["sidecar-demo-sidecar-crashloop"], None));
+        let sidecar = check(&report, "sidecar-running");
+        assert!(
+            sidecar.observed.starts_with("log-shipper started, exited with exit code 1"),
+            "{}",
+            sidecar.observed
+        );
+        assert!(check(&report, "after-the-sidecar").observed.starts_with("init-config has not started yet"));
     }
 }

@@ -226,6 +226,13 @@ pub(crate) async fn handle(request: Request<Incoming>, shared: Arc<Shared>) -> R
         }
     }
 
+    if !route.is_discovery() {
+        let attrs = route.attributes(&parts.method, watch, path);
+        if shared.denies(&attrs.resource, &attrs.subresource) {
+            return status_response(&status::forbidden(&attrs));
+        }
+    }
+
     if parts.method != Method::GET {
         return status_response(&status::method_not_allowed());
     }
@@ -365,12 +372,8 @@ fn proxy(shared: &Shared, namespace: &str, raw_name: &str) -> Response<Body> {
         return status_response(&status::not_found("pods", name));
     };
     if let Some(reply) = cluster.proxy(namespace, name) {
-        let content_type = if reply.body.trim_start().starts_with('<') {
-            "text/html; charset=utf-8"
-        } else {
-            "text/plain; charset=utf-8"
-        };
-        return response(reply.status, content_type, full(reply.body.clone()));
+        // The pod's answer, passed on unchanged: its status, its content type, its body.
+        return response(reply.status, &reply.content_type, full(reply.body.clone()));
     }
     let port = raw_name
         .rsplit_once(':')

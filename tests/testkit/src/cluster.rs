@@ -131,6 +131,7 @@ pub(crate) struct LogKey {
 #[derive(Clone, Debug)]
 pub(crate) struct ProxyReply {
     pub status: u16,
+    pub content_type: String,
     pub body: String,
 }
 

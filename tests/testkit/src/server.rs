@@ -96,6 +96,8 @@ pub(crate) struct Shared {
     shutdown: watch::Sender<bool>,
     requests: Mutex<VecDeque<RecordedRequest>>,
     version: Mutex<String>,
+    /// Resources (`pods/proxy`) the authorizer denies, see [`FakeApiServer::deny`].
+    denied: Mutex<Vec<String>>,
     pub(crate) address: SocketAddr,
 }
 
@@ -123,6 +125,15 @@ impl Shared {
 
     pub(crate) fn server_version(&self) -> String {
         lock(&self.version).clone()
+    }
+
+    /// Whether the authorizer denies `resource` (`pods`) or `resource/subresource` (`pods/proxy`).
+    pub(crate) fn denies(&self, resource: &str, subresource: &str) -> bool {
+        let full = match subresource {
+            "" => resource.to_owned(),
+            sub => format!("{resource}/{sub}"),
+        };
+        !resource.is_empty() && lock(&self.denied).contains(&full)
     }
 
     pub(crate) fn record(&self, parts: &http::request::Parts) {
@@ -185,6 +196,7 @@ impl FakeApiServer {
             shutdown: watch::channel(false).0,
             requests: Mutex::new(VecDeque::new()),
             version: Mutex::new(DEFAULT_SERVER_VERSION.to_owned()),
+            denied: Mutex::new(Vec::new()),
             address,
         });
         let (acceptor, ca_pem) = match tls {
@@ -409,12 +421,33 @@ impl FakeApiServer {
         cluster.put(Resource::Events, event)
     }
 
-    /// Sets what `GET .../pods/{pod}/proxy/...` answers (any path below it), e.g.
-    /// `set_proxy("experiments", "init-demo", 200, "<html>…")`. Without it the proxy answers
-    /// `503` ("connection refused"), like a pod that does not listen.
+    /// Sets what the pod answers to `GET .../pods/{pod}/proxy/...` (any path below it), e.g.
+    /// `set_proxy("experiments", "init-demo", 200, "<html>…")`, with `Content-Type: text/html`
+    /// for a body that starts with `<` and `text/plain` otherwise (see [`Self::set_proxy_typed`]).
+    /// As the real API server's proxy does, the pod's answer is passed on unchanged whatever its
+    /// status: nginx's own `403 Forbidden` page reaches the client as a 403 with that HTML, not
+    /// as a `Status`. Without it the proxy answers the API server's `503` `Status` ("error trying
+    /// to reach service: ... connection refused"), like a pod that does not listen.
     pub fn set_proxy(&self, namespace: &str, pod: &str, status: u16, body: &str) {
-        let reply = ProxyReply { status, body: body.to_owned() };
+        let content_type = match body.trim_start().starts_with('<') {
+            true => "text/html",
+            false => "text/plain; charset=utf-8",
+        };
+        self.set_proxy_typed(namespace, pod, status, content_type, body);
+    }
+
+    /// [`Self::set_proxy`] with the pod's own `Content-Type`, e.g. `application/json` for a pod
+    /// that answers JSON.
+    pub fn set_proxy_typed(&self, namespace: &str, pod: &str, status: u16, content_type: &str, body: &str) {
+        let reply = ProxyReply { status, content_type: content_type.to_owned(), body: body.to_owned() };
         self.shared.cluster().set_proxy(namespace, pod, reply);
+    }
+
+    /// Makes the authorizer deny every request for `resource` (`pods`, `pods/log`, `pods/proxy`,
+    /// `events`, `namespaces`): `403` with the RBAC authorizer's `Status`, as for a user whose
+    /// Role lacks it. Other requests are served as before.
+    pub fn deny(&self, resource: &str) {
+        lock(&self.shared.denied).push(resource.to_owned());
     }
 
     /// Forgets the watch history: a watch from an older resourceVersion now gets `410 Gone`.

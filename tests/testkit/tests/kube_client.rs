@@ -32,10 +32,14 @@ fn pod(phase: &str) -> Value {
 }
 
 async fn client(server: &FakeApiServer, dir: &std::path::Path) -> Client {
+    Client::try_from(config(server, dir).await).unwrap()
+}
+
+async fn config(server: &FakeApiServer, dir: &std::path::Path) -> Config {
     let kubeconfig = Kubeconfig::read_from(server.write_kubeconfig(dir)).unwrap();
     let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await.unwrap();
     assert_eq!(config.default_namespace, "experiments");
-    Client::try_from(config).unwrap()
+    config
 }
 
 #[tokio::test]
@@ -199,4 +203,63 @@ async fn kube_runtime_watcher_follows_changes_through_cuts_and_410() {
     assert!(server.delete_pod("experiments", "init-demo"));
     assert!(matches!(next(&mut events).await, Event::Delete(_)));
     assert!(server.requests().iter().all(|r| r.method == "GET"));
+}
+
+/// nginx's own page for a directory without an index file (`autoindex off`).
+const NGINX_403: &str = "<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body>\r\n<center><h1>403 Forbidden</h1></center>\r\n<hr><center>nginx/1.27.3</center>\r\n</body>\r\n</html>\r\n";
+
+/// The status, content type and body of one raw GET, as a client of the proxy sees them.
+async fn raw_get(client: &Client, path: &str) -> (u16, String, String) {
+    use http_body_util::BodyExt;
+    let request = http::Request::get(path).body(kube::client::Body::empty()).unwrap();
+    let response = client.send(request).await.unwrap();
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, content_type, String::from_utf8(body.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn the_pod_proxy_passes_the_pods_answer_on_and_the_authorizer_refuses_with_a_status() {
+    let server = FakeApiServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    // Without kube's retries of a 503 (the checker turns them off too).
+    let mut config = config(&server, dir.path()).await;
+    config.default_retry = false;
+    let client = Client::try_from(config).unwrap();
+    server.put_pod(pod("Running"));
+    let proxy = "/api/v1/namespaces/experiments/pods/init-demo/proxy/";
+
+    // Nothing listens: the API server's own Status.
+    let (status, content_type, body) = raw_get(&client, proxy).await;
+    assert_eq!((status, content_type.as_str()), (503, "application/json"));
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["kind"], "Status");
+    assert_eq!(body["reason"], "ServiceUnavailable");
+
+    // The pod's own 403: its status, its content type, its HTML, unchanged.
+    server.set_proxy("experiments", "init-demo", 403, NGINX_403);
+    assert_eq!(raw_get(&client, proxy).await, (403, "text/html".to_owned(), NGINX_403.to_owned()));
+    server.set_proxy_typed("experiments", "init-demo", 404, "application/json", "{\"error\":\"no page\"}");
+    assert_eq!(
+        raw_get(&client, proxy).await,
+        (404, "application/json".to_owned(), "{\"error\":\"no page\"}".to_owned())
+    );
+
+    // A Role without pods/proxy: the authorizer's Status, while the pod itself stays readable.
+    server.deny("pods/proxy");
+    let (status, content_type, body) = raw_get(&client, proxy).await;
+    assert_eq!((status, content_type.as_str()), (403, "application/json"));
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!((body["kind"].as_str(), body["reason"].as_str()), (Some("Status"), Some("Forbidden")));
+    assert_eq!(
+        body["message"],
+        "pods \"init-demo\" is forbidden: User \"learner\" cannot get resource \"pods/proxy\" in API group \"\" in the namespace \"experiments\""
+    );
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    assert!(pods.get("init-demo").await.is_ok(), "only pods/proxy is denied");
 }
