@@ -13,134 +13,25 @@ mod serve_support;
 #[path = "support/browser.rs"]
 mod browser;
 
-use std::net::TcpStream;
+#[path = "support/webdriver.rs"]
+mod webdriver;
+
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use fantoccini::elements::Element;
-use fantoccini::wd::WebDriverCompatibleCommand;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use futures::FutureExt;
 use serde_json::{Value, json};
 use serve_support::Served;
 use testkit::FakeApiServer;
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const WAIT: Duration = Duration::from_secs(30);
+use webdriver::{Driver, console_errors, tools_present, wait_for, wait_for_text};
 
 fn shots_dir() -> PathBuf {
     let dir =
         std::env::var_os("SERVE_SHOTS_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp/shots"));
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// chromedriver on a free port of 127.0.0.1, stopped on drop.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Driver {
-    fn start(log: &Path) -> Driver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .arg(format!("--log-path={}", log.display()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver");
-        let deadline = Instant::now() + WAIT;
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not listen on port {port}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Driver { child, url: format!("http://127.0.0.1:{port}") }
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn browser(driver: &Driver, profile: &Path) -> Client {
-    let mut args: Vec<String> = browser::HEADLESS_FLAGS.iter().map(|f| f.to_string()).collect();
-    args.push("--window-size=1280,1000".into());
-    args.push(format!("--user-data-dir={}", profile.display()));
-    let caps = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
-        "goog:loggingPrefs": { "browser": "ALL" },
-    });
-    let Value::Object(caps) = caps else { unreachable!() };
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("a WebDriver session with headless Chromium")
-}
-
-/// chromedriver's `POST /session/{id}/se/log`: the browser's console since the last call.
-#[derive(Debug)]
-struct BrowserLog;
-
-impl WebDriverCompatibleCommand for BrowserLog {
-    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
-        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(json!({ "type": "browser" }).to_string()))
-    }
-}
-
-/// The console's error entries since the last call, as `LEVEL message`.
-async fn console_errors(c: &Client) -> Vec<String> {
-    let log = c.issue_cmd(BrowserLog).await.expect("read the browser log");
-    log.as_array()
-        .map(|entries| {
-            entries
-                .iter()
-                .filter(|e| e["level"] == "SEVERE")
-                .map(|e| format!("{} {}", e["level"], e["message"].as_str().unwrap_or("")))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-async fn wait_for(c: &Client, css: &str) -> Element {
-    c.wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no {css} within {WAIT:?}: {e}"))
-}
-
-/// Waits until `css` exists and its text contains `text`.
-async fn wait_for_text(c: &Client, css: &str, text: &str) -> Element {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if let Ok(el) = c.find(Locator::Css(css)).await
-            && el.text().await.is_ok_and(|t| t.contains(text))
-        {
-            return el;
-        }
-        if Instant::now() > deadline {
-            let now = match c.find(Locator::Css(css)).await {
-                Ok(el) => el.text().await.unwrap_or_default(),
-                Err(_) => "(absent)".into(),
-            };
-            panic!("{css} did not come to contain {text:?} within {WAIT:?}; it reads: {now}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 async fn screenshot(c: &Client, name: &str) {
@@ -181,17 +72,6 @@ async fn click_run(c: &Client) {
     run.click().await.unwrap();
 }
 
-fn tools_present() -> bool {
-    let present = Path::new(CHROMIUM).is_file() && Path::new(CHROMEDRIVER).is_file();
-    if !present {
-        let msg =
-            format!("{CHROMIUM} or {CHROMEDRIVER} is missing: apt-get install -y chromium chromium-driver");
-        assert!(std::env::var_os("CI").is_none(), "{msg}");
-        eprintln!("skipped: {msg}");
-    }
-    present
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_check_buttons_in_a_real_browser() {
     if !tools_present() {
@@ -206,7 +86,7 @@ async fn run_check_buttons_in_a_real_browser() {
     let served = Served::start(&kubeconfig, &["--dest", plain.to_str().unwrap()]);
 
     let driver = Driver::start(&work.path().join("chromedriver.log"));
-    let c = browser(&driver, &work.path().join("profile")).await;
+    let c = driver.session(&work.path().join("profile"), (1280, 1000)).await;
     // Close the session (and so Chromium) whatever happens in the scenario.
     let outcome = AssertUnwindSafe(scenario(&c, &api, &served, &plain, work.path())).catch_unwind().await;
     let _ = c.close().await;

@@ -1,5 +1,5 @@
-//! A tiny static HTTP server on 127.0.0.1 and one-shot headless Chromium runs (`--dump-dom`,
-//! `--screenshot`), for the browser tests of the book.
+//! A tiny static HTTP server on 127.0.0.1 that logs what it sends, and one-shot headless Chromium
+//! runs (`--dump-dom`, `--screenshot`), for the browser tests and the benchmark of the book.
 
 #![allow(dead_code)]
 
@@ -7,17 +7,30 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Serves the files of a directory over HTTP/1.1 on an ephemeral port of 127.0.0.1 until
-/// dropped. GET and HEAD only; one thread per connection; every response closes the connection.
+/// dropped. GET and HEAD only; one thread per connection; every response closes the connection
+/// and says `Cache-Control: no-store`. Every response is logged (before it is sent, so that the
+/// log is complete once the browser has the page).
 pub struct StaticServer {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    log: Arc<Mutex<Vec<Sent>>>,
+}
+
+/// A response the server sent.
+#[derive(Clone, Debug)]
+pub struct Sent {
+    /// The request's path, without the query.
+    pub path: String,
+    pub status: u16,
+    /// Bytes on the wire: the status line, the headers and the body.
+    pub bytes: usize,
 }
 
 impl StaticServer {
@@ -25,21 +38,27 @@ impl StaticServer {
         let listener = TcpListener::bind(("127.0.0.1", 0))?;
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
+        let log = Arc::new(Mutex::new(Vec::new()));
         let root = root.to_path_buf();
-        let flag = stop.clone();
+        let (flag, sink) = (stop.clone(), log.clone());
         let thread = std::thread::spawn(move || {
             for conn in listener.incoming() {
                 if flag.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(conn) = conn else { continue };
-                let root = root.clone();
+                let (root, sink) = (root.clone(), sink.clone());
                 std::thread::spawn(move || {
-                    let _ = serve(&root, conn);
+                    let _ = serve(&root, conn, &sink);
                 });
             }
         });
-        Ok(StaticServer { addr, stop, thread: Some(thread) })
+        Ok(StaticServer { addr, stop, thread: Some(thread), log })
+    }
+
+    /// The responses sent since the start or the last `take_log`, in order, and a fresh log.
+    pub fn take_log(&self) -> Vec<Sent> {
+        std::mem::take(&mut *self.log.lock().unwrap())
     }
 
     /// `http://127.0.0.1:PORT/` followed by `path` (which may carry a query).
@@ -59,7 +78,7 @@ impl Drop for StaticServer {
     }
 }
 
-fn serve(root: &Path, mut conn: TcpStream) -> io::Result<()> {
+fn serve(root: &Path, mut conn: TcpStream, log: &Mutex<Vec<Sent>>) -> io::Result<()> {
     conn.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut reader = BufReader::new(conn.try_clone()?);
     let mut request_line = String::new();
@@ -74,17 +93,28 @@ fn serve(root: &Path, mut conn: TcpStream) -> io::Result<()> {
     let mut parts = request_line.split_whitespace();
     let method = parts.next().unwrap_or("");
     let target = parts.next().unwrap_or("/");
-    if method != "GET" && method != "HEAD" {
-        return respond(&mut conn, "405 Method Not Allowed", "text/plain", b"", false);
-    }
     let path = target.split(['?', '#']).next().unwrap_or("/");
-    let Some(file) = resolve(root, path) else {
-        return respond(&mut conn, "404 Not Found", "text/plain", b"not found\n", method == "HEAD");
+    let head_only = method == "HEAD";
+    let (status, content_type, body) = if method != "GET" && !head_only {
+        ("405 Method Not Allowed", "text/plain", Vec::new())
+    } else {
+        match resolve(root, path).and_then(|file| Some((content_type(&file), std::fs::read(&file).ok()?))) {
+            Some((content_type, body)) => ("200 OK", content_type, body),
+            None => ("404 Not Found", "text/plain", b"not found\n".to_vec()),
+        }
     };
-    match std::fs::read(&file) {
-        Ok(body) => respond(&mut conn, "200 OK", content_type(&file), &body, method == "HEAD"),
-        Err(_) => respond(&mut conn, "404 Not Found", "text/plain", b"not found\n", method == "HEAD"),
-    }
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let body = if head_only { &[][..] } else { &body[..] };
+    log.lock().unwrap().push(Sent {
+        path: path.to_string(),
+        status: status[..3].parse().unwrap_or(0),
+        bytes: head.len() + body.len(),
+    });
+    respond(&mut conn, &head, body)
 }
 
 /// The file a URL path names under `root`; `None` when it escapes the root or does not exist.
@@ -101,22 +131,9 @@ fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
     file.is_file().then_some(file)
 }
 
-fn respond(
-    conn: &mut TcpStream,
-    status: &str,
-    content_type: &str,
-    body: &[u8],
-    head_only: bool,
-) -> io::Result<()> {
-    let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
-         Cache-Control: no-store\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
+fn respond(conn: &mut TcpStream, head: &str, body: &[u8]) -> io::Result<()> {
     conn.write_all(head.as_bytes())?;
-    if !head_only {
-        conn.write_all(body)?;
-    }
+    conn.write_all(body)?;
     conn.flush()?;
     let _ = conn.shutdown(Shutdown::Write);
     // Drain what the client may still send so that closing does not reset the connection.
