@@ -1,14 +1,31 @@
-//! Benchmark: `checker` next to `kubectl` against the fake API server. Prints figures; asserts
-//! nothing about speed (targets are judged by a reader, not by a timed test).
+//! Benchmarks. Print figures; assert nothing about speed (targets are judged by a reader, not by
+//! a timed test).
 //!
-//! `cargo xtask bench` (or `cargo bench -p checker --bench bench`; `BENCH_RUNS=N` to change the
-//! number of runs).
+//! `cargo xtask bench [checker|book]` (or `cargo bench -p checker --bench bench -- [checker|book]`);
+//! both sections when none is named.
 //!
+//! `checker`: the checker next to `kubectl` against the fake API server (`BENCH_RUNS=N` to change
+//! the number of runs):
 //! 1. One-shot: `checker step 1` and `checker step 2` (pod and logs) versus
 //!    `kubectl get pod init-demo -n experiments -o json` and kubectl fetching the same logs;
 //!    medians, their ratio, the requests each made, the checker's peak memory.
 //! 2. Reaction latency: from the server sending the passing state to `checker step 1 --wait`
 //!    exiting 0, versus `kubectl wait --for=condition=Ready`.
+//!
+//! `book`: every page of the built book, cold, in headless Chromium: bytes, requests, load and
+//! diagram-drawing times (see `bench/book.rs`).
+
+#[path = "support/book.rs"]
+mod support;
+
+#[path = "support/browser.rs"]
+mod browser;
+
+#[path = "support/webdriver.rs"]
+mod webdriver;
+
+#[path = "bench/book.rs"]
+mod book;
 
 use std::process::{Command, Stdio};
 use std::thread;
@@ -39,6 +56,21 @@ fn with_creation_now(mut pod: Value) -> Value {
 }
 
 fn main() {
+    // `cargo bench` passes `--bench`; the other words name sections.
+    let sections: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    for s in &sections {
+        assert!(s == "checker" || s == "book", "unknown section `{s}`: the sections are checker and book");
+    }
+    let wanted = |name: &str| sections.is_empty() || sections.iter().any(|s| s == name);
+    if wanted("checker") {
+        checker_vs_kubectl();
+    }
+    if wanted("book") {
+        book::run();
+    }
+}
+
+fn checker_vs_kubectl() {
     let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
     let server = FakeApiServer::start();
     server.add_namespace("experiments");

@@ -4,7 +4,8 @@
 //! - `build`: setup, then `mdbook build`;
 //! - `serve [args]`: setup, then `checker serve [args]` (the book with live checks);
 //! - `test [args]`: setup, then `cargo test --workspace --locked [args]` with `.tools/bin` on PATH;
-//! - `bench`: `cargo bench -p checker --bench bench`: checker next to kubectl, figures printed.
+//! - `bench [checker|book]`: setup, then `cargo bench -p checker --bench bench`: checker next to
+//!   kubectl, and the book's page weight and drawing times in headless Chromium; figures printed.
 
 use std::env;
 use std::ffi::{OsStr, OsString};
@@ -29,7 +30,10 @@ tasks:
   build [args]   setup, then `.tools/bin/mdbook build [args]` (the book goes to book/)
   serve [args]   setup, then `checker serve [args]`: the book in a browser with live checks
   test [args]    setup, then `cargo test --workspace --locked [args]` with .tools/bin on PATH
-  bench          checker vs kubectl against the fake API server: medians, requests, memory, latency
+  bench [checker|book]
+                 figures: checker vs kubectl against the fake API server (medians, requests,
+                 memory, latency); every page of the book cold in headless Chromium (bytes,
+                 requests, time until the diagrams are drawn); both when no section is named
 ";
 
 struct Tool {
@@ -86,9 +90,17 @@ fn run() -> Result<ExitCode> {
             Ok(code)
         }
         Some("bench") => {
-            no_args("bench", &rest)?;
+            let sections: Vec<&str> = rest.iter().map(|a| a.to_str().unwrap_or("")).collect();
+            if let Some(bad) = sections.iter().find(|s| !matches!(**s, "checker" | "book")) {
+                bail!("`cargo xtask bench` takes the sections checker and book (got {bad:?})");
+            }
+            if sections.is_empty() || sections.contains(&"book") {
+                setup(&root)?;
+            }
             let mut cmd = cargo();
-            cmd.args(["bench", "--locked", "-p", "checker", "--bench", "bench"]).current_dir(&root);
+            cmd.args(["bench", "--locked", "-p", "checker", "--bench", "bench", "--"])
+                .args(&sections)
+                .current_dir(&root);
             status(cmd, "cargo bench")
         }
         Some("help" | "-h" | "--help") => {
