@@ -1,9 +1,12 @@
 //! The built book in a real headless Chromium, served from 127.0.0.1: every page loads without
-//! JavaScript errors, every Mermaid diagram renders, the Chinese search finds its chapters, and
-//! screenshots of the step pages in the light and the dark theme land in /tmp/shots (or
-//! `BOOK_SHOTS_DIR`) for a person to look at.
+//! JavaScript errors, every Mermaid diagram renders, only the pages with a diagram fetch Mermaid's
+//! library, the print view draws every diagram before it prints, diagrams follow a theme switch
+//! and draw from file:// too, the Chinese search finds its chapters, and screenshots of the step
+//! pages in the light and the dark theme land in /tmp/shots (or `BOOK_SHOTS_DIR`) for a person to
+//! look at.
 //!
-//! Needs `.tools/` (`cargo xtask setup`) and Chromium (`apt-get install -y chromium`).
+//! Needs `.tools/` (`cargo xtask setup`) and Chromium (`apt-get install -y chromium
+//! chromium-driver`).
 
 #[path = "support/book.rs"]
 mod support;
@@ -11,11 +14,26 @@ mod support;
 #[path = "support/browser.rs"]
 mod browser;
 
+#[path = "support/webdriver.rs"]
+mod webdriver;
+
 use std::fs;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 
 use browser::{Options, StaticServer, attr, dump_dom, open_tags, percent_encode};
+use fantoccini::{Client, Locator};
+use futures::FutureExt;
+use serde_json::Value;
 use support::{book, chapter_pages, sources};
+use webdriver::{DIAGRAM_WATCH, Driver, console_errors, tools_present, wait_until};
+
+/// Whether a request path is Mermaid's library: `/mermaid.min.js` as `theme/mermaid-loader.js`
+/// fetches it, or `mermaid-0123abcd.min.js` as mdBook names it when listed in `additional-js`.
+fn is_mermaid(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.starts_with("mermaid") && name.ends_with(".min.js")
+}
 
 fn server() -> StaticServer {
     StaticServer::start(&book().out).expect("start the static server")
@@ -49,6 +67,14 @@ fn static_server_serves_files_and_refuses_escapes() {
     assert!(js.contains("Content-Type: text/javascript"), "{js}");
     assert!(get("/../etc/passwd").starts_with("HTTP/1.1 404"));
     assert!(get("/missing.html").starts_with("HTTP/1.1 404"));
+    // The log: every response, with its bytes on the wire.
+    let log = server.take_log();
+    let paths: Vec<&str> = log.iter().map(|s| s.path.as_str()).collect();
+    let encoded = format!("/{}/a.js", percent_encode("中文"));
+    assert_eq!(paths, ["/", "/", encoded.as_str(), "/../etc/passwd", "/missing.html"]);
+    assert_eq!(log.iter().map(|s| s.status).collect::<Vec<_>>(), [200, 200, 200, 404, 404]);
+    assert_eq!(log[0].bytes, get("/").len());
+    assert!(server.take_log().len() == 1, "taking the log empties it");
 }
 
 /// The page checks below can fail: an uncaught exception shows in `js_errors`, and the DOM is
@@ -75,7 +101,9 @@ fn chromium_reports_javascript_errors_and_the_scripted_dom() {
 }
 
 /// Every chapter page loads without a JavaScript error, and each Mermaid block of the built page
-/// becomes an SVG diagram that is not Mermaid's error diagram.
+/// becomes an SVG diagram that is not Mermaid's error diagram. Mermaid's library (2.7 MB) is
+/// fetched by the pages that have a diagram and by no other, and no page fetches the search index
+/// before the search opens.
 #[test]
 fn every_page_loads_and_every_mermaid_diagram_renders() {
     let b = book();
@@ -88,6 +116,7 @@ fn every_page_loads_and_every_mermaid_diagram_renders() {
         let html = fs::read_to_string(b.out.join(page)).unwrap();
         let want = mermaid_blocks(&html);
         let url = server.url(&page.to_string_lossy());
+        server.take_log();
         let run = match dump_dom(&url, Options::default()) {
             Ok(run) => run,
             Err(e) => {
@@ -95,6 +124,22 @@ fn every_page_loads_and_every_mermaid_diagram_renders() {
                 continue;
             }
         };
+        let fetched: Vec<String> = server.take_log().into_iter().map(|s| s.path).collect();
+        let mermaid = fetched.iter().filter(|p| is_mermaid(p)).count();
+        match want {
+            0 if mermaid > 0 => problems.push(format!(
+                "{}: no diagram on the page, yet it fetched Mermaid's library",
+                page.display()
+            )),
+            1.. if mermaid != 1 => problems.push(format!(
+                "{}: {want} diagram(s), and Mermaid's library was fetched {mermaid} times (requests: {fetched:?})",
+                page.display()
+            )),
+            _ => {}
+        }
+        if let Some(index) = fetched.iter().find(|p| p.contains("searchindex")) {
+            problems.push(format!("{}: {index} was fetched before the search opened", page.display()));
+        }
         let dom = &run.stdout;
         if !dom.contains("id=\"mdbook-content\"") || !dom.contains("</main>") {
             problems.push(format!("{}: the page did not load (DOM: {} bytes)", page.display(), dom.len()));
@@ -121,6 +166,10 @@ fn every_page_loads_and_every_mermaid_diagram_renders() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(diagrams > 0, "the book has no Mermaid diagram at all: is the count broken?");
+    assert!(
+        pages.iter().any(|p| mermaid_blocks(&fs::read_to_string(b.out.join(p)).unwrap()) == 0),
+        "every page has a diagram: the check that the others do not fetch Mermaid checked nothing"
+    );
 }
 
 /// The result links of a search, from the dumped DOM: the hrefs inside
@@ -230,4 +279,106 @@ fn screenshots_of_the_step_pages() {
             }
         }
     }
+}
+
+/// The state `webdriver::DIAGRAM_WATCH` keeps: blocks, drawn, drawnAt, printedAt, drawnWhenPrinted.
+async fn diagrams(c: &Client) -> Value {
+    c.execute("return window.__labDiagrams;", vec![]).await.expect("read the diagram watch")
+}
+
+/// Whether every diagram of the page is drawn in Mermaid's `theme` (`default` or `dark`): each
+/// `pre.mermaid` holds an SVG whose stylesheet has that theme's node colour.
+async fn all_drawn_in(c: &Client, theme: &str) -> bool {
+    let colour = match theme {
+        "dark" => "#1f2020",
+        _ => "#ececff",
+    };
+    let script = format!(
+        "const blocks = Array.from(document.querySelectorAll('pre.mermaid'));\
+         return blocks.length > 0 && blocks.every(b => {{\
+           const s = b.querySelector('svg > style');\
+           return s !== null && s.textContent.toLowerCase().includes('{colour}');\
+         }});"
+    );
+    c.execute(&script, vec![]).await.is_ok_and(|v| v == Value::Bool(true))
+}
+
+/// Over WebDriver: the print view (every chapter on one page, which calls `window.print()` once
+/// loaded) has drawn every diagram when it prints; a page's diagrams are drawn again in the dark
+/// theme when the reader switches to it, without reloading the page, and back; and the book
+/// opened from disk (file://) draws its diagrams too. No JavaScript error anywhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn print_view_theme_switch_and_file_urls_draw_every_diagram() {
+    if !tools_present() {
+        return;
+    }
+    let b = book();
+    let server = server();
+    let work = tempfile::tempdir().unwrap();
+    let driver = Driver::start(&work.path().join("chromedriver.log"));
+    let c = driver.session(&work.path().join("profile"), (1280, 1000)).await;
+    webdriver::on_every_document(&c, DIAGRAM_WATCH).await;
+    let outcome = AssertUnwindSafe(diagram_scenario(&c, b, &server)).catch_unwind().await;
+    let _ = c.close().await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+async fn diagram_scenario(c: &Client, b: &support::Built, server: &StaticServer) {
+    // The print view: it prints (window.print is the watch's stand-in) once every diagram is drawn.
+    let print = fs::read_to_string(b.out.join("print.html")).unwrap();
+    let want = mermaid_blocks(&print);
+    assert!(want > 1, "print.html has {want} diagram(s): the book's diagrams should all be there");
+    c.goto(&server.url("print.html")).await.unwrap();
+    wait_until(c, "print.html called window.print()", "return window.__labDiagrams.printedAt !== null;")
+        .await;
+    let d = diagrams(c).await;
+    assert_eq!(d["blocks"], want, "{d}");
+    assert_eq!(d["drawnWhenPrinted"], want, "print.html printed before every diagram was drawn: {d}");
+    let errors = console_errors(c).await;
+    assert!(errors.is_empty(), "print.html: {errors:#?}");
+
+    // A page with diagrams, light, then switched to navy and back with mdBook's theme menu.
+    let page = chapter_pages(&b.out)
+        .into_iter()
+        .find(|p| mermaid_blocks(&fs::read_to_string(b.out.join(p)).unwrap()) > 0)
+        .expect("a page with a diagram");
+    let page = page.to_string_lossy().into_owned();
+    c.goto(&server.url(&page)).await.unwrap();
+    c.execute("localStorage.setItem('mdbook-theme', 'light')", vec![]).await.unwrap();
+    c.refresh().await.unwrap();
+    wait_until(c, "the diagrams drawn", "const d = window.__labDiagrams; return d.drawnAt !== null;").await;
+    assert!(all_drawn_in(c, "default").await, "{page}: the light theme's diagrams are not Mermaid's default");
+    c.execute("window.__samePage = true;", vec![]).await.unwrap();
+    for (theme, mermaid_theme) in [("navy", "dark"), ("light", "default")] {
+        // The menu stays open after a choice; the toggle button closes it.
+        const MENU_OPEN: &str =
+            "return document.getElementById('mdbook-theme-list').style.display === 'block';";
+        if c.execute(MENU_OPEN, vec![]).await.unwrap() != Value::Bool(true) {
+            c.find(Locator::Id("mdbook-theme-toggle")).await.unwrap().click().await.unwrap();
+            wait_until(c, "the theme menu open", MENU_OPEN).await;
+        }
+        c.find(Locator::Id(&format!("mdbook-theme-{theme}"))).await.unwrap().click().await.unwrap();
+        let deadline = std::time::Instant::now() + webdriver::WAIT;
+        while !all_drawn_in(c, mermaid_theme).await {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{page}: after switching to {theme}, the diagrams are not drawn in Mermaid's {mermaid_theme} theme"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let same = c.execute("return window.__samePage === true;", vec![]).await.unwrap();
+        assert_eq!(same, Value::Bool(true), "switching to {theme} reloaded the page");
+    }
+    let errors = console_errors(c).await;
+    assert!(errors.is_empty(), "{page}: {errors:#?}");
+
+    // The book opened from disk.
+    c.goto(&format!("file://{}", b.out.join(&page).display())).await.unwrap();
+    wait_until(c, "the diagrams drawn from file://", "return window.__labDiagrams.drawnAt !== null;").await;
+    let d = diagrams(c).await;
+    assert_eq!(d["drawn"], d["blocks"], "{d}");
+    let errors = console_errors(c).await;
+    assert!(errors.is_empty(), "file://{page}: {errors:#?}");
 }

@@ -283,7 +283,7 @@ fn pages_get_the_script_and_the_built_book_stays_plain() {
     assert_eq!((theme.status, theme.header("location")), (308, Some("/theme/")));
 
     // Mermaid's files are present or the server said they are not.
-    let has_mermaid = repo_root().join("mermaid.min.js").is_file();
+    let has_mermaid = repo_root().join("src/mermaid.min.js").is_file();
     let stderr = if has_mermaid { served.stderr() } else { served.stderr_with("mermaid.min.js") };
     assert_eq!(stderr.contains("mermaid.min.js"), !has_mermaid, "{stderr}");
 }
@@ -320,8 +320,8 @@ fn a_missing_book_is_one_line_and_exit_2() {
 #[test]
 fn the_served_book_is_the_mdbook_build() {
     let mdbook = repo_root().join(".tools/bin/mdbook");
-    if !mdbook.is_file() || !repo_root().join("mermaid.min.js").is_file() {
-        eprintln!("skipped: {} or mermaid.min.js is missing (run `cargo xtask setup`)", mdbook.display());
+    if !mdbook.is_file() || !repo_root().join("src/mermaid.min.js").is_file() {
+        eprintln!("skipped: {} or src/mermaid.min.js is missing (run `cargo xtask setup`)", mdbook.display());
         return;
     }
     let (_server, _dir, kubeconfig) = cluster(None);

@@ -183,6 +183,17 @@ async fn scenario(
     screenshot(c, "serve-step1-fail-dark.png").await;
     c.execute("localStorage.setItem('mdbook-theme', 'light')", vec![]).await.unwrap();
 
+    // Mermaid: the step page has no diagram and did not fetch the library; a page with diagrams
+    // fetches it and draws them all.
+    let fetched = c.execute(FETCHED_MERMAID, vec![]).await.unwrap();
+    assert_eq!(fetched, Value::Bool(false), "step1-deploy.html has no diagram, yet it fetched Mermaid");
+    let diagrams = page_with_diagrams(plain);
+    c.goto(&format!("{}{diagrams}", served.url)).await.unwrap();
+    webdriver::wait_until(c, &format!("the diagrams of {diagrams} drawn"), ALL_DRAWN).await;
+    assert_eq!(c.execute(FETCHED_MERMAID, vec![]).await.unwrap(), Value::Bool(true));
+    let errors = console_errors(c).await;
+    assert!(errors.is_empty(), "console errors on the served {diagrams}: {errors:#?}");
+
     // No cluster: the page reads fine, the check says why and how to start one.
     let gone = FakeApiServer::start();
     let address = gone.url();
@@ -233,5 +244,33 @@ async fn scenario(
     screenshot(c, "static-step1-light.png").await;
     let errors = console_errors(c).await;
     assert!(errors.is_empty(), "console errors on the plain page: {errors:#?}");
+    // Its diagrams draw from disk too.
+    c.goto(&format!("file://{}", plain.join(&diagrams).display())).await.unwrap();
+    webdriver::wait_until(c, &format!("the diagrams of file://{diagrams} drawn"), ALL_DRAWN).await;
+    let errors = console_errors(c).await;
+    assert!(errors.is_empty(), "console errors on the plain {diagrams}: {errors:#?}");
     Ok(())
+}
+
+/// Whether the page fetched Mermaid's library (the browser's resource timing).
+const FETCHED_MERMAID: &str = "return performance.getEntriesByType('resource')\
+     .some(r => /\\/mermaid[^/]*\\.min\\.js$/.test(r.name));";
+
+/// Whether the page has Mermaid blocks and each holds its drawing.
+const ALL_DRAWN: &str = "const blocks = Array.from(document.querySelectorAll('pre.mermaid'));\
+     return blocks.length > 0 && blocks.every(b => b.querySelector('svg') !== null);";
+
+/// A chapter of the built book with a Mermaid diagram (not the print view).
+fn page_with_diagrams(book: &Path) -> String {
+    let mut pages: Vec<String> = std::fs::read_dir(book)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".html") && name != "print.html")
+        .filter(|name| {
+            std::fs::read_to_string(book.join(name))
+                .is_ok_and(|html| html.contains("<pre class=\"mermaid\">"))
+        })
+        .collect();
+    pages.sort();
+    pages.into_iter().next().unwrap_or_else(|| panic!("no page of {} has a diagram", book.display()))
 }

@@ -6,9 +6,10 @@
 //! replaces a configured preprocessor of the same name in its place in the order, so the
 //! preprocessors run in the order `mdbook build` runs them and the output is the same book.
 //!
-//! Files named in `output.html.additional-js`/`additional-css` that do not exist (Mermaid's JS,
-//! written by `cargo xtask setup`, is git-ignored) are left out with a warning rather than failing
-//! the build: the book still reads fine without them.
+//! Files named in `output.html.additional-js`/`additional-css` that do not exist are left out with
+//! a warning rather than failing the build, and so is Mermaid's library (`src/mermaid.min.js`,
+//! written by `cargo xtask setup`, git-ignored) when it is missing: the book still reads fine
+//! without them, with the diagrams as text.
 
 use std::path::{Path, PathBuf};
 
@@ -25,8 +26,9 @@ use crate::msg;
 /// The name of the book's configuration file, which marks the book root.
 pub const BOOK_TOML: &str = "book.toml";
 
-/// The files `mdbook-mermaid install` writes (see `cargo xtask setup`).
-const MERMAID_FILES: &[&str] = &["mermaid.min.js", "mermaid-init.js"];
+/// Mermaid's library, inside the book's source directory so that mdBook copies it to the output
+/// (`theme/mermaid-loader.js` fetches it from there; `cargo xtask setup` writes it).
+const MERMAID_LIB: &str = "mermaid.min.js";
 
 /// A built book.
 #[derive(Debug)]
@@ -76,7 +78,7 @@ pub fn build(root: &Path, dest: &Path) -> Result<Built> {
     let mut config =
         Config::from_disk(root.join(BOOK_TOML)).map_err(|e| fail(&format!("reading {BOOK_TOML}"), e))?;
     config.update_from_env().map_err(|e| fail("reading MDBOOK_* variables", e))?;
-    let warnings = drop_missing_assets(&mut config, root)?;
+    let mut warnings = drop_missing_assets(&mut config, root)?;
     config.build.build_dir = dest.to_path_buf();
     let title = config.book.title.clone();
     let lang = mdbook_lab::lang_of(config.book.language.as_deref());
@@ -85,6 +87,14 @@ pub fn build(root: &Path, dest: &Path) -> Result<Built> {
         config.get::<serde_json::Value>(&format!("preprocessor.{name}")).ok().flatten().is_some()
     };
     let (with_lab, with_mermaid) = (configured(mdbook_lab::NAME), configured("mermaid"));
+    let mermaid_lib = root.join(&config.book.src).join(MERMAID_LIB);
+    if with_mermaid && !mermaid_lib.is_file() {
+        let lib = mermaid_lib.display();
+        warnings.push(msg!(
+            "{lib} 不存在：图表显示为文本（运行 `cargo xtask setup` 生成它）",
+            "{lib} does not exist: the diagrams show as text (run `cargo xtask setup` to write it)"
+        ));
+    }
 
     let mut book = MDBook::load_with_config(root, config).map_err(|e| fail("loading the book", e))?;
     if with_lab {
@@ -111,19 +121,11 @@ fn drop_missing_assets(config: &mut Config, root: &Path) -> Result<Vec<Msg>> {
             continue;
         }
         for file in &missing {
-            let name = file.to_string_lossy();
-            let (why_zh, why) = match MERMAID_FILES.iter().any(|m| name.ends_with(m)) {
-                true => (
-                    "（运行 `cargo xtask setup` 生成它；在此之前图表显示为文本）",
-                    " (run `cargo xtask setup` to write it; diagrams show as text until then)",
-                ),
-                false => ("", ""),
-            };
             let file = root.join(file);
             let file = file.display();
             warnings.push(msg!(
-                "{key} 列出的 {file} 不存在：构建的书中没有它{why_zh}",
-                "{key} names {file}, which does not exist: the book is built without it{why}"
+                "{key} 列出的 {file} 不存在：构建的书中没有它",
+                "{key} names {file}, which does not exist: the book is built without it"
             ));
         }
         config.set(key, present).map_err(|e| {
@@ -178,7 +180,7 @@ mod tests {
             "[book]\ntitle = \"t\"\nlanguage = \"zh-CN\"\n\
              [preprocessor.lab]\ncommand = \"false\"\nbefore = [\"links\"]\n\
              [preprocessor.mermaid]\ncommand = \"false\"\n\
-             [output.html]\nadditional-js = [\"mermaid.min.js\"]\n",
+             [output.html]\nadditional-js = [\"theme/missing.js\"]\n",
         )
         .unwrap();
         std::fs::write(root.join("src/SUMMARY.md"), "# S\n\n- [One](one.md)\n").unwrap();
@@ -197,11 +199,24 @@ mod tests {
         let built = build(root, &out).unwrap();
         assert_eq!(built.html_dir, out);
         assert_eq!(built.lang, Lang::Zh);
-        assert_eq!(built.warnings.len(), 1, "{:?}", built.warnings);
-        assert!(built.warnings[0].en.contains("cargo xtask setup"));
+        assert_eq!(built.warnings.len(), 2, "{:?}", built.warnings);
+        assert!(
+            built.warnings[0].en.contains("theme/missing.js, which does not exist"),
+            "{:?}",
+            built.warnings
+        );
+        assert!(built.warnings[1].en.contains("src/mermaid.min.js does not exist"), "{:?}", built.warnings);
+        assert!(built.warnings[1].en.contains("cargo xtask setup"));
+        assert!(built.warnings[1].zh.contains("cargo xtask setup"));
         let html = std::fs::read_to_string(out.join("one.html")).unwrap();
         assert!(html.contains(r#"<div class="lab-check" data-step="1""#));
         assert!(html.contains(r#"<pre class="mermaid">"#), "mermaid ran in-process");
-        assert!(!html.contains("mermaid.min.js"));
+        assert!(!html.contains("missing.js"));
+
+        // With the library in src/, it is in the book and no warning is left about it.
+        std::fs::write(root.join("src").join(MERMAID_LIB), "window.mermaid = {};\n").unwrap();
+        let built = build(root, &out).unwrap();
+        assert_eq!(built.warnings.len(), 1, "{:?}", built.warnings);
+        assert!(out.join(MERMAID_LIB).is_file());
     }
 }

@@ -1,6 +1,6 @@
 //! `cargo xtask <task>`: the project's chores, in Rust so that they run wherever cargo does.
 //!
-//! - `setup`: installs the pinned book tools into `.tools/` and writes Mermaid's JS files;
+//! - `setup`: installs the pinned book tools into `.tools/` and writes Mermaid's library;
 //! - `build`: setup, then `mdbook build`;
 //! - `serve [args]`: setup, then `checker serve [args]` (the book with live checks);
 //! - `test [args]`: setup, then `cargo test --workspace --locked [args]` with `.tools/bin` on PATH;
@@ -19,14 +19,17 @@ use anyhow::{Context, Result, bail};
 const TOOLS: &[Tool] =
     &[Tool { krate: "mdbook", version: "0.5.4" }, Tool { krate: "mdbook-mermaid", version: "0.17.1" }];
 
-/// The files `mdbook-mermaid install` writes at the book root (see its `MERMAID_FILES`).
-const MERMAID_FILES: &[&str] = &["mermaid.min.js", "mermaid-init.js"];
+/// Where Mermaid's library goes: in the book's `src/`, which mdBook copies to the output, so that
+/// the pages can fetch it (`theme/mermaid-loader.js` does, on the pages with a diagram). Listed in
+/// book.toml's `additional-js` instead, as `mdbook-mermaid install` would set it up, every page
+/// would load its 2.7 MB. Git-ignored.
+const MERMAID_LIB: &str = "src/mermaid.min.js";
 
 const USAGE: &str = "\
 usage: cargo xtask <task> [args]
 
 tasks:
-  setup          install mdbook and mdbook-mermaid (pinned) into .tools/, write Mermaid's JS files
+  setup          install mdbook and mdbook-mermaid (pinned) into .tools/, write src/mermaid.min.js
   build [args]   setup, then `.tools/bin/mdbook build [args]` (the book goes to book/)
   serve [args]   setup, then `checker serve [args]`: the book in a browser with live checks
   test [args]    setup, then `cargo test --workspace --locked [args]` with .tools/bin on PATH
@@ -164,10 +167,9 @@ fn status(mut cmd: Command, what: &str) -> Result<ExitCode> {
 }
 
 /// Installs the pinned tools into `.tools/` (skipping those already there) and writes Mermaid's
-/// JS files at the book root.
+/// library into the book.
 fn setup(root: &Path) -> Result<()> {
     let tools_dir = root.join(".tools");
-    let mut installed_any = false;
     for tool in TOOLS {
         let bin = tool_bin(root, tool.krate);
         match installed_version(&bin) {
@@ -193,13 +195,13 @@ fn setup(root: &Path) -> Result<()> {
             bail!("`cargo install {}@{}` failed", tool.krate, tool.version);
         }
         match installed_version(&bin) {
-            Some(v) if v == tool.version => installed_any = true,
+            Some(v) if v == tool.version => {}
             other => {
                 bail!("after installing, {} reports version {:?}, not {}", bin.display(), other, tool.version)
             }
         }
     }
-    mermaid_install(root, installed_any)
+    write_mermaid_lib(root)
 }
 
 /// What `<bin> --version` reports (`mdbook v0.5.4` or `mdbook-mermaid 0.17.1`), without a `v`.
@@ -213,53 +215,34 @@ fn installed_version(bin: &Path) -> Option<String> {
     Some(word.trim_start_matches('v').to_string())
 }
 
-/// Runs `mdbook-mermaid install .` at the root: it writes `mermaid.min.js` and `mermaid-init.js`
-/// there (git-ignored), and adds its entries to book.toml only if they are missing. It never
-/// overwrites existing JS files, so after a fresh install of the tool we delete them first.
-fn mermaid_install(root: &Path, fresh_tool: bool) -> Result<()> {
-    let book_toml = root.join("book.toml");
-    let before = fs::read_to_string(&book_toml)
-        .with_context(|| format!("cannot read {} (mdbook-mermaid install needs it)", book_toml.display()))?;
-    let missing = MERMAID_FILES.iter().any(|f| !root.join(f).is_file());
-    if !missing && !fresh_tool {
-        return Ok(());
-    }
-    if fresh_tool {
-        for f in MERMAID_FILES {
-            let path = root.join(f);
-            if path.exists() {
-                fs::remove_file(&path)
-                    .with_context(|| format!("cannot remove the old {}", path.display()))?;
-            }
-        }
-    }
+/// Writes the `mermaid.min.js` of the installed mdbook-mermaid to [`MERMAID_LIB`], unless it is
+/// already there as is. `mdbook-mermaid install DIR` is the only way to get the file out of the
+/// tool; it also adds its two files to DIR's book.toml when they are missing there, which ours
+/// must not get (they would be loaded by every page), so it runs on a scratch book.
+fn write_mermaid_lib(root: &Path) -> Result<()> {
+    let scratch = tempfile::tempdir().context("cannot create a scratch directory")?;
+    fs::write(scratch.path().join("book.toml"), "[book]\n").context("cannot write a scratch book.toml")?;
     let out = Command::new(tool_bin(root, "mdbook-mermaid"))
         .arg("install")
-        .arg(".")
-        .current_dir(root)
+        .arg(scratch.path())
         .env("RUST_LOG", "warn")
         .output()
         .context("cannot run .tools/bin/mdbook-mermaid install")?;
-    if !out.status.success() {
+    let written = scratch.path().join("mermaid.min.js");
+    if !out.status.success() || !written.is_file() {
         bail!(
-            "`mdbook-mermaid install .` failed ({}):\n{}{}",
+            "`mdbook-mermaid install` did not write mermaid.min.js ({}):\n{}{}",
             out.status,
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    for f in MERMAID_FILES {
-        if !root.join(f).is_file() {
-            bail!("`mdbook-mermaid install .` did not write {f} at the repository root");
-        }
+    let lib = fs::read(&written).with_context(|| format!("cannot read {}", written.display()))?;
+    let dest = root.join(MERMAID_LIB);
+    if fs::read(&dest).is_ok_and(|old| old == lib) {
+        return Ok(());
     }
-    let after = fs::read_to_string(&book_toml).unwrap_or_default();
-    if after != before {
-        eprintln!(
-            "xtask: warning: mdbook-mermaid install rewrote book.toml to add its entries; \
-             review `git diff book.toml`"
-        );
-    }
-    eprintln!("xtask: wrote {} at the repository root", MERMAID_FILES.join(" and "));
+    fs::write(&dest, &lib).with_context(|| format!("cannot write {}", dest.display()))?;
+    eprintln!("xtask: wrote {MERMAID_LIB} ({} bytes, from mdbook-mermaid)", lib.len());
     Ok(())
 }
