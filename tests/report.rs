@@ -69,14 +69,15 @@ fn gantt_chart_renders_in_chromium_without_error() {
         md.split("```mermaid\n").skip(1).map(|rest| rest.split("```").next().unwrap()).collect();
     assert_eq!(charts.len(), 2, "one gantt chart per pod with init containers");
 
-    let mermaid = repo_root().join("mermaid.min.js");
+    // The book's Mermaid and its loader, as a page of the book has them.
+    let mermaid = repo_root().join("src/mermaid.min.js");
     assert!(mermaid.is_file(), "{} is missing: run `cargo xtask setup`", mermaid.display());
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(&mermaid, dir.path().join("mermaid.min.js")).unwrap();
+    std::fs::copy(repo_root().join("theme/mermaid-loader.js"), dir.path().join("mermaid-loader.js")).unwrap();
     let blocks: String = charts.iter().map(|c| format!("<pre class=\"mermaid\">{c}</pre>\n")).collect();
     let page = format!(
-        "<!DOCTYPE html><html><body>{blocks}<script src=\"mermaid.min.js\"></script>\
-         <script>mermaid.initialize({{ startOnLoad: true }});</script></body></html>"
+        "<!DOCTYPE html><html><body>{blocks}<script src=\"mermaid-loader.js\"></script></body></html>"
     );
     std::fs::write(dir.path().join("index.html"), page).unwrap();
     let site = StaticServer::start(dir.path()).unwrap();
