@@ -6,7 +6,9 @@
  * no diagram. This script is listed instead; the library sits at the book's root (`cargo xtask
  * setup` writes it to src/mermaid.min.js, git-ignored; mdBook copies it to the output) and is
  * fetched only when the page has a `pre.mermaid` block (what the mermaid preprocessor makes of a
- * ```mermaid fence).
+ * ```mermaid fence). theme/head.hbs asks for it as soon as the parser meets the first block, so
+ * that it downloads and compiles while the rest of the page loads; this script, at the end of
+ * the page, waits for it (or asks for it, if head.hbs did not).
  *
  * Then it does what mdbook-mermaid's mermaid-init.js does, a little better:
  *   - the diagrams use Mermaid's `dark` theme under mdBook's dark themes (navy, coal, ayu) and
@@ -53,29 +55,33 @@
         }
     }
 
+    // The library: theme/head.hbs has usually asked for it already (script#mermaid-library, its
+    // data-state set once it loaded or failed); otherwise it is asked for now.
     function loadLibrary() {
         return new Promise(function (resolve, reject) {
-            if (window.mermaid) {
-                resolve(window.mermaid);
-                return;
-            }
-            var script = document.createElement('script');
-            script.src = root + 'mermaid.min.js';
-            script.onload = function () {
-                mark('mermaid:ready');
+            var script = document.getElementById('mermaid-library');
+            var settle = function () {
                 if (window.mermaid) {
                     resolve(window.mermaid);
-                } else {
-                    reject(new Error(script.src + ' did not define mermaid'));
+                    return;
                 }
-            };
-            script.onerror = function () {
                 reject(new Error(EN
                     ? 'cannot load ' + script.src + ': the diagrams stay as text (run `cargo xtask setup`)'
                     : '无法加载 ' + script.src + '：图表只能显示为文本（请运行 `cargo xtask setup`）'));
             };
-            mark('mermaid:fetch');
-            document.head.appendChild(script);
+            if (script === null) {
+                script = document.createElement('script');
+                script.id = 'mermaid-library';
+                script.src = root + 'mermaid.min.js';
+                script.addEventListener('load', function () { mark('mermaid:ready'); });
+                mark('mermaid:fetch');
+                document.head.appendChild(script);
+            } else if (script.hasAttribute('data-state')) {
+                settle();
+                return;
+            }
+            script.addEventListener('load', settle);
+            script.addEventListener('error', settle);
         });
     }
 
