@@ -207,7 +207,7 @@ async fn scenario(
     click_run(c).await;
     let result = wait_for(c, &format!("{BOX1} .lab-check-result[data-verdict=\"error\"]")).await;
     let text = result.text().await.unwrap();
-    for needle in ["无法检查", address.as_str(), "context \"fake\"", "kind create cluster", "minikube start"]
+    for needle in ["无法检查", address.as_str(), "上下文 \"fake\"", "kind create cluster", "minikube start"]
     {
         assert!(text.contains(needle), "{needle} not in {text}");
     }
