@@ -26,7 +26,7 @@ pub struct Context {
 impl Context {
     pub fn from_cli(cli: &Cli) -> Result<Context> {
         let spec = match &cli.global.spec {
-            Some(path) => LabSpec::load(path)?,
+            Some(path) => crate::input::load_spec(path)?,
             None => LabSpec::embedded()?,
         };
         let namespace = cli.global.namespace.clone().unwrap_or_else(|| spec.namespace.clone());

@@ -3,7 +3,11 @@
 //!
 //! A file must be a regular file (a FIFO or a device would block or never end), no larger than
 //! its cap, and UTF-8 text; a leading byte order mark (Windows editors write one) is dropped.
-//! Every refusal is one line naming the file.
+//! YAML is then checked against [`YamlLimits`] before serde_yaml reads it ([`check_yaml`]), so
+//! that no accepted file can grow the process past 256 MiB (`cargo xtask bench` prints the peak
+//! memory of the worst files we could construct). Every refusal is one line naming the file.
+
+mod yaml;
 
 use std::fs::File;
 use std::io::Read;
@@ -18,6 +22,12 @@ pub const MIB: u64 = 1024 * 1024;
 /// The cap on a saved state given to `--from` (a snapshot of the lab's pods, logs and events).
 pub const SAVED_STATE_LIMIT: u64 = 16 * MIB;
 
+/// What a saved state's YAML may expand to. A `checker snapshot` of the lab or `kubectl get pods
+/// -n NS -o yaml` of a namespace of a few hundred pods is far inside; a whole cluster's pods are
+/// not (save one namespace).
+pub const SAVED_STATE_YAML: YamlLimits =
+    YamlLimits { events: 300_000, nodes: 300_000, mappings: 16_384, scalar_bytes: 20 * MIB, depth: 64 };
+
 /// The cap on a lab spec.
 pub const SPEC_LIMIT: u64 = MIB;
 
@@ -28,6 +38,45 @@ pub const KUBECONFIG_LIMIT: u64 = 4 * MIB;
 /// The cap on each file a kubeconfig names: `certificate-authority` (a CA bundle, the system's
 /// whole bundle is about 200 KiB), `client-certificate`, `client-key` and `tokenFile`.
 pub const CREDENTIAL_FILE_LIMIT: u64 = MIB;
+
+/// What a lab spec's YAML may expand to.
+pub const SPEC_YAML: YamlLimits =
+    YamlLimits { events: 100_000, nodes: 100_000, mappings: 10_000, scalar_bytes: 2 * MIB, depth: 32 };
+
+/// The cap on the progress file (a few hundred bytes per lab, context and namespace).
+pub const PROGRESS_LIMIT: u64 = 4 * MIB;
+
+pub use yaml::{Refusal, YamlLimits};
+
+/// Checks YAML text read from `path` against `limits` before it is parsed for real.
+pub fn check_yaml(text: &str, path: &Path, limits: &YamlLimits) -> Result<()> {
+    let shown = path.display();
+    yaml::check(text, limits).map_err(|refusal| match refusal {
+        Refusal::Syntax { line, reason } => Error::Input(msg!(
+            "文件格式有误 {shown}:{line}：{reason}",
+            "malformed file {shown}:{line}: {reason}"
+        )),
+        Refusal::Limit(why) => too_large_yaml(path, &why),
+    })
+}
+
+fn too_large_yaml(path: &Path, why: &crate::i18n::Msg) -> Error {
+    let (shown, zh, en) = (path.display(), &why.zh, &why.en);
+    Error::Input(msg!("{shown} 过大，不予读取：{zh}", "{shown} is too large to read: {en}"))
+}
+
+/// Reads a lab spec (`--spec`) with [`SPEC_LIMIT`] and [`SPEC_YAML`], then validates it.
+pub fn load_spec(path: &Path) -> Result<lab_spec::LabSpec> {
+    let text = read_text(path, SPEC_LIMIT)?;
+    let file = path.display().to_string();
+    match yaml::check(&text, &SPEC_YAML) {
+        Ok(()) => Ok(lab_spec::LabSpec::parse(&text, &file)?),
+        Err(Refusal::Syntax { line, reason }) => {
+            Err(lab_spec::SpecError { file, line: Some(line), reason }.into())
+        }
+        Err(Refusal::Limit(why)) => Err(too_large_yaml(path, &why)),
+    }
+}
 
 /// Reads a whole text file of at most `limit` bytes.
 pub fn read_text(path: &Path, limit: u64) -> Result<String> {

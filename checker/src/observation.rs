@@ -137,15 +137,26 @@ impl Snapshot {
 /// Reads a saved state: a Pod, a `List`/`PodList` of pods, or a checker snapshot, in YAML or JSON.
 ///
 /// `namespace` is the namespace asked for on the command line; pods of other namespaces in the
-/// file are left out, as the cluster would.
+/// file are left out, as the cluster would. The file is read with [`input::read_text`] and its
+/// YAML checked against [`input::SAVED_STATE_YAML`] first.
 pub fn load_file(path: &Path, namespace: &str, now: Timestamp) -> Result<Observation> {
-    let shown = path.display();
     let text = input::read_text(path, input::SAVED_STATE_LIMIT)?;
+    parse(text, path, namespace, now)
+}
+
+/// A saved state's text, as read by [`load_file`] (`path` names it in errors).
+pub fn parse(text: String, path: &Path, namespace: &str, now: Timestamp) -> Result<Observation> {
+    let shown = path.display();
+    input::check_yaml(&text, path, &input::SAVED_STATE_YAML)?;
     let value: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| {
         let at = e.location().map(|l| format!(":{}", l.line())).unwrap_or_default();
+        let e = e.to_string();
+        let e = e.lines().next().unwrap_or_default();
         Error::Input(msg!("文件格式有误 {shown}{at}：{e}", "malformed file {shown}{at}: {e}"))
     })?;
-    let kind = value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+    drop(text);
+    let kind = value.get("kind").and_then(|k| k.as_str()).unwrap_or("").to_string();
+    let kind = kind.as_str();
     let invalid = |what: &str, e: serde_yaml::Error| {
         Error::Input(msg!("{shown} 中的 {what} 格式有误：{e}", "malformed {what} in {shown}: {e}"))
     };
@@ -158,8 +169,12 @@ pub fn load_file(path: &Path, namespace: &str, now: Timestamp) -> Result<Observa
             (vec![pod], None, Vec::new(), now, None)
         }
         "List" | "PodList" => {
-            let items = value.get("items").cloned().unwrap_or(serde_yaml::Value::Sequence(vec![]));
-            let serde_yaml::Value::Sequence(items) = items else {
+            let items = match value {
+                serde_yaml::Value::Mapping(mut map) => map.remove("items"),
+                _ => None,
+            };
+            let serde_yaml::Value::Sequence(items) = items.unwrap_or(serde_yaml::Value::Sequence(vec![]))
+            else {
                 return Err(Error::Input(msg!(
                     "{shown} 中的 {kind} 格式有误：items 不是列表",
                     "malformed {kind} in {shown}: items is not a list"

@@ -5,13 +5,16 @@
 //! change and write a temporary file that is renamed over the old one, so two checkers running
 //! at once lose nothing and a crash never leaves half a file. (There is no fsync: after a power
 //! loss the file may be empty, which reads as corrupt and starts afresh; a check is quick to
-//! run again, and the fsync would cost every check a few milliseconds.) A corrupt file is set aside (renamed
-//! with a `.corrupt-<time>` suffix), reported, and started afresh.
+//! run again, and the fsync would cost every check a few milliseconds.) A file that cannot be read
+//! (not JSON, not UTF-8, larger than [`input::PROGRESS_LIMIT`], not a regular file) is set aside
+//! under a unique name (`.corrupt-<time>[-N]`), reported once, and started afresh; reading works
+//! in a read-only state directory. Nothing waits more than [`LOCK_TIMEOUT`] for the lock.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -19,7 +22,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::evaluate::Verdict;
 use crate::i18n::Msg;
-use crate::msg;
+use crate::{input, msg};
+
+/// How long a reader or writer waits for another checker's lock on the progress file.
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 
 const FILE_NAME: &str = "progress.json";
 const FORMAT_VERSION: u32 = 1;
@@ -61,9 +67,10 @@ pub struct Loaded {
 }
 
 impl ProgressStore {
-    /// The store in `$CHECKER_STATE_DIR`, or the user's XDG state directory.
+    /// The store in `$CHECKER_STATE_DIR` (an empty value counts as unset), or the user's XDG
+    /// state directory.
     pub fn from_env() -> Result<ProgressStore> {
-        let dir = match std::env::var_os("CHECKER_STATE_DIR") {
+        let dir = match std::env::var_os("CHECKER_STATE_DIR").filter(|d| !d.is_empty()) {
             Some(dir) => PathBuf::from(dir),
             None => dirs::state_dir()
                 .or_else(dirs::data_local_dir)
@@ -86,61 +93,136 @@ impl ProgressStore {
         self.dir.join(FILE_NAME)
     }
 
-    /// The recorded results under `key`.
+    /// The recorded results under `key`. Works in a read-only or missing state directory (no
+    /// lock is taken where none can be: writers replace the file atomically, so a reader always
+    /// sees a whole one); an unreadable file is set aside where possible and reported, never an
+    /// error.
     pub fn load(&self, key: &str) -> Result<Loaded> {
-        let _lock = self.lock()?;
-        let (mut file, warning) = self.read()?;
-        Ok(Loaded { progress: file.labs.remove(key).unwrap_or_default(), warning })
+        let _lock = match self.lock_file(false) {
+            Ok(file) => Some(file),
+            Err(LockError::Unwritable) => None,
+            Err(LockError::Failed(e)) => return Err(e),
+        };
+        let read = self.read();
+        let mut file = read.file;
+        Ok(Loaded { progress: file.labs.remove(key).unwrap_or_default(), warning: read.warning })
     }
 
-    /// Records a step's result under `key`; returns a warning if a corrupt file was set aside.
+    /// Records a step's result under `key`; returns a warning if an unreadable file was set
+    /// aside.
     pub fn record(&self, key: &str, step: u32, record: StepRecord) -> Result<Option<Msg>> {
-        let _lock = self.lock()?;
-        let (mut file, warning) = self.read()?;
+        let _lock = self.lock_file(true).map_err(|e| match e {
+            LockError::Failed(e) => e,
+            LockError::Unwritable => unreachable!("create = true reports every failure"),
+        })?;
+        let read = self.read();
+        if read.stuck {
+            // Writing would replace a file we could neither read nor move.
+            return Err(Error::Input(
+                read.warning.unwrap_or_else(|| msg!("进度文件无法读取", "unreadable progress file")),
+            ));
+        }
+        let mut file = read.file;
         file.labs.entry(key.to_string()).or_default().insert(step, record);
         self.write(&file)?;
-        Ok(warning)
+        Ok(read.warning)
     }
 
-    fn lock(&self) -> Result<File> {
-        fs::create_dir_all(&self.dir).map_err(|e| self.io_error(IoAction::Create, &self.dir, e))?;
+    /// The lock beside the progress file, held for at most [`LOCK_TIMEOUT`] waiting. With
+    /// `create` false, a directory that is missing or cannot be written is `Unwritable`.
+    fn lock_file(&self, create: bool) -> Result<File, LockError> {
+        if create {
+            fs::create_dir_all(&self.dir)
+                .map_err(|e| LockError::Failed(self.io_error(IoAction::Create, &self.dir, e)))?;
+        }
         let path = self.dir.join(format!("{FILE_NAME}.lock"));
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| self.io_error(IoAction::Open, &path, e))?;
-        file.lock().map_err(|e| self.io_error(IoAction::Lock, &path, e))?;
-        Ok(file)
-    }
-
-    fn read(&self) -> Result<(ProgressFile, Option<Msg>)> {
-        let path = self.path();
-        let text = match fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok((ProgressFile { version: FORMAT_VERSION, ..Default::default() }, None));
-            }
-            Err(e) => return Err(self.io_error(IoAction::Read, &path, e)),
+        let file = match File::options().create(true).truncate(false).write(true).open(&path) {
+            Ok(file) => file,
+            Err(_) if !create => return Err(LockError::Unwritable),
+            Err(e) => return Err(LockError::Failed(self.io_error(IoAction::Open, &path, e))),
         };
-        match serde_json::from_str::<ProgressFile>(&text) {
-            Ok(file) if file.version == FORMAT_VERSION => Ok((file, None)),
-            parsed => {
-                let reason = match parsed {
-                    Ok(file) => format!("unknown version {}", file.version),
-                    Err(e) => e.to_string(),
-                };
-                let aside = path.with_extension(format!("json.corrupt-{}", Timestamp::now().as_second()));
-                fs::rename(&path, &aside).map_err(|e| self.io_error(IoAction::SetAside, &path, e))?;
-                let (path, aside) = (path.display(), aside.display());
-                let warning = msg!(
-                    "进度文件 {path} 已损坏（{reason}）：已另存为 {aside}，重新开始记录",
-                    "progress file {path} was corrupt ({reason}); kept it as {aside} and started afresh"
-                );
-                Ok((ProgressFile { version: FORMAT_VERSION, ..Default::default() }, Some(warning)))
+        let deadline = Instant::now() + LOCK_TIMEOUT;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    let (shown, secs) = (path.display(), LOCK_TIMEOUT.as_secs());
+                    return Err(LockError::Failed(Error::Input(msg!(
+                        "{shown} 被另一个进程锁住超过 {secs} 秒",
+                        "{shown} has been locked by another process for more than {secs}s"
+                    ))));
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(LockError::Failed(self.io_error(IoAction::Lock, &path, e)));
+                }
             }
         }
+    }
+
+    /// The file's contents; an unreadable file (not JSON, an unknown version, too large, not
+    /// UTF-8, not a regular file, not ours to read) is set aside under a unique name.
+    fn read(&self) -> Read {
+        let path = self.path();
+        let fresh = || ProgressFile { version: FORMAT_VERSION, ..Default::default() };
+        if fs::symlink_metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+            return Read { file: fresh(), warning: None, stuck: false };
+        }
+        let reason = match input::read_text(&path, input::PROGRESS_LIMIT) {
+            Ok(text) => match serde_json::from_str::<ProgressFile>(&text) {
+                Ok(file) if file.version == FORMAT_VERSION => {
+                    return Read { file, warning: None, stuck: false };
+                }
+                Ok(file) => {
+                    let v = file.version;
+                    msg!("未知的版本 {v}", "unknown version {v}")
+                }
+                Err(e) => Msg::new(e.to_string(), e.to_string()),
+            },
+            Err(e) => e.message().clone(),
+        };
+        let (shown, zh, en) = (path.display(), &reason.zh, &reason.en);
+        match self.set_aside(&path) {
+            Ok(aside) => {
+                let aside = aside.display();
+                let warning = msg!(
+                    "进度文件 {shown} 无法读取（{zh}）：已另存为 {aside}，重新开始记录",
+                    "progress file {shown} was unreadable ({en}); kept it as {aside} and started afresh"
+                );
+                Read { file: fresh(), warning: Some(warning), stuck: false }
+            }
+            Err(e) => {
+                let warning = msg!(
+                    "进度文件 {shown} 无法读取（{zh}），也无法移开（{e}）：进度显示为空",
+                    "progress file {shown} is unreadable ({en}) and cannot be set aside ({e}): progress shows as empty"
+                );
+                Read { file: fresh(), warning: Some(warning), stuck: true }
+            }
+        }
+    }
+
+    /// Renames `path` to `<name>.corrupt-<seconds>[-N]`, a name no other file has.
+    fn set_aside(&self, path: &Path) -> std::io::Result<PathBuf> {
+        let stamp = Timestamp::now().as_second();
+        for n in 0..1000u32 {
+            let suffix = if n == 0 { format!("corrupt-{stamp}") } else { format!("corrupt-{stamp}-{n}") };
+            let aside = self.dir.join(format!("{FILE_NAME}.{suffix}"));
+            // Reserve the name (rename would replace a file of that name), then move onto it.
+            match File::options().write(true).create_new(true).open(&aside) {
+                Ok(_) => {
+                    return fs::rename(path, &aside)
+                        .inspect_err(|_| {
+                            let _ = fs::remove_file(&aside);
+                        })
+                        .map(|()| aside);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(std::io::Error::other("no free name"))
     }
 
     fn write(&self, file: &ProgressFile) -> Result<()> {
@@ -158,13 +240,25 @@ impl ProgressStore {
         Error::Input(match what {
             IoAction::Create => msg!("无法创建 {path}：{e}", "cannot create {path}: {e}"),
             IoAction::Open => msg!("无法打开 {path}：{e}", "cannot open {path}: {e}"),
-            IoAction::Read => msg!("无法读取 {path}：{e}", "cannot read {path}: {e}"),
             IoAction::Write => msg!("无法写入 {path}：{e}", "cannot write {path}: {e}"),
             IoAction::Replace => msg!("无法替换 {path}：{e}", "cannot replace {path}: {e}"),
             IoAction::Lock => msg!("无法锁定 {path}：{e}", "cannot lock {path}: {e}"),
-            IoAction::SetAside => msg!("无法移开 {path}：{e}", "cannot set aside {path}: {e}"),
         })
     }
+}
+
+/// What [`ProgressStore::read`] found.
+struct Read {
+    file: ProgressFile,
+    warning: Option<Msg>,
+    /// The file is unreadable and could not be moved: it must not be overwritten.
+    stuck: bool,
+}
+
+enum LockError {
+    /// The state directory is missing or read-only (only when not asked to create it).
+    Unwritable,
+    Failed(Error),
 }
 
 /// What was being done to a file when it failed, for the error message.
@@ -172,11 +266,9 @@ impl ProgressStore {
 enum IoAction {
     Create,
     Open,
-    Read,
     Write,
     Replace,
     Lock,
-    SetAside,
 }
 
 #[cfg(test)]
@@ -210,7 +302,7 @@ mod tests {
         let store = ProgressStore::in_dir(dir.path());
         fs::write(store.path(), "{ not json").unwrap();
         let warning = store.record("k", 1, record(Verdict::Pass, 1)).unwrap().expect("a warning");
-        assert!(warning.en.contains("was corrupt"), "{warning}");
+        assert!(warning.en.contains("was unreadable"), "{warning}");
         let aside: Vec<_> = fs::read_dir(dir.path())
             .unwrap()
             .filter_map(|e| e.ok())
@@ -219,6 +311,63 @@ mod tests {
         assert_eq!(aside.len(), 1);
         assert_eq!(fs::read_to_string(aside[0].path()).unwrap(), "{ not json");
         assert_eq!(store.load("k").unwrap().progress[&1].verdict, Verdict::Pass);
+    }
+
+    #[test]
+    fn unreadable_files_are_set_aside_under_unique_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ProgressStore::in_dir(dir.path());
+        for bytes in [
+            &b"{\"version\": 1, \"labs\": {\"\xff\": {}}}"[..],
+            b"\xfe\xff",
+            b"{\"version\": 9, \"labs\": {}}",
+        ] {
+            fs::write(store.path(), bytes).unwrap();
+            let loaded = store.load("k").unwrap();
+            assert!(loaded.progress.is_empty());
+            assert!(loaded.warning.expect("reported").en.contains("was unreadable"));
+            // Reported once: the next read finds no file.
+            assert!(store.load("k").unwrap().warning.is_none());
+        }
+        let aside = fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains(".corrupt-"))
+            .count();
+        assert_eq!(aside, 3, "three files set aside within a second keep three names");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_read_only_state_directory_can_be_read() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let store = ProgressStore::in_dir(dir.path().join("state"));
+        store.record("k", 1, record(Verdict::Pass, 1)).unwrap();
+        fs::remove_file(dir.path().join("state/progress.json.lock")).unwrap();
+        fs::set_permissions(dir.path().join("state"), fs::Permissions::from_mode(0o555)).unwrap();
+        let loaded = store.load("k");
+        fs::set_permissions(dir.path().join("state"), fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(loaded.unwrap().progress[&1].verdict, Verdict::Pass);
+        // A missing directory reads as no progress, and is not created.
+        let missing = ProgressStore::in_dir(dir.path().join("nowhere"));
+        assert!(missing.load("k").unwrap().progress.is_empty());
+        assert!(!dir.path().join("nowhere").exists());
+    }
+
+    #[test]
+    fn a_held_lock_is_waited_for_a_bounded_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ProgressStore::in_dir(dir.path());
+        let held = store.lock_file(true).ok().unwrap();
+        let started = Instant::now();
+        let err = store.record("k", 1, record(Verdict::Pass, 1)).unwrap_err();
+        assert!(
+            err.to_string().contains("locked by another process")
+                || err.text(crate::i18n::Lang::En).contains("locked")
+        );
+        assert!(started.elapsed() >= LOCK_TIMEOUT && started.elapsed() < LOCK_TIMEOUT * 3);
+        drop(held);
+        store.record("k", 1, record(Verdict::Pass, 1)).unwrap();
     }
 
     #[test]
