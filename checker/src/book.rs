@@ -142,7 +142,28 @@ mod anyhow_like {
     pub type Error = mdbook_driver::errors::Error;
 
     pub fn chain(e: &Error) -> String {
-        e.chain().map(ToString::to_string).collect::<Vec<_>>().join(": ")
+        one_line(e.chain().map(ToString::to_string))
+    }
+
+    /// The messages of a chain as one line: each message's lines joined, without the source
+    /// snippets that TOML errors draw (`  |`, `1 | [book`, `  |     ^`), and without repeats.
+    pub fn one_line(messages: impl Iterator<Item = String>) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        for message in messages {
+            let text: Vec<&str> =
+                message.lines().map(str::trim).filter(|l| !l.is_empty() && !is_snippet(l)).collect();
+            let text = text.join(" ");
+            if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+                parts.push(text);
+            }
+        }
+        crate::sanitize::line(&parts.join(": ")).into_owned()
+    }
+
+    /// `|`, `12 | code`, `|     ^^^`: a line of a drawn source snippet.
+    fn is_snippet(line: &str) -> bool {
+        let rest = line.trim_start_matches(|c: char| c.is_ascii_digit()).trim_start();
+        rest.starts_with('|') || line.chars().all(|c| c == '^' || c == '~' || c.is_whitespace())
     }
 }
 
@@ -160,6 +181,17 @@ mod tests {
         assert_eq!(find_root(Some(dir.path()), &deep).unwrap(), dir.path());
         let err = find_root(Some(&deep), &deep).unwrap_err().to_string();
         assert!(err.contains("no book.toml in"), "{err}");
+    }
+
+    #[test]
+    fn a_broken_book_toml_is_one_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(BOOK_TOML), "[book\ntitle = 1\n").unwrap();
+        let err = build(dir.path(), &dir.path().join("out")).unwrap_err();
+        let text = err.text(Lang::En);
+        assert!(!text.contains('\n'), "{text}");
+        assert!(text.contains("reading book.toml") && text.contains("TOML parse error at line 1"), "{text}");
+        assert!(!dir.path().join("out").exists());
     }
 
     #[test]

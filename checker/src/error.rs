@@ -17,7 +17,8 @@ pub mod exit {
     pub const PASS: u8 = 0;
     /// The step is pending or failed.
     pub const NOT_PASSED: u8 = 1;
-    /// Usage or input error: unknown step, bad file, broken kubeconfig, malformed spec.
+    /// Usage, input or output error: unknown step, bad file, broken kubeconfig, malformed spec,
+    /// standard output that cannot be written.
     pub const INPUT: u8 = 2;
     /// The cluster could not be reached, or refused access, or the credentials for it could not
     /// be had.
@@ -32,6 +33,9 @@ pub enum Error {
     /// A file we were given or rely on cannot be used: kubeconfig, lab spec, snapshot, progress.
     #[error("{0}")]
     Input(Msg),
+    /// Our output cannot be written (a full disk; a closed pipe is not an error).
+    #[error("{0}")]
+    Output(Msg),
     /// The API server could not be reached or did not answer in time.
     #[error("{0}")]
     Unreachable(Msg),
@@ -50,7 +54,7 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
-            Error::Usage(_) | Error::Input(_) => exit::INPUT,
+            Error::Usage(_) | Error::Input(_) | Error::Output(_) => exit::INPUT,
             Error::Unreachable(_) | Error::AccessDenied(_) | Error::Server(_) | Error::Credentials(_) => {
                 exit::CLUSTER
             }
@@ -61,6 +65,7 @@ impl Error {
         match self {
             Error::Usage(m)
             | Error::Input(m)
+            | Error::Output(m)
             | Error::Unreachable(m)
             | Error::AccessDenied(m)
             | Error::Server(m)

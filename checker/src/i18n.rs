@@ -74,9 +74,18 @@ pub fn lang() -> Lang {
     }
 }
 
-/// Prints a warning on stderr, in the process's language.
+/// Prints a warning on stderr, in the process's language, as one line with its control
+/// characters escaped (a warning may quote the cluster). A stderr that cannot be written is
+/// ignored: there is nowhere else to say it.
 pub fn warn(message: impl std::fmt::Display) {
-    eprintln!("{}{message}", tr(lang(), "警告：", "warning: "));
+    let text = message.to_string();
+    say(&format!("{}{}", tr(lang(), "警告：", "warning: "), crate::sanitize::line(&text)));
+}
+
+/// Prints a line on stderr (never panics, unlike `eprintln!`, when stderr is closed or full).
+pub fn say(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{text}");
 }
 
 /// The language from the environment, as a learner's shell sets it: `LC_ALL`, `LC_MESSAGES`,

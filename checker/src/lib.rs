@@ -28,6 +28,7 @@ pub mod progress;
 pub mod proxy;
 pub mod record;
 pub mod report;
+pub mod sanitize;
 pub mod serve;
 pub mod status;
 pub mod table;

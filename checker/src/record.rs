@@ -13,6 +13,7 @@ use lab_spec::{LabSpec, Lang};
 use crate::evaluate::{StepReport, Verdict};
 use crate::i18n::tr;
 use crate::progress::LabProgress;
+use crate::sanitize::line;
 use crate::table::{self, cell};
 use crate::timeline::reconstruct;
 use crate::timing::{PodTimings, pod_timings};
@@ -47,9 +48,9 @@ pub fn markdown(input: &RecordInput) -> String {
     let _ = writeln!(out, "**{}**: `checker report`\n", tr(lang, "生成方式", "Written by"));
 
     let _ = writeln!(out, "## 📋 {}\n", tr(lang, "实验信息", "Environment"));
-    let _ = writeln!(out, "- {}: `{}`", tr(lang, "集群上下文", "context"), input.context);
-    let _ = writeln!(out, "- API server: `{}`", input.server);
-    let version = input.server_version.unwrap_or("?");
+    let _ = writeln!(out, "- {}: `{}`", tr(lang, "集群上下文", "context"), line(input.context));
+    let _ = writeln!(out, "- API server: `{}`", line(input.server));
+    let version = line(input.server_version.unwrap_or("?"));
     let _ = writeln!(out, "- {}: `{version}`\n", tr(lang, "Kubernetes 版本", "Kubernetes version"));
 
     let _ = writeln!(out, "## 🔬 {}\n", tr(lang, "实验步骤", "Steps"));
@@ -67,7 +68,7 @@ pub fn markdown(input: &RecordInput) -> String {
 
     for pod in input.pods {
         let Some(timings) = pod_timings(pod) else { continue };
-        let _ = writeln!(out, "### {} `{}`\n", tr(lang, "状态变化", "STATUS changes of"), timings.pod);
+        let _ = writeln!(out, "### {} `{}`\n", tr(lang, "状态变化", "STATUS changes of"), line(&timings.pod));
         let _ = writeln!(
             out,
             "{}\n",
@@ -95,7 +96,7 @@ fn step_section(out: &mut String, report: &StepReport, lang: Lang) {
         out,
         "### {step} {}: {} — {}\n",
         report.step,
-        report.title,
+        line(&report.title),
         verdict_mark(report.verdict, lang)
     );
     let _ = writeln!(
@@ -116,7 +117,7 @@ fn step_section(out: &mut String, report: &StepReport, lang: Lang) {
 }
 
 fn timing_table(out: &mut String, t: &PodTimings, lang: Lang) {
-    let _ = writeln!(out, "### {} `{}`\n", tr(lang, "性能数据", "Timings of"), t.pod);
+    let _ = writeln!(out, "### {} `{}`\n", tr(lang, "性能数据", "Timings of"), line(&t.pod));
     let _ = writeln!(out, "{}", table::timings(t, lang).markdown());
 }
 
@@ -128,9 +129,9 @@ fn gantt(out: &mut String, t: &PodTimings, now: Timestamp, lang: Lang) {
         return;
     }
     let when = |ts: Timestamp| ts.strftime("%Y-%m-%d %H:%M:%S").to_string();
-    let _ = writeln!(out, "### {} `{}`\n", tr(lang, "容器运行时间", "Container run times of"), t.pod);
+    let _ = writeln!(out, "### {} `{}`\n", tr(lang, "容器运行时间", "Container run times of"), line(&t.pod));
     let _ = writeln!(out, "```mermaid\ngantt");
-    let _ = writeln!(out, "    title {} (UTC)", t.pod);
+    let _ = writeln!(out, "    title {} (UTC)", line(&t.pod));
     let _ = writeln!(out, "    dateFormat YYYY-MM-DD HH:mm:ss\n    axisFormat %H:%M:%S");
     let mut section = "";
     for (i, c) in runs.iter().enumerate() {
@@ -146,11 +147,11 @@ fn gantt(out: &mut String, t: &PodTimings, now: Timestamp, lang: Lang) {
         };
         // Mermaid draws nothing for a zero-length task: give it at least one second.
         let end = if end.as_second() <= start.as_second() {
-            start + jiff::SignedDuration::from_secs(1)
+            start.checked_add(jiff::SignedDuration::from_secs(1)).unwrap_or(start)
         } else {
             end
         };
-        let _ = writeln!(out, "    {} :{state}, c{i}, {}, {}", c.name, when(start), when(end));
+        let _ = writeln!(out, "    {} :{state}, c{i}, {}, {}", line(&c.name), when(start), when(end));
     }
     let _ = writeln!(out, "```\n");
 }

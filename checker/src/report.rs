@@ -2,7 +2,8 @@
 //! terminal or as JSON for tools (the JSON shapes are documented in the README and stable).
 //!
 //! Pure string building; colour codes are written always and stripped by `anstream` when the
-//! output is not a terminal or `NO_COLOR` is set.
+//! output is not a terminal or `NO_COLOR` is set. Every text that comes from the cluster, a file
+//! or a spec goes through [`crate::sanitize`] in the text renderers; the JSON is exact.
 
 use std::fmt::Write;
 
@@ -13,6 +14,7 @@ use serde::Serialize;
 use crate::evaluate::{CheckResult, Outcome, StepReport, Verdict};
 use crate::i18n::tr;
 use crate::progress::LabProgress;
+use crate::sanitize::{line, lines};
 use crate::status::PodRow;
 use crate::table;
 use crate::timeline::{Timeline, TimelineEntry};
@@ -53,9 +55,9 @@ fn mark(outcome: Outcome) -> String {
 pub fn step_text(report: &StepReport, lang: Lang) -> String {
     let mut out = String::new();
     let heading = tr(lang, &format!("步骤 {}", report.step), &format!("Step {}", report.step));
-    let _ = writeln!(out, "{} · {}", paint(BOLD, &heading), report.title);
+    let _ = writeln!(out, "{} · {}", paint(BOLD, &heading), line(&report.title));
     for check in &report.checks {
-        let _ = writeln!(out, "  {} {}", mark(check.outcome), check.description);
+        let _ = writeln!(out, "  {} {}", mark(check.outcome), line(&check.description));
         if check.outcome != Outcome::Pass && check.outcome != Outcome::Skipped {
             check_details(&mut out, check, lang);
         }
@@ -67,7 +69,7 @@ pub fn step_text(report: &StepReport, lang: Lang) -> String {
     if report.verdict != Verdict::Pass && !report.warnings.is_empty() {
         let _ = writeln!(out, "\n{}", paint(BOLD, &tr(lang, "最近的 Warning 事件", "Recent Warning events")));
         for w in &report.warnings {
-            let _ = writeln!(out, "  {w}");
+            let _ = writeln!(out, "  {}", line(w));
         }
     }
     for timings in &report.timings {
@@ -77,16 +79,17 @@ pub fn step_text(report: &StepReport, lang: Lang) -> String {
     out.push('\n');
     let _ = writeln!(out, "{}{}", tr(lang, "结果：", "Result: "), verdict_word(report.verdict, lang));
     if report.verdict == Verdict::Pending {
-        let _ = writeln!(out, "{}", report.pending_hint);
+        let _ = writeln!(out, "{}", lines(&report.pending_hint));
     }
     out
 }
 
 fn check_details(out: &mut String, check: &CheckResult, lang: Lang) {
+    // What was observed is one line whatever the cluster sent; our own texts may span lines.
     let rows = [
-        (tr(lang, "期望", "expected"), &check.expected),
-        (tr(lang, "实际", "observed"), &check.observed),
-        (tr(lang, "提示", "hint"), &check.hint),
+        (tr(lang, "期望", "expected"), lines(&check.expected)),
+        (tr(lang, "实际", "observed"), line(&check.observed)),
+        (tr(lang, "提示", "hint"), lines(&check.hint)),
     ];
     for (label, value) in rows {
         if !value.is_empty() {
@@ -105,8 +108,8 @@ pub fn pods_table(rows: &[PodRow]) -> String {
 pub fn timings_text(t: &PodTimings, lang: Lang) -> String {
     let title = tr(
         lang,
-        &format!("{} 的时间（来自容器时间戳）", t.pod),
-        &format!("Timings of {} (from container timestamps)", t.pod),
+        &format!("{} 的时间（来自容器时间戳）", line(&t.pod)),
+        &format!("Timings of {} (from container timestamps)", line(&t.pod)),
     );
     format!("{}\n{}", paint(BOLD, &title), table::timings(t, lang).columns())
 }
@@ -119,13 +122,14 @@ pub fn timeline_text(timeline: &Timeline, lang: Lang) -> String {
 
 /// `checker list`: the steps with their titles and progress marks.
 pub fn list_text(spec: &LabSpec, progress: &LabProgress, lang: Lang) -> String {
-    let mut out = format!("{}\n", paint(BOLD, spec.title.get(lang)));
+    let mut out = format!("{}\n", paint(BOLD, &line(spec.title.get(lang))));
     for step in &spec.steps {
         let state = match progress.get(&step.number) {
             Some(r) => mark(words::outcome_of(r.verdict)),
             None => " ".into(),
         };
-        let _ = writeln!(out, "  {state} {:>2}  {:<8}  {}", step.number, step.id, step.title.get(lang));
+        let (id, title) = (line(&step.id), line(step.title.get(lang)));
+        let _ = writeln!(out, "  {state} {:>2}  {id:<8}  {title}", step.number);
     }
     out
 }
@@ -138,13 +142,13 @@ pub fn progress_text(spec: &LabSpec, progress: &LabProgress, lang: Lang) -> Stri
             Some(r) => format!("{}  {}", verdict_word(r.verdict, lang), paint(DIM, &r.at.to_string())),
             None => paint(DIM, &tr(lang, "未运行", "not run")),
         };
-        let _ = writeln!(out, "  {:>2}  {}  {result}", step.number, step.title.get(lang));
+        let _ = writeln!(out, "  {:>2}  {}  {result}", step.number, line(step.title.get(lang)));
     }
     let _ = writeln!(out, "\n{}", paint(BOLD, &tr(lang, "实验目标", "Goals")));
     for goal in &spec.goals {
         let achieved = goal_achieved(goal, progress);
         let m = if achieved { mark(Outcome::Pass) } else { paint(DIM, "○") };
-        let _ = writeln!(out, "  {m} {}", goal.text.get(lang));
+        let _ = writeln!(out, "  {m} {}", line(goal.text.get(lang)));
     }
     let passed = spec.steps.iter().filter(|s| step_passed(progress, s.number)).count();
     let _ = writeln!(

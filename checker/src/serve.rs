@@ -32,6 +32,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::i18n::{self, tr};
 use crate::msg;
+use crate::sanitize::line;
 
 /// At most this many checks talk to the cluster at once; more wait their turn.
 const CONCURRENT_CHECKS: usize = 4;
@@ -118,7 +119,16 @@ pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<
     });
     let app = router(state);
 
-    println!("checker serve: {url}  {}", tr(lang, "（按 Ctrl-C 停止）", "(press Ctrl-C to stop)"));
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout();
+        let _ = writeln!(
+            out,
+            "checker serve: {url}  {}",
+            tr(lang, "（按 Ctrl-C 停止）", "(press Ctrl-C to stop)")
+        );
+        let _ = out.flush();
+    }
     if args.open {
         open_browser(&url);
     }
@@ -157,20 +167,14 @@ fn page_url(local: SocketAddr) -> String {
 /// Says which cluster the checks will look at (reading the kubeconfig only), or why none.
 async fn describe_target(ctx: &Context) {
     match Cluster::connect(&ctx.target).await {
-        Ok(cluster) => eprintln!(
-            "{}",
-            tr(
+        Ok(cluster) => {
+            let (context, server) = (line(&cluster.context), line(&cluster.server));
+            i18n::say(&tr(
                 ctx.lang,
-                &format!(
-                    "检查使用上下文 \"{}\"（{}），命名空间 {}",
-                    cluster.context, cluster.server, cluster.namespace
-                ),
-                &format!(
-                    "checks use context \"{}\" ({}), namespace {}",
-                    cluster.context, cluster.server, cluster.namespace
-                ),
-            )
-        ),
+                &format!("检查使用上下文 \"{context}\"（{server}），命名空间 {}", cluster.namespace),
+                &format!("checks use context \"{context}\" ({server}), namespace {}", cluster.namespace),
+            ))
+        }
         Err(e) => i18n::warn(format!(
             "{e}; {}",
             tr(

@@ -47,14 +47,19 @@ impl Table {
     }
 }
 
-/// Text for a Markdown table cell: no pipes or line breaks.
+/// Text for a Markdown table cell: pipes escaped, line breaks flattened to spaces, every other
+/// control character shown as an escape ([`crate::sanitize::line`]).
 pub fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    crate::sanitize::line(&text.replace('\n', " ")).replace('|', "\\|")
 }
 
 /// Left-aligned columns separated by at least three spaces (kubectl's tabwriter); the last
-/// column is not padded.
+/// column is not padded. Every cell is one line, its control characters shown as escapes
+/// ([`crate::sanitize::line`]): a name or a status from the cluster cannot forge a row.
 pub fn columns(table: &[Vec<String>]) -> String {
+    let table: Vec<Vec<String>> =
+        table.iter().map(|row| row.iter().map(|c| crate::sanitize::line(c).into_owned()).collect()).collect();
+    let table = table.as_slice();
     let width = |i: usize| table.iter().map(|r| r.get(i).map_or(0, |c| c.width())).max().unwrap_or(0);
     let widths: Vec<usize> = (0..table.first().map_or(0, Vec::len)).map(width).collect();
     let mut out = String::new();
@@ -144,6 +149,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn cluster_text_cannot_forge_rows() {
+        let table = vec![
+            vec!["NAME".to_string(), "STATUS".into()],
+            vec!["evil\u{1b}[2J".to_string(), "Err\nforged line".into()],
+        ];
+        let out = columns(&table);
+        assert_eq!(out.lines().count(), 2, "{out}");
+        assert!(out.contains("evil\\x1b[2J   Err\\nforged line"), "{out}");
+        assert_eq!(cell("a|b\r\nc\u{1b}[2J"), "a\\|b\\r c\\x1b[2J");
+    }
+
+    #[test]
     fn columns_pad_like_kubectl() {
         let table = vec![
             vec!["NAME".to_string(), "READY".into(), "AGE".into()],
@@ -156,7 +173,7 @@ mod tests {
     fn one_table_two_renderings() {
         let mut table = Table::new(["NAME", "NOTE"]);
         table.rows.push(vec!["a|b".into(), "one\ntwo".into()]);
-        assert_eq!(table.columns(), "NAME   NOTE\na|b    one\ntwo\n");
+        assert_eq!(table.columns(), "NAME   NOTE\na|b    one\\ntwo\n");
         assert_eq!(table.markdown(), "| NAME | NOTE |\n|---|---|\n| a\\|b | one two |\n");
     }
 

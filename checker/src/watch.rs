@@ -28,6 +28,7 @@ use crate::evaluate::{StepReport, Verdict, evaluate};
 use crate::i18n::tr;
 use crate::msg;
 use crate::observation::Observation;
+use crate::sanitize::line;
 use crate::timeline::Timeline;
 
 /// How long the wait keeps reconnecting to an API server that fails every attempt (kube-runtime's
@@ -73,15 +74,19 @@ impl Live {
     }
 
     fn show(&mut self, report: &StepReport, elapsed: Duration) {
-        let pods =
-            report.pods.iter().map(|p| format!("{} {}", p.name, p.status)).collect::<Vec<_>>().join(", ");
+        let pods = report
+            .pods
+            .iter()
+            .map(|p| format!("{} {}", line(&p.name), line(&p.status)))
+            .collect::<Vec<_>>()
+            .join(", ");
         let status = if pods.is_empty() { "-".to_string() } else { pods };
         match self {
             Live::Spinner(bar) => {
                 bar.set_message(format!("{status} · {} · {}s", report.verdict.as_str(), elapsed.as_secs()))
             }
             Live::Lines { last } if *last != status => {
-                eprintln!("[{:>3}s] {status}", elapsed.as_secs());
+                crate::i18n::say(&format!("[{:>3}s] {status}", elapsed.as_secs()));
                 *last = status;
             }
             Live::Lines { .. } | Live::Quiet => {}
@@ -89,9 +94,11 @@ impl Live {
     }
 
     fn note(&self, text: &str) {
+        let text = line(text);
+        let text = text.as_ref();
         match self {
             Live::Spinner(bar) => bar.println(text),
-            Live::Lines { .. } => eprintln!("{text}"),
+            Live::Lines { .. } => crate::i18n::say(text),
             Live::Quiet => {}
         }
     }

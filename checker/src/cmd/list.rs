@@ -23,7 +23,7 @@ async fn progress_if_any(ctx: &Context) -> Result<LabProgress> {
 pub(super) async fn list(ctx: &Context, format: Format) -> Result<ExitCode> {
     let progress = progress_if_any(ctx).await?;
     match format {
-        Format::Text => print(&report::list_text(&ctx.spec, &progress, ctx.lang)),
+        Format::Text => print(&report::list_text(&ctx.spec, &progress, ctx.lang))?,
         Format::Json => {
             #[derive(Serialize)]
             struct StepItem<'a> {
@@ -45,7 +45,7 @@ pub(super) async fn list(ctx: &Context, format: Format) -> Result<ExitCode> {
                     last: progress.get(&s.number).copied(),
                 })
                 .collect();
-            print(&report::to_json(&items));
+            print(&report::to_json(&items))?;
         }
     }
     Ok(ExitCode::SUCCESS)

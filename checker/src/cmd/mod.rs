@@ -28,10 +28,14 @@ use crate::timeline::Timeline;
 /// Runs the command line; the error, if any, is printed by `main`.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::Completions { shell } = cli.command {
-        clap_complete::generate(shell, &mut Cli::command(), "checker", &mut std::io::stdout());
+        // Into memory first: clap_complete panics on a write error.
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut Cli::command(), "checker", &mut script);
+        print(&String::from_utf8_lossy(&script))?;
         return Ok(ExitCode::SUCCESS);
     }
     let ctx = Context::from_cli(&cli)?;
+    crate::cli::validate_target(&ctx.target.namespace, ctx.target.context.as_deref())?;
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| {
             Error::Input(msg!("无法启动异步运行时：{e}", "cannot start the async runtime: {e}"))
@@ -60,7 +64,12 @@ fn record_or_warn(ctx: &Context, cluster: &Cluster, report: &StepReport) {
 }
 
 /// Prints a step report, with the STATUS timeline when the step was watched.
-pub fn print_step(report: &StepReport, timeline: Option<&Timeline>, format: Format, lang: Lang) {
+pub fn print_step(
+    report: &StepReport,
+    timeline: Option<&Timeline>,
+    format: Format,
+    lang: Lang,
+) -> Result<()> {
     match format {
         Format::Text => {
             let mut text = render::step_text(report, lang);
@@ -80,11 +89,16 @@ pub fn verdict_exit(verdict: Verdict) -> ExitCode {
     }
 }
 
-fn print(text: &str) {
+/// Writes to standard output. A reader that stopped early (`checker status | head -1`) is not an
+/// error: we stop writing quietly and exit with the code the command would have had, as ripgrep
+/// does. Any other failure (a full disk, `> /dev/full`) is an error: the output is lost.
+fn print(text: &str) -> Result<()> {
     let mut out = anstream::stdout();
-    // A closed pipe (`checker status | head -1`) is not an error worth reporting.
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::Output(msg!("无法写入标准输出：{e}", "cannot write to standard output: {e}"))),
+    }
 }
 
 /// Writes `text` to the file, or to standard output.
@@ -94,9 +108,6 @@ fn emit(text: &str, file: Option<&Path>) -> Result<()> {
             let path = path.display();
             Error::Input(msg!("无法写入 {path}：{e}", "cannot write {path}: {e}"))
         }),
-        None => {
-            print(text);
-            Ok(())
-        }
+        None => print(text),
     }
 }

@@ -16,7 +16,7 @@ pub(super) async fn show_progress(ctx: &Context, format: Format) -> Result<ExitC
     let cluster = Cluster::connect(&ctx.target).await?;
     let progress = load_progress(ctx, &cluster)?;
     match format {
-        Format::Text => print(&report::progress_text(&ctx.spec, &progress, ctx.lang)),
+        Format::Text => print(&report::progress_text(&ctx.spec, &progress, ctx.lang))?,
         Format::Json => {
             #[derive(Serialize)]
             struct Goal<'a> {
@@ -47,7 +47,7 @@ pub(super) async fn show_progress(ctx: &Context, format: Format) -> Result<ExitC
                 steps: &progress,
                 goals,
             };
-            print(&report::to_json(&json));
+            print(&report::to_json(&json))?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -35,19 +35,16 @@ pub(super) async fn status(ctx: &Context, from: Option<&Path>, format: Format) -
     };
     let rows: Vec<_> = obs.pods.iter().map(|p| pod_row(p, obs.at)).collect();
     match format {
-        Format::Json => print(&report::to_json(&rows.iter().map(report::PodJson::new).collect::<Vec<_>>())),
+        Format::Json => print(&report::to_json(&rows.iter().map(report::PodJson::new).collect::<Vec<_>>()))?,
         Format::Text if rows.is_empty() => {
             let ns = &obs.namespace;
-            eprintln!(
-                "{}",
-                i18n::tr(
-                    ctx.lang,
-                    &format!("命名空间 {ns} 中没有本实验的 Pod。"),
-                    &format!("No lab pods in namespace {ns}.")
-                )
-            );
+            i18n::say(&i18n::tr(
+                ctx.lang,
+                &format!("命名空间 {ns} 中没有本实验的 Pod。"),
+                &format!("No lab pods in namespace {ns}."),
+            ));
         }
-        Format::Text => print(&report::pods_table(&rows)),
+        Format::Text => print(&report::pods_table(&rows))?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -27,14 +27,14 @@ pub(super) async fn step(
     if let Some(file) = from {
         let obs = observation::load_file(file, &ctx.target.namespace, Timestamp::now())?;
         let report = evaluate(&ctx.spec, step, &obs, ctx.lang);
-        print_step(&report, None, format, ctx.lang);
+        print_step(&report, None, format, ctx.lang)?;
         return Ok(verdict_exit(report.verdict));
     }
     let cluster = Cluster::connect(&ctx.target).await?;
     let Some(limit) = wait else {
         let report = check_step(ctx, &cluster, step).await?;
         record_or_warn(ctx, &cluster, &report);
-        print_step(&report, None, format, ctx.lang);
+        print_step(&report, None, format, ctx.lang)?;
         return Ok(verdict_exit(report.verdict));
     };
     // A credential plugin may have to talk to the learner: let it, before the spinner starts.
@@ -44,7 +44,7 @@ pub(super) async fn step(
     live.finish();
     let waited = waited?;
     record_or_warn(ctx, &cluster, &waited.report);
-    print_step(&waited.report, Some(&waited.timeline), format, ctx.lang);
+    print_step(&waited.report, Some(&waited.timeline), format, ctx.lang)?;
     let secs = limit.as_secs();
     let ending = match waited.end {
         WaitEnd::Passed => None,
@@ -56,7 +56,7 @@ pub(super) async fn step(
         WaitEnd::Interrupted => Some(i18n::tr(ctx.lang, "已中断。", "Interrupted.")),
     };
     if let Some(ending) = ending.filter(|_| format == Format::Text) {
-        eprintln!("{ending}");
+        i18n::say(&ending);
     }
     Ok(verdict_exit(waited.report.verdict))
 }

@@ -205,7 +205,7 @@ fn cluster_error(ctx: &Context, error: Error) -> Response {
         Error::AccessDenied(_) => (StatusCode::BAD_GATEWAY, "access_denied"),
         Error::Server(_) => (StatusCode::BAD_GATEWAY, "server"),
         Error::Credentials(_) => (StatusCode::BAD_GATEWAY, "credentials"),
-        Error::Input(_) | Error::Usage(_) => (StatusCode::SERVICE_UNAVAILABLE, "input"),
+        Error::Input(_) | Error::Usage(_) | Error::Output(_) => (StatusCode::SERVICE_UNAVAILABLE, "input"),
     };
     let (help, commands): (String, &[&str]) = match kind {
         "access_denied" => {
