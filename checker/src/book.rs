@@ -66,6 +66,104 @@ pub fn find_root(explicit: Option<&Path>, start: &Path) -> Result<PathBuf> {
     })
 }
 
+/// The file that marks a `--dest` directory as made by `checker serve` (mdBook empties the
+/// directory on every build, so only a directory holding it may be emptied again).
+pub const DEST_MARKER: &str = ".checker-serve-book";
+
+/// Makes `dest` ready for [`build`], which empties it: refuses the book root, a directory above
+/// it, the book's `src/` and `theme/`, anything that is not a directory, and a non-empty
+/// directory that does not hold the [`DEST_MARKER`] (the checker did not make it). Creates the
+/// directory if needed and marks it. Returns it made absolute.
+pub fn prepare_dest(root: &Path, dest: &Path) -> Result<PathBuf> {
+    let shown = dest.display();
+    let refuse = |zh: String, en: String| Err(Error::Usage(Msg::new(zh, en)));
+    let absolute = std::path::absolute(dest)
+        .map_err(|e| Error::Usage(msg!("无法使用 --dest {shown}：{e}", "cannot use --dest {shown}: {e}")))?;
+    // Resolve what exists of it (symlinks, `..`), so that another spelling of the book root is
+    // still the book root.
+    let resolved = resolve_existing(&absolute);
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    if root.starts_with(&resolved) {
+        return refuse(
+            format!(
+                "--dest {shown} 是书的目录或它的上级目录：构建会先清空它。换一个目录（例如 book/ 或一个新目录）"
+            ),
+            format!(
+                "--dest {shown} is the book's directory or one above it: the build empties it first. Pick another (book/ or a new directory)"
+            ),
+        );
+    }
+    for inside in ["src", "theme"] {
+        if resolved.starts_with(root.join(inside)) {
+            return refuse(
+                format!("--dest {shown} 在书的 {inside}/ 中：构建会先清空它"),
+                format!("--dest {shown} is inside the book's {inside}/: the build empties it first"),
+            );
+        }
+    }
+    match std::fs::symlink_metadata(&resolved) {
+        Ok(meta) if !meta.is_dir() => {
+            return refuse(format!("--dest {shown} 不是目录"), format!("--dest {shown} is not a directory"));
+        }
+        Ok(_) => {
+            let mut entries = std::fs::read_dir(&resolved).map_err(|e| {
+                Error::Usage(msg!("无法读取 --dest {shown}：{e}", "cannot read --dest {shown}: {e}"))
+            })?;
+            let empty = entries.next().is_none();
+            if !empty && !resolved.join(DEST_MARKER).is_file() {
+                return refuse(
+                    format!(
+                        "--dest {shown} 不是空目录，也不是 checker serve 建的（其中没有 {DEST_MARKER}）：构建会清空它，所以不使用。换一个空目录或新目录"
+                    ),
+                    format!(
+                        "--dest {shown} is not empty and was not made by checker serve (it holds no {DEST_MARKER}): the build would empty it, so it is not used. Pick an empty or new directory"
+                    ),
+                );
+            }
+        }
+        Err(_) => {}
+    }
+    std::fs::create_dir_all(&resolved).map_err(|e| {
+        Error::Usage(msg!("无法创建 --dest {shown}：{e}", "cannot create --dest {shown}: {e}"))
+    })?;
+    mark_dest(&resolved)?;
+    Ok(resolved)
+}
+
+/// Writes the [`DEST_MARKER`] into `dest` (again after each build, which removes it).
+pub fn mark_dest(dest: &Path) -> Result<()> {
+    let marker = dest.join(DEST_MARKER);
+    std::fs::write(
+        &marker,
+        "checker serve builds the book here and empties this directory before each build.\n\
+         checker serve 在此构建书，每次构建前清空此目录。\n",
+    )
+    .map_err(|e| {
+        let marker = marker.display();
+        Error::Input(msg!("无法写入 {marker}：{e}", "cannot write {marker}: {e}"))
+    })
+}
+
+/// `path` with its longest existing prefix canonicalized (symlinks and `..` resolved).
+fn resolve_existing(path: &Path) -> PathBuf {
+    let mut existing = path.to_path_buf();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            let mut out = real;
+            out.extend(rest.iter().rev());
+            return out;
+        }
+        match (existing.file_name().map(ToOwned::to_owned), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
+}
+
 /// Builds the book at `root` into `dest` (which is emptied first, as mdBook does).
 pub fn build(root: &Path, dest: &Path) -> Result<Built> {
     let fail = |what: &str, e: anyhow_like::Error| {
@@ -192,6 +290,38 @@ mod tests {
         assert!(!text.contains('\n'), "{text}");
         assert!(text.contains("reading book.toml") && text.contains("TOML parse error at line 1"), "{text}");
         assert!(!dir.path().join("out").exists());
+    }
+
+    #[test]
+    fn dest_never_names_what_the_checker_did_not_make() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("lab");
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(root.join(BOOK_TOML), "[book]\n").unwrap();
+        let text =
+            |r: Result<PathBuf>| r.map(|_| String::new()).unwrap_or_else(|e| e.text(Lang::En).to_string());
+        assert!(text(prepare_dest(&root, &root)).contains("the book's directory or one above it"));
+        assert!(text(prepare_dest(&root, &root.join("src/.."))).contains("one above it"));
+        assert!(text(prepare_dest(&root, dir.path())).contains("one above it"));
+        assert!(text(prepare_dest(&root, Path::new("/"))).contains("one above it"));
+        assert!(text(prepare_dest(&root, &root.join("src/out"))).contains("inside the book's src/"));
+        let full = dir.path().join("full");
+        std::fs::create_dir_all(full.join(".git")).unwrap();
+        assert!(text(prepare_dest(&root, &full)).contains("not empty and was not made by checker serve"));
+        assert!(full.join(".git").is_dir());
+        let file = dir.path().join("file");
+        std::fs::write(&file, "x").unwrap();
+        assert!(text(prepare_dest(&root, &file)).contains("not a directory"));
+        // New, empty, or ours: fine, and marked.
+        for ok in [root.join("book"), dir.path().join("new/deeper"), dir.path().join("empty")] {
+            if ok.ends_with("empty") {
+                std::fs::create_dir_all(&ok).unwrap();
+            }
+            let made = prepare_dest(&root, &ok).unwrap();
+            assert!(made.join(DEST_MARKER).is_file());
+            std::fs::write(made.join("index.html"), "x").unwrap();
+            assert_eq!(prepare_dest(&root, &ok).unwrap(), made, "ours the second time");
+        }
     }
 
     #[test]

@@ -1,7 +1,11 @@
 //! `checker serve`: the book in the browser, with a Run-check button in every verify box.
 //!
-//! The book is built in-process ([`crate::book`]) into a temporary directory and served with axum
-//! on the same Tokio runtime as the kube client. The server adds its script and stylesheet
+//! The book is built in-process ([`crate::book`]) into a temporary directory (removed on exit,
+//! Ctrl-C, SIGTERM and SIGHUP included) or into `--dest DIR`, which must be new, empty, or made by
+//! an earlier `checker serve` ([`book::prepare_dest`]): the build empties it. The axum router is
+//! served by hyper connection by connection ([`accept`]), with a header-read timeout and a bound
+//! on connections; the cluster work runs on a runtime of its own ([`checks`]), so that pages and
+//! `/api/health` answer whatever the checks do. The server adds its script and stylesheet
 //! (`/_checker/serve.js`, `/_checker/serve.css`) to every HTML page it serves, so the buttons
 //! exist only when the book is served by the checker: the built book itself is the plain one
 //! `mdbook build` makes, with the copyable `checker step N` command in each box.
@@ -12,6 +16,7 @@
 //! the built book and nothing outside it.
 
 mod api;
+mod checks;
 mod files;
 mod guard;
 
@@ -23,7 +28,10 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{any, get, post};
-use tokio::sync::Semaphore;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
 
 use crate::book;
 use crate::cli::ServeArgs;
@@ -34,40 +42,66 @@ use crate::i18n::{self, tr};
 use crate::msg;
 use crate::sanitize::line;
 
-/// At most this many checks talk to the cluster at once; more wait their turn.
-const CONCURRENT_CHECKS: usize = 4;
 /// After Ctrl-C, requests still running (a long poll) get this long before we exit anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+/// At most this many connections are open at once; more wait in the listen backlog. API
+/// requests that wait for the cluster take at most [`checks::MAX_REQUESTS`] of them.
+const MAX_CONNECTIONS: usize = 256;
+/// A client must send a request's headers within this time, counted from the connection's
+/// start or the end of its previous response: a slow or idle client is disconnected.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// A request's headers may take at most this many bytes.
+const MAX_HEADER_BYTES: usize = 64 * 1024;
+/// A connection lives at most this long (then it finishes its request and closes; the browser
+/// opens another).
+const CONNECTION_LIFETIME: Duration = Duration::from_secs(600);
 
 /// What the handlers share.
 pub(crate) struct AppState {
-    pub ctx: Context,
+    pub ctx: Arc<Context>,
     /// The built book's HTML, canonicalized.
     pub html_dir: PathBuf,
     pub guard: guard::Hosts,
-    pub checks: Semaphore,
+    pub checks: checks::Checks,
 }
 
-/// Runs `checker serve` until Ctrl-C (or SIGTERM).
+/// Runs `checker serve` until Ctrl-C (or SIGTERM, SIGHUP). The temporary build directory is
+/// removed on each of them, also when one comes during the build.
 pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<ExitCode> {
+    let stop = Stop::listen();
     let cwd = std::env::current_dir()
         .map_err(|e| Error::Input(msg!("无法读取当前目录：{e}", "cannot read the current directory: {e}")))?;
     let root = book::find_root(args.book.as_deref(), &cwd)?;
 
     let temp;
-    let dest = match &args.dest {
-        Some(dir) => dir.clone(),
+    let (dest, given) = match &args.dest {
+        Some(dir) => (book::prepare_dest(&root, dir)?, true),
         None => {
             temp = tempfile::Builder::new().prefix("checker-book-").tempdir().map_err(|e| {
                 Error::Input(msg!("无法创建临时目录：{e}", "cannot create a temporary directory: {e}"))
             })?;
-            temp.path().to_path_buf()
+            (temp.path().to_path_buf(), false)
         }
     };
     let build_root = root.clone();
-    let built = tokio::task::spawn_blocking(move || book::build(&build_root, &dest))
-        .await
-        .map_err(|e| Error::Input(msg!("书的构建中止了：{e}", "the book build stopped: {e}")))??;
+    let build_dest = dest.clone();
+    let mut build = tokio::task::spawn_blocking(move || book::build(&build_root, &build_dest));
+    let built = tokio::select! {
+        built = &mut build => built,
+        () = stop.requested() => {
+            // mdBook cannot be stopped halfway: let it finish, then clean up and leave.
+            let _ = build.await;
+            if given {
+                book::mark_dest(&dest)?;
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
+    if given {
+        book::mark_dest(&dest)?;
+    }
+    let built =
+        built.map_err(|e| Error::Input(msg!("书的构建中止了：{e}", "the book build stopped: {e}")))??;
     for warning in &built.warnings {
         crate::i18n::warn(warning);
     }
@@ -78,7 +112,7 @@ pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<
 
     let lang = if lang_given { ctx.lang } else { built.lang };
     i18n::set_lang(lang);
-    let ctx = Context { spec: ctx.spec.clone(), target: ctx.target.clone(), lang };
+    let ctx = Arc::new(Context { spec: ctx.spec.clone(), target: ctx.target.clone(), lang });
 
     let listener =
         tokio::net::TcpListener::bind(SocketAddr::new(args.address, args.port)).await.map_err(|e| {
@@ -109,15 +143,12 @@ pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<
             ),
         ));
     }
-    describe_target(&ctx).await;
+    let checks = checks::Checks::new(ctx.clone())?;
+    describe_target(&ctx, &checks).await;
 
-    let state = Arc::new(AppState {
-        ctx,
-        html_dir,
-        guard: guard::Hosts::new(args.address, local.port()),
-        checks: Semaphore::new(CONCURRENT_CHECKS),
-    });
-    let app = router(state);
+    let state =
+        Arc::new(AppState { ctx, html_dir, guard: guard::Hosts::new(args.address, local.port()), checks });
+    let app = router(state.clone());
 
     {
         use std::io::Write;
@@ -133,12 +164,81 @@ pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<
         open_browser(&url);
     }
 
-    let server = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal());
-    tokio::select! {
-        result = server => result.map_err(|e| Error::Input(msg!("网页服务器停止了：{e}", "the web server stopped: {e}")))?,
-        () = async { shutdown_signal().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {}
-    }
+    accept(listener, app, &stop).await;
+    state.checks.shutdown();
     Ok(ExitCode::SUCCESS)
+}
+
+/// Serves connections until a stop is requested, then lets them finish for [`SHUTDOWN_GRACE`].
+/// Each connection is HTTP/1.1 with a [`HEADER_READ_TIMEOUT`], at most [`MAX_CONNECTIONS`] at
+/// once.
+async fn accept(listener: tokio::net::TcpListener, app: Router, stop: &Stop) {
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let (closing, closed) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+            () = stop.requested() => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors, or a connection reset before we took it: go on.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = stop.requested() => break,
+        };
+        let service = TowerToHyperService::new(app.clone());
+        let mut closed = closed.clone();
+        connections.spawn(async move {
+            let _slot = slot;
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .max_buf_size(MAX_HEADER_BYTES);
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            let mut conn = std::pin::pin!(conn);
+            let finished = tokio::select! {
+                _ = conn.as_mut() => true,
+                _ = closed.wait_for(|c| *c) => false,
+                () = tokio::time::sleep(CONNECTION_LIFETIME) => false,
+            };
+            if !finished {
+                conn.as_mut().graceful_shutdown();
+                let _ = tokio::time::timeout(SHUTDOWN_GRACE, conn).await;
+            }
+        });
+        while connections.try_join_next().is_some() {}
+    }
+    let _ = closing.send(true);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, async { while connections.join_next().await.is_some() {} })
+        .await;
+}
+
+/// Ctrl-C, SIGTERM or SIGHUP, listened for from the start of `serve` (so that one during the
+/// build still removes the temporary directory).
+struct Stop(watch::Receiver<bool>);
+
+impl Stop {
+    fn listen() -> Stop {
+        let (tx, rx) = watch::channel(false);
+        let signal = shutdown_signal();
+        tokio::spawn(async move {
+            signal.await;
+            let _ = tx.send(true);
+        });
+        Stop(rx)
+    }
+
+    async fn requested(&self) {
+        let mut rx = self.0.clone();
+        let _ = rx.wait_for(|stop| *stop).await;
+    }
 }
 
 fn router(state: Arc<AppState>) -> Router {
@@ -165,8 +265,9 @@ fn page_url(local: SocketAddr) -> String {
 }
 
 /// Says which cluster the checks will look at (reading the kubeconfig only), or why none.
-async fn describe_target(ctx: &Context) {
-    match Cluster::connect(&ctx.target).await {
+async fn describe_target(ctx: &Context, checks: &checks::Checks) {
+    let connected: Result<Cluster> = checks.connect().await;
+    match connected {
         Ok(cluster) => {
             let (context, server) = (line(&cluster.context), line(&cluster.server));
             i18n::say(&tr(
@@ -186,24 +287,28 @@ async fn describe_target(ctx: &Context) {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Registers the handlers for Ctrl-C, SIGTERM and SIGHUP now (a signal that comes before the
+/// returned future is first polled is not lost, and no longer kills the process with its default
+/// action), and returns a future that ends at the first of them.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut streams: Vec<_> = [SignalKind::interrupt(), SignalKind::terminate(), SignalKind::hangup()]
+            .into_iter()
+            .filter_map(|kind| signal(kind).ok())
+            .collect();
+        async move {
+            if streams.is_empty() {
+                return std::future::pending().await;
             }
-            Err(_) => std::future::pending().await,
+            let any = streams.iter_mut().map(|s| Box::pin(s.recv()));
+            let _ = futures::future::select_all(any).await;
         }
-    };
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

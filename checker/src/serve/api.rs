@@ -10,6 +10,9 @@
 //! - `GET /api/progress` → `{"passed": k, "total": n, "steps": {"1": {"verdict", "at"}}, ...}`
 //! - `GET /api/status` → `{"pods": [rows as kubectl prints them], "context", ...}`
 //!
+//! The cluster work runs apart from the server ([`super::checks`]): identical checks at the same
+//! time share one observation, and requests beyond the bound get 503 `{"kind": "busy"}`.
+//!
 //! A cluster problem is `{"error": "<one line naming server and context>", "kind":
 //! "unreachable" | "access_denied" | "server" | "input", "help": "...", "commands": [...]}` with
 //! 503 (unreachable, input) or 502 (access denied, bad answer); an unknown step is 404.
@@ -25,12 +28,11 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use super::AppState;
-use crate::cluster::Cluster;
-use crate::context::{self, Context};
+use super::checks::Checked;
+use crate::context::Context;
 use crate::error::Error;
-use crate::evaluate::{StepReport, Verdict};
+use crate::evaluate::Verdict;
 use crate::i18n::tr;
-use crate::progress::ProgressStore;
 use crate::report::{self, StepJson};
 use crate::status::pod_row;
 use crate::words;
@@ -78,29 +80,22 @@ pub(crate) async fn check(
         }
     };
 
-    let cluster = match Cluster::connect(&ctx.target).await {
-        Ok(cluster) => cluster,
-        Err(e) => return cluster_error(ctx, e),
+    let Some(_admitted) = state.checks.admit() else {
+        return busy(ctx);
     };
     let deadline = tokio::time::Instant::now() + wait;
-    let report = loop {
-        // The permit bounds the checks talking to the cluster at once, not the waiting.
-        let checked = match state.checks.acquire().await {
-            Ok(_permit) => context::check_step(ctx, &cluster, step).await,
-            Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response(),
-        };
-        let report = match checked {
-            Ok(report) => report,
+    loop {
+        let checked = state.checks.check(step.number).await;
+        let checked = match checked.as_ref() {
+            Ok(checked) => checked,
             Err(e) => return cluster_error(ctx, e),
         };
         let now = tokio::time::Instant::now();
-        if report.verdict != Verdict::Pending || now >= deadline {
-            break report;
+        if checked.report.verdict != Verdict::Pending || now >= deadline {
+            return Json(step_json(checked)).into_response();
         }
         tokio::time::sleep(WAIT_INTERVAL.min(deadline - now)).await;
-    };
-    let warning = context::record(ctx, &cluster, &report).err().map(|e| e.to_string());
-    Json(step_json(&report, &cluster, warning)).into_response()
+    }
 }
 
 /// `wait=SECONDS` from the query (other parameters are ignored), capped at [`MAX_WAIT`].
@@ -115,17 +110,18 @@ fn parse_wait(query: Option<&str>) -> Result<Duration, String> {
 }
 
 /// The report as `checker step N -o json` prints it, and what the page needs besides.
-fn step_json(report: &StepReport, cluster: &Cluster, warning: Option<String>) -> Value {
+fn step_json(checked: &Checked) -> Value {
+    let report = &checked.report;
     let mut value = serde_json::to_value(StepJson::new(report)).unwrap_or_else(|_| json!({}));
     if let Value::Object(map) = &mut value {
         map.insert("title".into(), json!(report.title));
         map.insert("pending_hint".into(), json!(report.pending_hint));
         map.insert("pod_rows".into(), json!(report.pods));
-        map.insert("context".into(), json!(cluster.context));
-        map.insert("namespace".into(), json!(cluster.namespace));
-        map.insert("server".into(), json!(cluster.server));
+        map.insert("context".into(), json!(checked.context));
+        map.insert("namespace".into(), json!(checked.namespace));
+        map.insert("server".into(), json!(checked.server));
         map.insert("checked_at".into(), json!(Timestamp::now().to_string()));
-        if let Some(w) = warning {
+        if let Some(w) = &checked.warning {
             map.insert("warning".into(), json!(w));
         }
     }
@@ -134,14 +130,16 @@ fn step_json(report: &StepReport, cluster: &Cluster, warning: Option<String>) ->
 
 pub(crate) async fn progress(State(state): State<Arc<AppState>>) -> Response {
     let ctx = &state.ctx;
-    let cluster = Cluster::connect(&ctx.target).await.ok();
+    let Some(_admitted) = state.checks.admit() else {
+        return busy(ctx);
+    };
+    // No kubeconfig (or none that works): no context, and so no progress to show.
+    let cluster = state.checks.connect().await.ok();
     let recorded = match &cluster {
-        Some(cluster) => {
-            match ProgressStore::from_env().and_then(|store| store.load(&ctx.progress_key(cluster))) {
-                Ok(loaded) => loaded.progress,
-                Err(e) => return cluster_error(ctx, e),
-            }
-        }
+        Some(cluster) => match state.checks.progress(cluster).await {
+            Ok(progress) => progress,
+            Err(e) => return cluster_error(ctx, &e),
+        },
         None => Default::default(),
     };
     let steps: serde_json::Map<String, Value> = ctx
@@ -176,13 +174,12 @@ pub(crate) async fn progress(State(state): State<Arc<AppState>>) -> Response {
 
 pub(crate) async fn status(State(state): State<Arc<AppState>>) -> Response {
     let ctx = &state.ctx;
-    let cluster = match Cluster::connect(&ctx.target).await {
-        Ok(cluster) => cluster,
-        Err(e) => return cluster_error(ctx, e),
+    let Some(_admitted) = state.checks.admit() else {
+        return busy(ctx);
     };
-    let pods = match cluster.list_pods(&ctx.spec.pods()).await {
-        Ok(pods) => pods,
-        Err(e) => return cluster_error(ctx, e),
+    let (cluster, pods) = match state.checks.pods().await {
+        Ok(found) => found,
+        Err(e) => return cluster_error(ctx, &e),
     };
     let now = Timestamp::now();
     let rows: Vec<_> = pods.iter().map(|p| pod_row(p, now)).collect();
@@ -196,11 +193,28 @@ pub(crate) async fn status(State(state): State<Arc<AppState>>) -> Response {
     .into_response()
 }
 
+/// Too many requests already wait for the cluster: 503 at once, so that they never take every
+/// connection the server allows.
+fn busy(ctx: &Context) -> Response {
+    let max = super::checks::MAX_REQUESTS;
+    let message = tr(
+        ctx.lang,
+        &format!("已有 {max} 个请求在等待集群：稍后再试"),
+        &format!("{max} requests are already waiting for the cluster: try again shortly"),
+    );
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(axum::http::header::RETRY_AFTER, "5")],
+        Json(json!({ "error": message, "kind": "busy" })),
+    )
+        .into_response()
+}
+
 /// A problem with the cluster (or the kubeconfig) as JSON: what happened, in one line, and what
 /// to do about it.
-fn cluster_error(ctx: &Context, error: Error) -> Response {
+fn cluster_error(ctx: &Context, error: &Error) -> Response {
     let lang = ctx.lang;
-    let (status, kind) = match &error {
+    let (status, kind) = match error {
         Error::Unreachable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unreachable"),
         Error::AccessDenied(_) => (StatusCode::BAD_GATEWAY, "access_denied"),
         Error::Server(_) => (StatusCode::BAD_GATEWAY, "server"),

@@ -89,7 +89,7 @@ pub(crate) async fn book_file(State(state): State<Arc<AppState>>, method: Method
     };
     let mut path = state.html_dir.clone();
     path.extend(&segments);
-    if path.is_dir() {
+    if tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_dir()) {
         if !uri.path().ends_with('/') {
             // Relative links inside the directory's index need the slash.
             let mut location = String::from("/");
@@ -119,7 +119,7 @@ async fn not_found(html_dir: &Path) -> Response {
 /// The file's bytes, if it exists and lies inside `root` once symlinks are resolved.
 async fn read_inside(root: &Path, path: &Path) -> Option<Vec<u8>> {
     let real = tokio::fs::canonicalize(path).await.ok()?;
-    if !real.starts_with(root) || !real.is_file() {
+    if !real.starts_with(root) || !tokio::fs::metadata(&real).await.ok()?.is_file() {
         return None;
     }
     tokio::fs::read(&real).await.ok()
