@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use serve_support::{Served, checker_command, raw, repo_root};
+use serve_support::{Served, checker_command, raw, repo_root, temp_books};
 use testkit::{FakeApiServer, Mode};
 
 /// A fake cluster holding the namespace and, if given, `init-demo` as in a pod fixture.
@@ -339,7 +339,10 @@ fn the_served_book_is_the_mdbook_build() {
     assert!(status.success());
     assert!(!served.stderr().contains("does not exist"), "{}", served.stderr());
 
-    let (a, b) = (files(&ours), files(&theirs));
+    // The one file only ours has: the marker that says checker serve made the directory.
+    let mut a = files(&ours);
+    a.retain(|f| f != ".checker-serve-book");
+    let (a, b) = (a, files(&theirs));
     assert_eq!(
         a.iter().map(|f| unhash(f)).collect::<Vec<_>>(),
         b.iter().map(|f| unhash(f)).collect::<Vec<_>>()
@@ -604,4 +607,155 @@ fn only_reads_are_served() {
     assert_eq!(served.request("GET", "/api/check/1", &[]).status, 405);
     assert_eq!(served.request("POST", "/api/health", &json).status, 405);
     assert_eq!(served.request("HEAD", "/step1-deploy.html", &[]).status, 200);
+}
+
+// ---- never destructive ----
+
+#[test]
+fn dest_never_empties_a_directory_the_checker_did_not_make() {
+    let (_server, _dir, kubeconfig) = cluster(None);
+    let home = tempfile::tempdir().unwrap();
+    let run = |dest: &Path| {
+        let out = checker_command(home.path(), &kubeconfig)
+            .args(["--lang", "en", "serve", "--port", "0", "--dest"])
+            .arg(dest)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stderr).unwrap())
+    };
+    // A directory with someone's files (a .git), the book root, a directory above it.
+    let project = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(project.path().join(".git")).unwrap();
+    std::fs::write(project.path().join("notes.txt"), "mine").unwrap();
+    let (code, stderr) = run(project.path());
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("is not empty and was not made by checker serve"), "{stderr}");
+    assert!(project.path().join(".git").is_dir() && project.path().join("notes.txt").is_file());
+    for dest in [Path::new("."), Path::new(".."), Path::new("src/..")] {
+        let (code, stderr) = run(dest);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(stderr.contains("the book's directory or one above it"), "{stderr}");
+    }
+    assert!(repo_root().join("book.toml").is_file() && repo_root().join("src/SUMMARY.md").is_file());
+
+    // A directory it made is its own the next time.
+    let out = tempfile::tempdir().unwrap();
+    let dest = out.path().join("book");
+    drop(Served::start(&kubeconfig, &["--dest", dest.to_str().unwrap()]));
+    assert!(dest.join(".checker-serve-book").is_file() && dest.join("index.html").is_file());
+    let again = Served::start(&kubeconfig, &["--dest", dest.to_str().unwrap()]);
+    assert_eq!(again.get("/").status, 200);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_temporary_book_is_removed_on_sigint_and_sigterm() {
+    use nix::sys::signal::Signal;
+    let (_server, _dir, kubeconfig) = cluster(None);
+    for signal in [Signal::SIGINT, Signal::SIGTERM] {
+        let mut served = Served::start(&kubeconfig, &[]);
+        assert_eq!(temp_books(served.home.path()).len(), 1);
+        let status = served.stop_with(signal);
+        assert!(status.success(), "{signal}: {status:?}");
+        assert_eq!(temp_books(served.home.path()), Vec::<std::path::PathBuf>::new(), "{signal}");
+    }
+    // A signal during the build: the build finishes, then the directory goes.
+    let home = tempfile::tempdir().unwrap();
+    let mut child = checker_command(home.path(), &kubeconfig)
+        .args(["serve", "--port", "0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while temp_books(home.path()).is_empty() {
+        assert!(Instant::now() < deadline, "no temporary book appeared");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let status = serve_support::stop_with(&mut child, Signal::SIGINT);
+    assert!(status.success(), "{status:?}");
+    assert!(temp_books(home.path()).is_empty(), "{:?}", temp_books(home.path()));
+}
+
+// ---- never freezes ----
+
+/// Times a request; panics if it takes more than two seconds (the target is 100 ms: the figure is
+/// printed, not asserted, as machines differ).
+fn timed(served: &Served, path: &str) -> serve_support::Response {
+    let started = Instant::now();
+    let r = served.get(path);
+    let took = started.elapsed();
+    eprintln!("GET {path} answered {} in {:.1} ms while checks hang", r.status, took.as_secs_f64() * 1000.0);
+    assert!(took < Duration::from_secs(2), "GET {path} took {took:?}");
+    r
+}
+
+#[test]
+fn pages_and_health_answer_while_checks_hang() {
+    let (server, _dir, kubeconfig) = cluster(Some("init-demo-running"));
+    let served = Served::start(&kubeconfig, &[]);
+    server.set_mode(Mode::Hang);
+    server.clear_requests();
+    let pod_gets = || {
+        server.requests().iter().filter(|r| r.path == "/api/v1/namespaces/experiments/pods/init-demo").count()
+    };
+
+    std::thread::scope(|s| {
+        let status = s.spawn(|| served.get("/api/status"));
+        let progress = s.spawn(|| served.get("/api/progress"));
+        std::thread::sleep(Duration::from_millis(200));
+        // 80 checks of step 1: up to 64 requests wait for the cluster, the rest are told at once
+        // that it is busy.
+        let checks: Vec<_> = (0..80).map(|_| s.spawn(|| served.post("/api/check/1"))).collect();
+        std::thread::sleep(Duration::from_millis(500));
+        for _ in 0..3 {
+            assert_eq!(timed(&served, "/api/health").status, 200);
+            assert_eq!(timed(&served, "/step1-deploy.html").status, 200);
+            assert_eq!(timed(&served, "/").status, 200);
+        }
+        // Identical checks share one observation: one GET of the pod for all of them.
+        assert_eq!(pod_gets(), 1, "{:?}", server.requests());
+
+        let answers: Vec<serve_support::Response> = checks.into_iter().map(|c| c.join().unwrap()).collect();
+        let kinds: Vec<String> =
+            answers.iter().map(|r| r.json()["kind"].as_str().unwrap_or("none").to_string()).collect();
+        let busy = kinds.iter().filter(|k| *k == "busy").count();
+        let unreachable = kinds.iter().filter(|k| *k == "unreachable").count();
+        eprintln!("80 hung checks: {unreachable} unreachable (after the 5 s timeout), {busy} busy at once");
+        assert!(answers.iter().all(|r| r.status == 503), "{kinds:?}");
+        assert_eq!(busy + unreachable, 80, "{kinds:?}");
+        assert!(busy >= 80 - 64, "{kinds:?}");
+        let status = status.join().unwrap();
+        assert_eq!(status.status, 503, "{}", status.body);
+        assert_eq!(progress.join().unwrap().status, 200);
+    });
+    // The server recovers with the cluster.
+    server.set_mode(Mode::Normal);
+    assert_eq!(served.post("/api/check/1").json()["verdict"], "pass");
+}
+
+#[test]
+fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    use std::io::{Read, Write};
+    let (_server, _dir, kubeconfig) = cluster(None);
+    let served = Served::start(&kubeconfig, &[]);
+    let partial = format!("GET /api/health HTTP/1.1\r\nHost: {}\r\nX-Slow: ", served.host());
+    for (what, bytes) in [("half a request", partial.as_bytes()), ("nothing at all", &b""[..])] {
+        let mut stream = std::net::TcpStream::connect(served.addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        stream.write_all(bytes).unwrap();
+        let started = Instant::now();
+        let mut buf = [0u8; 1024];
+        let read = stream.read(&mut buf);
+        let took = started.elapsed();
+        eprintln!("{what}: closed after {took:?}");
+        assert!(
+            matches!(read, Ok(0)) || read.is_err() || buf.starts_with(b"HTTP/1.1 408"),
+            "{what}: {read:?}"
+        );
+        assert!(took >= Duration::from_secs(4) && took < Duration::from_secs(15), "{what}: {took:?}");
+    }
+    // Meanwhile and afterwards, the server answers.
+    assert_eq!(served.get("/api/health").status, 200);
 }

@@ -95,6 +95,12 @@ impl Served {
         Served { child, url, addr, port: addr.port(), stderr, home }
     }
 
+    /// Sends `signal` and waits (at most a minute) for the process to exit.
+    #[cfg(unix)]
+    pub fn stop_with(&mut self, signal: nix::sys::signal::Signal) -> std::process::ExitStatus {
+        stop_with(&mut self.child, signal)
+    }
+
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
@@ -232,4 +238,31 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
         data = &data[start + size + 2..];
     }
     out
+}
+
+/// Sends `signal` to `child` and waits (at most a minute) for it to exit.
+#[cfg(unix)]
+pub fn stop_with(child: &mut Child, signal: nix::sys::signal::Signal) -> std::process::ExitStatus {
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, signal).expect("send the signal");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(std::time::Instant::now() < deadline, "no exit within a minute of {signal}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The temporary book directories `checker serve` made under `home`'s TMPDIR.
+pub fn temp_books(home: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(home.join("tmp"))
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("checker-book-")))
+                .collect()
+        })
+        .unwrap_or_default()
 }
