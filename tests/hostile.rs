@@ -204,6 +204,18 @@ fn hostile_lab_specs_are_refused() {
     learner.run(&["--spec", "/dev/zero", "list"]).fails(2, "is not a regular file");
 }
 
+#[test]
+fn a_kubeconfig_alias_bomb_is_refused() {
+    let learner = Learner::new(None);
+    let bomb = learner.write(
+        "kubeconfig",
+        alias_bomb()
+            .replace("kind: List\n", "apiVersion: v1\nkind: Config\n")
+            .replace("items: *a9", "preferences: {extensions: [{name: x, extension: *a9}]}"),
+    );
+    learner.run(&["--kubeconfig", &bomb, "status"]).fails(2, "is too large to read");
+}
+
 // ---- terminal-safe text ----
 
 #[test]

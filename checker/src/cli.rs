@@ -231,4 +231,24 @@ mod tests {
         assert!(parse_wait("99999999999999999999999s").is_err());
         assert!(parse_wait("soon").is_err());
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 512, ..Default::default() })]
+
+        #[test]
+        fn any_wait_text_is_a_bounded_duration_or_an_error(text in "\\PC{0,30}") {
+            if let Ok(wait) = parse_wait(&text) {
+                proptest::prop_assert!(wait <= MAX_WAIT);
+            }
+        }
+
+        #[test]
+        fn any_number_of_any_unit_is_bounded(n in proptest::prelude::any::<u64>(),
+                                              unit in "(ns|us|ms|s|m|h|d|w|M|y|sec|min|hours|days|years)") {
+            match parse_wait(&format!("{n}{unit}")) {
+                Ok(wait) => proptest::prop_assert!(wait <= MAX_WAIT),
+                Err(message) => proptest::prop_assert!(!message.contains('\n')),
+            }
+        }
+    }
 }

@@ -35,6 +35,10 @@ pub const SPEC_LIMIT: u64 = MIB;
 /// 10 KiB per cluster; 4 MiB holds hundreds of clusters (a company's generated kubeconfig).
 pub const KUBECONFIG_LIMIT: u64 = 4 * MIB;
 
+/// What a kubeconfig's YAML may expand to (its `extensions` hold any YAML at all).
+pub const KUBECONFIG_YAML: YamlLimits =
+    YamlLimits { events: 200_000, nodes: 200_000, mappings: 20_000, scalar_bytes: 8 * MIB, depth: 32 };
+
 /// The cap on each file a kubeconfig names: `certificate-authority` (a CA bundle, the system's
 /// whole bundle is about 200 KiB), `client-certificate`, `client-key` and `tokenFile`.
 pub const CREDENTIAL_FILE_LIMIT: u64 = MIB;
@@ -48,14 +52,24 @@ pub const PROGRESS_LIMIT: u64 = 4 * MIB;
 
 pub use yaml::{Refusal, YamlLimits};
 
-/// Checks YAML text read from `path` against `limits` before it is parsed for real.
+/// Checks YAML text read from `path` against `limits` before it is parsed for real; a syntax
+/// error is "malformed file PATH:LINE: …".
 pub fn check_yaml(text: &str, path: &Path, limits: &YamlLimits) -> Result<()> {
     let shown = path.display();
+    check_yaml_or(text, path, limits, |line, reason| {
+        Error::Input(msg!("文件格式有误 {shown}:{line}：{reason}", "malformed file {shown}:{line}: {reason}"))
+    })
+}
+
+/// [`check_yaml`], with the caller's words for a syntax error (at a 1-based line).
+pub fn check_yaml_or(
+    text: &str,
+    path: &Path,
+    limits: &YamlLimits,
+    syntax: impl FnOnce(usize, String) -> Error,
+) -> Result<()> {
     yaml::check(text, limits).map_err(|refusal| match refusal {
-        Refusal::Syntax { line, reason } => Error::Input(msg!(
-            "文件格式有误 {shown}:{line}：{reason}",
-            "malformed file {shown}:{line}: {reason}"
-        )),
+        Refusal::Syntax { line, reason } => syntax(line, reason),
         Refusal::Limit(why) => too_large_yaml(path, &why),
     })
 }
@@ -69,13 +83,10 @@ fn too_large_yaml(path: &Path, why: &crate::i18n::Msg) -> Error {
 pub fn load_spec(path: &Path) -> Result<lab_spec::LabSpec> {
     let text = read_text(path, SPEC_LIMIT)?;
     let file = path.display().to_string();
-    match yaml::check(&text, &SPEC_YAML) {
-        Ok(()) => Ok(lab_spec::LabSpec::parse(&text, &file)?),
-        Err(Refusal::Syntax { line, reason }) => {
-            Err(lab_spec::SpecError { file, line: Some(line), reason }.into())
-        }
-        Err(Refusal::Limit(why)) => Err(too_large_yaml(path, &why)),
-    }
+    check_yaml_or(&text, path, &SPEC_YAML, |line, reason| {
+        lab_spec::SpecError { file: file.clone(), line: Some(line), reason }.into()
+    })?;
+    Ok(lab_spec::LabSpec::parse(&text, &file)?)
 }
 
 /// Reads a whole text file of at most `limit` bytes.

@@ -134,6 +134,12 @@ pub fn read_file(path: &Path) -> Result<Kubeconfig> {
         let Msg { zh, en } = e.message();
         Error::Input(Msg::new(format!("kubeconfig 有误：{zh}"), format!("broken kubeconfig: {en}")))
     })?;
+    input::check_yaml_or(&text, path, &input::KUBECONFIG_YAML, |line, cause| {
+        Error::Input(msg!(
+            "kubeconfig {shown} 有误：{cause}（第 {line} 行）",
+            "broken kubeconfig {shown}: {cause} (line {line})"
+        ))
+    })?;
     let mut config = Kubeconfig::from_yaml(&text).map_err(|e| {
         let cause = first_line(&e);
         Error::Input(msg!("kubeconfig {shown} 有误：{cause}", "broken kubeconfig {shown}: {cause}"))

@@ -236,3 +236,148 @@ pub fn parse(text: String, path: &Path, namespace: &str, now: Timestamp) -> Resu
         at,
     })
 }
+
+/// Property tests of the file-input path: whatever the bytes, `--from` ends in an observation or
+/// one error line, within the limits, and what it yields renders without a panic or a raw control
+/// character. Bounded to run in CI in seconds; `fuzz/` runs the same path for hours.
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn now() -> Timestamp {
+        "2026-11-20T10:05:00Z".parse().unwrap()
+    }
+
+    /// Every step of the lab evaluated and rendered, as `step N` and `status` would.
+    fn render_everything(obs: &Observation) {
+        let spec = lab_spec::LabSpec::embedded().unwrap();
+        for step in &spec.steps {
+            for lang in [lab_spec::Lang::Zh, lab_spec::Lang::En] {
+                let report = crate::evaluate::evaluate(&spec, step, obs, lang);
+                let text = crate::report::step_text(&report, lang);
+                let plain: String = strip_our_colours(&text);
+                assert!(!plain.contains('\u{1b}') && !plain.contains('\r'), "{plain:?}");
+                crate::report::to_json(&crate::report::StepJson::new(&report));
+            }
+        }
+        let rows: Vec<_> = obs.pods.iter().map(|p| crate::status::pod_row(p, obs.at)).collect();
+        crate::report::pods_table(&rows);
+    }
+
+    /// The text without the colour codes the renderer writes itself (`ESC[…m`).
+    fn strip_our_colours(text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(i) = rest.find("\u{1b}[") {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 2..];
+            match after.find('m') {
+                Some(end) if after[..end].chars().all(|c| c.is_ascii_digit() || c == ';') => {
+                    rest = &after[end + 1..]
+                }
+                _ => {
+                    out.push('\u{1b}');
+                    rest = &rest[i + 1..];
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn load(text: String) -> Result<Observation> {
+        parse(text, Path::new("state.yaml"), "experiments", now())
+    }
+
+    /// YAML made of the lab's own words, nested, with anchors and aliases.
+    fn yaml_node() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            Just("~".to_string()),
+            Just("Pod".to_string()),
+            Just("init-demo".to_string()),
+            Just("\"\\e[2J\\r\\nforged\"".to_string()),
+            Just("2026-11-20T10:00:02Z".to_string()),
+            Just("*a".to_string()),
+            "-?[0-9]{1,20}",
+            "[a-zA-Z:-]{0,12}",
+        ];
+        let keys = prop_oneof![
+            Just("kind"),
+            Just("metadata"),
+            Just("name"),
+            Just("namespace"),
+            Just("status"),
+            Just("spec"),
+            Just("containers"),
+            Just("initContainers"),
+            Just("containerStatuses"),
+            Just("initContainerStatuses"),
+            Just("state"),
+            Just("waiting"),
+            Just("terminated"),
+            Just("running"),
+            Just("reason"),
+            Just("message"),
+            Just("startedAt"),
+            Just("finishedAt"),
+            Just("exitCode"),
+            Just("restartCount"),
+            Just("items"),
+            Just("phase"),
+            Just("conditions"),
+            Just("type"),
+            Just("image"),
+            Just("creationTimestamp"),
+        ];
+        leaf.prop_recursive(6, 64, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6)
+                    .prop_map(|items| format!("[{}]", items.join(", "))),
+                prop::collection::vec((keys.clone(), inner.clone()), 0..6).prop_map(|pairs| {
+                    let body: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+                    format!("{{{}}}", body.join(", "))
+                }),
+                inner.prop_map(|v| format!("&a {v}")),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            if let Ok(obs) = load(text) {
+                render_everything(&obs);
+            }
+        }
+
+        #[test]
+        fn generated_documents_never_panic(kind in prop_oneof![Just("Pod"), Just("List"), Just("PodList"), Just("Snapshot")],
+                                            body in prop::collection::vec(yaml_node(), 0..4)) {
+            let mut text = format!("kind: {kind}\napiVersion: {SNAPSHOT_API_VERSION}\nnamespace: experiments\ntakenAt: 2026-11-20T10:05:00Z\n");
+            let keys = ["metadata", "spec", "status", "items", "pods"];
+            for (key, value) in keys.iter().zip(&body) {
+                text.push_str(&format!("{key}: {value}\n"));
+            }
+            match load(text) {
+                Ok(obs) => render_everything(&obs),
+                Err(e) => prop_assert!(!e.text(lab_spec::Lang::En).contains('\n')),
+            }
+        }
+
+        #[test]
+        fn real_pods_with_hostile_strings_render_safely(message in "\\PC{0,40}[\\x00-\\x1f\\x7f\\u{80}-\\u{9f}]\\PC{0,40}") {
+            let fixture = crate::fixtures::pod("init-demo-image-pull-backoff");
+            let mut value = serde_json::to_value(&fixture).unwrap();
+            value["status"]["initContainerStatuses"][0]["state"]["waiting"]["message"] = serde_json::Value::String(message);
+            value["metadata"]["name"] = serde_json::Value::String("init-demo".into());
+            // As `checker snapshot` writes it: YAML escapes what YAML may not hold raw.
+            let obs = load(serde_yaml::to_string(&value).unwrap()).unwrap();
+            render_everything(&obs);
+        }
+    }
+}

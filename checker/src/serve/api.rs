@@ -285,4 +285,15 @@ mod tests {
         assert_eq!(parse_wait(Some("wait=100000")), Ok(MAX_WAIT));
         assert!(parse_wait(Some("wait=soon")).is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_query_waits_at_most_the_maximum(query in "\\PC{0,40}", n in proptest::prelude::any::<u64>()) {
+            for q in [query.clone(), format!("{query}&wait={n}"), format!("wait={n}")] {
+                if let Ok(wait) = parse_wait(Some(&q)) {
+                    proptest::prop_assert!(wait <= MAX_WAIT);
+                }
+            }
+        }
+    }
 }

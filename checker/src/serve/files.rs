@@ -256,4 +256,30 @@ mod tests {
         assert!(out.contains("<script>1</script><script src=\"/_checker/serve.js\"></script>\n</body>"));
         assert!(inject("<p>fragment</p>").ends_with(BODY_TAGS));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 1024, ..Default::default() })]
+
+        /// Whatever the path, its segments stay inside the book: no `..`, no separator, no NUL,
+        /// no drive, nothing empty.
+        #[test]
+        fn any_path_decodes_to_segments_inside_the_book(path in "(/|%2[eEfF]|%5[cC]|%00|%[0-9a-fA-F]{0,2}|\\.|\\\\|:|[a-z]|\\PC){0,24}") {
+            if let Ok(segments) = relative_path(&path) {
+                for s in &segments {
+                    proptest::prop_assert!(!s.is_empty() && s != "." && s != "..", "{path:?} → {segments:?}");
+                    proptest::prop_assert!(!s.contains(['/', '\\', '\0', ':']), "{path:?} → {segments:?}");
+                }
+                let root = Path::new("/srv/book");
+                proptest::prop_assert!(join(root, &segments).starts_with(root));
+            }
+        }
+
+        /// A segment encoded as we encode redirects decodes back to itself.
+        #[test]
+        fn encoded_segments_decode_back(segments in proptest::collection::vec("[^/\\\\:\\x00]{1,12}", 1..4)) {
+            proptest::prop_assume!(segments.iter().all(|s| s != "." && s != ".."));
+            let path: String = segments.iter().map(|s| format!("/{}", percent_encode(s))).collect();
+            proptest::prop_assert_eq!(relative_path(&path), Ok(segments));
+        }
+    }
 }
