@@ -20,6 +20,9 @@ mod checks;
 mod files;
 mod guard;
 
+/// The request-path decoding, public for the fuzz target (`fuzz/`).
+pub use files::{BadPath, relative_path};
+
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;

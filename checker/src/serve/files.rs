@@ -38,13 +38,13 @@ fn asset(text: &'static str, content_type: &'static str) -> Response {
 
 /// Why a path is refused.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum BadPath {
+pub enum BadPath {
     /// Not valid percent-encoding or UTF-8, or it tries to leave the book: 400.
     Malformed,
 }
 
 /// The book-relative path of a request path: its segments, decoded and checked.
-pub(crate) fn relative_path(path: &str) -> Result<Vec<String>, BadPath> {
+pub fn relative_path(path: &str) -> Result<Vec<String>, BadPath> {
     let decoded = percent_decode(path).ok_or(BadPath::Malformed)?;
     if decoded.contains(['\\', '\0']) {
         return Err(BadPath::Malformed);
