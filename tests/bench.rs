@@ -11,6 +11,8 @@
 //!    medians, their ratio, the requests each made, the checker's peak memory.
 //! 2. Reaction latency: from the server sending the passing state to `checker step 1 --wait`
 //!    exiting 0, versus `kubectl wait --for=condition=Ready`.
+//! 3. Hostile files: the peak memory and time of `checker step 1 --from FILE` for the worst
+//!    files we could construct, refused and accepted (the bound: 256 MiB for any accepted file).
 //!
 //! `book`: every page of the built book, cold, in headless Chromium: bytes, requests, load and
 //! diagram-drawing times (see `bench/book.rs`).
@@ -55,7 +57,117 @@ fn with_creation_now(mut pod: Value) -> Value {
     pod
 }
 
+/// Runs `checker ARGS` and prints its exit code and peak memory (this binary runs itself with
+/// `BENCH_PEAK_OF` for that, so that each figure is one process's own).
+fn peak_of_child() -> Option<()> {
+    let args: Vec<String> = serde_json::from_str(&std::env::var("BENCH_PEAK_OF").ok()?).ok()?;
+    let status = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    println!("{} {}", status.code().unwrap_or(-1), children_max_rss_kib());
+    Some(())
+}
+
+/// `(exit code, peak MiB, seconds)` of `checker ARGS` in a process of its own.
+fn measured(args: &[&str]) -> (i32, f64, f64) {
+    let started = Instant::now();
+    let out = Command::new(std::env::current_exe().unwrap())
+        .env("BENCH_PEAK_OF", serde_json::to_string(args).unwrap())
+        .output()
+        .unwrap();
+    let took = started.elapsed().as_secs_f64();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut words = text.split_whitespace();
+    let code = words.next().and_then(|w| w.parse().ok()).unwrap_or(-1);
+    let kib: f64 = words.next().and_then(|w| w.parse().ok()).unwrap_or(0.0);
+    (code, kib / 1024.0, took)
+}
+
+/// The worst files we could construct: each as large as the 16 MiB cap allows, or just inside
+/// the YAML limits (`checker/src/input.rs`).
+fn hostile_files(dir: &std::path::Path) -> Vec<(&'static str, std::path::PathBuf)> {
+    let pod = std::fs::read_to_string(testkit::fixtures_dir().join("pods/init-demo-running.yaml")).unwrap();
+    let mut files = Vec::new();
+    let mut add = |name: &'static str, text: String| {
+        let path = dir.join(format!("{}.yaml", files.len()));
+        std::fs::write(&path, text).unwrap();
+        files.push((name, path));
+    };
+    let mut bomb = String::from("kind: List\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..10 {
+        let p = format!("*a{}", i - 1);
+        bomb.push_str(&format!("a{i}: &a{i} [{}]\n", vec![p.as_str(); 10].join(", ")));
+    }
+    add("refused: alias bomb (10^10 nodes, 1 KiB)", bomb + "items: *a9\n");
+    let braces = (16 * 1024 * 1024 - 64) / 3;
+    add(
+        "refused: 16 MiB list of {} (5.6 M pods)",
+        format!("kind: List\nitems: [{}]\n", vec!["{}"; braces].join(",")),
+    );
+    add(
+        "refused: 16 MiB of [ (deep nesting)",
+        format!("kind: Pod\nx: {}", "[".repeat(16 * 1024 * 1024 - 20)),
+    );
+    add(
+        "refused: 16 MiB of scalars (5.6 M nodes)",
+        format!("kind: Pod\nx: [{}]\n", vec!["1"; braces].join(",")),
+    );
+    let mut aliases =
+        String::from("kind: Pod\nmetadata:\n  name: init-demo\n  annotations:\n    a0: &big \"");
+    aliases.push_str(&"x".repeat(1024 * 1024 - 64));
+    aliases.push_str("\"\n");
+    for i in 1..19 {
+        aliases.push_str(&format!("    a{i}: *big\n"));
+    }
+    add("accepted: a 1 MiB scalar aliased 18 times (19 MiB of text)", aliases);
+    add(
+        "accepted: 16,000 volumes of {} (largest typed object, just inside the mapping limit)",
+        format!(
+            "kind: Pod\nmetadata: {{name: init-demo}}\nspec:\n  volumes: [{}]\n",
+            vec!["{}"; 16_000].join(",")
+        ),
+    );
+    add(
+        "accepted: 16,000 pods of {} in a List",
+        format!("kind: List\nitems: [{}]\n", vec!["{}"; 16_000].join(",")),
+    );
+    add(
+        "accepted: 290,000 args (just inside the node limit)",
+        format!(
+            "kind: Pod\nmetadata: {{name: init-demo}}\nspec:\n  containers: [{{name: app, args: [{}]}}]\n",
+            vec!["an-argument"; 290_000].join(",")
+        ),
+    );
+    let mut worst = String::from("kind: Pod\nmetadata:\n  name: init-demo\n  annotations:\n    a0: &big \"");
+    worst.push_str(&"x".repeat(1024 * 1024 - 64));
+    worst.push_str("\"\n");
+    for i in 1..17 {
+        worst.push_str(&format!("    a{i}: *big\n"));
+    }
+    worst.push_str(&format!(
+        "spec:\n  volumes: [{}]\n  containers: [{{name: app, args: [{}]}}]\n",
+        vec!["{}"; 16_000].join(","),
+        vec!["an-argument"; 250_000].join(",")
+    ));
+    add("accepted: all of the above at once (17 MiB of aliased text, 16,000 volumes, 250,000 args)", worst);
+    let log = "x".repeat(15 * 1024 * 1024);
+    add(
+        "accepted: a snapshot with a 15 MiB log",
+        format!(
+            "apiVersion: checker.k8s-lab.dev/v1\nkind: Snapshot\nnamespace: experiments\ntakenAt: 2026-11-20T10:05:00Z\npods: []\nlogs: {{init-demo: {{init-1: {{current: \"{log}\"}}}}}}\n"
+        ),
+    );
+    add("accepted: a real pod", pod);
+    files
+}
+
 fn main() {
+    if peak_of_child().is_some() {
+        return;
+    }
     // `cargo bench` passes `--bench`; the other words name sections.
     let sections: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     for s in &sections {
@@ -198,4 +310,15 @@ fn checker_vs_kubectl() {
     println!("|---|---|");
     println!("| {} | {} |", ms(c), ms(k));
     println!("\ntarget: checker under 100 ms, and faster than kubectl wait");
+
+    // Hostile files: each in a process of its own, its peak memory.
+    println!("\n# hostile files: `checker step 1 --from FILE` (peak memory of the process)\n");
+    println!("| file | size | exit | peak memory | time |");
+    println!("|---|---|---|---|---|");
+    for (name, path) in hostile_files(dir.path()) {
+        let size = std::fs::metadata(&path).unwrap().len() as f64 / (1024.0 * 1024.0);
+        let (code, peak, took) = measured(&["step", "1", "--from", path.to_str().unwrap(), "-o", "json"]);
+        println!("| {name} | {size:.1} MiB | {code} | {peak:.1} MiB | {took:.2} s |");
+    }
+    println!("\nbound: 256 MiB for any accepted file (exit 0 or 1); refused files exit 2");
 }
