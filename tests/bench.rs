@@ -99,7 +99,7 @@ fn hostile_files(dir: &std::path::Path) -> Vec<(&'static str, std::path::PathBuf
     let mut bomb = String::from("kind: List\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
     for i in 1..10 {
         let p = format!("*a{}", i - 1);
-        bomb.push_str(&format!("a{i}: &a{i} [{}]\n", vec![p.as_str(); 10].join(", ")));
+        bomb.push_str(&format!("a{i}: &a{i} [{}]\n", [p.as_str(); 10].join(", ")));
     }
     add("refused: alias bomb (10^10 nodes, 1 KiB)", bomb + "items: *a9\n");
     let braces = (16 * 1024 * 1024 - 64) / 3;
