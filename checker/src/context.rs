@@ -57,7 +57,13 @@ impl Context {
             true => self.spec.pods(),
             false => step.pods(),
         };
-        Wanted { pods, logs: step.logs(), pages: step.pages(), server_version: step.needs_server_version() }
+        Wanted {
+            pods,
+            logs: step.logs(),
+            pages: step.pages(),
+            server_version: step.needs_server_version(),
+            selects: step.selects(),
+        }
     }
 
     /// What to read for the whole lab: every lab pod and every log and page any step reads.
@@ -66,7 +72,8 @@ impl Context {
         let logs: Vec<(&str, &str)> = self.spec.steps.iter().flat_map(|s| s.logs()).collect();
         let pages: Vec<(&str, &str)> = self.spec.steps.iter().flat_map(|s| s.pages()).collect();
         let server_version = self.spec.steps.iter().any(|s| s.needs_server_version());
-        Wanted { pods, logs, pages, server_version }
+        let selects = self.spec.selects();
+        Wanted { pods, logs, pages, server_version, selects }
     }
 
     pub fn progress_key(&self, cluster: &Cluster) -> String {

@@ -24,6 +24,7 @@ pub mod input;
 pub mod inspect;
 pub mod kubeconfig;
 pub mod observation;
+pub mod permissions;
 pub mod progress;
 pub mod proxy;
 pub mod record;

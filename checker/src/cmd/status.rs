@@ -29,6 +29,7 @@ pub(super) async fn status(ctx: &Context, from: Option<&Path>, format: Format) -
                 events: Vec::new(),
                 pages: None,
                 server_version: None,
+                objects: Default::default(),
                 at: Timestamp::now(),
             }
         }
