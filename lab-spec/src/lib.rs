@@ -3,10 +3,13 @@
 //!
 //! Both halves of the project read it: the `checker` binary evaluates the expectations against a
 //! cluster, and the book's `mdbook-lab` preprocessor renders the same expectations into the
-//! verify boxes. The spec is YAML (`lab.yaml` beside this crate), parsed with `serde_yaml` into the
-//! typed structs below; unknown fields are rejected so that a typo cannot silently drop a check.
+//! verify boxes. Each lab's spec is YAML (`labs/<id>/lab.yaml` at the repository root), parsed
+//! with `serde_yaml` into the typed structs below; unknown fields are rejected so that a typo
+//! cannot silently drop a check. The book's labs, in its order, are a [`Labs`] ([`catalog`]):
+//! built into the binaries, or read from a checkout's files.
 //!
-//! Adding a step whose expectations are of existing kinds needs no Rust: add it to `lab.yaml`.
+//! Adding a step whose expectations are of existing kinds needs no Rust: add it to its
+//! `lab.yaml`; adding a lab needs none either (see `README.md`, "Write a lab").
 //! The kinds and their pass/pending/fail rules are documented in `lab-spec/README.md`: the pod
 //! kinds, and the kinds on objects of any kind (`object`, `absent`, `count`, `event`, `order`).
 
@@ -16,11 +19,12 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-/// The lab spec this crate ships with, embedded so that an installed `checker` is self-contained.
-pub const EMBEDDED_SPEC: &str = include_str!("../lab.yaml");
+pub mod catalog;
 
-/// Where [`EMBEDDED_SPEC`] lives, relative to the repository root (for error messages).
-pub const EMBEDDED_SPEC_PATH: &str = "lab-spec/lab.yaml";
+pub use catalog::{Lab, Labs, Origin};
+
+/// The name of a lab's spec file in its directory, `labs/<id>/lab.yaml`.
+pub const SPEC_FILE: &str = "lab.yaml";
 
 /// The spec format this crate understands. Bumped on incompatible changes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -31,7 +35,8 @@ pub const FORMAT_VERSION: u32 = 1;
 pub struct LabSpec {
     /// Spec format version; must equal [`FORMAT_VERSION`].
     pub version: u32,
-    /// Stable identifier of the lab, used in the progress file.
+    /// Stable identifier of the lab, used in the progress file, `--lab` and the book's
+    /// `{{#check LAB N}}`: lowercase letters, digits and `-`, the name of its directory.
     pub id: String,
     pub title: Text,
     /// The namespace the lab's manifests create and the checker looks in by default.
@@ -110,6 +115,20 @@ pub struct Expectation {
     pub hint: Text,
     /// What is checked: a [`Check`] with its `kind` and parameters.
     pub check: Check,
+    /// Who makes the objects the check names, when it is not a manifest of this step or an
+    /// earlier one (`checker lint` checks that the manifests create them otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<CreatedBy>,
+}
+
+/// Who makes an object that no manifest of the lab creates.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CreatedBy {
+    /// The learner, with a command the book gives (`kubectl run`, `kubectl create`).
+    Learner,
+    /// A controller, from an object the manifests create (a Service's Endpoints).
+    Controller,
 }
 
 /// The kinds of expectation the checker knows how to evaluate.
@@ -421,6 +440,41 @@ impl Check {
     }
 }
 
+/// An object a check names: its kind (with the API group, when the check says it) and name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Named {
+    /// `None` when the check gives the kind only (an event's `about`).
+    pub group: Option<String>,
+    pub kind: String,
+    pub name: String,
+}
+
+impl Check {
+    /// The objects this check names, by kind and name (labels name no object).
+    pub fn named(&self) -> Vec<Named> {
+        let by_select = |select: &Select| {
+            select.name.as_ref().map(|name| Named {
+                group: Some(select.group().to_string()),
+                kind: select.kind.clone(),
+                name: name.clone(),
+            })
+        };
+        if let Some(pod) = self.pod() {
+            return vec![Named { group: Some(String::new()), kind: "Pod".into(), name: pod.into() }];
+        }
+        match self {
+            Check::Object { select, .. } | Check::Absent { select, .. } | Check::Count { select, .. } => {
+                by_select(select).into_iter().collect()
+            }
+            Check::Order { sequence } => sequence.iter().filter_map(|m| by_select(&m.select())).collect(),
+            Check::Event { about, .. } => {
+                vec![Named { group: None, kind: about.kind.clone(), name: about.name.clone() }]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
 impl Step {
     /// The pods this step looks at, in the order they are first named.
     pub fn pods(&self) -> Vec<&str> {
@@ -477,19 +531,15 @@ impl Step {
 }
 
 impl LabSpec {
-    /// The spec embedded in this build.
+    /// The book's first lab (experiment 1.2) as embedded in this build.
     pub fn embedded() -> Result<LabSpec, SpecError> {
-        LabSpec::parse(EMBEDDED_SPEC, EMBEDDED_SPEC_PATH)
+        Ok(Labs::embedded()?.first().spec.clone())
     }
 
-    /// Reads and validates a spec file.
+    /// Reads and validates a spec file (at most [`catalog::FILE_LIMIT`] bytes).
     pub fn load(path: &Path) -> Result<LabSpec, SpecError> {
-        let text = std::fs::read_to_string(path).map_err(|e| SpecError {
-            file: path.display().to_string(),
-            line: None,
-            reason: e.to_string(),
-        })?;
-        LabSpec::parse(&text, &path.display().to_string())
+        let shown = path.display().to_string();
+        LabSpec::parse(&catalog::read_bounded(path, &shown)?, &shown)
     }
 
     /// Parses and validates spec text; `file` names it in errors.
@@ -537,6 +587,12 @@ impl LabSpec {
             return Err(format!(
                 "unsupported spec version {} (this checker reads version {FORMAT_VERSION})",
                 self.version
+            ));
+        }
+        if !valid_lab_id(&self.id) {
+            return Err(format!(
+                "id `{}` is not a lab id: lowercase letters, digits and `-`, at most 63",
+                self.id
             ));
         }
         if self.steps.is_empty() {
@@ -733,12 +789,28 @@ fn valid_label_value(value: &str) -> bool {
         && value.chars().last().is_none_or(|c| c.is_ascii_alphanumeric())
 }
 
+/// A lab id: a DNS label (lowercase letters, digits and `-`, at most 63 characters), so that it
+/// is a directory name, a word on the command line and a part of the progress key.
+pub fn valid_lab_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 63
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+}
+
 /// A spec that could not be read: which file, which line if known, and why.
 #[derive(Debug, Clone, thiserror::Error)]
 pub struct SpecError {
     pub file: String,
     pub line: Option<usize>,
     pub reason: String,
+}
+
+impl SpecError {
+    pub fn new(file: &str, reason: String) -> SpecError {
+        SpecError { file: file.to_string(), line: None, reason }
+    }
 }
 
 impl fmt::Display for SpecError {
@@ -753,6 +825,11 @@ impl fmt::Display for SpecError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The text of experiment 1.2's spec, as built in.
+    fn real() -> &'static str {
+        Labs::embedded_text("init-container").expect("the lab is built in")
+    }
 
     #[test]
     fn embedded_spec_parses_and_names_the_records_steps() {
@@ -771,17 +848,16 @@ mod tests {
         let rbac = spec.rbac.expect("the lab names its RBAC manifest");
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(&rbac);
         assert!(path.is_file(), "{} does not exist", path.display());
-        let without = EMBEDDED_SPEC.replacen(&format!("rbac: {rbac}\n"), "", 1);
+        let without = real().replacen(&format!("rbac: {rbac}\n"), "", 1);
         assert_eq!(LabSpec::parse(&without, "lab.yaml").unwrap().rbac, None, "rbac is optional");
-        let empty = EMBEDDED_SPEC.replacen(&format!("rbac: {rbac}"), "rbac: ''", 1);
+        let empty = real().replacen(&format!("rbac: {rbac}"), "rbac: ''", 1);
         let err = LabSpec::parse(&empty, "lab.yaml").unwrap_err();
         assert!(err.reason.contains("rbac is empty"), "{err}");
     }
 
     #[test]
     fn unknown_field_is_reported_with_its_line() {
-        let text =
-            EMBEDDED_SPEC.replacen("namespace: experiments", "namespace: experiments\nnamespaec: x", 1);
+        let text = real().replacen("namespace: experiments", "namespace: experiments\nnamespaec: x", 1);
         let err = LabSpec::parse(&text, "lab.yaml").unwrap_err();
         assert!(err.line.is_some(), "{err}");
         assert!(err.to_string().contains("namespaec"), "{err}");
@@ -789,7 +865,7 @@ mod tests {
 
     #[test]
     fn unknown_check_kind_is_rejected() {
-        let text = EMBEDDED_SPEC.replacen("kind: pod_exists", "kind: pod_exist", 1);
+        let text = real().replacen("kind: pod_exists", "kind: pod_exist", 1);
         let err = LabSpec::parse(&text, "lab.yaml").unwrap_err();
         assert!(err.to_string().contains("pod_exist"), "{err}");
         assert!(err.to_string().starts_with("malformed lab spec lab.yaml:"), "{err}");
@@ -797,7 +873,7 @@ mod tests {
 
     #[test]
     fn duplicate_step_numbers_are_rejected() {
-        let text = EMBEDDED_SPEC.replacen("number: 2", "number: 1", 1);
+        let text = real().replacen("number: 2", "number: 1", 1);
         let err = LabSpec::parse(&text, "lab.yaml").unwrap_err();
         assert!(err.reason.contains("step number 1 is used twice"), "{err}");
     }
@@ -943,7 +1019,7 @@ mod tests {
 
     #[test]
     fn wrong_version_is_rejected() {
-        let text = EMBEDDED_SPEC.replacen("version: 1", "version: 99", 1);
+        let text = real().replacen("version: 1", "version: 99", 1);
         let err = LabSpec::parse(&text, "lab.yaml").unwrap_err();
         assert!(err.reason.contains("unsupported spec version 99"), "{err}");
     }
