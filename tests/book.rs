@@ -49,7 +49,7 @@ fn book_builds_without_warnings() {
 }
 
 fn spec() -> LabSpec {
-    LabSpec::load(&book_root().join("lab-spec/lab.yaml")).expect("the lab spec parses")
+    LabSpec::load(&book_root().join("labs/init-container/lab.yaml")).expect("the lab spec parses")
 }
 
 /// `{{#check N}}` lines outside fenced code, as (file, line, N as written).
@@ -78,7 +78,7 @@ fn every_check_box_names_a_step_and_every_step_has_exactly_one() {
                 boxed.entry(step.number).or_default().push(format!("src/{}:{line}", file.display()))
             }
             None => problems.push(format!(
-                "src/{}:{line}: {{{{#check {arg}}}}} names no step of lab-spec/lab.yaml",
+                "src/{}:{line}: {{{{#check {arg}}}}} names no step of labs/init-container/lab.yaml",
                 file.display()
             )),
         }
@@ -197,7 +197,7 @@ fn manifests_named_by_the_book_and_the_spec_exist_and_parse() {
     assert!(!named.is_empty(), "the book names no manifests/… file: is the scan broken?");
     for step in spec().steps {
         if let Some(m) = step.manifest {
-            named.entry(m).or_default().push(format!("lab-spec/lab.yaml step {}", step.number));
+            named.entry(m).or_default().push(format!("labs/init-container/lab.yaml step {}", step.number));
         }
     }
     // The manifests directory's own files must parse too, named or not.

@@ -259,7 +259,7 @@ fn pages_get_the_script_and_the_built_book_stays_plain() {
     assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
     assert!(page.body.contains("<script src=\"/_checker/serve.js\"></script>"));
     assert!(page.body.contains("href=\"/_checker/serve.css\""));
-    assert!(page.body.contains("<div class=\"lab-check\" data-step=\"1\""));
+    assert!(page.body.contains("<div class=\"lab-check\" data-lab=\"init-container\" data-step=\"1\""));
     assert_eq!(page.header("x-frame-options"), Some("DENY"));
     assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
 

@@ -23,6 +23,7 @@ pub mod i18n;
 pub mod input;
 pub mod inspect;
 pub mod kubeconfig;
+pub mod lint;
 pub mod observation;
 pub mod permissions;
 pub mod progress;

@@ -53,6 +53,8 @@ pub struct Lab {
     /// Listed in the book's catalog (it has chapters and boxes), as opposed to a spec given
     /// with `--spec` that the book does not list.
     pub in_book: bool,
+    /// Given with `--spec` (in place of the book's file, or besides the book's labs).
+    pub given: bool,
 }
 
 impl Lab {
@@ -89,7 +91,7 @@ impl Labs {
     /// A book of one lab.
     pub fn single(spec: LabSpec) -> Labs {
         let file = spec_path(&spec.id);
-        Labs { labs: vec![Lab { spec, file, in_book: true }], origin: Origin::Given }
+        Labs { labs: vec![Lab { spec, file, in_book: true, given: false }], origin: Origin::Given }
     }
 
     /// The text of an embedded lab's spec, by id.
@@ -106,9 +108,19 @@ impl Labs {
             .map(Path::to_path_buf)
     }
 
-    /// The labs of the checkout at `root`: its catalog and every `labs/<dir>/lab.yaml`.
+    /// The labs of the checkout at `root`: its catalog and every `labs/<dir>/lab.yaml`, each
+    /// read with [`read_bounded`].
     pub fn load(root: &Path) -> Result<Labs, SpecError> {
-        let catalog = read_bounded(&root.join(CATALOG_PATH), CATALOG_PATH)?;
+        Labs::load_with(root, |path, shown| read_bounded(path, shown))
+    }
+
+    /// [`Labs::load`] with another reader of the files (`(path, shown name) → text`): the
+    /// checker's, which also checks the YAML against its limits.
+    pub fn load_with<E: From<SpecError>>(
+        root: &Path,
+        mut read: impl FnMut(&Path, &str) -> Result<String, E>,
+    ) -> Result<Labs, E> {
+        let catalog = read(&root.join(CATALOG_PATH), CATALOG_PATH)?;
         let dir = root.join("labs");
         let entries = std::fs::read_dir(&dir).map_err(|e| SpecError::new("labs", e.to_string()))?;
         let mut files = Vec::new();
@@ -116,12 +128,12 @@ impl Labs {
             let spec = entry.path().join(crate::SPEC_FILE);
             if spec.is_file() {
                 let name = entry.file_name().to_string_lossy().into_owned();
-                let text = read_bounded(&spec, &spec_path(&name))?;
+                let text = read(&spec, &spec_path(&name))?;
                 files.push((name, text));
             }
         }
         files.sort();
-        Labs::parse(&catalog, files, Origin::Checkout(root.to_path_buf()))
+        Ok(Labs::parse(&catalog, files, Origin::Checkout(root.to_path_buf()))?)
     }
 
     /// The catalog's text and the spec of each `labs/<dir>/lab.yaml` as (dir, text), checked
@@ -164,7 +176,7 @@ impl Labs {
                     format!("id `{}` differs from its directory `{id}`: make them the same", spec.id),
                 ));
             }
-            labs.push(Lab { spec, file, in_book: true });
+            labs.push(Lab { spec, file, in_book: true, given: false });
         }
         if let Some((dir, _)) = files.iter().find(|(dir, _)| !parsed.labs.contains(dir)) {
             return Err(fail(format!("{} is not listed: add `{dir}` to the catalog", spec_path(dir))));
@@ -179,10 +191,19 @@ impl Labs {
             Some(lab) => {
                 lab.spec = spec;
                 lab.file = file;
+                lab.given = true;
             }
-            None => self.labs.push(Lab { spec, file, in_book: false }),
+            None => self.labs.push(Lab { spec, file, in_book: false, given: true }),
         }
         self
+    }
+
+    /// These labs' `--spec` labs put into `other` (the labs of another checkout).
+    pub fn given_into(&self, mut other: Labs) -> Labs {
+        for lab in self.labs.iter().filter(|l| l.given) {
+            other = other.with_spec(lab.spec.clone(), lab.file.clone());
+        }
+        other
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Lab> {

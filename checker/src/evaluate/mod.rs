@@ -84,6 +84,8 @@ pub struct CheckResult {
 /// A whole evaluated step.
 #[derive(Debug, Clone, Serialize)]
 pub struct StepReport {
+    /// The lab's id.
+    pub lab: String,
     pub step: u32,
     pub id: String,
     pub title: String,
@@ -118,6 +120,7 @@ pub fn evaluate(spec: &LabSpec, step: &Step, obs: &Observation, lang: Lang) -> S
     let pods = step_pods.iter().map(|pod| pod_row(pod, obs.at)).collect();
     let timings = step_pods.iter().filter_map(|pod| pod_timings(pod)).collect();
     StepReport {
+        lab: spec.id.clone(),
         step: step.number,
         id: step.id.clone(),
         title: step.title.get(lang).to_string(),
