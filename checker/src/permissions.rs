@@ -174,6 +174,17 @@ mod tests {
     }
 
     #[test]
+    fn every_lab_of_the_book_names_an_rbac_manifest_that_grants_its_reads() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for lab in lab_spec::Labs::embedded().unwrap().iter() {
+            let rbac = lab.spec.rbac.as_deref().unwrap_or_else(|| panic!("{}: no rbac manifest", lab.id()));
+            let text = std::fs::read_to_string(root.join(rbac)).unwrap_or_else(|e| panic!("{rbac}: {e}"));
+            let missing = Grants::parse(&text).unwrap().missing(&needed(&lab.spec));
+            assert_eq!(shown(&missing), Vec::<String>::new(), "{rbac} for lab {}", lab.id());
+        }
+    }
+
+    #[test]
     fn the_test_labs_reads_are_derived_from_its_checks() {
         let derived: Vec<String> =
             needed(&crate::fixtures::objects_lab()).iter().map(ToString::to_string).collect();
