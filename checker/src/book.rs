@@ -287,7 +287,7 @@ mod tests {
     fn a_broken_book_toml_is_one_line() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(BOOK_TOML), "[book\ntitle = 1\n").unwrap();
-        let err = build(dir.path(), &dir.path().join("out")).unwrap_err();
+        let err = build(dir.path(), &dir.path().join("out"), Labs::embedded().unwrap()).unwrap_err();
         let text = err.text(Lang::En);
         assert!(!text.contains('\n'), "{text}");
         assert!(text.contains("reading book.toml") && text.contains("TOML parse error at line 1"), "{text}");

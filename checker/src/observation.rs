@@ -311,8 +311,7 @@ pub fn parse(text: String, path: &Path, namespace: &str, now: Timestamp) -> Resu
                 serde_yaml::Value::Mapping(mut map) => map.remove("items"),
                 _ => None,
             };
-            let serde_yaml::Value::Sequence(mut items) =
-                items.unwrap_or(serde_yaml::Value::Sequence(vec![]))
+            let serde_yaml::Value::Sequence(mut items) = items.unwrap_or(serde_yaml::Value::Sequence(vec![]))
             else {
                 return Err(Error::Input(msg!(
                     "{shown} 中的 {kind} 格式有误：items 不是列表",

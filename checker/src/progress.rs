@@ -209,13 +209,15 @@ impl ProgressStore {
             return Read { file: fresh(), warning: None, stuck: false };
         }
         let reason = match input::read_text(&path, input::PROGRESS_LIMIT) {
-            Ok(text) => match serde_json::from_str::<ProgressFile>(&text).map(|f| (f.version, f.migrated())) {
-                Ok((_, Some(file))) => {
-                    return Read { file, warning: None, stuck: false };
+            Ok(text) => {
+                match serde_json::from_str::<ProgressFile>(&text).map(|f| (f.version, f.migrated())) {
+                    Ok((_, Some(file))) => {
+                        return Read { file, warning: None, stuck: false };
+                    }
+                    Ok((v, None)) => msg!("未知的版本 {v}", "unknown version {v}"),
+                    Err(e) => Msg::new(e.to_string(), e.to_string()),
                 }
-                Ok((v, None)) => msg!("未知的版本 {v}", "unknown version {v}"),
-                Err(e) => Msg::new(e.to_string(), e.to_string()),
-            },
+            }
             Err(e) => e.message().clone(),
         };
         let (shown, zh, en) = (path.display(), &reason.zh, &reason.en);

@@ -111,7 +111,7 @@ impl Labs {
     /// The labs of the checkout at `root`: its catalog and every `labs/<dir>/lab.yaml`, each
     /// read with [`read_bounded`].
     pub fn load(root: &Path) -> Result<Labs, SpecError> {
-        Labs::load_with(root, |path, shown| read_bounded(path, shown))
+        Labs::load_with(root, read_bounded)
     }
 
     /// [`Labs::load`] with another reader of the files (`(path, shown name) → text`): the
