@@ -49,7 +49,7 @@ fn book_builds_without_warnings() {
 }
 
 fn spec() -> LabSpec {
-    LabSpec::load(&book_root().join("lab-spec/lab.yaml")).expect("the lab spec parses")
+    LabSpec::load(&book_root().join("labs/init-container/lab.yaml")).expect("the lab spec parses")
 }
 
 /// `{{#check N}}` lines outside fenced code, as (file, line, N as written).
@@ -69,54 +69,38 @@ fn check_lines() -> Vec<(PathBuf, usize, String)> {
 
 #[test]
 fn every_check_box_names_a_step_and_every_step_has_exactly_one() {
-    let spec = spec();
-    let mut problems = Vec::new();
-    let mut boxed: BTreeMap<u32, Vec<String>> = BTreeMap::new();
-    for (file, line, arg) in check_lines() {
-        match arg.parse::<u32>().ok().and_then(|n| spec.step(n)) {
-            Some(step) => {
-                boxed.entry(step.number).or_default().push(format!("src/{}:{line}", file.display()))
-            }
-            None => problems.push(format!(
-                "src/{}:{line}: {{{{#check {arg}}}}} names no step of lab-spec/lab.yaml",
-                file.display()
-            )),
-        }
-    }
-    for step in &spec.steps {
-        match boxed.get(&step.number).map(Vec::len).unwrap_or(0) {
-            1 => {}
-            0 => problems.push(format!(
-                "step {} ({}) has no {{{{#check {}}}}} box",
-                step.number, step.id, step.number
-            )),
-            _ => problems.push(format!(
-                "step {} ({}) is boxed more than once: {}",
-                step.number,
-                step.id,
-                boxed[&step.number].join(", ")
-            )),
-        }
-    }
+    // `checker lint`'s box rule: mdbook-lab's rules on the chapters of SUMMARY.md, for every lab.
+    let target = checker::lint::target(Some(&book_root()), None, true).unwrap().expect("the labs load");
+    let problems: Vec<String> = checker::lint::lint(&target)
+        .iter()
+        .filter(|p| p.rule == checker::lint::Rule::Box)
+        .map(|p| p.line(lab_spec::Lang::En))
+        .collect();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The scan of the chapters agrees: every `{{#check …}}` line outside code was counted.
+    let boxes: usize = target.labs.iter().filter(|l| l.in_book).map(|l| l.spec.steps.len()).sum();
+    assert_eq!(check_lines().len(), boxes, "{:?}", check_lines());
 }
 
 #[test]
 fn every_box_is_in_the_built_book_once() {
     let b = book();
-    let spec = spec();
     let mut seen: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     for page in support::chapter_pages(&b.out) {
         let html = fs::read_to_string(b.out.join(&page)).unwrap();
         for tag in open_div_tags(&html) {
             if tag.contains("class=\"lab-check\"")
-                && let Some(step) = attr_value(tag, "data-step")
+                && let (Some(lab), Some(step)) = (attr_value(tag, "data-lab"), attr_value(tag, "data-step"))
             {
-                seen.entry(step.to_string()).or_default().push(page.clone());
+                seen.entry(format!("{lab} {step}")).or_default().push(page.clone());
             }
         }
     }
-    let want: BTreeSet<String> = spec.steps.iter().map(|s| s.number.to_string()).collect();
+    let labs = lab_spec::Labs::load(&book_root()).expect("the book's labs");
+    let want: BTreeSet<String> = labs
+        .iter()
+        .flat_map(|l| l.spec.steps.iter().map(move |s| format!("{} {}", l.id(), s.number)))
+        .collect();
     let got: BTreeSet<String> = seen.keys().cloned().collect();
     assert_eq!(got, want, "the steps with a verify box in the built book");
     for (step, pages) in seen {
@@ -197,7 +181,7 @@ fn manifests_named_by_the_book_and_the_spec_exist_and_parse() {
     assert!(!named.is_empty(), "the book names no manifests/… file: is the scan broken?");
     for step in spec().steps {
         if let Some(m) = step.manifest {
-            named.entry(m).or_default().push(format!("lab-spec/lab.yaml step {}", step.number));
+            named.entry(m).or_default().push(format!("labs/init-container/lab.yaml step {}", step.number));
         }
     }
     // The manifests directory's own files must parse too, named or not.

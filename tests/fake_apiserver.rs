@@ -492,7 +492,7 @@ fn the_pod_proxy() {
     let raw = ["get", "--raw", "/api/v1/namespaces/experiments/pods/init-demo/proxy/"];
     fails_with(kubectl(&s.kubeconfig, &raw), "<head><title>403 Forbidden</title></head>");
     // The authorizer's refusal is a Status: kubectl prints its message.
-    s.server.deny("pods/proxy");
+    s.server.forbid("", "pods/proxy");
     fails_with(
         kubectl(&s.kubeconfig, &raw),
         "Error from server (Forbidden): pods \"init-demo\" is forbidden: User \"learner\" cannot get resource \"pods/proxy\" in API group \"\" in the namespace \"experiments\"",
@@ -927,4 +927,294 @@ fn every_installed_kubectl_version_works() {
         let out = run(&["describe", "pod", "init-demo"]);
         assert_eq!(described(&stdout(&out), "Name"), Some("init-demo"), "{what}: {}", stderr(&out));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Objects of other kinds: the test lab's StatefulSet, Services, claims and the scheduler's
+// events.k8s.io/v1 event (tests/fixtures/labs/objects/cluster), nodes and storage classes.
+
+fn lab_object(name: &str) -> Value {
+    let path = fixtures_dir().join(format!("labs/objects/cluster/{name}.yaml"));
+    serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// A server holding the test lab's cluster after its step 2.
+fn lab_cluster() -> Setup {
+    let s = setup(FakeApiServer::start());
+    for name in [
+        "statefulset-web",
+        "service-web",
+        "service-web-public",
+        "pod-web-0",
+        "pod-web-1",
+        "pod-web-2-unschedulable",
+        "pvc-data-web-0",
+        "pvc-data-web-1",
+        "event-web-2-failed-scheduling",
+    ] {
+        s.server.put_object(lab_object(name));
+    }
+    s
+}
+
+#[test]
+fn kubectl_gets_statefulsets_services_and_claims_with_the_real_columns() {
+    let s = lab_cluster();
+    let get = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["-n", "objects-lab"]);
+        ok(kubectl(&s.kubeconfig, &all))
+    };
+    let table = rows(&get(&["get", "statefulsets"]));
+    assert_eq!(table[0], ["NAME", "READY", "AGE"]);
+    assert_eq!(table[1][..2], ["web", "2/2"]);
+    let table = rows(&get(&["get", "sts", "-o", "wide"]));
+    assert_eq!(table[0], ["NAME", "READY", "AGE", "CONTAINERS", "IMAGES"]);
+    assert_eq!(table[1][3..], ["nginx", "nginx:1.27.3"]);
+
+    let table = rows(&get(&["get", "svc"]));
+    assert_eq!(table[0], ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]);
+    assert_eq!(table[1][..5], ["web", "ClusterIP", "None", "<none>", "80/TCP"]);
+    assert_eq!(table[2][..5], ["web-public", "ClusterIP", "10.96.148.21", "<none>", "80/TCP"]);
+    assert_eq!(rows(&get(&["get", "services", "-o", "wide"]))[1][6], "app=web");
+
+    let table = rows(&get(&["get", "pvc"]));
+    assert_eq!(
+        table[0],
+        [
+            "NAME",
+            "STATUS",
+            "VOLUME",
+            "CAPACITY",
+            "ACCESS",
+            "MODES",
+            "STORAGECLASS",
+            "VOLUMEATTRIBUTESCLASS",
+            "AGE"
+        ]
+    );
+    assert_eq!(
+        table[1][..7],
+        [
+            "data-web-0",
+            "Bound",
+            "pvc-9c4d2e1f-6a7b-4c8d-9e0f-1a2b3c4d5e60",
+            "64Mi",
+            "RWO",
+            "standard",
+            "<unset>"
+        ]
+    );
+
+    let sts: Value = serde_json::from_str(&get(&["get", "statefulset", "web", "-o", "json"])).unwrap();
+    assert_eq!((sts["apiVersion"].as_str(), sts["kind"].as_str()), (Some("apps/v1"), Some("StatefulSet")));
+    assert_eq!(sts["status"]["readyReplicas"], 2);
+    assert_eq!(get(&["get", "pods", "-l", "app=web", "-o", "name"]), "pod/web-0\npod/web-1\npod/web-2\n");
+    assert_eq!(
+        get(&["get", "pods", "--field-selector", "status.phase=Pending", "-o", "name"]),
+        "pod/web-2\n"
+    );
+    // `all` is the category the real server gives pods, services and workloads.
+    let all = get(&["get", "all", "-o", "name"]);
+    for name in ["pod/web-0", "service/web-public", "statefulset.apps/web"] {
+        assert!(all.lines().any(|l| l == name), "{name} in {all}");
+    }
+    fails_with(
+        kubectl(&s.kubeconfig, &["get", "sts", "db", "-n", "objects-lab"]),
+        "Error from server (NotFound): statefulsets.apps \"db\" not found",
+    );
+    fails_with(
+        kubectl(&s.kubeconfig, &["get", "cronjobs", "-n", "objects-lab"]),
+        "the server doesn't have a resource type \"cronjobs\"",
+    );
+}
+
+#[test]
+fn events_written_through_events_k8s_io_are_read_through_both_apis() {
+    let s = lab_cluster();
+    let table = rows(&ok(kubectl(&s.kubeconfig, &["get", "events", "-n", "objects-lab"])));
+    assert_eq!(table[1][1..4], ["Warning", "FailedScheduling", "pod/web-2"], "{table:?}");
+    let core: Value = serde_json::from_str(&ok(kubectl(
+        &s.kubeconfig,
+        &["get", "events", "-n", "objects-lab", "--field-selector", "reason=FailedScheduling", "-o", "json"],
+    )))
+    .unwrap();
+    let mut expected = lab_object("event-web-2-failed-scheduling.core");
+    let mut found = core["items"][0].clone();
+    for event in [&mut expected, &mut found] {
+        event["metadata"].as_object_mut().unwrap().remove("resourceVersion");
+    }
+    assert_eq!(found, expected, "the core view of the scheduler's event");
+
+    let v1: Value = serde_json::from_str(&ok(kubectl(
+        &s.kubeconfig,
+        &[
+            "get",
+            "events.v1.events.k8s.io",
+            "-n",
+            "objects-lab",
+            "--field-selector",
+            "regarding.name=web-2",
+            "-o",
+            "json",
+        ],
+    )))
+    .unwrap();
+    assert_eq!(v1["apiVersion"], "v1", "kubectl wraps what it gets in a v1 List");
+    assert_eq!(v1["items"][0]["note"], lab_object("event-web-2-failed-scheduling")["note"]);
+    assert_eq!(v1["items"][0]["series"]["count"], 3);
+    fails_with(
+        kubectl(
+            &s.kubeconfig,
+            &[
+                "get",
+                "events.events.k8s.io",
+                "-n",
+                "objects-lab",
+                "--field-selector",
+                "involvedObject.name=web-2",
+            ],
+        ),
+        "field label not supported: involvedObject.name",
+    );
+}
+
+#[test]
+fn cluster_scoped_nodes_and_storage_classes() {
+    let s = setup(FakeApiServer::start());
+    s.server.put_object(json!({
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": "kind-control-plane", "labels": {"node-role.kubernetes.io/control-plane": ""}},
+        "status": {"conditions": [{"type": "Ready", "status": "True"}],
+                   "nodeInfo": {"kubeletVersion": "v1.30.6"}},
+    }));
+    s.server.put_object(json!({
+        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+        "metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+        "provisioner": "rancher.io/local-path", "reclaimPolicy": "Delete", "volumeBindingMode": "WaitForFirstConsumer",
+    }));
+    let table = rows(&ok(kubectl(&s.kubeconfig, &["get", "nodes"])));
+    assert_eq!(table[0], ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]);
+    assert_eq!(table[1][..3], ["kind-control-plane", "Ready", "control-plane"]);
+    assert_eq!(table[1][4], "v1.30.6");
+    let table = rows(&ok(kubectl(&s.kubeconfig, &["get", "storageclass"])));
+    assert_eq!(
+        table[0],
+        ["NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION", "AGE"]
+    );
+    assert_eq!(
+        table[1][..6],
+        ["standard", "(default)", "rancher.io/local-path", "Delete", "WaitForFirstConsumer", "false"]
+    );
+    let node: Value =
+        serde_json::from_str(&ok(kubectl(&s.kubeconfig, &["get", "no", "kind-control-plane", "-o", "json"])))
+            .unwrap();
+    assert!(node["metadata"].get("namespace").is_none(), "cluster-scoped: {node}");
+    // The kubeconfig's namespace does not apply to cluster-scoped kinds.
+    assert!(s.server.requests().iter().any(|r| r.path == "/api/v1/nodes/kind-control-plane"));
+}
+
+#[test]
+fn a_denied_resource_gets_the_rbac_authorizers_403_and_the_rest_is_served() {
+    let s = lab_cluster();
+    s.server.forbid("apps", "statefulsets");
+    fails_with(
+        kubectl(&s.kubeconfig, &["get", "sts", "-n", "objects-lab"]),
+        "Error from server (Forbidden): statefulsets.apps is forbidden: User \"learner\" cannot list resource \"statefulsets\" in API group \"apps\" in the namespace \"objects-lab\"",
+    );
+    fails_with(
+        kubectl(&s.kubeconfig, &["get", "sts", "web", "-n", "objects-lab"]),
+        "statefulsets.apps \"web\" is forbidden: User \"learner\" cannot get resource \"statefulsets\" in API group \"apps\"",
+    );
+    assert_eq!(
+        ok(kubectl(&s.kubeconfig, &["get", "svc", "web", "-n", "objects-lab", "-o", "name"])),
+        "service/web\n"
+    );
+    s.server.allow_all();
+    ok(kubectl(&s.kubeconfig, &["get", "sts", "-n", "objects-lab"]));
+}
+
+#[test]
+fn kubectl_watches_a_statefulset() {
+    let s = lab_cluster();
+    let out = std::thread::scope(|scope| {
+        let watching = scope.spawn(|| {
+            kubectl(&s.kubeconfig, &["get", "sts", "web", "-n", "objects-lab", "-w", "--request-timeout=3s"])
+        });
+        s.server
+            .wait_for_request(Duration::from_secs(10), |r| r.is_watch() && r.path.contains("statefulsets"))
+            .expect("kubectl watches");
+        let mut sts = s.server.object("apps/v1", "StatefulSet", "objects-lab", "web").unwrap();
+        sts["spec"]["replicas"] = json!(3);
+        s.server.put_object(sts);
+        watching.join().unwrap()
+    });
+    let table = rows(&ok(out));
+    assert_eq!(table[1][..2], ["web", "2/2"]);
+    assert_eq!(table[2][..2], ["web", "2/3"]);
+}
+
+#[test]
+fn every_installed_kubectl_version_gets_other_kinds() {
+    let s = lab_cluster();
+    for binary in installed_kubectls().iter().map(PathBuf::as_path).chain([Path::new(testkit::KUBECTL)]) {
+        let what = binary.display();
+        for (kind, first) in
+            [("statefulsets", "web"), ("svc", "web"), ("pvc", "data-web-0"), ("events.events.k8s.io", "")]
+        {
+            let out = kubectl_at(binary, &s.kubeconfig, &["get", kind, "-n", "objects-lab"]);
+            assert!(out.status.success(), "{what} get {kind}: {}", stderr(&out));
+            let table = rows(&stdout(&out));
+            assert!(table.len() >= 2, "{what} get {kind}: {}", stdout(&out));
+            if !first.is_empty() {
+                assert_eq!(table[1][0], first, "{what} get {kind}");
+            }
+        }
+    }
+}
+
+#[test]
+fn watches_of_other_kinds_resume_from_a_resource_version_and_expire() {
+    let s = lab_cluster();
+    let rv = s.server.resource_version();
+    // Changes to pods and to the StatefulSet share one history; a StatefulSet watch sees its own.
+    s.server.put_object(lab_object("pod-web-0"));
+    let mut sts = s.server.object("apps/v1", "StatefulSet", "objects-lab", "web").unwrap();
+    sts["status"]["readyReplicas"] = json!(1);
+    s.server.put_object(sts);
+    let mut watch = raw_request(
+        s.server.address(),
+        "GET",
+        &format!("/apis/apps/v1/namespaces/objects-lab/statefulsets?watch=1&resourceVersion={rv}"),
+    );
+    let event = watch.event().unwrap().unwrap();
+    assert_eq!(event["type"], "MODIFIED");
+    assert_eq!(
+        (event["object"]["apiVersion"].as_str(), event["object"]["kind"].as_str()),
+        (Some("apps/v1"), Some("StatefulSet"))
+    );
+    assert_eq!(event["object"]["status"]["readyReplicas"], 1);
+
+    // events.k8s.io/v1 watches see core events in their own form.
+    let mut watch = raw_request(
+        s.server.address(),
+        "GET",
+        "/apis/events.k8s.io/v1/namespaces/objects-lab/events?watch=true",
+    );
+    let event = watch.event().unwrap().unwrap();
+    assert_eq!(event["type"], "ADDED");
+    assert_eq!(event["object"]["apiVersion"], "events.k8s.io/v1");
+    assert_eq!(event["object"]["regarding"]["name"], "web-2");
+
+    // A list's resourceVersion, then 410 Gone once the history is compacted.
+    let list = raw_request(s.server.address(), "GET", "/api/v1/namespaces/objects-lab/services");
+    assert_eq!(list.status, 200);
+    s.server.compact();
+    let mut watch = raw_request(
+        s.server.address(),
+        "GET",
+        &format!("/api/v1/namespaces/objects-lab/services?watch=true&resourceVersion={rv}"),
+    );
+    let error = watch.event().unwrap().unwrap();
+    assert_eq!((error["type"].as_str(), error["object"]["code"].as_u64()), (Some("ERROR"), Some(410)));
 }

@@ -187,8 +187,10 @@ fn a_byte_order_mark_is_accepted_everywhere() {
     let run = learner.run(&["step", "1", "--from", &file, "-o", "json"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.json()["verdict"], "pass");
-    let spec =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../lab-spec/lab.yaml")).unwrap();
+    let spec = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../labs/init-container/lab.yaml"),
+    )
+    .unwrap();
     let spec = learner.write("lab.yaml", format!("\u{feff}{spec}"));
     let run = learner.run(&["--spec", &spec, "step", "1", "--from", &file]);
     assert_eq!(run.code, 0, "{run:?}");

@@ -259,7 +259,7 @@ fn pages_get_the_script_and_the_built_book_stays_plain() {
     assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
     assert!(page.body.contains("<script src=\"/_checker/serve.js\"></script>"));
     assert!(page.body.contains("href=\"/_checker/serve.css\""));
-    assert!(page.body.contains("<div class=\"lab-check\" data-step=\"1\""));
+    assert!(page.body.contains("<div class=\"lab-check\" data-lab=\"init-container\" data-step=\"1\""));
     assert_eq!(page.header("x-frame-options"), Some("DENY"));
     assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
 
@@ -758,4 +758,67 @@ fn a_client_that_never_finishes_its_headers_is_disconnected() {
     }
     // Meanwhile and afterwards, the server answers.
     assert_eq!(served.get("/api/health").status, 200);
+}
+
+/// A book of two labs: experiment 1.2's chapters at the top of `src/`, the objects test lab's in
+/// `src/objects/`, whose boxes name no lab (they take their directory's).
+fn two_lab_book(root: &Path) {
+    let write = |path: &str, text: String| {
+        let file = root.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+    };
+    write(
+        "book.toml",
+        "[book]\ntitle = \"Two labs\"\nlanguage = \"zh-CN\"\n\n[preprocessor.lab]\ncommand = \"false\"\n"
+            .into(),
+    );
+    write("src/SUMMARY.md", "# Summary\n\n- [Init](init.md)\n- [Objects](objects/steps.md)\n".into());
+    let boxes = |n: u32| (1..=n).map(|i| format!("{{{{#check {i}}}}}\n\n")).collect::<String>();
+    write("src/init.md", format!("# Init\n\n{}", boxes(6)));
+    write("src/objects/steps.md", format!("# Objects\n\n{}", boxes(3)));
+    write("labs/labs.yaml", "version: 1\nlabs: [init-container, objects]\n".into());
+    let read = |path: &str| std::fs::read_to_string(repo_root().join(path)).unwrap();
+    write("labs/init-container/lab.yaml", read("labs/init-container/lab.yaml"));
+    write("labs/objects/lab.yaml", read("tests/fixtures/labs/objects/lab.yaml"));
+}
+
+#[test]
+fn a_book_of_two_labs_is_built_and_checked_from_the_same_labs() {
+    let (_server, dir, kubeconfig) = cluster(Some("init-demo-running"));
+    let book = dir.path().join("book");
+    two_lab_book(&book);
+    let served = Served::start(&kubeconfig, &["--book", book.to_str().unwrap()]);
+
+    let health = served.get("/api/health").json();
+    assert_eq!(health["lab"], "init-container");
+    assert_eq!(health["labs"][1], serde_json::json!({ "lab": "objects", "steps": [1, 2, 3] }));
+
+    // The boxes come from the labs the server checks against, and name their lab.
+    let page = served.get("/objects/steps.html");
+    assert!(
+        page.body.contains(r#"<div class="lab-check" data-lab="objects" data-step="1""#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("$ checker --lab objects step 1</code>"), "{}", page.body);
+    let page = served.get("/init.html");
+    assert!(page.body.contains("$ checker --lab init-container step 1</code>"), "{}", page.body);
+
+    let report = served.post("/api/check/1?lab=init-container").json();
+    assert_eq!((report["lab"].as_str(), report["verdict"].as_str()), (Some("init-container"), Some("pass")));
+    let report = served.post("/api/check/1?lab=objects").json();
+    assert_eq!(
+        (report["lab"].as_str(), report["namespace"].as_str()),
+        (Some("objects"), Some("objects-lab"))
+    );
+    let progress = served.get("/api/progress?lab=objects").json();
+    assert_eq!((progress["lab"].as_str(), progress["total"].as_u64()), (Some("objects"), Some(3)));
+    assert!(progress["steps"]["1"].is_object(), "{progress}");
+    assert_eq!(served.get("/api/status?lab=objects").json()["lab"], "objects");
+    let unknown = served.post("/api/check/1?lab=nope");
+    assert_eq!(unknown.status, 404);
+    assert!(unknown.json()["error"].as_str().unwrap().contains("nope"));
+    // Without ?lab=, the lab the server started on.
+    assert_eq!(served.get("/api/progress").json()["lab"], "init-container");
 }

@@ -386,7 +386,7 @@ fn step4_reads_the_page_through_the_pod_proxy() {
     assert_eq!(check(&run.json(), "serves-the-page")["outcome"], "fail");
 
     // A Role without pods/proxy: the API server refuses with its own Status.
-    server.deny("pods/proxy");
+    server.forbid("", "pods/proxy");
     let run = learner.run(&["step", "4", "-o", "json"]);
     assert_eq!(run.code, 1, "a refused proxy is a failed expectation, not a cluster error");
     let page = check(&run.json(), "serves-the-page").clone();

@@ -2,7 +2,8 @@
 //!
 //! The book is the repository root (`book.toml`, `src/`, `theme/`). It is built with mdBook as a
 //! library (`mdbook-driver`), with the preprocessors that book.toml runs as commands (`lab`, the
-//! `{{#check N}}` boxes, and `mermaid`) registered in-process instead: `MDBook::with_preprocessor`
+//! `{{#check N}}` boxes, made from the labs the checks run against, and `mermaid`) registered
+//! in-process instead: `MDBook::with_preprocessor`
 //! replaces a configured preprocessor of the same name in its place in the order, so the
 //! preprocessors run in the order `mdbook build` runs them and the output is the same book.
 //!
@@ -13,7 +14,7 @@
 
 use std::path::{Path, PathBuf};
 
-use lab_spec::Lang;
+use lab_spec::{Labs, Lang};
 use mdbook_driver::MDBook;
 use mdbook_driver::config::Config;
 use mdbook_lab::LabPreprocessor;
@@ -164,8 +165,9 @@ fn resolve_existing(path: &Path) -> PathBuf {
     }
 }
 
-/// Builds the book at `root` into `dest` (which is emptied first, as mdBook does).
-pub fn build(root: &Path, dest: &Path) -> Result<Built> {
+/// Builds the book at `root` into `dest` (which is emptied first, as mdBook does), its boxes from
+/// `labs`.
+pub fn build(root: &Path, dest: &Path, labs: Labs) -> Result<Built> {
     let fail = |what: &str, e: anyhow_like::Error| {
         let (root, cause) = (root.display(), anyhow_like::chain(&e));
         Error::Input(msg!(
@@ -196,7 +198,7 @@ pub fn build(root: &Path, dest: &Path) -> Result<Built> {
 
     let mut book = MDBook::load_with_config(root, config).map_err(|e| fail("loading the book", e))?;
     if with_lab {
-        book.with_preprocessor(LabPreprocessor::new());
+        book.with_preprocessor(LabPreprocessor::with_labs(labs));
     }
     if with_mermaid {
         book.with_preprocessor(Mermaid);
@@ -285,7 +287,7 @@ mod tests {
     fn a_broken_book_toml_is_one_line() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(BOOK_TOML), "[book\ntitle = 1\n").unwrap();
-        let err = build(dir.path(), &dir.path().join("out")).unwrap_err();
+        let err = build(dir.path(), &dir.path().join("out"), Labs::embedded().unwrap()).unwrap_err();
         let text = err.text(Lang::En);
         assert!(!text.contains('\n'), "{text}");
         assert!(text.contains("reading book.toml") && text.contains("TOML parse error at line 1"), "{text}");
@@ -358,7 +360,7 @@ mod tests {
         )
         .unwrap();
         let out = root.join("out");
-        let built = build(root, &out).unwrap();
+        let built = build(root, &out, Labs::embedded().unwrap()).unwrap();
         assert_eq!(built.html_dir, out);
         assert_eq!(built.lang, Lang::Zh);
         assert_eq!(built.warnings.len(), 2, "{:?}", built.warnings);
@@ -371,13 +373,13 @@ mod tests {
         assert!(built.warnings[1].en.contains("cargo xtask setup"));
         assert!(built.warnings[1].zh.contains("cargo xtask setup"));
         let html = std::fs::read_to_string(out.join("one.html")).unwrap();
-        assert!(html.contains(r#"<div class="lab-check" data-step="1""#));
+        assert!(html.contains(r#"<div class="lab-check" data-lab="init-container" data-step="1""#));
         assert!(html.contains(r#"<pre class="mermaid">"#), "mermaid ran in-process");
         assert!(!html.contains("missing.js"));
 
         // With the library in src/, it is in the book and no warning is left about it.
         std::fs::write(root.join("src").join(MERMAID_LIB), "window.mermaid = {};\n").unwrap();
-        let built = build(root, &out).unwrap();
+        let built = build(root, &out, Labs::embedded().unwrap()).unwrap();
         assert_eq!(built.warnings.len(), 1, "{:?}", built.warnings);
         assert!(out.join(MERMAID_LIB).is_file());
     }

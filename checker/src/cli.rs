@@ -14,7 +14,8 @@ use crate::msg;
 /// The longest `--wait`: a day (a longer wait is a typo; nothing in the lab takes that long).
 pub const MAX_WAIT: Duration = Duration::from_secs(24 * 3600);
 
-/// Checks your Kubernetes cluster against the steps of the lab "Init Container 初始化容器".
+/// Checks your Kubernetes cluster against the steps of the book's labs (experiment 1.2 "Init
+/// Container 初始化容器" and those after it): `checker labs` lists them.
 ///
 /// Exit codes: 0 the step passed; 1 pending or failed; 2 usage or input error;
 /// 3 cluster unreachable or access denied.
@@ -36,15 +37,20 @@ pub struct Global {
     /// The kubeconfig context to use (default: the current context)
     #[arg(long, global = true)]
     pub context: Option<String>,
-    /// The namespace of the lab (default: the lab spec's, `experiments`)
+    /// The namespace of the lab (default: the lab spec's, e.g. `experiments`)
     #[arg(short, long, global = true)]
     pub namespace: Option<String>,
+    /// The lab to work on, by id (`checker labs` lists them; default: the lab you checked last,
+    /// else the book's first)
+    #[arg(long, global = true, value_name = "ID", env = "CHECKER_LAB")]
+    pub lab: Option<String>,
     /// Language of the output (default: from LANG, Chinese unless it is English or C; for
     /// `serve`, the book's language)
     #[arg(long, global = true, value_enum)]
     pub lang: Option<LangArg>,
-    /// Use this lab spec instead of the built-in one
-    #[arg(long, global = true, value_name = "FILE", hide = true, env = "CHECKER_LAB_SPEC")]
+    /// For lab authors: use this lab spec instead of the lab of its id (or as one more lab), and
+    /// work on it
+    #[arg(long, global = true, value_name = "FILE", env = "CHECKER_LAB_SPEC")]
     pub spec: Option<PathBuf>,
 }
 
@@ -79,6 +85,11 @@ pub struct OutputArg {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// List the book's labs with your progress in each; `*` marks the one commands work on
+    Labs {
+        #[command(flatten)]
+        output: OutputArg,
+    },
     /// List the lab's steps with your progress
     List {
         #[command(flatten)]
@@ -134,8 +145,24 @@ pub enum Command {
     },
     /// Print a shell completion script
     Completions { shell: Shell },
+    /// For lab authors: check the labs against their manifests, the book and the RBAC manifest
+    Lint(LintArgs),
     /// Serve the book in your browser, with a Run-check button in every verify box
     Serve(ServeArgs),
+}
+
+/// `checker lint [--lab ID | --all] [PATH]`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Lint every lab, even when --lab (or CHECKER_LAB) names one; the default without --lab
+    #[arg(long)]
+    pub all: bool,
+    /// The book's checkout (holding book.toml and labs/labs.yaml) or a lab spec file (default:
+    /// the checkout the current directory is in)
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArg,
 }
 
 /// `checker serve`: the book with live checks, on this machine only unless `--address` says.

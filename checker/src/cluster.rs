@@ -3,17 +3,21 @@
 //! It reads (get, list, watch, logs) and never writes. Every call is bounded in time, and every
 //! failure becomes one clear line naming the server and the context.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use base64::Engine;
 use futures::future::join_all;
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::{Event, Namespace, Pod};
-use kube::api::{ListParams, LogParams};
+use kube::api::{DynamicObject, ListParams, LogParams, TypeMeta};
 use kube::config::ExecAuthCluster;
+use kube::core::gvk::GroupVersion;
+use kube::discovery::{ApiCapabilities, ApiResource, Scope};
 use kube::{Api, Client, Config};
+use lab_spec::Select;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 
@@ -24,7 +28,7 @@ use crate::input::{self, CREDENTIAL_FILE_LIMIT};
 use crate::inspect;
 use crate::kubeconfig::{self, Selected, Sources};
 use crate::msg;
-use crate::observation::{ContainerLog, Logs, Observation, Page, Pages};
+use crate::observation::{self, ContainerLog, Logs, Objects, Observation, Page, Pages, Read, ReadError};
 use crate::proxy::{self, ProxyEnv};
 
 /// How long a single API call may take before the cluster counts as unreachable.
@@ -52,6 +56,19 @@ pub struct Cluster {
     pub server: String,
     pub namespace: String,
     rbac: Option<String>,
+    /// The resources of each apiVersion discovered so far (`apps/v1` → its kinds), so that a run
+    /// (a wait, or `checker serve`) asks discovery once per apiVersion it needs.
+    discovered: Arc<Mutex<Discovered>>,
+}
+
+/// The resources of each apiVersion discovered, by apiVersion.
+type Discovered = BTreeMap<String, Vec<(ApiResource, ApiCapabilities)>>;
+
+/// Where a selection's objects are served: its resource, and whether it is namespaced.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub resource: ApiResource,
+    pub namespaced: bool,
 }
 
 /// What it takes to talk to the cluster: kube's configuration, and the credential plugin whose
@@ -81,6 +98,8 @@ pub struct Wanted<'a> {
     pub pages: Vec<(&'a str, &'a str)>,
     /// Whether to ask the API server for its version.
     pub server_version: bool,
+    /// The objects of any kind that the generic checks select.
+    pub selects: Vec<Select>,
 }
 
 impl Cluster {
@@ -104,6 +123,7 @@ impl Cluster {
             server,
             namespace: target.namespace.clone(),
             rbac: target.rbac.clone(),
+            discovered: Default::default(),
         })
     }
 
@@ -164,10 +184,17 @@ impl Cluster {
         for pod in found {
             pods.extend(pod?);
         }
-        let namespace_exists = match pods.len() < wanted.pods.len() {
-            true => self.namespace_exists().await?,
-            false => Some(true),
+        let objects = self.objects(&wanted.selects).await?;
+        // Whether the namespace exists is worth a request only to explain what is missing.
+        let none_selected = |select: &Select| {
+            let found = objects.select(select);
+            matches!(found, observation::Selected::Found(found) if found.is_empty())
         };
+        let namespace_exists =
+            match pods.len() < wanted.pods.len() || wanted.selects.iter().any(none_selected) {
+                true => self.namespace_exists().await?,
+                false => Some(true),
+            };
         let logs = self.logs(&pods, &wanted.logs).await?;
         let events = self.events(&wanted.pods).await?;
         let pages = self.pages(&pods, &wanted.pages).await?;
@@ -183,8 +210,118 @@ impl Cluster {
             events,
             pages: Some(pages),
             server_version,
+            objects,
             at: Timestamp::now(),
         })
+    }
+
+    /// Reads the objects of the generic checks through kube's dynamic API: one discovery request
+    /// per apiVersion named (`/apis/apps/v1`, not a discovery of every group), then a GET per
+    /// selection by name and a LIST per selection by labels. A refusal (401/403) or a kind the
+    /// cluster does not serve is recorded with the read, for the evaluation to explain.
+    pub async fn objects(&self, selects: &[Select]) -> Result<Objects> {
+        let mut objects = Objects::default();
+        for select in selects {
+            let found = match self.resolve(select).await? {
+                Ok(resolved) => self.read(select, &resolved).await?.map(|items| (resolved.namespaced, items)),
+                Err(error) => Err(error),
+            };
+            let namespace = match &found {
+                Ok((namespaced, _)) if !namespaced => None,
+                _ => Some(self.namespace.as_str()),
+            };
+            let mut read = Read::of(select, namespace);
+            match found {
+                Ok((_, items)) => items.into_iter().for_each(|item| objects.add(item)),
+                Err(error) => read.error = Some(error),
+            }
+            objects.reads.push(read);
+        }
+        Ok(objects)
+    }
+
+    /// Where a selection's kind is served, from discovery of its apiVersion (asked once per run).
+    pub async fn resolve(&self, select: &Select) -> Result<std::result::Result<Resolved, ReadError>> {
+        let known = lock(&self.discovered).get(&select.api_version).cloned();
+        let resources = match known {
+            Some(resources) => resources,
+            None => match self.discover(&select.api_version).await? {
+                Ok(resources) => {
+                    lock(&self.discovered).insert(select.api_version.clone(), resources.clone());
+                    resources
+                }
+                Err(error) => return Ok(Err(error)),
+            },
+        };
+        Ok(resources
+            .into_iter()
+            .find(|(resource, _)| resource.kind == select.kind)
+            .map(|(resource, caps)| Resolved { resource, namespaced: caps.scope == Scope::Namespaced })
+            .ok_or(ReadError::NotServed))
+    }
+
+    /// The resources of one apiVersion (`v1`, `apps/v1`); a group or version the cluster does
+    /// not serve (404) is an answer for the checks, not an error of the run.
+    async fn discover(
+        &self,
+        api_version: &str,
+    ) -> Result<std::result::Result<Vec<(ApiResource, ApiCapabilities)>, ReadError>> {
+        let gv: GroupVersion = api_version.parse().map_err(|e| {
+            Error::Input(msg!("apiVersion {api_version} 无效：{e}", "invalid apiVersion {api_version}: {e}"))
+        })?;
+        let client = self.client().await?;
+        match self.timed(kube::discovery::pinned_group(&client, &gv)).await? {
+            Ok(group) => Ok(Ok(group.versioned_resources(&gv.version))),
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(Err(ReadError::NotServed)),
+            Err(kube::Error::Api(status)) if status.code == 401 || status.code == 403 => {
+                Ok(Err(ReadError::Forbidden(status.message)))
+            }
+            Err(e) => Err(self.explain(e)),
+        }
+    }
+
+    /// The dynamic API of a resolved kind, in the lab's namespace if it is namespaced.
+    pub async fn dynamic_api(&self, resolved: &Resolved) -> Result<Api<DynamicObject>> {
+        let client = self.client().await?;
+        Ok(match resolved.namespaced {
+            true => Api::namespaced_with(client, &self.namespace, &resolved.resource),
+            false => Api::all_with(client, &resolved.resource),
+        })
+    }
+
+    /// One selection's objects, with `apiVersion` and `kind`.
+    async fn read(
+        &self,
+        select: &Select,
+        resolved: &Resolved,
+    ) -> Result<std::result::Result<Vec<serde_json::Value>, ReadError>> {
+        let api = self.dynamic_api(resolved).await?;
+        let answer = match &select.name {
+            Some(name) => self.timed(api.get_opt(name)).await?.map(|found| found.into_iter().collect()),
+            None => {
+                let params = ListParams::default().labels(&select.label_selector());
+                self.timed(api.list(&params)).await?.map(|list| list.items)
+            }
+        };
+        let items: Vec<DynamicObject> = match answer {
+            Ok(items) => items,
+            Err(kube::Error::Api(status)) if status.code == 401 || status.code == 403 => {
+                return Ok(Err(ReadError::Forbidden(status.message)));
+            }
+            Err(e) => return Err(self.explain(e)),
+        };
+        let items = items
+            .into_iter()
+            .map(|item| object_value(item, &resolved.resource))
+            .collect::<serde_json::Result<Vec<_>>>()
+            .map_err(|e| {
+                let (server, kind) = (&self.server, &resolved.resource.kind);
+                Error::Server(msg!(
+                    "{server} 发来的 {kind} 无法读取：{e}",
+                    "{server} sent a {kind} that cannot be read: {e}"
+                ))
+            })?;
+        Ok(Ok(items))
     }
 
     /// The namespace's pods whose names are in `names`, with one list call.
@@ -421,6 +558,20 @@ fn api_status(content_type: &str, body: &[u8]) -> Option<ApiStatus> {
         return None;
     }
     serde_json::from_slice::<ApiStatus>(body).ok().filter(|s| s.kind == "Status")
+}
+
+/// A dynamic object as JSON with its `apiVersion` and `kind` (a list's items come without them,
+/// and the evaluation keys objects by them).
+pub fn object_value(
+    mut item: DynamicObject,
+    resource: &ApiResource,
+) -> serde_json::Result<serde_json::Value> {
+    item.types = Some(TypeMeta { api_version: resource.api_version.clone(), kind: resource.kind.clone() });
+    serde_json::to_value(item)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The innermost cause of an error: "Connection refused (os error 111)" rather than a chain;

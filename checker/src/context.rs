@@ -1,11 +1,16 @@
-//! What the commands share, below them: the loaded lab, where to look and how to speak
-//! ([`Context`]), and the steps every command takes with it — what to read from the cluster for
-//! a step, checking it, and recording the verdict in the progress file.
+//! What the commands share, below them: the loaded labs and the one a command works on, where to
+//! look and how to speak ([`Context`]), and the steps every command takes with it — what to read
+//! from the cluster for a step, checking it, and recording the verdict in the progress file.
+//!
+//! The labs are the book's: the files of the checkout the checker runs in, else the ones built
+//! in (see `lab_spec::catalog`); `--spec FILE` puts a lab author's spec in place of the lab of its
+//! id. The lab is the one `--lab` (or `CHECKER_LAB`) names, else the `--spec` one, else the one
+//! the learner checked last (kept in the progress file), else the book's first.
 //!
 //! The commands (`cmd`), `watch` and `serve` build on this; nothing here knows about them.
 
 use jiff::Timestamp;
-use lab_spec::{Check, LabSpec, Lang, Step};
+use lab_spec::{Check, LabSpec, Labs, Lang, Step};
 
 use crate::cli::Cli;
 use crate::cluster::{Cluster, Target, Wanted};
@@ -16,28 +21,63 @@ use crate::msg;
 use crate::observation::Observation;
 use crate::progress::{self, LabProgress, ProgressStore, StepRecord};
 
-/// What every command needs: the spec, where to look, and how to speak.
+/// What every command needs: the labs, the lab it works on, where to look, and how to speak.
+#[derive(Debug, Clone)]
 pub struct Context {
+    /// Every lab of this run, in the book's order.
+    pub labs: Labs,
+    /// The lab the command works on.
     pub spec: LabSpec,
     pub target: Target,
     pub lang: Lang,
+    /// The namespace given with `-n`, which wins over every lab's own.
+    pub namespace: Option<String>,
 }
 
 impl Context {
     pub fn from_cli(cli: &Cli) -> Result<Context> {
-        let spec = match &cli.global.spec {
-            Some(path) => crate::input::load_spec(path)?,
-            None => LabSpec::embedded()?,
-        };
-        let namespace = cli.global.namespace.clone().unwrap_or_else(|| spec.namespace.clone());
+        let lang = cli.global.lang.map(Lang::from).unwrap_or_else(i18n::lang_from_env);
+        let (labs, given) = load_labs(cli.global.spec.as_deref())?;
+        let last = || ProgressStore::from_env().ok().and_then(|store| store.last_lab());
+        let id = select_lab(&labs, cli.global.lab.as_deref(), given.as_deref(), last)?;
+        Ok(Context::for_lab(labs, &id, cli, lang))
+    }
+
+    fn for_lab(labs: Labs, id: &str, cli: &Cli, lang: Lang) -> Context {
+        let spec = labs.get(id).expect("a selected lab exists").spec.clone();
+        let namespace = cli.global.namespace.clone();
         let target = Target {
             kubeconfig: cli.global.kubeconfig.clone(),
             context: cli.global.context.clone(),
-            namespace,
+            namespace: namespace.clone().unwrap_or_else(|| spec.namespace.clone()),
             rbac: spec.rbac.clone(),
         };
-        let lang = cli.global.lang.map(Lang::from).unwrap_or_else(i18n::lang_from_env);
-        Ok(Context { spec, target, lang })
+        Context { labs, spec, target, lang, namespace }
+    }
+
+    /// The same run with other labs (those of the book `checker serve` builds), on the same lab
+    /// if they have it, else on their first.
+    pub fn with_labs(&self, labs: Labs) -> Context {
+        let id = labs.get(&self.spec.id).map_or_else(|| labs.first().id(), |l| l.id()).to_string();
+        let mut ctx = Context { labs, ..self.clone() };
+        ctx = ctx.with_lab(&id).expect("a lab of these labs");
+        ctx
+    }
+
+    /// The same run on another of its labs (`None` if there is no lab of that id): its own
+    /// namespace unless `-n` named one.
+    pub fn with_lab(&self, id: &str) -> Option<Context> {
+        let spec = self.labs.get(id)?.spec.clone();
+        let mut target = self.target.clone();
+        target.namespace = self.namespace.clone().unwrap_or_else(|| spec.namespace.clone());
+        target.rbac = spec.rbac.clone();
+        Some(Context {
+            labs: self.labs.clone(),
+            spec,
+            target,
+            lang: self.lang,
+            namespace: self.namespace.clone(),
+        })
     }
 
     pub fn step(&self, number: u32) -> Result<&Step> {
@@ -57,7 +97,13 @@ impl Context {
             true => self.spec.pods(),
             false => step.pods(),
         };
-        Wanted { pods, logs: step.logs(), pages: step.pages(), server_version: step.needs_server_version() }
+        Wanted {
+            pods,
+            logs: step.logs(),
+            pages: step.pages(),
+            server_version: step.needs_server_version(),
+            selects: step.selects(),
+        }
     }
 
     /// What to read for the whole lab: every lab pod and every log and page any step reads.
@@ -66,12 +112,63 @@ impl Context {
         let logs: Vec<(&str, &str)> = self.spec.steps.iter().flat_map(|s| s.logs()).collect();
         let pages: Vec<(&str, &str)> = self.spec.steps.iter().flat_map(|s| s.pages()).collect();
         let server_version = self.spec.steps.iter().any(|s| s.needs_server_version());
-        Wanted { pods, logs, pages, server_version }
+        let selects = self.spec.selects();
+        Wanted { pods, logs, pages, server_version, selects }
     }
 
     pub fn progress_key(&self, cluster: &Cluster) -> String {
         progress::key(&self.spec.id, &cluster.context, &cluster.namespace)
     }
+}
+
+/// The labs of this run: the checkout's files when the checker runs inside one, else the built-in
+/// ones; with `--spec FILE`, that spec in place of the lab of its id (or besides the book's), and
+/// its id.
+pub fn load_labs(spec: Option<&std::path::Path>) -> Result<(Labs, Option<String>)> {
+    let checkout = std::env::current_dir().ok().as_deref().and_then(Labs::find_checkout);
+    let labs = match checkout {
+        Some(root) => crate::input::load_labs(&root)?,
+        None => Labs::embedded()?,
+    };
+    Ok(match spec {
+        Some(path) => {
+            let spec = crate::input::load_spec(path)?;
+            let id = spec.id.clone();
+            (labs.with_spec(spec, path.display().to_string()), Some(id))
+        }
+        None => (labs, None),
+    })
+}
+
+/// Which lab a command works on: `--lab` (which must exist, and agree with `--spec`), else the
+/// `--spec` lab, else the one checked last if the labs still have it, else the book's first.
+pub fn select_lab(
+    labs: &Labs,
+    flag: Option<&str>,
+    spec: Option<&str>,
+    last: impl FnOnce() -> Option<String>,
+) -> Result<String> {
+    match (flag, spec) {
+        (Some(flag), Some(spec)) if flag != spec => {
+            return Err(Error::Usage(msg!(
+                "--lab {flag} 与 --spec 给出的实验 {spec} 不一致：去掉其中一个",
+                "--lab {flag} disagrees with the lab of --spec, {spec}: drop one of them"
+            )));
+        }
+        (Some(flag), _) => {
+            if labs.get(flag).is_none() {
+                let known = labs.ids();
+                return Err(Error::Usage(msg!(
+                    "没有实验 {flag}：本书的实验为 {known}（见 `checker labs`）",
+                    "unknown lab {flag}: the book's labs are {known} (see `checker labs`)"
+                )));
+            }
+            return Ok(flag.to_string());
+        }
+        (None, Some(spec)) => return Ok(spec.to_string()),
+        (None, None) => {}
+    }
+    Ok(last().filter(|id| labs.get(id).is_some()).unwrap_or_else(|| labs.first().id().to_string()))
 }
 
 /// Observes and evaluates one step against the cluster.
@@ -103,4 +200,32 @@ pub fn load_progress(ctx: &Context, cluster: &Cluster) -> Result<LabProgress> {
         i18n::warn(warning);
     }
     Ok(loaded.progress)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The book's labs and the objects test lab, given with `--spec`.
+    fn labs() -> Labs {
+        Labs::embedded().unwrap().with_spec(crate::fixtures::objects_lab(), "objects.yaml".into())
+    }
+
+    #[test]
+    fn the_lab_is_the_flag_else_the_spec_else_the_last_checked_else_the_first() {
+        let labs = labs();
+        let pick = |flag: Option<&str>, spec: Option<&str>, last: Option<&str>| {
+            select_lab(&labs, flag, spec, || last.map(str::to_string)).map_err(|e| e.to_string())
+        };
+        assert_eq!(pick(None, None, None).unwrap(), "init-container");
+        assert_eq!(pick(None, None, Some("objects")).unwrap(), "objects");
+        assert_eq!(pick(None, None, Some("gone")).unwrap(), "init-container", "a lab no longer there");
+        assert_eq!(pick(Some("objects"), None, Some("init-container")).unwrap(), "objects");
+        assert_eq!(pick(None, Some("objects"), Some("init-container")).unwrap(), "objects");
+        assert_eq!(pick(Some("objects"), Some("objects"), None).unwrap(), "objects");
+        let err = pick(Some("nope"), None, None).unwrap_err();
+        assert!(err.contains("unknown lab nope") && err.contains("init-container, objects"), "{err}");
+        let err = pick(Some("init-container"), Some("objects"), None).unwrap_err();
+        assert!(err.contains("disagrees"), "{err}");
+    }
 }

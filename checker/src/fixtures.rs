@@ -1,4 +1,5 @@
-//! Test support: the Pod fixtures of `tests/fixtures/pods/`, in real wire format.
+//! Test support: the Pod fixtures of `tests/fixtures/pods/` and the test lab of
+//! `tests/fixtures/labs/objects/`, in real wire format.
 
 use k8s_openapi::api::core::v1::Pod;
 
@@ -7,4 +8,17 @@ pub fn pod(name: &str) -> Pod {
     let path = format!("{}/../tests/fixtures/pods/{name}.yaml", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path}: not a Pod: {e}"))
+}
+
+/// The test lab for the checks on objects of any kind: `tests/fixtures/labs/objects/lab.yaml`.
+pub fn objects_lab() -> lab_spec::LabSpec {
+    let path = format!("{}/../tests/fixtures/labs/objects/lab.yaml", env!("CARGO_MANIFEST_DIR"));
+    lab_spec::LabSpec::load(std::path::Path::new(&path)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// An object of the test lab's cluster, `tests/fixtures/labs/objects/cluster/{name}.yaml`.
+pub fn object(name: &str) -> serde_json::Value {
+    let path = format!("{}/../tests/fixtures/labs/objects/cluster/{name}.yaml", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }

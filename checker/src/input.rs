@@ -81,12 +81,24 @@ fn too_large_yaml(path: &Path, why: &crate::i18n::Msg) -> Error {
 
 /// Reads a lab spec (`--spec`) with [`SPEC_LIMIT`] and [`SPEC_YAML`], then validates it.
 pub fn load_spec(path: &Path) -> Result<lab_spec::LabSpec> {
-    let text = read_text(path, SPEC_LIMIT)?;
     let file = path.display().to_string();
-    check_yaml_or(&text, path, &SPEC_YAML, |line, reason| {
-        lab_spec::SpecError { file: file.clone(), line: Some(line), reason }.into()
-    })?;
+    let text = read_spec_text(path, &file)?;
     Ok(lab_spec::LabSpec::parse(&text, &file)?)
+}
+
+/// The text of a lab spec or catalog file, read with [`SPEC_LIMIT`] and checked against
+/// [`SPEC_YAML`]; `shown` names it in errors.
+pub fn read_spec_text(path: &Path, shown: &str) -> Result<String> {
+    let text = read_text(path, SPEC_LIMIT)?;
+    check_yaml_or(&text, path, &SPEC_YAML, |line, reason| {
+        lab_spec::SpecError { file: shown.to_string(), line: Some(line), reason }.into()
+    })?;
+    Ok(text)
+}
+
+/// The labs of the checkout at `root`, every file read as [`read_spec_text`] reads it.
+pub fn load_labs(root: &Path) -> Result<lab_spec::Labs> {
+    lab_spec::Labs::load_with(root, read_spec_text)
 }
 
 /// Reads a whole text file of at most `limit` bytes.

@@ -1,15 +1,19 @@
-//! What the checker saw of the lab's namespace: pods, container logs and events.
+//! What the checker saw of the lab's namespace: pods, container logs, events, and the objects of
+//! any kind that the generic checks select.
 //!
 //! An [`Observation`] is the only input of the pure evaluation. It comes from the cluster (the
 //! `cluster` module) or from a file (`--from FILE`): a Pod, a `v1 List`/`PodList` exactly as
-//! `kubectl get pods -o yaml` prints it, or a [`Snapshot`] written by `checker snapshot`.
+//! `kubectl get pods -o yaml` (or `kubectl get sts,svc,pods -o yaml`) prints it, or a
+//! [`Snapshot`] written by `checker snapshot`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::{Event, Pod};
+use lab_spec::Select;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::{input, msg};
@@ -30,6 +34,8 @@ pub struct Observation {
     pub pages: Option<Pages>,
     /// The API server's version (`v1.31.0`), when a check needs it.
     pub server_version: Option<String>,
+    /// The objects of any kind read for the generic checks, and what each read answered.
+    pub objects: Objects,
     /// When the observation was made: the reference for ages and "running for N seconds".
     pub at: Timestamp,
 }
@@ -37,6 +43,132 @@ pub struct Observation {
 impl Observation {
     pub fn pod(&self, name: &str) -> Option<&Pod> {
         self.pods.iter().find(|p| p.metadata.name.as_deref() == Some(name))
+    }
+}
+
+/// The objects read for the generic checks (`object`, `absent`, `count`, `order`): each read
+/// (what was asked, and whether the API server refused it) and every object found, in wire
+/// format with `apiVersion` and `kind`.
+///
+/// The reads tell "read and not there" (an object check fails, an absent check passes) from
+/// "not read" (a file without such objects: not verifiable).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Objects {
+    #[serde(default)]
+    pub reads: Vec<Read>,
+    #[serde(default)]
+    pub items: Vec<Value>,
+}
+
+/// One read of objects: by apiVersion and kind, in a namespace (none for cluster-scoped kinds),
+/// by name, by labels, or all of the kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Read {
+    pub api_version: String,
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// Why nothing was read, if the API server did not answer with objects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ReadError>,
+}
+
+/// Why a read gave no objects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ReadError {
+    /// 401/403: a permission to grant; the message is the API server's.
+    Forbidden(String),
+    /// The cluster does not serve this apiVersion and kind (no such group, version or kind in
+    /// discovery: an older cluster, or a CRD not installed).
+    NotServed,
+}
+
+/// What [`Objects::select`] found for a selection.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Selected<'a> {
+    /// Read: these objects, possibly none.
+    Found(Vec<&'a Value>),
+    /// The read failed.
+    Failed(&'a ReadError),
+    /// Never read (a file without these objects).
+    NotRead,
+}
+
+impl Read {
+    /// A read of exactly this selection.
+    pub fn of(select: &Select, namespace: Option<&str>) -> Read {
+        Read {
+            api_version: select.api_version.clone(),
+            kind: select.kind.clone(),
+            namespace: namespace.map(str::to_string),
+            name: select.name.clone(),
+            labels: select.labels.clone(),
+            error: None,
+        }
+    }
+
+    /// Whether this read saw every object the selection can match.
+    fn covers(&self, select: &Select) -> bool {
+        self.api_version == select.api_version
+            && self.kind == select.kind
+            && ((self.name.is_none() && self.labels.is_empty())
+                || (self.name == select.name && self.labels == select.labels))
+    }
+}
+
+impl Objects {
+    /// The read that saw a selection's objects, if any.
+    pub fn read_of(&self, select: &Select) -> Option<&Read> {
+        self.reads.iter().find(|r| r.covers(select))
+    }
+
+    /// The objects of a selection, as the reads found them.
+    pub fn select(&self, select: &Select) -> Selected<'_> {
+        let Some(read) = self.read_of(select) else {
+            return Selected::NotRead;
+        };
+        if let Some(error) = &read.error {
+            return Selected::Failed(error);
+        }
+        let text =
+            |object: &Value, pointer: &str| object.pointer(pointer).and_then(Value::as_str).map(String::from);
+        let found = self
+            .items
+            .iter()
+            .filter(|o| text(o, "/apiVersion").as_deref() == Some(select.api_version.as_str()))
+            .filter(|o| text(o, "/kind").as_deref() == Some(select.kind.as_str()))
+            .filter(|o| read.namespace.is_none() || text(o, "/metadata/namespace") == read.namespace)
+            .filter(|o| select.name.is_none() || text(o, "/metadata/name") == select.name)
+            .filter(|o| {
+                select.labels.iter().all(|(k, v)| {
+                    o.pointer("/metadata/labels").and_then(|l| l.get(k)).and_then(Value::as_str) == Some(v)
+                })
+            })
+            .collect();
+        Selected::Found(found)
+    }
+
+    /// Adds an object unless one with the same apiVersion, kind, namespace and name is there.
+    pub fn add(&mut self, object: Value) {
+        let key = |o: &Value| {
+            ["/apiVersion", "/kind", "/metadata/namespace", "/metadata/name"]
+                .map(|p| o.pointer(p).and_then(Value::as_str).unwrap_or("").to_string())
+        };
+        let new = key(&object);
+        if !self.items.iter().any(|o| key(o) == new) {
+            self.items.push(object);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.reads.is_empty() && self.items.is_empty()
     }
 }
 
@@ -115,6 +247,9 @@ pub struct Snapshot {
     pub pages: Pages,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_version: Option<String>,
+    /// The objects of the generic checks (absent from snapshots of older checkers).
+    #[serde(default, skip_serializing_if = "Objects::is_empty")]
+    pub objects: Objects,
 }
 
 impl Snapshot {
@@ -130,6 +265,7 @@ impl Snapshot {
             events: observation.events.clone(),
             pages: observation.pages.clone().unwrap_or_default(),
             server_version: observation.server_version.clone(),
+            objects: observation.objects.clone(),
         }
     }
 }
@@ -163,8 +299,10 @@ pub fn parse(text: String, path: &Path, namespace: &str, now: Timestamp) -> Resu
 
     let mut pages = None;
     let mut server_version = None;
+    let objects;
     let (pods, logs, events, at, file_namespace) = match kind {
         "Pod" => {
+            objects = file_objects(&[&value], namespace, true);
             let pod: Pod = serde_yaml::from_value(value).map_err(|e| invalid("Pod", e))?;
             (vec![pod], None, Vec::new(), now, None)
         }
@@ -173,18 +311,28 @@ pub fn parse(text: String, path: &Path, namespace: &str, now: Timestamp) -> Resu
                 serde_yaml::Value::Mapping(mut map) => map.remove("items"),
                 _ => None,
             };
-            let serde_yaml::Value::Sequence(items) = items.unwrap_or(serde_yaml::Value::Sequence(vec![]))
+            let serde_yaml::Value::Sequence(mut items) = items.unwrap_or(serde_yaml::Value::Sequence(vec![]))
             else {
                 return Err(Error::Input(msg!(
                     "{shown} 中的 {kind} 格式有误：items 不是列表",
                     "malformed {kind} in {shown}: items is not a list"
                 )));
             };
+            // In a PodList the items carry no kind; in a v1 List every item says what it is.
+            if kind == "PodList" {
+                for item in &mut items {
+                    if let serde_yaml::Value::Mapping(fields) = item {
+                        fields.entry("apiVersion".into()).or_insert("v1".into());
+                        fields.entry("kind".into()).or_insert("Pod".into());
+                    }
+                }
+            }
+            objects = file_objects(&items.iter().collect::<Vec<_>>(), namespace, false);
             let mut pods = Vec::new();
             for item in items {
-                // In a PodList the items carry no kind; in a v1 List every item says what it is.
                 let item_kind = item.get("kind").and_then(|k| k.as_str()).unwrap_or("Pod");
-                if item_kind != "Pod" {
+                let item_version = item.get("apiVersion").and_then(|k| k.as_str()).unwrap_or("v1");
+                if item_kind != "Pod" || item_version != "v1" {
                     continue;
                 }
                 pods.push(serde_yaml::from_value(item).map_err(|e| invalid("Pod", e))?);
@@ -203,6 +351,7 @@ pub fn parse(text: String, path: &Path, namespace: &str, now: Timestamp) -> Resu
             let ns = Some(snapshot.namespace);
             pages = Some(snapshot.pages);
             server_version = snapshot.server_version;
+            objects = snapshot.objects;
             (snapshot.pods, Some(snapshot.logs), snapshot.events, snapshot.taken_at, ns)
         }
         "" => {
@@ -233,8 +382,32 @@ pub fn parse(text: String, path: &Path, namespace: &str, now: Timestamp) -> Resu
         events,
         pages,
         server_version,
+        objects,
         at,
     })
+}
+
+/// The objects of a file (`kubectl get … -o yaml`) for the generic checks: those in `namespace`
+/// or cluster-scoped, and a read of every apiVersion and kind present (of the one object, for a
+/// file holding one), so that an object the file lacks counts as absent only when the file
+/// holds others of its kind.
+fn file_objects(items: &[&serde_yaml::Value], namespace: &str, single: bool) -> Objects {
+    let mut objects = Objects::default();
+    for item in items {
+        let Ok(object) = serde_json::to_value(item) else { continue };
+        let text = |pointer: &str| object.pointer(pointer).and_then(Value::as_str).map(String::from);
+        let (Some(api_version), Some(kind)) = (text("/apiVersion"), text("/kind")) else { continue };
+        if text("/metadata/namespace").is_some_and(|ns| ns != namespace) {
+            continue;
+        }
+        let name = if single { text("/metadata/name") } else { None };
+        let read = Read { api_version, kind, namespace: None, name, labels: BTreeMap::new(), error: None };
+        if !objects.reads.contains(&read) {
+            objects.reads.push(read);
+        }
+        objects.add(object);
+    }
+    objects
 }
 
 /// Property tests of the file-input path: whatever the bytes, `--from` ends in an observation or

@@ -1,4 +1,5 @@
-//! The learner's progress: the last result of every step, per cluster context and namespace.
+//! The learner's progress: the last result of every step, per lab, cluster context and namespace,
+//! and the lab checked last (the default lab of the next command).
 //!
 //! One JSON file in the user's state directory (`$XDG_STATE_HOME/k8s-init-lab/progress.json`,
 //! or `$CHECKER_STATE_DIR`). Writers take an exclusive lock on a lock file beside it, re-read,
@@ -28,7 +29,9 @@ use crate::{input, msg};
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 
 const FILE_NAME: &str = "progress.json";
-const FORMAT_VERSION: u32 = 1;
+/// Version 2 added `last_lab`; a version 1 file is read and migrated (nothing in it changes
+/// meaning: its keys already start with the lab).
+const FORMAT_VERSION: u32 = 2;
 
 /// The last result of one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,8 +47,35 @@ pub type LabProgress = BTreeMap<u32, StepRecord>;
 #[serde(deny_unknown_fields)]
 struct ProgressFile {
     version: u32,
+    /// The lab of the latest check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_lab: Option<String>,
     /// Keyed by [`key`].
     labs: BTreeMap<String, LabProgress>,
+}
+
+impl ProgressFile {
+    /// The file as this version reads it, from this version's text or version 1's; `None` for
+    /// another version.
+    fn migrated(mut self) -> Option<ProgressFile> {
+        match self.version {
+            FORMAT_VERSION => Some(self),
+            1 => {
+                // The lab checked last is the lab of the newest record.
+                let newest =
+                    self.labs.iter().flat_map(|(key, steps)| steps.values().map(move |r| (r.at, key)));
+                self.last_lab = newest.max().map(|(_, key)| lab_of(key).to_string());
+                self.version = FORMAT_VERSION;
+                Some(self)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The lab of a [`key`] (a lab id has no `/`).
+fn lab_of(key: &str) -> &str {
+    key.split('/').next().unwrap_or(key)
 }
 
 /// The key progress is kept under: the lab, the context and the namespace.
@@ -108,8 +138,15 @@ impl ProgressStore {
         Ok(Loaded { progress: file.labs.remove(key).unwrap_or_default(), warning: read.warning })
     }
 
-    /// Records a step's result under `key`; returns a warning if an unreadable file was set
-    /// aside.
+    /// The lab checked last, if the file says (read without a lock or a warning: a default, not
+    /// a record).
+    pub fn last_lab(&self) -> Option<String> {
+        let text = input::read_text(&self.path(), input::PROGRESS_LIMIT).ok()?;
+        serde_json::from_str::<ProgressFile>(&text).ok()?.migrated()?.last_lab
+    }
+
+    /// Records a step's result under `key` (and its lab as the one checked last); returns a
+    /// warning if an unreadable file was set aside.
     pub fn record(&self, key: &str, step: u32, record: StepRecord) -> Result<Option<Msg>> {
         let _lock = self.lock_file(true).map_err(|e| match e {
             LockError::Failed(e) => e,
@@ -123,6 +160,7 @@ impl ProgressStore {
             ));
         }
         let mut file = read.file;
+        file.last_lab = Some(lab_of(key).to_string());
         file.labs.entry(key.to_string()).or_default().insert(step, record);
         self.write(&file)?;
         Ok(read.warning)
@@ -171,16 +209,15 @@ impl ProgressStore {
             return Read { file: fresh(), warning: None, stuck: false };
         }
         let reason = match input::read_text(&path, input::PROGRESS_LIMIT) {
-            Ok(text) => match serde_json::from_str::<ProgressFile>(&text) {
-                Ok(file) if file.version == FORMAT_VERSION => {
-                    return Read { file, warning: None, stuck: false };
+            Ok(text) => {
+                match serde_json::from_str::<ProgressFile>(&text).map(|f| (f.version, f.migrated())) {
+                    Ok((_, Some(file))) => {
+                        return Read { file, warning: None, stuck: false };
+                    }
+                    Ok((v, None)) => msg!("未知的版本 {v}", "unknown version {v}"),
+                    Err(e) => Msg::new(e.to_string(), e.to_string()),
                 }
-                Ok(file) => {
-                    let v = file.version;
-                    msg!("未知的版本 {v}", "unknown version {v}")
-                }
-                Err(e) => Msg::new(e.to_string(), e.to_string()),
-            },
+            }
             Err(e) => e.message().clone(),
         };
         let (shown, zh, en) = (path.display(), &reason.zh, &reason.en);
@@ -294,6 +331,57 @@ mod tests {
         assert!(kind.warning.is_none());
         assert_eq!(store.load("lab/minikube/experiments").unwrap().progress.len(), 1);
         assert!(store.load("lab/other/experiments").unwrap().progress.is_empty());
+    }
+
+    /// A progress file as checker 0.1 (format version 1) wrote it.
+    const VERSION_1: &str = r#"{
+  "version": 1,
+  "labs": {
+    "init-container/kind-kind/experiments": {
+      "1": { "verdict": "pass", "at": "2026-11-20T10:01:00Z" },
+      "3": { "verdict": "fail", "at": "2026-11-20T10:09:00Z" }
+    },
+    "init-container/prod/lab": {
+      "2": { "verdict": "pending", "at": "2026-11-20T10:05:00Z" }
+    }
+  }
+}"#;
+
+    #[test]
+    fn a_version_1_file_migrates_without_loss() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ProgressStore::in_dir(dir.path());
+        fs::write(store.path(), VERSION_1).unwrap();
+        assert_eq!(store.last_lab().as_deref(), Some("init-container"), "the lab of the newest record");
+        let kind = store.load("init-container/kind-kind/experiments").unwrap();
+        assert!(kind.warning.is_none(), "{:?}", kind.warning);
+        assert_eq!(kind.progress[&1].verdict, Verdict::Pass);
+        assert_eq!(
+            kind.progress[&3],
+            StepRecord { verdict: Verdict::Fail, at: "2026-11-20T10:09:00Z".parse().unwrap() }
+        );
+
+        store.record("other-lab/kind-kind/other", 1, record(Verdict::Pass, 50)).unwrap();
+        let text = fs::read_to_string(store.path()).unwrap();
+        let written: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(written["version"], 2);
+        assert_eq!(written["last_lab"], "other-lab");
+        let old: serde_json::Value = serde_json::from_str(VERSION_1).unwrap();
+        for key in ["init-container/kind-kind/experiments", "init-container/prod/lab"] {
+            assert_eq!(written["labs"][key], old["labs"][key], "{key} kept as it was");
+        }
+        assert_eq!(store.last_lab().as_deref(), Some("other-lab"));
+    }
+
+    #[test]
+    fn another_version_is_set_aside_and_no_lab_is_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ProgressStore::in_dir(dir.path());
+        fs::write(store.path(), VERSION_1.replace("\"version\": 1", "\"version\": 7")).unwrap();
+        assert_eq!(store.last_lab(), None);
+        let loaded = store.load("init-container/kind-kind/experiments").unwrap();
+        assert!(loaded.warning.unwrap().en.contains("unknown version 7"));
+        assert_eq!(ProgressStore::in_dir(dir.path()).last_lab(), None);
     }
 
     #[test]

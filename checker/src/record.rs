@@ -176,6 +176,7 @@ mod tests {
             events: vec![],
             pages: None,
             server_version: None,
+            objects: Default::default(),
             at,
         };
         let reports: Vec<_> = spec.steps.iter().map(|s| evaluate(&spec, s, &obs, lang)).collect();

@@ -163,6 +163,11 @@ pub fn progress_text(spec: &LabSpec, progress: &LabProgress, lang: Lang) -> Stri
     out
 }
 
+/// How many of the lab's steps passed last time they were checked.
+pub fn passed_steps(spec: &LabSpec, progress: &LabProgress) -> usize {
+    spec.steps.iter().filter(|s| step_passed(progress, s.number)).count()
+}
+
 fn step_passed(progress: &LabProgress, step: u32) -> bool {
     progress.get(&step).is_some_and(|r| r.verdict == Verdict::Pass)
 }
@@ -174,6 +179,8 @@ pub fn goal_achieved(goal: &lab_spec::Goal, progress: &LabProgress) -> bool {
 /// The stable JSON of `checker step -o json`.
 #[derive(Serialize)]
 pub struct StepJson<'a> {
+    /// The lab's id.
+    pub lab: &'a str,
     pub step: u32,
     pub id: &'a str,
     pub verdict: Verdict,
@@ -224,6 +231,7 @@ impl<'a> PodJson<'a> {
 impl<'a> StepJson<'a> {
     pub fn new(report: &'a StepReport) -> Self {
         StepJson {
+            lab: &report.lab,
             step: report.step,
             id: &report.id,
             verdict: report.verdict,

@@ -86,9 +86,17 @@ pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<
             (temp.path().to_path_buf(), false)
         }
     };
+    // One set of labs for the boxes and the checks: the book's own, with any `--spec` lab.
+    let ctx = match lab_spec::Labs::find_checkout(&root).filter(|found| *found == root) {
+        Some(_) if ctx.labs.origin != lab_spec::Origin::Checkout(root.clone()) => {
+            ctx.with_labs(ctx.labs.given_into(crate::input::load_labs(&root)?))
+        }
+        _ => ctx.clone(),
+    };
     let build_root = root.clone();
     let build_dest = dest.clone();
-    let mut build = tokio::task::spawn_blocking(move || book::build(&build_root, &build_dest));
+    let labs = ctx.labs.clone();
+    let mut build = tokio::task::spawn_blocking(move || book::build(&build_root, &build_dest, labs));
     let built = tokio::select! {
         built = &mut build => built,
         () = stop.requested() => {
@@ -115,7 +123,7 @@ pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<
 
     let lang = if lang_given { ctx.lang } else { built.lang };
     i18n::set_lang(lang);
-    let ctx = Arc::new(Context { spec: ctx.spec.clone(), target: ctx.target.clone(), lang });
+    let ctx = Arc::new(Context { lang, ..ctx });
 
     let listener =
         tokio::net::TcpListener::bind(SocketAddr::new(args.address, args.port)).await.map_err(|e| {
@@ -146,7 +154,7 @@ pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<
             ),
         ));
     }
-    let checks = checks::Checks::new(ctx.clone())?;
+    let checks = checks::Checks::new()?;
     describe_target(&ctx, &checks).await;
 
     let state =
@@ -268,8 +276,8 @@ fn page_url(local: SocketAddr) -> String {
 }
 
 /// Says which cluster the checks will look at (reading the kubeconfig only), or why none.
-async fn describe_target(ctx: &Context, checks: &checks::Checks) {
-    let connected: Result<Cluster> = checks.connect().await;
+async fn describe_target(ctx: &Arc<Context>, checks: &checks::Checks) {
+    let connected: Result<Cluster> = checks.connect(ctx).await;
     match connected {
         Ok(cluster) => {
             let (context, server) = (line(&cluster.context), line(&cluster.server));

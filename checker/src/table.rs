@@ -3,7 +3,8 @@
 //! the record ([`Table::markdown`]).
 //!
 //! - [`pods`]: NAME, READY, STATUS, RESTARTS, AGE, as kubectl prints them;
-//! - [`timings`]: the record's timing table ("性能数据"), from the containers' timestamps.
+//! - [`timings`]: the record's timing table ("性能数据"), from the containers' timestamps;
+//! - [`labs`]: CURRENT, LAB, PASSED, TITLE, as `checker labs` lists the book's labs.
 
 use lab_spec::Lang;
 use unicode_width::UnicodeWidthStr;
@@ -89,6 +90,30 @@ pub fn pods(rows: &[PodRow]) -> Table {
             row.restarts_column.clone(),
             row.age.clone(),
         ]);
+    }
+    table
+}
+
+/// One lab as `checker labs` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabRow {
+    /// The lab commands work on.
+    pub current: bool,
+    pub id: String,
+    /// Steps passed, and steps in all.
+    pub passed: usize,
+    pub total: usize,
+    pub title: String,
+}
+
+/// The labs, marked like `kubectl config get-contexts` marks the current context.
+pub fn labs(rows: &[LabRow]) -> Table {
+    let mut table = Table::new(["CURRENT", "LAB", "PASSED", "TITLE"]);
+    for row in rows {
+        let current = if row.current { "*" } else { "" };
+        let passed = format!("{}/{}", row.passed, row.total);
+        let title = crate::sanitize::line(&row.title).into_owned();
+        table.rows.push(vec![current.into(), row.id.clone(), passed, title]);
     }
     table
 }

@@ -3,7 +3,8 @@
 //!
 //! kube-runtime's watcher does the list-then-watch and re-lists with back-off when the stream
 //! drops or the API server restarts. Every pod version seen is evaluated again (logs are re-read
-//! only for a pod that changed) and added to the STATUS [`Timeline`].
+//! only for a pod that changed) and added to the STATUS [`Timeline`]. The objects of the generic
+//! checks are followed by watchers of their own (`objects`).
 //!
 //! An API server that stops answering is retried for [`RECONNECT_BUDGET`]; then, or when the
 //! time runs out or the learner presses Ctrl-C while it still does not answer, the wait ends
@@ -30,6 +31,10 @@ use crate::msg;
 use crate::observation::Observation;
 use crate::sanitize::line;
 use crate::timeline::Timeline;
+
+mod objects;
+
+use objects::ObjectWatch;
 
 /// How long the wait keeps reconnecting to an API server that fails every attempt (kube-runtime's
 /// back-off: 0.8 s, doubling, with jitter, so about five attempts). A kind or minikube API
@@ -133,6 +138,7 @@ pub async fn wait_for_step(
     };
     let mut client = cluster.client().await?;
     let mut events = watch_pods(client.clone(), cluster, &config);
+    let mut objects = ObjectWatch::start(cluster, &wanted.selects, &obs).await?;
     let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     // Names listed since the watcher's last (re)start: what is not among them was deleted.
@@ -171,9 +177,30 @@ pub async fn wait_for_step(
                     client = cluster.client().await?;
                     events = watch_pods(client.clone(), cluster, &config);
                     relisted = None;
+                    objects = ObjectWatch::start(cluster, &wanted.selects, &obs).await?;
                 }
                 None
             }
+            (index, event) = objects.next() => match event {
+                Ok(event) => {
+                    failing = None;
+                    objects.apply(index, event, &mut obs);
+                    None
+                }
+                Err(error) => {
+                    if let Some(denied) = access_denied(cluster, error.clone_kube()) {
+                        return Err(denied);
+                    }
+                    let cause = root_cause(&error);
+                    failing.get_or_insert_with(|| (tokio::time::Instant::now(), String::new())).1 = cause.clone();
+                    live.note(&tr(
+                        ctx.lang,
+                        &format!("watch 中断（{cause}），正在重连……"),
+                        &format!("watch interrupted ({cause}); reconnecting…"),
+                    ));
+                    None
+                }
+            },
             event = events.next() => {
                 if let Some(Ok(_)) = &event {
                     failing = None;

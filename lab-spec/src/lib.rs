@@ -3,22 +3,28 @@
 //!
 //! Both halves of the project read it: the `checker` binary evaluates the expectations against a
 //! cluster, and the book's `mdbook-lab` preprocessor renders the same expectations into the
-//! verify boxes. The spec is YAML (`lab.yaml` beside this crate), parsed with `serde_yaml` into the
-//! typed structs below; unknown fields are rejected so that a typo cannot silently drop a check.
+//! verify boxes. Each lab's spec is YAML (`labs/<id>/lab.yaml` at the repository root), parsed
+//! with `serde_yaml` into the typed structs below; unknown fields are rejected so that a typo
+//! cannot silently drop a check. The book's labs, in its order, are a [`Labs`] ([`catalog`]):
+//! built into the binaries, or read from a checkout's files.
 //!
-//! Adding a step whose expectations are of existing kinds needs no Rust: add it to `lab.yaml`.
+//! Adding a step whose expectations are of existing kinds needs no Rust: add it to its
+//! `lab.yaml`; adding a lab needs none either (see `README.md`, "Write a lab").
+//! The kinds and their pass/pending/fail rules are documented in `lab-spec/README.md`: the pod
+//! kinds, and the kinds on objects of any kind (`object`, `absent`, `count`, `event`, `order`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-/// The lab spec this crate ships with, embedded so that an installed `checker` is self-contained.
-pub const EMBEDDED_SPEC: &str = include_str!("../lab.yaml");
+pub mod catalog;
 
-/// Where [`EMBEDDED_SPEC`] lives, relative to the repository root (for error messages).
-pub const EMBEDDED_SPEC_PATH: &str = "lab-spec/lab.yaml";
+pub use catalog::{Lab, Labs, Origin};
+
+/// The name of a lab's spec file in its directory, `labs/<id>/lab.yaml`.
+pub const SPEC_FILE: &str = "lab.yaml";
 
 /// The spec format this crate understands. Bumped on incompatible changes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -29,7 +35,8 @@ pub const FORMAT_VERSION: u32 = 1;
 pub struct LabSpec {
     /// Spec format version; must equal [`FORMAT_VERSION`].
     pub version: u32,
-    /// Stable identifier of the lab, used in the progress file.
+    /// Stable identifier of the lab, used in the progress file, `--lab` and the book's
+    /// `{{#check LAB N}}`: lowercase letters, digits and `-`, the name of its directory.
     pub id: String,
     pub title: Text,
     /// The namespace the lab's manifests create and the checker looks in by default.
@@ -108,12 +115,26 @@ pub struct Expectation {
     pub hint: Text,
     /// What is checked: a [`Check`] with its `kind` and parameters.
     pub check: Check,
+    /// Who makes the objects the check names, when it is not a manifest of this step or an
+    /// earlier one (`checker lint` checks that the manifests create them otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<CreatedBy>,
+}
+
+/// Who makes an object that no manifest of the lab creates.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CreatedBy {
+    /// The learner, with a command the book gives (`kubectl run`, `kubectl create`).
+    Learner,
+    /// A controller, from an object the manifests create (a Service's Endpoints).
+    Controller,
 }
 
 /// The kinds of expectation the checker knows how to evaluate.
 ///
-/// Each kind distinguishes "not there yet" (pending) from "wrong" (fail); see the checker's
-/// `evaluate` module for the exact rules.
+/// Each kind distinguishes "not there yet" (pending) from "wrong" (fail); see `lab-spec/README.md`
+/// and the checker's `evaluate` module for the exact rules.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Check {
@@ -163,6 +184,205 @@ pub enum Check {
     Sidecar { pod: String, container: String },
     /// kubectl's READY column shows exactly this, e.g. `2/2` (sidecars count).
     ReadyColumn { pod: String, ready: String },
+    /// An object of any kind, selected by name or labels, contains `match`: a partial object in
+    /// the manner of chainsaw's `assert`. Maps match key by key, scalars by value, and an
+    /// expected list matches when its elements match live elements in the same order (extra
+    /// live elements are allowed); the full rules are in `lab-spec/README.md`. With labels, at
+    /// least one selected object must match.
+    Object {
+        select: Select,
+        #[serde(rename = "match")]
+        expected: serde_json::Value,
+        /// The objects are made or changed by a controller: a missing object is pending, not
+        /// failed.
+        #[serde(default, skip_serializing_if = "is_false")]
+        converges: bool,
+    },
+    /// No object of this kind with this name (or these labels) exists. Objects being deleted
+    /// (with a `deletionTimestamp`) are pending.
+    Absent {
+        select: Select,
+        #[serde(default, skip_serializing_if = "is_false")]
+        converges: bool,
+    },
+    /// How many objects of this kind (with these labels, if any) exist, compared with `op`.
+    Count {
+        select: Select,
+        op: CountOp,
+        value: u32,
+        /// A controller is still creating or deleting them: a count not reached yet is pending.
+        #[serde(default, skip_serializing_if = "is_false")]
+        converges: bool,
+    },
+    /// An event with this `reason` about the object (core `involvedObject`, `events.k8s.io`
+    /// `regarding`), optionally of this `type` and with a message matching the `message` regex.
+    Event {
+        about: About,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+        #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+        event_type: Option<EventType>,
+    },
+    /// Each moment happened at or before the next one: e.g. `web-0` ready, then `web-1`
+    /// created.
+    Order { sequence: Vec<Moment> },
+}
+
+/// Which objects a generic check looks at: `apiVersion` and `kind`, and either a `name` or
+/// `labels` (every label must be set to its value, as `matchLabels`). Namespaced kinds are read
+/// in the lab's namespace, cluster-scoped ones (nodes, storage classes) in the whole cluster.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Select {
+    pub api_version: String,
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+}
+
+impl Select {
+    /// Every core `v1` Event of the namespace, which [`Check::Event`] reads.
+    pub fn events() -> Select {
+        Select { api_version: "v1".into(), kind: "Event".into(), name: None, labels: BTreeMap::new() }
+    }
+
+    /// The API group: `""` for the core group (`v1`), `apps` for `apps/v1`.
+    pub fn group(&self) -> &str {
+        self.api_version.rsplit_once('/').map_or("", |(group, _)| group)
+    }
+
+    /// The labels as a `labelSelector` query value: `a=b,c=d`.
+    pub fn label_selector(&self) -> String {
+        self.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+    }
+
+    /// How the selection reads in a report: `StatefulSet web`, `Service app=web`.
+    pub fn describe(&self) -> String {
+        match &self.name {
+            Some(name) => format!("{} {name}", self.kind),
+            None if self.labels.is_empty() => self.kind.clone(),
+            None => format!("{} {}", self.kind, self.label_selector()),
+        }
+    }
+}
+
+/// The comparison of a [`Check::Count`].
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+pub enum CountOp {
+    #[serde(rename = ">=")]
+    AtLeast,
+    #[serde(rename = "<=")]
+    AtMost,
+    #[serde(rename = "==")]
+    Exactly,
+}
+
+impl CountOp {
+    pub fn holds(self, count: u32, value: u32) -> bool {
+        match self {
+            CountOp::AtLeast => count >= value,
+            CountOp::AtMost => count <= value,
+            CountOp::Exactly => count == value,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CountOp::AtLeast => "≥",
+            CountOp::AtMost => "≤",
+            CountOp::Exactly => "=",
+        }
+    }
+}
+
+/// The object an [`Check::Event`] is about, in the lab's namespace.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct About {
+    pub kind: String,
+    pub name: String,
+}
+
+/// An event's `type`.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+pub enum EventType {
+    Normal,
+    Warning,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Normal => "Normal",
+            EventType::Warning => "Warning",
+        }
+    }
+}
+
+/// One moment of an [`Check::Order`]: an object (a pod unless `kind` says otherwise) and what
+/// happened to it.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Moment {
+    #[serde(default = "core_v1")]
+    pub api_version: String,
+    #[serde(default = "pod_kind")]
+    pub kind: String,
+    pub name: String,
+    #[serde(rename = "moment")]
+    pub at: MomentKind,
+    /// With `moment: started`: this container's start instead of the pod's `status.startTime`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+}
+
+impl Moment {
+    /// The object as a [`Select`] by name.
+    pub fn select(&self) -> Select {
+        Select {
+            api_version: self.api_version.clone(),
+            kind: self.kind.clone(),
+            name: Some(self.name.clone()),
+            labels: BTreeMap::new(),
+        }
+    }
+}
+
+/// What happened to an object at a [`Moment`].
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MomentKind {
+    /// `metadata.creationTimestamp`.
+    Created,
+    /// `status.startTime` (a pod: when the kubelet took it on), or a container's `startedAt`.
+    Started,
+    /// The `lastTransitionTime` of the `Ready` condition, while it is `True`.
+    Ready,
+}
+
+impl MomentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MomentKind::Created => "created",
+            MomentKind::Started => "started",
+            MomentKind::Ready => "ready",
+        }
+    }
+}
+
+fn core_v1() -> String {
+    "v1".into()
+}
+
+fn pod_kind() -> String {
+    "Pod".into()
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
 }
 
 /// Which moment of the other container a [`Check::StartedAfter`] compares with.
@@ -196,7 +416,61 @@ impl Check {
             | Check::ServesPage { pod, .. }
             | Check::Sidecar { pod, .. }
             | Check::ReadyColumn { pod, .. } => Some(pod),
-            Check::LabPodsGone => None,
+            Check::LabPodsGone
+            | Check::Object { .. }
+            | Check::Absent { .. }
+            | Check::Count { .. }
+            | Check::Event { .. }
+            | Check::Order { .. } => None,
+        }
+    }
+
+    /// The objects this check reads through the generic (discovery-based) path.
+    pub fn selects(&self) -> Vec<Select> {
+        match self {
+            Check::Object { select, .. } | Check::Absent { select, .. } | Check::Count { select, .. } => {
+                vec![select.clone()]
+            }
+            Check::Order { sequence } => sequence.iter().map(Moment::select).collect(),
+            // Every event of the namespace, through the core API (which also shows the events
+            // written through events.k8s.io/v1): the check picks those about its object.
+            Check::Event { .. } => vec![Select::events()],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// An object a check names: its kind (with the API group, when the check says it) and name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Named {
+    /// `None` when the check gives the kind only (an event's `about`).
+    pub group: Option<String>,
+    pub kind: String,
+    pub name: String,
+}
+
+impl Check {
+    /// The objects this check names, by kind and name (labels name no object).
+    pub fn named(&self) -> Vec<Named> {
+        let by_select = |select: &Select| {
+            select.name.as_ref().map(|name| Named {
+                group: Some(select.group().to_string()),
+                kind: select.kind.clone(),
+                name: name.clone(),
+            })
+        };
+        if let Some(pod) = self.pod() {
+            return vec![Named { group: Some(String::new()), kind: "Pod".into(), name: pod.into() }];
+        }
+        match self {
+            Check::Object { select, .. } | Check::Absent { select, .. } | Check::Count { select, .. } => {
+                by_select(select).into_iter().collect()
+            }
+            Check::Order { sequence } => sequence.iter().filter_map(|m| by_select(&m.select())).collect(),
+            Check::Event { about, .. } => {
+                vec![Named { group: None, kind: about.kind.clone(), name: about.name.clone() }]
+            }
+            _ => Vec::new(),
         }
     }
 }
@@ -239,6 +513,17 @@ impl Step {
             .collect()
     }
 
+    /// The objects this step's generic checks read, each selection once, in order.
+    pub fn selects(&self) -> Vec<Select> {
+        let mut selects: Vec<Select> = Vec::new();
+        for select in self.expectations.iter().flat_map(|e| e.check.selects()) {
+            if !selects.contains(&select) {
+                selects.push(select);
+            }
+        }
+        selects
+    }
+
     /// Whether an expectation needs the API server's version (to explain a dropped field).
     pub fn needs_server_version(&self) -> bool {
         self.expectations.iter().any(|e| matches!(e.check, Check::Sidecar { .. }))
@@ -246,19 +531,15 @@ impl Step {
 }
 
 impl LabSpec {
-    /// The spec embedded in this build.
+    /// The book's first lab (experiment 1.2) as embedded in this build.
     pub fn embedded() -> Result<LabSpec, SpecError> {
-        LabSpec::parse(EMBEDDED_SPEC, EMBEDDED_SPEC_PATH)
+        Ok(Labs::embedded()?.first().spec.clone())
     }
 
-    /// Reads and validates a spec file.
+    /// Reads and validates a spec file (at most [`catalog::FILE_LIMIT`] bytes).
     pub fn load(path: &Path) -> Result<LabSpec, SpecError> {
-        let text = std::fs::read_to_string(path).map_err(|e| SpecError {
-            file: path.display().to_string(),
-            line: None,
-            reason: e.to_string(),
-        })?;
-        LabSpec::parse(&text, &path.display().to_string())
+        let shown = path.display().to_string();
+        LabSpec::parse(&catalog::read_bounded(path, &shown)?, &shown)
     }
 
     /// Parses and validates spec text; `file` names it in errors.
@@ -289,12 +570,29 @@ impl LabSpec {
         pods
     }
 
+    /// The objects any step's generic checks read, each selection once, in order.
+    pub fn selects(&self) -> Vec<Select> {
+        let mut selects: Vec<Select> = Vec::new();
+        for select in self.steps.iter().flat_map(Step::selects) {
+            if !selects.contains(&select) {
+                selects.push(select);
+            }
+        }
+        selects
+    }
+
     /// The rules serde cannot express: versions, unique numbers and ids, references that resolve.
     fn validate(&self) -> Result<(), String> {
         if self.version != FORMAT_VERSION {
             return Err(format!(
                 "unsupported spec version {} (this checker reads version {FORMAT_VERSION})",
                 self.version
+            ));
+        }
+        if !valid_lab_id(&self.id) {
+            return Err(format!(
+                "id `{}` is not a lab id: lowercase letters, digits and `-`, at most 63",
+                self.id
             ));
         }
         if self.steps.is_empty() {
@@ -333,6 +631,8 @@ impl LabSpec {
                 {
                     return Err(format!("step {}: expectation `{}` has an empty any_of", step.number, e.id));
                 }
+                validate_generic(&e.check)
+                    .map_err(|why| format!("step {}: expectation `{}`: {why}", step.number, e.id))?;
             }
         }
         for goal in &self.goals {
@@ -344,12 +644,173 @@ impl LabSpec {
     }
 }
 
+/// The rules of the generic kinds that serde cannot express.
+fn validate_generic(check: &Check) -> Result<(), String> {
+    match check {
+        Check::Object { select, expected, .. } => {
+            validate_select(select, Selection::NameOrLabels)?;
+            match expected {
+                serde_json::Value::Object(fields) if !fields.is_empty() => Ok(()),
+                _ => Err("`match` must be a non-empty mapping (a part of the object)".into()),
+            }
+        }
+        Check::Absent { select, .. } => validate_select(select, Selection::NameOrLabels),
+        Check::Count { select, .. } => validate_select(select, Selection::LabelsOrAll),
+        Check::Event { about, reason, message, .. } => {
+            validate_kind(&about.kind)?;
+            if about.name.is_empty() {
+                return Err("`about` needs a name".into());
+            }
+            if reason.is_empty() {
+                return Err("`reason` must not be empty".into());
+            }
+            if let Some(pattern) = message {
+                regex::Regex::new(pattern).map_err(|e| {
+                    let first = e.to_string().lines().last().unwrap_or_default().trim().to_string();
+                    format!("`message` is not a valid regex: {first}")
+                })?;
+            }
+            Ok(())
+        }
+        Check::Order { sequence } => {
+            if sequence.len() < 2 {
+                return Err("`sequence` needs at least two moments".into());
+            }
+            for moment in sequence {
+                validate_select(&moment.select(), Selection::NameOrLabels)?;
+                if moment.container.is_some() && moment.at != MomentKind::Started {
+                    return Err(format!(
+                        "`container` is only for `moment: started`, not `{}`",
+                        moment.at.as_str()
+                    ));
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// What a [`Select`] may name.
+#[derive(PartialEq)]
+enum Selection {
+    /// Exactly one of a name or labels.
+    NameOrLabels,
+    /// Labels, or nothing (every object of the kind); never a name.
+    LabelsOrAll,
+}
+
+fn validate_select(select: &Select, selection: Selection) -> Result<(), String> {
+    if !valid_api_version(&select.api_version) {
+        return Err(format!(
+            "invalid apiVersion `{}` (expected `v1` or `GROUP/VERSION`, e.g. `apps/v1`)",
+            select.api_version
+        ));
+    }
+    validate_kind(&select.kind)?;
+    let has_labels = !select.labels.is_empty();
+    match (&select.name, has_labels, selection) {
+        (Some(_), true, _) => Err("`select` takes a name or labels, not both".into()),
+        (Some(_), false, Selection::LabelsOrAll) => {
+            Err("`count` selects by labels (or all objects of the kind), not by name".into())
+        }
+        (Some(name), false, Selection::NameOrLabels) if name.is_empty() => {
+            Err("`name` must not be empty".into())
+        }
+        (None, false, Selection::NameOrLabels) => Err("`select` needs a name or labels".into()),
+        _ => {
+            for (key, value) in &select.labels {
+                if !valid_label_key(key) || !valid_label_value(value) {
+                    return Err(format!("invalid label `{key}: {value}`"));
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn validate_kind(kind: &str) -> Result<(), String> {
+    let mut chars = kind.chars();
+    match chars.next() {
+        Some(first) if first.is_ascii_uppercase() && chars.all(|c| c.is_ascii_alphanumeric()) => Ok(()),
+        _ => Err(format!("invalid kind `{kind}` (expected a Kubernetes kind such as `StatefulSet`)")),
+    }
+}
+
+/// `v1`, `apps/v1`, `storage.k8s.io/v1beta1`: an optional DNS-subdomain group and a version.
+fn valid_api_version(api_version: &str) -> bool {
+    let (group, version) = match api_version.rsplit_once('/') {
+        Some((group, version)) => (Some(group), version),
+        None => (None, api_version),
+    };
+    let version_ok = version
+        .strip_prefix('v')
+        .map(|rest| {
+            let digits = rest.chars().take_while(char::is_ascii_digit).count();
+            let (major, stage) = rest.split_at(digits);
+            !major.is_empty()
+                && !major.starts_with('0')
+                && (stage.is_empty()
+                    || ["alpha", "beta"].iter().any(|s| {
+                        stage
+                            .strip_prefix(s)
+                            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+                    }))
+        })
+        .unwrap_or(false);
+    version_ok && group.is_none_or(is_dns_subdomain)
+}
+
+fn is_dns_subdomain(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
+/// A label key: an optional DNS-subdomain prefix and `/`, then a name of at most 63 characters.
+fn valid_label_key(key: &str) -> bool {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, key),
+    };
+    prefix.is_none_or(is_dns_subdomain) && !name.is_empty() && valid_label_value(name)
+}
+
+/// A label value: at most 63 characters, alphanumerics with `-`, `_`, `.` inside.
+fn valid_label_value(value: &str) -> bool {
+    value.len() <= 63
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && value.chars().next().is_none_or(|c| c.is_ascii_alphanumeric())
+        && value.chars().last().is_none_or(|c| c.is_ascii_alphanumeric())
+}
+
+/// A lab id: a DNS label (lowercase letters, digits and `-`, at most 63 characters), so that it
+/// is a directory name, a word on the command line and a part of the progress key.
+pub fn valid_lab_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 63
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+}
+
 /// A spec that could not be read: which file, which line if known, and why.
 #[derive(Debug, Clone, thiserror::Error)]
 pub struct SpecError {
     pub file: String,
     pub line: Option<usize>,
     pub reason: String,
+}
+
+impl SpecError {
+    pub fn new(file: &str, reason: String) -> SpecError {
+        SpecError { file: file.to_string(), line: None, reason }
+    }
 }
 
 impl fmt::Display for SpecError {
@@ -364,6 +825,11 @@ impl fmt::Display for SpecError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The text of experiment 1.2's spec, as built in.
+    fn real() -> &'static str {
+        Labs::embedded_text("init-container").expect("the lab is built in")
+    }
 
     #[test]
     fn embedded_spec_parses_and_names_the_records_steps() {
@@ -382,17 +848,16 @@ mod tests {
         let rbac = spec.rbac.expect("the lab names its RBAC manifest");
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(&rbac);
         assert!(path.is_file(), "{} does not exist", path.display());
-        let without = EMBEDDED_SPEC.replacen(&format!("rbac: {rbac}\n"), "", 1);
+        let without = real().replacen(&format!("rbac: {rbac}\n"), "", 1);
         assert_eq!(LabSpec::parse(&without, "lab.yaml").unwrap().rbac, None, "rbac is optional");
-        let empty = EMBEDDED_SPEC.replacen(&format!("rbac: {rbac}"), "rbac: ''", 1);
+        let empty = real().replacen(&format!("rbac: {rbac}"), "rbac: ''", 1);
         let err = LabSpec::parse(&empty, "lab.yaml").unwrap_err();
         assert!(err.reason.contains("rbac is empty"), "{err}");
     }
 
     #[test]
     fn unknown_field_is_reported_with_its_line() {
-        let text =
-            EMBEDDED_SPEC.replacen("namespace: experiments", "namespace: experiments\nnamespaec: x", 1);
+        let text = real().replacen("namespace: experiments", "namespace: experiments\nnamespaec: x", 1);
         let err = LabSpec::parse(&text, "lab.yaml").unwrap_err();
         assert!(err.line.is_some(), "{err}");
         assert!(err.to_string().contains("namespaec"), "{err}");
@@ -400,7 +865,7 @@ mod tests {
 
     #[test]
     fn unknown_check_kind_is_rejected() {
-        let text = EMBEDDED_SPEC.replacen("kind: pod_exists", "kind: pod_exist", 1);
+        let text = real().replacen("kind: pod_exists", "kind: pod_exist", 1);
         let err = LabSpec::parse(&text, "lab.yaml").unwrap_err();
         assert!(err.to_string().contains("pod_exist"), "{err}");
         assert!(err.to_string().starts_with("malformed lab spec lab.yaml:"), "{err}");
@@ -408,14 +873,153 @@ mod tests {
 
     #[test]
     fn duplicate_step_numbers_are_rejected() {
-        let text = EMBEDDED_SPEC.replacen("number: 2", "number: 1", 1);
+        let text = real().replacen("number: 2", "number: 1", 1);
         let err = LabSpec::parse(&text, "lab.yaml").unwrap_err();
         assert!(err.reason.contains("step number 1 is used twice"), "{err}");
     }
 
+    /// A one-step spec around one expectation's `check:` (YAML flow or block, indented for it).
+    fn with_check(check: &str) -> Result<LabSpec, SpecError> {
+        let text = format!(
+            "version: 1\nid: t\ntitle: {{zh: t, en: t}}\nnamespace: objects-lab\ngoals: []\nsteps:\n\
+             - number: 1\n  id: s\n  title: {{zh: s, en: s}}\n  pending_hint: {{zh: p, en: p}}\n  expectations:\n\
+             \x20 - id: e\n    description: {{zh: d, en: d}}\n    hint: {{zh: h, en: h}}\n    check:\n{check}"
+        );
+        LabSpec::parse(&text, "lab.yaml")
+    }
+
+    fn indent(yaml: &str) -> String {
+        yaml.lines().map(|l| format!("      {l}\n")).collect()
+    }
+
+    #[test]
+    fn generic_kinds_parse() {
+        let spec = with_check(&indent(
+            "kind: object\nselect: {apiVersion: apps/v1, kind: StatefulSet, name: web}\nmatch:\n  spec: {replicas: 2}\n  status: {readyReplicas: 2}",
+        ))
+        .unwrap();
+        let check = &spec.steps[0].expectations[0].check;
+        let Check::Object { select, expected, converges } = check else { panic!("{check:?}") };
+        assert_eq!(select.group(), "apps");
+        assert_eq!(select.describe(), "StatefulSet web");
+        assert_eq!(expected["spec"]["replicas"], 2);
+        assert!(!converges);
+        assert_eq!(spec.steps[0].selects(), std::slice::from_ref(select));
+
+        let spec = with_check(&indent(
+            "kind: count\nselect: {apiVersion: v1, kind: Service, labels: {app.kubernetes.io/part-of: objects-lab}}\nop: \">=\"\nvalue: 2\nconverges: true",
+        ))
+        .unwrap();
+        let Check::Count { select, op, value, converges } = &spec.steps[0].expectations[0].check else {
+            panic!()
+        };
+        assert_eq!(
+            (select.group(), select.label_selector().as_str()),
+            ("", "app.kubernetes.io/part-of=objects-lab")
+        );
+        assert!(op.holds(3, *value) && !op.holds(1, *value) && *converges);
+
+        let spec = with_check(&indent(
+            "kind: event\nabout: {kind: Pod, name: web-2}\nreason: FailedScheduling\nmessage: 'Insufficient cpu'\ntype: Warning",
+        ))
+        .unwrap();
+        assert_eq!(spec.steps[0].selects(), [Select::events()]);
+
+        let spec = with_check(&indent(
+            "kind: order\nsequence:\n  - {name: web-0, moment: ready}\n  - {name: web-1, moment: created}\n  - {apiVersion: apps/v1, kind: StatefulSet, name: web, moment: created}",
+        ))
+        .unwrap();
+        let Check::Order { sequence } = &spec.steps[0].expectations[0].check else { panic!() };
+        assert_eq!((sequence[0].kind.as_str(), sequence[0].api_version.as_str()), ("Pod", "v1"));
+        assert_eq!(sequence[1].at, MomentKind::Created);
+        assert_eq!(spec.steps[0].selects().len(), 3);
+
+        with_check(&indent("kind: absent\nselect: {apiVersion: v1, kind: Pod, labels: {app: web}}")).unwrap();
+    }
+
+    #[test]
+    fn generic_kinds_are_validated() {
+        let cases = [
+            (
+                "kind: object\nselect: {apiVersion: apps/v1, kind: StatefulSet}\nmatch: {spec: {}}",
+                "needs a name or labels",
+            ),
+            (
+                "kind: object\nselect: {apiVersion: apps/v1, kind: StatefulSet, name: web, labels: {a: b}}\nmatch: {spec: {}}",
+                "not both",
+            ),
+            (
+                "kind: object\nselect: {apiVersion: apps/v1, kind: StatefulSet, name: web}\nmatch: 3",
+                "non-empty mapping",
+            ),
+            (
+                "kind: object\nselect: {apiVersion: apps/v1, kind: StatefulSet, name: web}\nmatch: {}",
+                "non-empty mapping",
+            ),
+            (
+                "kind: absent\nselect: {apiVersion: apps, kind: StatefulSet, name: web}",
+                "invalid apiVersion `apps`",
+            ),
+            (
+                "kind: absent\nselect: {apiVersion: Apps/v1, kind: StatefulSet, name: web}",
+                "invalid apiVersion",
+            ),
+            (
+                "kind: absent\nselect: {apiVersion: apps/v01, kind: StatefulSet, name: web}",
+                "invalid apiVersion",
+            ),
+            ("kind: absent\nselect: {apiVersion: apps/v1, kind: statefulset, name: web}", "invalid kind"),
+            ("kind: absent\nselect: {apiVersion: v1, kind: Pod, labels: {'a b': c}}", "invalid label"),
+            (
+                "kind: count\nselect: {apiVersion: v1, kind: Service, name: web}\nop: '>='\nvalue: 1",
+                "not by name",
+            ),
+            (
+                "kind: count\nselect: {apiVersion: v1, kind: Service}\nop: '>'\nvalue: 1",
+                "unknown variant `>`",
+            ),
+            ("kind: count\nselect: {apiVersion: v1, kind: Service}\nop: '>='\nvalue: -1", "value"),
+            (
+                "kind: event\nabout: {kind: Pod, name: web-2}\nreason: X\nmessage: 'Insufficient (cpu'",
+                "not a valid regex",
+            ),
+            ("kind: event\nabout: {kind: Pod, name: web-2}\nreason: ''", "`reason` must not be empty"),
+            (
+                "kind: event\nabout: {kind: Pod, name: web-2}\nreason: X\ntype: Error",
+                "unknown variant `Error`",
+            ),
+            ("kind: order\nsequence: [{name: web-0, moment: ready}]", "at least two"),
+            (
+                "kind: order\nsequence: [{name: a, moment: ready, container: c}, {name: b, moment: created}]",
+                "only for `moment: started`",
+            ),
+            (
+                "kind: order\nsequence: [{name: a, moment: scheduled}, {name: b, moment: created}]",
+                "unknown variant `scheduled`",
+            ),
+            (
+                "kind: object\nselect: {apiVersion: v1, kind: Pod, name: p}\nmatch: {a: 1}\nmatches: {}",
+                "unknown field `matches`",
+            ),
+        ];
+        for (check, reason) in cases {
+            let err = with_check(&indent(check)).expect_err(check);
+            assert!(err.to_string().contains(reason), "{check}: {err}");
+        }
+        // A count of every Service, and a count of zero, are fine.
+        with_check(&indent("kind: count\nselect: {apiVersion: v1, kind: Service}\nop: '=='\nvalue: 0"))
+            .unwrap();
+        for ok in ["v1", "apps/v1", "storage.k8s.io/v1", "events.k8s.io/v1beta1", "example.com/v2alpha1"] {
+            assert!(valid_api_version(ok), "{ok}");
+        }
+        for bad in ["", "1", "v", "v1x", "/v1", "apps/", "apps/v1/x", "a_b/v1", "apps/v1beta"] {
+            assert!(!valid_api_version(bad), "{bad}");
+        }
+    }
+
     #[test]
     fn wrong_version_is_rejected() {
-        let text = EMBEDDED_SPEC.replacen("version: 1", "version: 99", 1);
+        let text = real().replacen("version: 1", "version: 99", 1);
         let err = LabSpec::parse(&text, "lab.yaml").unwrap_err();
         assert!(err.reason.contains("unsupported spec version 99"), "{err}");
     }

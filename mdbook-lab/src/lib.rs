@@ -1,26 +1,32 @@
-//! `mdbook-lab`: the mdBook preprocessor that turns a line `{{#check N}}` into the verify box of
-//! step N, generated from the lab spec.
+//! `mdbook-lab`: the mdBook preprocessor that turns a line `{{#check N}}` (or `{{#check LAB N}}`)
+//! into the verify box of step N of a lab, generated from the lab's spec.
 //!
 //! The box lists what `checker step N` expects of the cluster and the hints it gives, in the
 //! book's language, so the book and the checker cannot drift apart: every box names a step the
-//! checker runs, and every step the checker runs has exactly one box. Anything else fails the
-//! build with the chapter and line.
+//! checker runs, and every step of every lab of the book has exactly one box. Anything else fails
+//! the build with the chapter and line.
 //!
-//! The spec is read from `lab-spec/lab.yaml` under the book root (so edits show on the next build
-//! without recompiling; the path can be changed with `[preprocessor.lab] spec = "..."`), falling
-//! back to the spec embedded in `lab-spec` when that file does not exist.
+//! A book holds one or more labs (see `lab_spec::catalog`). A box names its lab explicitly,
+//! `{{#check restart-policy 2}}`, or by where its chapter is: a chapter in `src/<id>/` belongs to
+//! lab `<id>`, any other chapter to the book's first lab, so `{{#check 2}}` in
+//! `src/restart-policy/step2.md` is step 2 of `restart-policy`. When the book holds more than one
+//! lab, the box's command names the lab: `checker --lab restart-policy step 2`.
+//!
+//! The labs are read from the book root's `labs/` (so edits show on the next build without
+//! recompiling), falling back to the labs built into `lab-spec` when the root has none; `checker
+//! serve` hands in the labs it checks against ([`LabPreprocessor::with_labs`]).
 //!
 //! The box's HTML has stable class names (`lab-check`, `lab-check-title`,
 //! `lab-check-expectations`, `lab-check-hints`, `lab-check-result`) and data attributes
-//! (`data-step`, `data-step-id`, `data-check`) so that `checker serve` can attach its Run-check
-//! buttons with JavaScript.
+//! (`data-lab`, `data-step`, `data-step-id`, `data-check`) so that `checker serve` can attach its
+//! Run-check buttons with JavaScript.
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, anyhow};
-use lab_spec::{LabSpec, Lang, Step};
+use anyhow::anyhow;
+use lab_spec::{Lab, LabSpec, Labs, Lang, Step};
 use mdbook_preprocessor::book::{Book, BookItem};
 use mdbook_preprocessor::errors::Result;
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
@@ -28,46 +34,47 @@ use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 /// The preprocessor's name, as in `[preprocessor.lab]`.
 pub const NAME: &str = "lab";
 
-/// Where the spec is looked for, relative to the book root, unless `preprocessor.lab.spec` says.
-pub const DEFAULT_SPEC_PATH: &str = "lab-spec/lab.yaml";
-
 /// The `lab` preprocessor. Register it in-process with
 /// `MDBook::with_preprocessor(LabPreprocessor::new())`, or run the `mdbook-lab` binary.
 #[derive(Debug, Clone, Default)]
 pub struct LabPreprocessor {
-    spec: Option<LabSpec>,
+    labs: Option<Labs>,
 }
 
 impl LabPreprocessor {
-    /// A preprocessor that reads the spec from the book root on every run (see the crate docs).
+    /// A preprocessor that reads the labs from the book root on every run (see the crate docs).
     pub fn new() -> Self {
-        Self { spec: None }
+        Self { labs: None }
     }
 
-    /// A preprocessor that always uses this spec.
+    /// A preprocessor that always uses these labs.
+    pub fn with_labs(labs: Labs) -> Self {
+        Self { labs: Some(labs) }
+    }
+
+    /// A preprocessor for a book of this one lab.
     pub fn with_spec(spec: LabSpec) -> Self {
-        Self { spec: Some(spec) }
+        Self::with_labs(Labs::single(spec))
     }
 
-    /// The spec for this run: the fixed one, else the file under the book root, else the
-    /// embedded one (only when the file does not exist; a malformed file is an error).
-    pub fn spec(&self, ctx: &PreprocessorContext) -> Result<LabSpec> {
-        if let Some(spec) = &self.spec {
-            return Ok(spec.clone());
+    /// The labs for this run: the fixed ones, else the book root's `labs/`, else the built-in
+    /// ones (only when the root has no `labs/labs.yaml`; a malformed file is an error).
+    pub fn labs(&self, ctx: &PreprocessorContext) -> Result<Labs> {
+        if let Some(labs) = &self.labs {
+            return Ok(labs.clone());
         }
-        let configured: Option<PathBuf> = ctx
-            .config
-            .get("preprocessor.lab.spec")
-            .context("reading `preprocessor.lab.spec` in book.toml")?;
-        let rel = configured.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_SPEC_PATH));
-        let path = ctx.root.join(&rel);
-        if path.is_file() {
-            return Ok(LabSpec::load(&path)?);
+        if let Ok(Some(spec)) = ctx.config.get::<PathBuf>("preprocessor.lab.spec") {
+            return Err(anyhow!(
+                "`preprocessor.lab.spec` ({}) is no longer read: the book's labs are labs/<id>/lab.yaml, \
+                 listed in {}",
+                spec.display(),
+                lab_spec::catalog::CATALOG_PATH
+            ));
         }
-        if configured.is_some() {
-            return Err(anyhow!("`preprocessor.lab.spec` names {}, which does not exist", path.display()));
+        if ctx.root.join(lab_spec::catalog::CATALOG_PATH).is_file() {
+            return Ok(Labs::load(&ctx.root)?);
         }
-        Ok(LabSpec::embedded()?)
+        Ok(Labs::embedded()?)
     }
 }
 
@@ -77,17 +84,17 @@ impl Preprocessor for LabPreprocessor {
     }
 
     fn run(&self, ctx: &PreprocessorContext, mut book: Book) -> Result<Book> {
-        let spec = self.spec(ctx)?;
+        let labs = self.labs(ctx)?;
         let lang = lang_of(ctx.config.book.language.as_deref());
         let src_dir = ctx.config.book.src.clone();
-        let mut expander = Expander::new(&spec, lang);
+        let mut expander = Expander::new(&labs, lang);
         book.for_each_mut(|item| {
             let BookItem::Chapter(ch) = item else { return };
             let Some(source) = ch.source_path.clone().or_else(|| ch.path.clone()) else {
                 return; // a draft chapter: no file, no content
             };
-            let shown = src_dir.join(source);
-            ch.content = expander.expand(&shown, &ch.content);
+            let shown = src_dir.join(&source);
+            ch.content = expander.expand(&shown, &source, &ch.content);
         });
         expander.finish()?;
         Ok(book)
@@ -119,93 +126,162 @@ impl fmt::Display for Location {
     }
 }
 
+/// A problem with the book's boxes: where (when it is at a place in a chapter), and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub at: Option<Location>,
+    /// The lab it concerns, when known.
+    pub lab: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.at {
+            Some(at) => write!(f, "{at}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
 /// Expands the boxes chapter by chapter and remembers where each step was boxed, so that
-/// [`Expander::finish`] can report every mismatch with the spec at once.
+/// [`Expander::finish`] can report every mismatch with the labs at once.
 pub struct Expander<'a> {
-    spec: &'a LabSpec,
+    labs: &'a Labs,
     lang: Lang,
-    boxed: BTreeMap<u32, Vec<Location>>,
-    errors: Vec<String>,
+    boxed: BTreeMap<(String, u32), Vec<Location>>,
+    problems: Vec<Problem>,
 }
 
 impl<'a> Expander<'a> {
-    pub fn new(spec: &'a LabSpec, lang: Lang) -> Self {
-        Self { spec, lang, boxed: BTreeMap::new(), errors: Vec::new() }
+    pub fn new(labs: &'a Labs, lang: Lang) -> Self {
+        Self { labs, lang, boxed: BTreeMap::new(), problems: Vec::new() }
     }
 
-    /// Returns `content` with every `{{#check N}}` line replaced by step N's box. `file` names
-    /// the chapter in errors.
-    pub fn expand(&mut self, file: &Path, content: &str) -> String {
+    /// Returns `content` with every `{{#check [LAB] N}}` line replaced by the step's box.
+    /// `file` names the chapter in errors; `source`, its path under `src/`, gives the lab of a
+    /// box that names none.
+    pub fn expand(&mut self, file: &Path, source: &Path, content: &str) -> String {
         let mut out = String::with_capacity(content.len());
         for (index, line) in scan(content) {
             let at = Location { file: file.to_path_buf(), line: index + 1 };
             match line {
                 Line::Text(text) => out.push_str(text),
                 Line::Misplaced(text) => {
-                    self.errors.push(format!(
-                        "{at}: a `{{{{#check N}}}}` must stand alone on its line with one step \
-                         number (code spans and fenced code excepted); found: {}",
-                        text.trim()
-                    ));
+                    self.problem(
+                        Some(at),
+                        None,
+                        format!(
+                            "a `{{{{#check N}}}}` (or `{{{{#check LAB N}}}}`) must stand alone on its line \
+                             (code spans and fenced code excepted); found: {}",
+                            text.trim()
+                        ),
+                    );
                     out.push_str(text);
                 }
-                Line::Check { arg, text } => {
-                    match arg.parse::<u32>().ok().and_then(|n| self.spec.step(n)) {
-                        Some(step) => {
-                            self.boxed.entry(step.number).or_default().push(at);
-                            // Blank lines around: the box is a block of raw HTML of its own.
-                            out.push('\n');
-                            out.push_str(&render_box(step, self.lang));
-                            out.push('\n');
-                        }
-                        None => {
-                            self.errors.push(format!(
-                                "{at}: `{{{{#check {arg}}}}}` names no step of the lab spec \
-                                 (its steps are {})",
-                                self.step_numbers()
-                            ));
-                            out.push_str(text);
-                        }
+                Line::Check { lab, step, text } => match self.resolve(&at, source, lab, step) {
+                    Some((lab, step)) => {
+                        self.boxed.entry((lab.id().to_string(), step.number)).or_default().push(at);
+                        // Blank lines around: the box is a block of raw HTML of its own.
+                        out.push('\n');
+                        out.push_str(&render_box(lab.id(), step, self.lang, self.labs.in_book() > 1));
+                        out.push('\n');
                     }
-                }
+                    None => out.push_str(text),
+                },
             }
         }
         out
     }
 
-    fn step_numbers(&self) -> String {
-        let numbers: Vec<String> = self.spec.steps.iter().map(|s| s.number.to_string()).collect();
-        numbers.join(", ")
+    /// The lab and step a box names, or `None` with the problem recorded.
+    fn resolve(
+        &mut self,
+        at: &Location,
+        source: &Path,
+        lab: Option<&str>,
+        step: &str,
+    ) -> Option<(&'a Lab, &'a Step)> {
+        let labs = self.labs;
+        let shown = match lab {
+            Some(lab) => format!("{{{{#check {lab} {step}}}}}"),
+            None => format!("{{{{#check {step}}}}}"),
+        };
+        let lab = match lab {
+            Some(id) => match labs.get(id) {
+                Some(lab) => lab,
+                None => {
+                    let message = format!("`{shown}` names no lab of the book (its labs are {})", labs.ids());
+                    self.problem(Some(at.clone()), None, message);
+                    return None;
+                }
+            },
+            None => labs.lab_of_chapter(source),
+        };
+        match step.parse::<u32>().ok().and_then(|n| lab.spec.step(n)) {
+            Some(step) => Some((lab, step)),
+            None => {
+                let numbers: Vec<String> = lab.spec.steps.iter().map(|s| s.number.to_string()).collect();
+                let whose = match labs.in_book() > 1 {
+                    true => format!("lab `{}`", lab.id()),
+                    false => "the lab spec".to_string(),
+                };
+                let message =
+                    format!("`{shown}` names no step of {whose} (its steps are {})", numbers.join(", "));
+                self.problem(Some(at.clone()), Some(lab.id()), message);
+                None
+            }
+        }
+    }
+
+    fn problem(&mut self, at: Option<Location>, lab: Option<&str>, message: String) {
+        self.problems.push(Problem { at, lab: lab.map(str::to_string), message });
+    }
+
+    /// Every problem: those found while expanding, then each step of a lab of the book without
+    /// exactly one box.
+    pub fn problems(mut self) -> Vec<Problem> {
+        let several = self.labs.in_book() > 1;
+        for lab in self.labs.iter().filter(|l| l.in_book) {
+            for step in &lab.spec.steps {
+                let (id, n) = (lab.id(), step.number);
+                let what = match several {
+                    true => format!("lab `{id}` step {n} ({})", step.id),
+                    false => format!("step {n} ({})", step.id),
+                };
+                let message = match self.boxed.get(&(id.to_string(), n)).map(Vec::as_slice) {
+                    None | Some([]) if several => format!(
+                        "{what} has no verify box: add a line `{{{{#check {id} {n}}}}}` to its chapter"
+                    ),
+                    None | Some([]) => {
+                        format!("{what} has no verify box: add a line `{{{{#check {n}}}}}` to its chapter")
+                    }
+                    Some([_]) => continue,
+                    Some(places) => {
+                        let places: Vec<String> = places.iter().map(ToString::to_string).collect();
+                        format!(
+                            "{what} is boxed {} times, at {}: keep exactly one",
+                            places.len(),
+                            places.join(", ")
+                        )
+                    }
+                };
+                self.problems.push(Problem { at: None, lab: Some(id.to_string()), message });
+            }
+        }
+        self.problems
     }
 
     /// The problems found, or `Ok` when every step has exactly one box and every box a step.
-    pub fn finish(mut self) -> Result<()> {
-        for step in &self.spec.steps {
-            match self.boxed.get(&step.number).map(Vec::as_slice) {
-                None | Some([]) => self.errors.push(format!(
-                    "step {} ({}) has no verify box: add a line `{{{{#check {}}}}}` to its chapter",
-                    step.number, step.id, step.number
-                )),
-                Some([_]) => {}
-                Some(places) => {
-                    let places: Vec<String> = places.iter().map(ToString::to_string).collect();
-                    self.errors.push(format!(
-                        "step {} ({}) is boxed {} times, at {}: keep exactly one",
-                        step.number,
-                        step.id,
-                        places.len(),
-                        places.join(", ")
-                    ));
-                }
-            }
-        }
-        if self.errors.is_empty() {
+    pub fn finish(self) -> Result<()> {
+        let problems = self.problems();
+        if problems.is_empty() {
             return Ok(());
         }
         let mut msg = String::from("the book's verify boxes do not match the lab spec:");
-        for e in &self.errors {
+        for p in &problems {
             msg.push_str("\n  ");
-            msg.push_str(e);
+            msg.push_str(&p.to_string());
         }
         Err(anyhow!(msg))
     }
@@ -216,8 +292,9 @@ impl<'a> Expander<'a> {
 enum Line<'t> {
     /// Anything else, with its line ending.
     Text(&'t str),
-    /// A `{{#check ARG}}` standing alone on its line, outside code; `text` is the whole line.
-    Check { arg: &'t str, text: &'t str },
+    /// A `{{#check [LAB] STEP}}` standing alone on its line, outside code; `text` is the whole
+    /// line.
+    Check { lab: Option<&'t str>, step: &'t str, text: &'t str },
     /// A `{{#check` elsewhere: inside other text, outside code spans and fences.
     Misplaced(&'t str),
 }
@@ -246,9 +323,10 @@ fn classify<'t>(text: &'t str, body: &'t str) -> Line<'t> {
     let trimmed = body.trim();
     if let Some(inner) = trimmed.strip_prefix("{{#check").and_then(|r| r.strip_suffix("}}")) {
         if inner.starts_with(char::is_whitespace) {
-            let arg = inner.trim();
-            if !arg.is_empty() && !arg.contains(char::is_whitespace) {
-                return Line::Check { arg, text };
+            match inner.split_whitespace().collect::<Vec<_>>()[..] {
+                [step] => return Line::Check { lab: None, step, text },
+                [lab, step] => return Line::Check { lab: Some(lab), step, text },
+                _ => {}
             }
         }
         return Line::Misplaced(text);
@@ -355,14 +433,16 @@ fn labels(lang: Lang) -> Labels {
     }
 }
 
-/// The verify box of a step: one block of HTML with no blank line inside, so that Markdown
-/// leaves it alone.
-pub fn render_box(step: &Step, lang: Lang) -> String {
+/// The verify box of step `step` of lab `lab`: one block of HTML with no blank line inside, so
+/// that Markdown leaves it alone. With `name_lab` (a book of several labs), its command names the
+/// lab.
+pub fn render_box(lab: &str, step: &Step, lang: Lang, name_lab: bool) -> String {
     let l = labels(lang);
     let mut h = String::new();
     let _ = writeln!(
         h,
-        r#"<div class="lab-check" data-step="{}" data-step-id="{}">"#,
+        r#"<div class="lab-check" data-lab="{}" data-step="{}" data-step-id="{}">"#,
+        escape(lab),
         step.number,
         escape(&step.id)
     );
@@ -375,7 +455,11 @@ pub fn render_box(step: &Step, lang: Lang) -> String {
         l.colon,
         inline(step.title.get(lang))
     );
-    let _ = writeln!(h, r#"<pre><code class="language-console">$ checker step {}</code></pre>"#, step.number);
+    let command = match name_lab {
+        true => format!("checker --lab {} step {}", escape(lab), step.number),
+        false => format!("checker step {}", step.number),
+    };
+    let _ = writeln!(h, r#"<pre><code class="language-console">$ {command}</code></pre>"#);
     h.push_str(r#"<ul class="lab-check-expectations">"#);
     h.push('\n');
     for e in &step.expectations {

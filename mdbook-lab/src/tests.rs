@@ -57,8 +57,13 @@ fn chapter<'b>(book: &'b Book, path: &str) -> &'b Chapter {
 #[test]
 fn box_of_step_1_has_the_stable_structure_and_the_specs_chinese_text() {
     let spec = spec();
-    let html = render_box(spec.step(1).unwrap(), Lang::Zh);
-    assert!(html.starts_with(r#"<div class="lab-check" data-step="1" data-step-id="deploy">"#), "{html}");
+    let html = render_box("init-container", spec.step(1).unwrap(), Lang::Zh, false);
+    assert!(
+        html.starts_with(
+            r#"<div class="lab-check" data-lab="init-container" data-step="1" data-step-id="deploy">"#
+        ),
+        "{html}"
+    );
     assert!(html.contains(r#"<p class="lab-check-title">验证 · 步骤 1：部署带 Init Container 的 Pod</p>"#));
     assert!(html.contains(r#"<pre><code class="language-console">$ checker step 1</code></pre>"#));
     assert!(html.contains(r#"<ul class="lab-check-expectations">"#));
@@ -80,7 +85,7 @@ fn box_of_step_1_has_the_stable_structure_and_the_specs_chinese_text() {
 #[test]
 fn every_step_of_the_embedded_spec_renders_balanced_html() {
     for step in &spec().steps {
-        let html = render_box(step, Lang::Zh);
+        let html = render_box("init-container", step, Lang::Zh, false);
         for tag in ["div", "p", "ul", "li", "details", "summary", "pre", "code"] {
             let open = html.matches(&format!("<{tag}>")).count() + html.matches(&format!("<{tag} ")).count();
             let close = html.matches(&format!("</{tag}>")).count();
@@ -93,7 +98,7 @@ fn every_step_of_the_embedded_spec_renders_balanced_html() {
 #[test]
 fn spec_text_is_escaped_and_code_spans_rendered() {
     let spec = tricky();
-    let html = render_box(spec.step(4).unwrap(), Lang::Zh);
+    let html = render_box("tricky", spec.step(4).unwrap(), Lang::Zh, false);
     assert!(html.contains(r#"data-step-id="x&lt;y""#), "{html}");
     assert!(html.contains("步骤 4：标题 &lt;b&gt;&amp;&lt;/b&gt;</p>"), "{html}");
     assert!(
@@ -121,7 +126,7 @@ fn english_books_get_english_boxes() {
     assert_eq!(lang_of(Some("zh-CN")), Lang::Zh);
     assert_eq!(lang_of(None), Lang::Zh);
     assert_eq!(lang_of(Some("en-US")), Lang::En);
-    let html = render_box(spec().step(3).unwrap(), Lang::En);
+    let html = render_box("init-container", spec().step(3).unwrap(), Lang::En, false);
     assert!(html.contains("Verify · Step 3: Make an init container fail</p>"), "{html}");
     assert!(html.contains("<summary>Hints</summary>"), "{html}");
 }
@@ -135,7 +140,8 @@ fn a_complete_book_gets_one_box_per_step() {
     for step in &spec.steps {
         let ch = chapter(&book, &format!("step-{}.md", step.number));
         assert!(!ch.content.contains("{{#check"), "{}", ch.content);
-        let open = format!(r#"<div class="lab-check" data-step="{}" "#, step.number);
+        let open =
+            format!(r#"<div class="lab-check" data-lab="init-container" data-step="{}" "#, step.number);
         assert_eq!(ch.content.matches(&open).count(), 1, "{}", ch.content);
         // The box is its own HTML block: a blank line before and after it.
         assert!(ch.content.contains(&format!("正文。\n\n\n{open}")), "{}", ch.content);
@@ -193,8 +199,9 @@ Write `{{#check 1}}` on its own line, or ``{{#check 2}}``.
 \\{{#check 6}}
 ";
     let spec = spec();
-    let mut expander = Expander::new(&spec, Lang::Zh);
-    let out = expander.expand(Path::new("src/doc.md"), content);
+    let labs = Labs::single(spec.clone());
+    let mut expander = Expander::new(&labs, Lang::Zh);
+    let out = expander.expand(Path::new("src/doc.md"), Path::new("doc.md"), content);
     assert_eq!(out, content);
     let err = expander.finish().unwrap_err().to_string();
     // Nothing was counted as a box.
@@ -206,50 +213,148 @@ Write `{{#check 1}}` on its own line, or ``{{#check 2}}``.
 
 #[test]
 fn a_check_inside_other_text_is_an_error() {
-    let spec = spec();
+    let labs = Labs::single(spec());
     for line in
-        ["see {{#check 1}} here", "<!-- {{#check 1}} -->", "{{#check}}", "{{#check 1 2}}", "> {{#check 1}}"]
+        ["see {{#check 1}} here", "<!-- {{#check 1}} -->", "{{#check}}", "{{#check a 1 2}}", "> {{#check 1}}"]
     {
-        let mut expander = Expander::new(&spec, Lang::Zh);
-        expander.expand(Path::new("src/a.md"), &format!("intro\n{line}\n"));
+        let mut expander = Expander::new(&labs, Lang::Zh);
+        expander.expand(Path::new("src/a.md"), Path::new("a.md"), &format!("intro\n{line}\n"));
         let err = expander.finish().unwrap_err().to_string();
-        assert!(err.contains("src/a.md:2: a `{{#check N}}` must stand alone"), "{line}: {err}");
+        assert!(
+            err.contains("src/a.md:2: a `{{#check N}}` (or `{{#check LAB N}}`) must stand alone"),
+            "{line}: {err}"
+        );
     }
 }
 
 #[test]
 fn crlf_line_endings_work() {
-    let spec = tricky();
-    let mut expander = Expander::new(&spec, Lang::Zh);
-    let out = expander.expand(Path::new("src/a.md"), "a\r\n{{#check 4}}\r\nb\r\n");
+    let labs = Labs::single(tricky());
+    let mut expander = Expander::new(&labs, Lang::Zh);
+    let out = expander.expand(Path::new("src/a.md"), Path::new("a.md"), "a\r\n{{#check 4}}\r\nb\r\n");
     expander.finish().expect("one box for the one step");
-    assert!(out.starts_with("a\r\n\n<div class=\"lab-check\" data-step=\"4\""), "{out}");
+    assert!(out.starts_with("a\r\n\n<div class=\"lab-check\" data-lab=\"tricky\" data-step=\"4\""), "{out}");
     assert!(out.ends_with("</div>\n\nb\r\n"), "{out}");
 }
 
-#[test]
-fn the_spec_is_read_from_the_book_root_when_there() {
+/// A book root holding these labs (`labs/labs.yaml` and each `labs/<id>/lab.yaml`).
+fn root_with_labs(labs: &[(&str, &str)]) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
-    let pre = LabPreprocessor::new();
-    // No lab-spec/ under the root: the embedded spec.
-    let embedded = pre.spec(&ctx(tmp.path(), "zh-CN")).unwrap();
-    assert_eq!(embedded.id, "init-container");
-    // A spec file under the root wins, so edits show without recompiling.
-    std::fs::create_dir(tmp.path().join("lab-spec")).unwrap();
-    std::fs::write(tmp.path().join("lab-spec/lab.yaml"), TRICKY).unwrap();
-    let book = pre.run(&ctx(tmp.path(), "zh-CN"), book_for(&tricky())).expect("run with the file's spec");
-    assert!(chapter(&book, "step-4.md").content.contains("标题 &lt;b&gt;"));
-    // A malformed file is an error, not a silent fallback.
-    std::fs::write(tmp.path().join("lab-spec/lab.yaml"), "version: 1\nbogus: [").unwrap();
-    let err = pre.spec(&ctx(tmp.path(), "zh-CN")).unwrap_err().to_string();
-    assert!(err.contains("malformed lab spec"), "{err}");
+    let ids: Vec<&str> = labs.iter().map(|(id, _)| *id).collect();
+    std::fs::create_dir(tmp.path().join("labs")).unwrap();
+    std::fs::write(tmp.path().join("labs/labs.yaml"), format!("version: 1\nlabs: [{}]\n", ids.join(", ")))
+        .unwrap();
+    for (id, text) in labs {
+        std::fs::create_dir(tmp.path().join("labs").join(id)).unwrap();
+        std::fs::write(tmp.path().join("labs").join(id).join("lab.yaml"), text).unwrap();
+    }
+    tmp
 }
 
 #[test]
-fn a_configured_spec_path_must_exist() {
+fn the_labs_are_read_from_the_book_root_when_there() {
+    let pre = LabPreprocessor::new();
+    // No labs/ under the root: the built-in labs.
     let tmp = tempfile::tempdir().unwrap();
-    let config: Config = "[preprocessor.lab]\nspec = \"nowhere.yaml\"\n".parse().unwrap();
+    let embedded = pre.labs(&ctx(tmp.path(), "zh-CN")).unwrap();
+    assert_eq!(embedded.first().id(), "init-container");
+    // The root's labs win, so edits show without recompiling.
+    let tmp = root_with_labs(&[("tricky", TRICKY)]);
+    let book = pre.run(&ctx(tmp.path(), "zh-CN"), book_for(&tricky())).expect("run with the file's spec");
+    assert!(chapter(&book, "step-4.md").content.contains("标题 &lt;b&gt;"));
+    // A malformed file is an error, not a silent fallback.
+    std::fs::write(tmp.path().join("labs/tricky/lab.yaml"), "version: 1\nbogus: [").unwrap();
+    let err = pre.labs(&ctx(tmp.path(), "zh-CN")).unwrap_err().to_string();
+    assert!(err.contains("malformed lab spec labs/tricky/lab.yaml"), "{err}");
+}
+
+#[test]
+fn the_old_spec_setting_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config: Config = "[preprocessor.lab]\nspec = \"lab-spec/lab.yaml\"\n".parse().unwrap();
     let ctx = PreprocessorContext::new(tmp.path().to_path_buf(), config, "html".into());
-    let err = LabPreprocessor::new().spec(&ctx).unwrap_err().to_string();
-    assert!(err.contains("nowhere.yaml"), "{err}");
+    let err = LabPreprocessor::new().labs(&ctx).unwrap_err().to_string();
+    assert!(err.contains("lab-spec/lab.yaml") && err.contains("labs/labs.yaml"), "{err}");
+}
+
+/// A second lab for books of two labs.
+const SECOND: &str = r#"
+version: 1
+id: second
+title: { zh: 第二个实验, en: The second lab }
+namespace: second
+goals: []
+steps:
+  - number: 1
+    id: only
+    title: { zh: 唯一的步骤, en: The only step }
+    pending_hint: { zh: 稍等, en: Wait }
+    expectations:
+      - id: e
+        description: { zh: 有 Pod, en: a pod }
+        hint: { zh: 部署, en: deploy it }
+        check: { kind: pod_exists, pod: p }
+"#;
+
+fn two_labs() -> Labs {
+    let tmp = root_with_labs(&[("tricky", TRICKY), ("second", SECOND)]);
+    Labs::load(tmp.path()).unwrap()
+}
+
+#[test]
+fn in_a_book_of_two_labs_a_box_names_its_lab_or_takes_its_chapters() {
+    let labs = two_labs();
+    let mut expander = Expander::new(&labs, Lang::Zh);
+    // The first lab's chapters are outside the other labs' directories; src/second/ is lab second's.
+    let first = expander.expand(Path::new("src/a.md"), Path::new("a.md"), "{{#check 4}}\n");
+    let inferred = expander.expand(Path::new("src/second/b.md"), Path::new("second/b.md"), "{{#check 1}}\n");
+    expander.finish().expect("one box per step of each lab");
+    assert!(first.contains(r#"data-lab="tricky" data-step="4""#), "{first}");
+    assert!(first.contains("$ checker --lab tricky step 4</code>"), "{first}");
+    assert!(inferred.contains(r#"data-lab="second" data-step="1""#), "{inferred}");
+    assert!(inferred.contains("$ checker --lab second step 1</code>"), "{inferred}");
+
+    let mut expander = Expander::new(&labs, Lang::Zh);
+    let named = expander.expand(
+        Path::new("src/x.md"),
+        Path::new("x.md"),
+        "{{#check second 1}}\n{{#check tricky 4}}\n",
+    );
+    expander.finish().expect("named explicitly, anywhere");
+    assert!(named.contains(r#"data-lab="second""#) && named.contains(r#"data-lab="tricky""#), "{named}");
+}
+
+#[test]
+fn in_a_book_of_two_labs_the_problems_name_the_lab() {
+    let labs = two_labs();
+    let mut expander = Expander::new(&labs, Lang::Zh);
+    expander.expand(
+        Path::new("src/x.md"),
+        Path::new("x.md"),
+        "{{#check third 1}}\n{{#check second 2}}\n{{#check 1}}\n{{#check tricky 4}}\n{{#check 4}}\n",
+    );
+    let problems = expander.problems();
+    let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            "src/x.md:1: `{{#check third 1}}` names no lab of the book (its labs are tricky, second)",
+            "src/x.md:2: `{{#check second 2}}` names no step of lab `second` (its steps are 1)",
+            "src/x.md:3: `{{#check 1}}` names no step of lab `tricky` (its steps are 4)",
+            "lab `tricky` step 4 (x<y) is boxed 2 times, at src/x.md:4, src/x.md:5: keep exactly one",
+            "lab `second` step 1 (only) has no verify box: add a line `{{#check second 1}}` to its chapter",
+        ]
+    );
+    assert_eq!(problems[4].lab.as_deref(), Some("second"));
+}
+
+#[test]
+fn a_lab_outside_the_book_needs_no_box_but_may_have_one() {
+    let labs = Labs::single(spec()).with_spec(tricky(), "tricky.yaml".into());
+    let mut expander = Expander::new(&labs, Lang::Zh);
+    let boxes: String = spec().steps.iter().map(|s| format!("{{{{#check {}}}}}\n", s.number)).collect();
+    expander.expand(Path::new("src/a.md"), Path::new("a.md"), &boxes);
+    let out = expander.expand(Path::new("src/b.md"), Path::new("b.md"), "{{#check tricky 4}}\n");
+    expander.finish().expect("the book's one lab is boxed; tricky is not the book's");
+    assert!(out.contains("$ checker step 4</code>"), "a book of one lab: {out}");
 }

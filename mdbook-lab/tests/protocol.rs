@@ -51,7 +51,9 @@ fn expands_the_boxes_of_a_book_on_stdin() {
     let book: Book = serde_json::from_slice(&out.stdout).unwrap();
     let deploy = book.chapters().find(|c| c.name == "deploy").unwrap();
     assert!(
-        deploy.content.contains(r#"<div class="lab-check" data-step="1" data-step-id="deploy">"#),
+        deploy.content.contains(
+            r#"<div class="lab-check" data-lab="init-container" data-step="1" data-step-id="deploy">"#
+        ),
         "{}",
         deploy.content
     );

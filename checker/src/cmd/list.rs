@@ -33,7 +33,7 @@ pub(super) async fn list(ctx: &Context, format: Format) -> Result<ExitCode> {
                 manifest: Option<&'a str>,
                 last: Option<StepRecord>,
             }
-            let items: Vec<_> = ctx
+            let items = ctx
                 .spec
                 .steps
                 .iter()
@@ -45,7 +45,17 @@ pub(super) async fn list(ctx: &Context, format: Format) -> Result<ExitCode> {
                     last: progress.get(&s.number).copied(),
                 })
                 .collect();
-            print(&report::to_json(&items))?;
+            #[derive(Serialize)]
+            struct ListJson<'a> {
+                lab: &'a str,
+                title: &'a str,
+                steps: Vec<StepItem<'a>>,
+            }
+            print(&report::to_json(&ListJson {
+                lab: &ctx.spec.id,
+                title: ctx.spec.title.get(ctx.lang),
+                steps: items,
+            }))?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,6 +1,8 @@
 //! The commands, one file each: each follows the one-way flow CLI → lab spec → observe →
 //! evaluate → report → progress, on what [`crate::context`] shares below them.
 
+mod labs;
+mod lint;
 mod list;
 mod progress;
 mod report;
@@ -34,6 +36,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         print(&String::from_utf8_lossy(&script))?;
         return Ok(ExitCode::SUCCESS);
     }
+    if let Command::Lint(args) = &cli.command {
+        let lang = cli.global.lang.map(Lang::from).unwrap_or_else(i18n::lang_from_env);
+        let path = args.path.as_deref().or(cli.global.spec.as_deref());
+        return lint::lint(path, cli.global.lab.as_deref(), args.all, args.output.output, lang);
+    }
     let ctx = Context::from_cli(&cli)?;
     crate::cli::validate_target(&ctx.target.namespace, ctx.target.context.as_deref())?;
     let runtime =
@@ -42,6 +49,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         })?;
     runtime.block_on(async {
         match &cli.command {
+            Command::Labs { output } => labs::labs(&ctx, output.output).await,
             Command::List { output } => list::list(&ctx, output.output).await,
             Command::Step { number, from, wait, output } => {
                 step::step(&ctx, *number, from.as_deref(), *wait, output.output).await
@@ -51,7 +59,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Command::Snapshot { file } => snapshot::snapshot(&ctx, file.as_deref()).await,
             Command::Report { output } => report::write_report(&ctx, output.as_deref()).await,
             Command::Serve(args) => crate::serve::serve(&ctx, cli.global.lang.is_some(), args).await,
-            Command::Completions { .. } => unreachable!("handled above"),
+            Command::Completions { .. } | Command::Lint(_) => unreachable!("handled above"),
         }
     })
 }

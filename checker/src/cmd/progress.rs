@@ -26,6 +26,7 @@ pub(super) async fn show_progress(ctx: &Context, format: Format) -> Result<ExitC
             }
             #[derive(Serialize)]
             struct ProgressJson<'a> {
+                lab: &'a str,
                 context: &'a str,
                 namespace: &'a str,
                 steps: &'a LabProgress,
@@ -42,6 +43,7 @@ pub(super) async fn show_progress(ctx: &Context, format: Format) -> Result<ExitC
                 })
                 .collect();
             let json = ProgressJson {
+                lab: &ctx.spec.id,
                 context: &cluster.context,
                 namespace: &cluster.namespace,
                 steps: &progress,

@@ -29,13 +29,23 @@ pub(super) async fn status(ctx: &Context, from: Option<&Path>, format: Format) -
                 events: Vec::new(),
                 pages: None,
                 server_version: None,
+                objects: Default::default(),
                 at: Timestamp::now(),
             }
         }
     };
     let rows: Vec<_> = obs.pods.iter().map(|p| pod_row(p, obs.at)).collect();
     match format {
-        Format::Json => print(&report::to_json(&rows.iter().map(report::PodJson::new).collect::<Vec<_>>()))?,
+        Format::Json => {
+            #[derive(serde::Serialize)]
+            struct StatusJson<'a> {
+                lab: &'a str,
+                namespace: &'a str,
+                pods: Vec<report::PodJson<'a>>,
+            }
+            let pods = rows.iter().map(report::PodJson::new).collect();
+            print(&report::to_json(&StatusJson { lab: &ctx.spec.id, namespace: &obs.namespace, pods }))?
+        }
         Format::Text if rows.is_empty() => {
             let ns = &obs.namespace;
             i18n::say(&i18n::tr(

@@ -13,6 +13,8 @@
 mod cleanup;
 mod containers;
 mod logs;
+mod matching;
+mod objects;
 mod pages;
 mod pod;
 
@@ -82,6 +84,8 @@ pub struct CheckResult {
 /// A whole evaluated step.
 #[derive(Debug, Clone, Serialize)]
 pub struct StepReport {
+    /// The lab's id.
+    pub lab: String,
     pub step: u32,
     pub id: String,
     pub title: String,
@@ -116,6 +120,7 @@ pub fn evaluate(spec: &LabSpec, step: &Step, obs: &Observation, lang: Lang) -> S
     let pods = step_pods.iter().map(|pod| pod_row(pod, obs.at)).collect();
     let timings = step_pods.iter().filter_map(|pod| pod_timings(pod)).collect();
     StepReport {
+        lab: spec.id.clone(),
         step: step.number,
         id: step.id.clone(),
         title: step.title.get(lang).to_string(),
@@ -166,9 +171,17 @@ struct Finding {
     /// Replaces the spec's hint when the situation needs a different next step (a missing
     /// permission, an old cluster).
     hint: Option<String>,
-    /// The permission the API server refused (`pods/proxy`): the hint then names the lab's RBAC
-    /// manifest (the spec's `rbac`).
-    denied: Option<&'static str>,
+    /// The permission the API server refused: the hint then names the lab's RBAC manifest (the
+    /// spec's `rbac`).
+    denied: Option<Denied>,
+}
+
+/// A permission the API server refused.
+struct Denied {
+    /// What was read: `pods/proxy`, `StatefulSet (apps/v1)`.
+    resource: String,
+    /// Whether the check lists as well as gets.
+    lists: bool,
 }
 
 fn finding(outcome: Outcome, expected: String, observed: impl Into<String>) -> Finding {
@@ -180,25 +193,37 @@ impl Finding {
         Finding { hint: Some(hint), ..self }
     }
 
-    fn denied(self, permission: &'static str) -> Finding {
-        Finding { denied: Some(permission), ..self }
+    /// The API server refused `get` on `resource` (`pods/proxy`).
+    fn denied(self, resource: &str) -> Finding {
+        Finding { denied: Some(Denied { resource: resource.to_string(), lists: false }), ..self }
+    }
+
+    /// The API server refused to read objects of `resource` (`StatefulSet (apps/v1)`), which
+    /// the check gets and lists.
+    fn denied_list(self, resource: String) -> Finding {
+        Finding { denied: Some(Denied { resource, lists: true }), ..self }
     }
 }
 
 /// What to do about a permission the API server refused: have the lab's RBAC manifest applied.
-fn access_hint(spec: &LabSpec, permission: &str, lang: Lang) -> String {
+fn access_hint(spec: &LabSpec, denied: &Denied, lang: Lang) -> String {
+    let resource = &denied.resource;
+    let (zh, en) = match denied.lists {
+        true => ("get 和 list", "get and list"),
+        false => ("get", "get"),
+    };
     match &spec.rbac {
         Some(rbac) => tr(
             lang,
-            &format!("检查需要 {permission} 的 get 权限：让管理员应用 `{rbac}` 并绑定到你的用户"),
+            &format!("检查需要 {resource} 的 {zh} 权限：让管理员应用 `{rbac}` 并绑定到你的用户"),
             &format!(
-                "The check needs get on {permission}: ask an admin to apply `{rbac}` and bind it to your user"
+                "The check needs {en} on {resource}: ask an admin to apply `{rbac}` and bind it to your user"
             ),
         ),
         None => tr(
             lang,
-            &format!("检查需要 {permission} 的 get 权限：请管理员授予你的用户"),
-            &format!("The check needs get on {permission}: ask an admin to grant it to your user"),
+            &format!("检查需要 {resource} 的 {zh} 权限：请管理员授予你的用户"),
+            &format!("The check needs {en} on {resource}: ask an admin to grant it to your user"),
         ),
     }
 }
@@ -219,12 +244,12 @@ fn evaluate_one(spec: &LabSpec, e: &Expectation, obs: &Observation, lang: Lang) 
                 ),
             ),
         },
-        (_, None) => unreachable!("every check but lab_pods_gone names a pod"),
+        (check, None) => objects::evaluate(check, obs, lang),
     };
     let passed = found.outcome == Outcome::Pass;
-    let hint = match (found.outcome, found.denied, found.hint) {
+    let hint = match (found.outcome, &found.denied, found.hint) {
         (Outcome::Pass, _, _) => String::new(),
-        (_, Some(permission), _) => access_hint(spec, permission, lang),
+        (_, Some(denied), _) => access_hint(spec, denied, lang),
         (_, None, Some(hint)) => hint,
         (Outcome::Unverifiable, None, None) => tr(
             lang,
@@ -265,7 +290,13 @@ fn on_pod(check: &Check, pod: &Pod, obs: &Observation, lang: Lang) -> Finding {
         Check::Phase { phase, .. } => expect_phase(pod, phase, lang),
         Check::Condition { condition, status, .. } => expect_condition(pod, condition, status, lang),
         Check::LogContains { container, any_of, .. } => log_contains(pod, container, any_of, obs, lang),
-        Check::PodExists { .. } | Check::LabPodsGone => unreachable!("handled by evaluate_one"),
+        Check::PodExists { .. }
+        | Check::LabPodsGone
+        | Check::Object { .. }
+        | Check::Absent { .. }
+        | Check::Count { .. }
+        | Check::Event { .. }
+        | Check::Order { .. } => unreachable!("handled by evaluate_one"),
     }
 }
 

@@ -15,6 +15,7 @@ pub(super) fn observe(pods: &[&str], logs: Option<Logs>) -> Observation {
         events: Vec::new(),
         pages: None,
         server_version: None,
+        objects: Default::default(),
         at: "2026-11-20T10:05:00Z".parse().unwrap(),
     }
 }

@@ -1,7 +1,12 @@
 //! The JSON API behind the Run-check buttons.
 //!
-//! - `GET /api/health` → `{"ok": true, "steps": [1, 2, 3, 6], "lab", "words"}`: `words` are the
-//!   verdict words and outcome marks in the page's language ([`crate::words::json`]).
+//! - `GET /api/health` → `{"ok": true, "steps": [1, 2, 3, 6], "lab", "labs", "words"}`: `lab` and
+//!   `steps` are the default lab's (the one checked last, else the book's first), `labs` every
+//!   lab with its steps; `words` are the verdict words and outcome marks in the page's language
+//!   ([`crate::words::json`]).
+//!
+//! Every other call is about one lab: `?lab=ID` (a box's `data-lab`), else the default lab; an
+//! unknown lab is 404. Its answer names the lab (`"lab": ID`).
 //! - `POST /api/check/{n}[?wait=SECONDS]` → the step's report: the JSON of `checker step N -o json`
 //!   plus `title`, `pending_hint`, `pod_rows` (kubectl's columns), `context`, `namespace`,
 //!   `server`, `checked_at`. With `wait` (at most [`MAX_WAIT`]), a pending step is checked again
@@ -46,9 +51,33 @@ pub const WAIT_INTERVAL: Duration = Duration::from_secs(2);
 const LOCAL_CLUSTERS: &[&str] = &["kind create cluster", "minikube start", "k3d cluster create"];
 
 pub(crate) async fn health(State(state): State<Arc<AppState>>) -> Response {
-    let steps: Vec<u32> = state.ctx.spec.steps.iter().map(|s| s.number).collect();
+    let steps = |spec: &lab_spec::LabSpec| spec.steps.iter().map(|s| s.number).collect::<Vec<u32>>();
+    let labs: Vec<Value> =
+        state.ctx.labs.iter().map(|l| json!({ "lab": l.id(), "steps": steps(&l.spec) })).collect();
     let words = words::json(state.ctx.lang);
-    Json(json!({ "ok": true, "steps": steps, "lab": state.ctx.spec.id, "words": words })).into_response()
+    let lab = &state.ctx.spec;
+    Json(json!({ "ok": true, "steps": steps(lab), "lab": lab.id, "labs": labs, "words": words }))
+        .into_response()
+}
+
+/// The context of the lab `?lab=` names (else the default lab), or the unknown id.
+fn lab_context<'q>(state: &AppState, query: Option<&'q str>) -> Result<Arc<Context>, &'q str> {
+    match query.into_iter().flat_map(|q| q.split('&')).find_map(|p| p.strip_prefix("lab=")) {
+        Some(id) if id == state.ctx.spec.id => Ok(state.ctx.clone()),
+        Some(id) => state.ctx.with_lab(id).map(Arc::new).ok_or(id),
+        None => Ok(state.ctx.clone()),
+    }
+}
+
+/// The 404 for a lab the book does not have.
+fn unknown_lab(state: &AppState, id: &str) -> Response {
+    let known = state.ctx.labs.ids();
+    let message = tr(
+        state.ctx.lang,
+        &format!("没有实验 {id}：本书的实验为 {known}"),
+        &format!("no lab {id}: the book's labs are {known}"),
+    );
+    (StatusCode::NOT_FOUND, Json(json!({ "error": message, "kind": "not_found" }))).into_response()
 }
 
 pub(crate) async fn not_found(State(state): State<Arc<AppState>>) -> Response {
@@ -61,7 +90,10 @@ pub(crate) async fn check(
     Path(step): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let ctx = &state.ctx;
+    let ctx = &match lab_context(&state, query.as_deref()) {
+        Ok(ctx) => ctx,
+        Err(id) => return unknown_lab(&state, id),
+    };
     let Some(step) = step.parse::<u32>().ok().and_then(|n| ctx.spec.step(n)) else {
         let known: Vec<String> = ctx.spec.steps.iter().map(|s| s.number.to_string()).collect();
         let message = tr(
@@ -85,7 +117,7 @@ pub(crate) async fn check(
     };
     let deadline = tokio::time::Instant::now() + wait;
     loop {
-        let checked = state.checks.check(step.number).await;
+        let checked = state.checks.check(ctx, step.number).await;
         let checked = match checked.as_ref() {
             Ok(checked) => checked,
             Err(e) => return cluster_error(ctx, e),
@@ -128,15 +160,18 @@ fn step_json(checked: &Checked) -> Value {
     value
 }
 
-pub(crate) async fn progress(State(state): State<Arc<AppState>>) -> Response {
-    let ctx = &state.ctx;
+pub(crate) async fn progress(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
+    let ctx = &match lab_context(&state, query.as_deref()) {
+        Ok(ctx) => ctx,
+        Err(id) => return unknown_lab(&state, id),
+    };
     let Some(_admitted) = state.checks.admit() else {
         return busy(ctx);
     };
     // No kubeconfig (or none that works): no context, and so no progress to show.
-    let cluster = state.checks.connect().await.ok();
+    let cluster = state.checks.connect(ctx).await.ok();
     let recorded = match &cluster {
-        Some(cluster) => match state.checks.progress(cluster).await {
+        Some(cluster) => match state.checks.progress(ctx, cluster).await {
             Ok(progress) => progress,
             Err(e) => return cluster_error(ctx, &e),
         },
@@ -162,6 +197,7 @@ pub(crate) async fn progress(State(state): State<Arc<AppState>>) -> Response {
         })
         .collect();
     Json(json!({
+        "lab": ctx.spec.id,
         "passed": passed,
         "total": ctx.spec.steps.len(),
         "steps": steps,
@@ -172,18 +208,22 @@ pub(crate) async fn progress(State(state): State<Arc<AppState>>) -> Response {
     .into_response()
 }
 
-pub(crate) async fn status(State(state): State<Arc<AppState>>) -> Response {
-    let ctx = &state.ctx;
+pub(crate) async fn status(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
+    let ctx = &match lab_context(&state, query.as_deref()) {
+        Ok(ctx) => ctx,
+        Err(id) => return unknown_lab(&state, id),
+    };
     let Some(_admitted) = state.checks.admit() else {
         return busy(ctx);
     };
-    let (cluster, pods) = match state.checks.pods().await {
+    let (cluster, pods) = match state.checks.pods(ctx).await {
         Ok(found) => found,
         Err(e) => return cluster_error(ctx, &e),
     };
     let now = Timestamp::now();
     let rows: Vec<_> = pods.iter().map(|p| pod_row(p, now)).collect();
     Json(json!({
+        "lab": ctx.spec.id,
         "pods": rows,
         "context": cluster.context,
         "namespace": cluster.namespace,

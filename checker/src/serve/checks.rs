@@ -10,7 +10,9 @@
 //!   once, so that waiting requests never take every connection the server allows);
 //! - a check takes at most [`CHECK_TIMEOUT`] (each API call has its own 5 s bound below that);
 //! - identical checks running at the same time share one observation of the cluster: the second
-//!   request for step N while step N is being checked waits for that check's result.
+//!   request for step N of a lab while that step is being checked waits for that check's result.
+//!
+//! Each call names the lab's context (the book may hold several labs).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -53,18 +55,17 @@ pub(crate) struct Checked {
 type Flight = Shared<BoxFuture<'static, Arc<Result<Checked>>>>;
 
 pub(crate) struct Checks {
-    ctx: Arc<Context>,
     /// The checks' own runtime; taken out and shut down (without waiting) at the end.
     runtime: Mutex<Option<Runtime>>,
     handle: Handle,
     cluster_slots: Arc<Semaphore>,
     requests: Arc<Semaphore>,
-    /// The checks running now, by step.
-    flights: Arc<Mutex<HashMap<u32, Flight>>>,
+    /// The checks running now, by lab and step.
+    flights: Arc<Mutex<HashMap<(String, u32), Flight>>>,
 }
 
 impl Checks {
-    pub fn new(ctx: Arc<Context>) -> Result<Checks> {
+    pub fn new() -> Result<Checks> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("checker-checks")
@@ -74,7 +75,6 @@ impl Checks {
                 Error::Input(msg!("无法启动检查的运行时：{e}", "cannot start the checks' runtime: {e}"))
             })?;
         Ok(Checks {
-            ctx,
             handle: runtime.handle().clone(),
             runtime: Mutex::new(Some(runtime)),
             cluster_slots: Arc::new(Semaphore::new(CLUSTER_SLOTS)),
@@ -88,15 +88,17 @@ impl Checks {
         self.requests.clone().try_acquire_owned().ok()
     }
 
-    /// Checks a step: joins the check of the same step already running, or starts one.
-    pub async fn check(&self, step: u32) -> Arc<Result<Checked>> {
+    /// Checks a step of the context's lab: joins the check of the same step already running, or
+    /// starts one.
+    pub async fn check(&self, ctx: &Arc<Context>, step: u32) -> Arc<Result<Checked>> {
+        let key = (ctx.spec.id.clone(), step);
         let flight = {
             let mut flights = self.flights.lock().unwrap_or_else(PoisonError::into_inner);
-            match flights.get(&step) {
+            match flights.get(&key) {
                 Some(flight) => flight.clone(),
                 None => {
-                    let flight = self.start(step);
-                    flights.insert(step, flight.clone());
+                    let flight = self.start(ctx.clone(), key.clone());
+                    flights.insert(key, flight.clone());
                     flight
                 }
             }
@@ -104,25 +106,26 @@ impl Checks {
         flight.await
     }
 
-    fn start(&self, step: u32) -> Flight {
-        let (ctx, slots, flights) = (self.ctx.clone(), self.cluster_slots.clone(), self.flights.clone());
+    fn start(&self, ctx: Arc<Context>, key: (String, u32)) -> Flight {
+        let (slots, flights) = (self.cluster_slots.clone(), self.flights.clone());
         let task = self.handle.spawn(async move {
-            let result = within(CHECK_TIMEOUT, check_and_record(&ctx, &slots, step)).await;
-            flights.lock().unwrap_or_else(PoisonError::into_inner).remove(&step);
+            let result = within(CHECK_TIMEOUT, check_and_record(&ctx, &slots, key.1)).await;
+            flights.lock().unwrap_or_else(PoisonError::into_inner).remove(&key);
             result
         });
         async move { Arc::new(task.await.unwrap_or_else(|e| Err(stopped(e)))) }.boxed().shared()
     }
 
-    /// The current context's cluster (reads the kubeconfig, may run a credential plugin).
-    pub async fn connect(&self) -> Result<Cluster> {
-        let ctx = self.ctx.clone();
+    /// The current context's cluster, in the lab's namespace (reads the kubeconfig, may run a
+    /// credential plugin).
+    pub async fn connect(&self, ctx: &Arc<Context>) -> Result<Cluster> {
+        let ctx = ctx.clone();
         self.on_runtime(async move { Cluster::connect(&ctx.target).await }).await
     }
 
     /// The lab's pods, as `checker status` lists them.
-    pub async fn pods(&self) -> Result<(Cluster, Vec<Pod>)> {
-        let (ctx, slots) = (self.ctx.clone(), self.cluster_slots.clone());
+    pub async fn pods(&self, ctx: &Arc<Context>) -> Result<(Cluster, Vec<Pod>)> {
+        let (ctx, slots) = (ctx.clone(), self.cluster_slots.clone());
         self.on_runtime(async move {
             let _slot = slots.acquire_owned().await.map_err(|_| shutting_down())?;
             let cluster = Cluster::connect(&ctx.target).await?;
@@ -132,9 +135,9 @@ impl Checks {
         .await
     }
 
-    /// The recorded progress of the current context, read on a blocking thread.
-    pub async fn progress(&self, cluster: &Cluster) -> Result<LabProgress> {
-        let key = self.ctx.progress_key(cluster);
+    /// The recorded progress of the lab on the current context, read on a blocking thread.
+    pub async fn progress(&self, ctx: &Context, cluster: &Cluster) -> Result<LabProgress> {
+        let key = ctx.progress_key(cluster);
         blocking(move || {
             let loaded = ProgressStore::from_env()?.load(&key)?;
             if let Some(warning) = loaded.warning {

@@ -182,8 +182,18 @@
     if (plain) plain.hidden = false;
   }
 
+  // Which lab a box checks: its data-lab, else the server's default lab.
+  function labOf(box) {
+    return box.getAttribute("data-lab") || defaultLab;
+  }
+
+  function labQuery(lab) {
+    return lab ? "?lab=" + encodeURIComponent(lab) : "";
+  }
+
   function setup(box) {
     var step = box.getAttribute("data-step");
+    var lab = labOf(box);
     var result = box.querySelector(".lab-check-result");
     if (!result) {
       result = el("div", { class: "lab-check-result", hidden: true });
@@ -199,7 +209,7 @@
     var watching = null; // { started, timer }
 
     function check() {
-      return api("POST", "/api/check/" + encodeURIComponent(step)).then(function (r) {
+      return api("POST", "/api/check/" + encodeURIComponent(step) + labQuery(lab)).then(function (r) {
         if (r.ok) renderReport(box, result, r.data);
         else renderError(box, result, r.data);
         refreshProgress();
@@ -261,7 +271,7 @@
       tick();
     });
 
-    return { step: step, bar: bar, live: live, result: result };
+    return { lab: lab, step: step, bar: bar, live: live, result: result };
   }
 
   var progressBox = null;
@@ -276,48 +286,64 @@
     return progressBox;
   }
 
+  // The sidebar shows the progress of the page's lab (its boxes' lab, else the default one);
+  // each box, the last result of its own lab's step.
   function refreshProgress() {
-    return api("GET", "/api/progress").then(function (r) {
-      if (!r.ok) return;
-      var p = r.data;
-      var node = sidebarProgress();
-      if (node) {
-        node.textContent = "";
-        node.appendChild(el("div", { class: "lab-serve-progress-text" }, T.progress(p.passed, p.total)));
-        var bar = el("progress", { max: String(p.total), value: String(p.passed) });
-        node.appendChild(bar);
-        var chips = el("div", { class: "lab-serve-progress-steps" });
-        (steps || []).forEach(function (n) {
-          var rec = p.steps[String(n)];
-          var v = rec ? rec.verdict : "none";
-          chips.appendChild(el("span", { class: "lab-step-chip lab-step-" + v, title: rec ? T.last(rec.verdict, rec.at) : T.step(n) }, String(n)));
-        });
-        node.appendChild(chips);
-      }
-      boxes.forEach(function (b) {
-        var rec = p.steps[b.step];
-        var last = b.bar.querySelector(".lab-check-last");
-        // A result on the page says more than the recorded one.
-        if (!rec || !b.result.hidden) {
-          if (last) last.remove();
-          return;
-        }
-        if (!last) {
-          last = el("span", { class: "lab-check-last" });
-          b.bar.appendChild(last);
-        }
-        last.textContent = T.last(rec.verdict, rec.at);
-        last.setAttribute("data-verdict", rec.verdict);
+    var pageLab = boxes.length ? boxes[0].lab : defaultLab;
+    var labs = [pageLab];
+    boxes.forEach(function (b) {
+      if (labs.indexOf(b.lab) < 0) labs.push(b.lab);
+    });
+    return Promise.all(labs.map(function (lab) {
+      return api("GET", "/api/progress" + labQuery(lab)).then(function (r) {
+        if (r.ok) showProgress(r.data, lab, lab === pageLab);
       });
+    }));
+  }
+
+  function showProgress(p, lab, sidebar) {
+    var steps = labSteps[lab] || [];
+    var node = sidebar ? sidebarProgress() : null;
+    if (node) {
+      node.textContent = "";
+      node.appendChild(el("div", { class: "lab-serve-progress-text" }, T.progress(p.passed, p.total)));
+      var bar = el("progress", { max: String(p.total), value: String(p.passed) });
+      node.appendChild(bar);
+      var chips = el("div", { class: "lab-serve-progress-steps" });
+      (steps || []).forEach(function (n) {
+        var rec = p.steps[String(n)];
+        var v = rec ? rec.verdict : "none";
+        chips.appendChild(el("span", { class: "lab-step-chip lab-step-" + v, title: rec ? T.last(rec.verdict, rec.at) : T.step(n) }, String(n)));
+      });
+      node.appendChild(chips);
+    }
+    boxes.forEach(function (b) {
+      if (b.lab !== lab) return;
+      var rec = p.steps[b.step];
+      var last = b.bar.querySelector(".lab-check-last");
+      // A result on the page says more than the recorded one.
+      if (!rec || !b.result.hidden) {
+        if (last) last.remove();
+        return;
+      }
+      if (!last) {
+        last = el("span", { class: "lab-check-last" });
+        b.bar.appendChild(last);
+      }
+      last.textContent = T.last(rec.verdict, rec.at);
+      last.setAttribute("data-verdict", rec.verdict);
     });
   }
 
-  var steps = [];
+  var defaultLab = null;
+  var labSteps = {}; // lab id → its step numbers
 
   function start() {
     api("GET", "/api/health").then(function (r) {
       if (!r.ok || !r.data || r.data.ok !== true) return; // not served by checker serve: stay quiet
-      steps = r.data.steps || [];
+      defaultLab = r.data.lab || null;
+      labSteps[defaultLab] = r.data.steps || [];
+      (r.data.labs || []).forEach(function (l) { labSteps[l.lab] = l.steps || []; });
       var words = r.data.words || {};
       Object.keys(words.verdicts || {}).forEach(function (k) { T.verdict[k] = words.verdicts[k]; });
       MARKS = words.marks || {};

@@ -28,9 +28,17 @@ pub(crate) type FrameSender = mpsc::Sender<Result<Frame<Bytes>, BodyError>>;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Target {
     Version,
+    /// `/api`: the core group's versions.
     Api,
+    /// `/apis`: the named groups.
     Apis,
-    CoreV1,
+    /// `/apis/{group}`: one named group.
+    Group(String),
+    /// `/api/v1` or `/apis/{group}/{version}`: the resources served there.
+    GroupVersion {
+        group: String,
+        version: String,
+    },
     Health,
     Collection {
         resource: Resource,
@@ -38,7 +46,7 @@ pub(crate) enum Target {
     },
     Object {
         resource: Resource,
-        /// `None` for namespaces themselves.
+        /// `None` for cluster-scoped objects (namespaces, nodes, …).
         namespace: Option<String>,
         name: String,
     },
@@ -72,23 +80,41 @@ impl Route {
             "/version" | "/version/" => return plain(Target::Version),
             "/api" | "/api/" => return plain(Target::Api),
             "/apis" | "/apis/" => return plain(Target::Apis),
-            "/api/v1" | "/api/v1/" => return plain(Target::CoreV1),
             "/healthz" | "/livez" | "/readyz" => return plain(Target::Health),
             _ => {}
         }
-        let Some(rest) = path.strip_prefix("/api/v1/") else {
-            return plain(if path.starts_with("/apis/") {
-                Target::UnknownResource
-            } else {
-                Target::UnknownPath
-            });
+        // `/api/{version}/...` (the core group) or `/apis/{group}/{version}/...`.
+        let (group, rest) = if let Some(rest) = path.strip_prefix("/api/") {
+            ("", rest)
+        } else if let Some(rest) = path.strip_prefix("/apis/") {
+            match rest.split_once('/') {
+                Some((group, rest)) if !rest.is_empty() => (group, rest),
+                _ => {
+                    let group = rest.trim_end_matches('/');
+                    let served = Resource::ALL.iter().any(|r| r.group() == group);
+                    return plain(if served {
+                        Target::Group(group.to_owned())
+                    } else {
+                        Target::UnknownResource
+                    });
+                }
+            }
+        } else {
+            return plain(Target::UnknownPath);
         };
+        let (version, rest) = rest.split_once('/').unwrap_or((rest, ""));
+        if !Resource::serves_group_version(group, version) {
+            return plain(Target::UnknownResource);
+        }
+        if rest.is_empty() {
+            return plain(Target::GroupVersion { group: group.to_owned(), version: version.to_owned() });
+        }
         let (watch_path, rest) = match rest.strip_prefix("watch/") {
             Some(rest) => (true, rest),
             None => (false, rest),
         };
         let raw: Vec<&str> = rest.split('/').collect();
-        if let ["namespaces", ns, "pods", pod, "proxy", tail @ ..] = raw.as_slice() {
+        if let ("", ["namespaces", ns, "pods", pod, "proxy", tail @ ..]) = (group, raw.as_slice()) {
             return Route {
                 target: Target::Proxy {
                     namespace: (*ns).to_owned(),
@@ -99,29 +125,34 @@ impl Route {
             };
         }
         let segments: Vec<&str> = raw.into_iter().filter(|s| !s.is_empty()).collect();
+        let resource = |plural: &str| Resource::from_path(group, version, plural);
         let collection = |plural: &str, namespace: Option<&str>| {
-            Resource::from_plural(plural)
+            resource(plural)
                 .filter(|r| r.namespaced() || namespace.is_none())
                 .map(|resource| Target::Collection { resource, namespace: namespace.map(str::to_owned) })
         };
+        let object = |plural: &str, namespace: Option<&str>, name: &str, sub: Option<&str>| {
+            resource(plural)
+                .filter(|r| r.namespaced() == namespace.is_some())
+                .filter(|r| sub.is_none_or(|sub| sub == "status" && r.has_status()))
+                .map(|resource| Target::Object {
+                    resource,
+                    namespace: namespace.map(str::to_owned),
+                    name: name.to_owned(),
+                })
+        };
         let target = match segments.as_slice() {
             [plural] => collection(plural, None),
-            ["namespaces", ns] | ["namespaces", ns, "status"] => Some(Target::Object {
-                resource: Resource::Namespaces,
-                namespace: None,
-                name: (*ns).to_owned(),
-            }),
-            ["namespaces", ns, plural] => collection(plural, Some(ns)),
-            ["namespaces", ns, "pods", pod, "log"] => {
+            ["namespaces", ns, third] => {
+                collection(third, Some(ns)).or_else(|| object("namespaces", None, ns, Some(third)))
+            }
+            ["namespaces", ns, "pods", pod, "log"] if group.is_empty() => {
                 Some(Target::Log { namespace: (*ns).to_owned(), pod: (*pod).to_owned() })
             }
-            ["namespaces", ns, plural, name] | ["namespaces", ns, plural @ "pods", name, "status"] => {
-                Resource::from_plural(plural).filter(|r| r.namespaced()).map(|resource| Target::Object {
-                    resource,
-                    namespace: Some((*ns).to_owned()),
-                    name: (*name).to_owned(),
-                })
-            }
+            ["namespaces", ns, plural, name] => object(plural, Some(ns), name, None),
+            ["namespaces", ns, plural, name, sub] => object(plural, Some(ns), name, Some(sub)),
+            [plural, name] => object(plural, None, name, None),
+            [plural, name, sub] => object(plural, None, name, Some(sub)),
             _ => None,
         };
         Route { target: target.unwrap_or(Target::UnknownResource), watch_path }
@@ -129,7 +160,15 @@ impl Route {
 
     /// Discovery and version requests, which every mode answers normally.
     pub(crate) fn is_discovery(&self) -> bool {
-        matches!(self.target, Target::Version | Target::Api | Target::Apis | Target::CoreV1 | Target::Health)
+        matches!(
+            self.target,
+            Target::Version
+                | Target::Api
+                | Target::Apis
+                | Target::Group(_)
+                | Target::GroupVersion { .. }
+                | Target::Health
+        )
     }
 
     /// What an authorizer would be asked about this request.
@@ -148,9 +187,10 @@ impl Route {
                 ref other => other.as_str().to_lowercase(),
             }
         };
-        let resource_attrs = |verb: String, resource: &str, sub: &str, ns: &str, name: &str| Attributes {
+        let resource_attrs = |verb: String, resource: Resource, sub: &str, ns: &str, name: &str| Attributes {
             verb,
-            resource: resource.to_owned(),
+            group: resource.group().to_owned(),
+            resource: resource.plural().to_owned(),
             subresource: sub.to_owned(),
             namespace: ns.to_owned(),
             name: name.to_owned(),
@@ -158,18 +198,20 @@ impl Route {
         };
         match &self.target {
             Target::Collection { resource, namespace } => {
-                resource_attrs(verb(false), resource.plural(), "", namespace.as_deref().unwrap_or(""), "")
+                resource_attrs(verb(false), *resource, "", namespace.as_deref().unwrap_or(""), "")
             }
             Target::Object { resource: Resource::Namespaces, name, .. } => {
-                resource_attrs(verb(!watch), "namespaces", "", name, name)
+                resource_attrs(verb(!watch), Resource::Namespaces, "", name, name)
             }
             Target::Object { resource, namespace, name } => {
-                resource_attrs(verb(!watch), resource.plural(), "", namespace.as_deref().unwrap_or(""), name)
+                resource_attrs(verb(!watch), *resource, "", namespace.as_deref().unwrap_or(""), name)
             }
-            Target::Log { namespace, pod } => resource_attrs(verb(true), "pods", "log", namespace, pod),
+            Target::Log { namespace, pod } => {
+                resource_attrs(verb(true), Resource::Pods, "log", namespace, pod)
+            }
             Target::Proxy { namespace, pod, .. } => {
                 let name = proxy_pod_name(pod);
-                resource_attrs(verb(true), "pods", "proxy", namespace, name)
+                resource_attrs(verb(true), Resource::Pods, "proxy", namespace, name)
             }
             _ => Attributes {
                 verb: method.as_str().to_lowercase(),
@@ -228,7 +270,7 @@ pub(crate) async fn handle(request: Request<Incoming>, shared: Arc<Shared>) -> R
 
     if !route.is_discovery() {
         let attrs = route.attributes(&parts.method, watch, path);
-        if shared.denies(&attrs.resource, &attrs.subresource) {
+        if shared.denies(&attrs.group, &attrs.resource, &attrs.subresource) {
             return status_response(&status::forbidden(&attrs));
         }
     }
@@ -244,7 +286,10 @@ pub(crate) async fn handle(request: Request<Incoming>, shared: Arc<Shared>) -> R
         Target::Version => json_response(200, &discovery::version(&shared.server_version())),
         Target::Api => json_response(200, &discovery::api_versions(&shared.address.to_string())),
         Target::Apis => json_response(200, &discovery::api_group_list()),
-        Target::CoreV1 => json_response(200, &discovery::core_v1_resources()),
+        Target::Group(group) => json_response(200, &discovery::api_group(&group)),
+        Target::GroupVersion { group, version } => {
+            json_response(200, &discovery::api_resource_list(&group, &version))
+        }
         Target::Health => response(200, "text/plain; charset=utf-8", full("ok")),
         Target::Object { resource, namespace, name } => {
             if watch {
@@ -321,9 +366,9 @@ impl Representation {
             // Items of a typed list carry no kind/apiVersion, as the real server sends them.
             Self::Full => json!({
                 "kind": format!("{}List", resource.kind()),
-                "apiVersion": "v1",
+                "apiVersion": resource.api_version(),
                 "metadata": metadata,
-                "items": items,
+                "items": items.iter().map(|o| resource.convert(o)).collect::<Vec<_>>(),
             }),
             Self::Table => table::table(resource, items, resource_version),
             Self::Metadata => json!({
@@ -354,14 +399,16 @@ fn get_object(
     let cluster = shared.cluster();
     match cluster.get(resource, namespace.unwrap_or(""), name) {
         Some(object) => json_response(200, &repr.one(resource, object, cluster.resource_version())),
-        None => status_response(&status::not_found(resource.plural(), name)),
+        None => status_response(&status::not_found(resource, name)),
     }
 }
 
 fn list(shared: &Shared, resource: Resource, filter: &Filter, repr: Representation) -> Response<Body> {
     let cluster = shared.cluster();
-    let items: Vec<&Value> =
-        cluster.list(resource, filter.namespace.as_deref()).filter(|o| filter.matches(o)).collect();
+    let items: Vec<&Value> = cluster
+        .list(resource, filter.namespace.as_deref())
+        .filter(|o| filter.matches(&resource.convert(o)))
+        .collect();
     json_response(200, &repr.list(resource, &items, cluster.resource_version()))
 }
 
@@ -369,7 +416,7 @@ fn proxy(shared: &Shared, namespace: &str, raw_name: &str) -> Response<Body> {
     let name = proxy_pod_name(raw_name);
     let cluster = shared.cluster();
     let Some(pod) = cluster.get(Resource::Pods, namespace, name) else {
-        return status_response(&status::not_found("pods", name));
+        return status_response(&status::not_found(Resource::Pods, name));
     };
     if let Some(reply) = cluster.proxy(namespace, name) {
         // The pod's answer, passed on unchanged: its status, its content type, its body.
@@ -448,10 +495,47 @@ mod tests {
             t("/api/v1/namespaces/e/pods/p/proxy"),
             Target::Proxy { namespace: "e".into(), pod: "p".into(), path: "/".into() }
         );
-        assert_eq!(t("/api/v1/namespaces/e/configmaps"), Target::UnknownResource);
+        assert_eq!(
+            t("/api/v1/namespaces/e/configmaps"),
+            Target::Collection { resource: Resource::ConfigMaps, namespace: Some("e".into()) }
+        );
+        assert_eq!(
+            t("/api/v1/namespaces/e/status"),
+            Target::Object { resource: Resource::Namespaces, namespace: None, name: "e".into() }
+        );
         assert_eq!(t("/api/v1/namespaces/e/namespaces"), Target::UnknownResource);
-        assert_eq!(t("/apis/apps/v1"), Target::UnknownResource);
+        assert_eq!(t("/api/v1/namespaces/e/secrets"), Target::UnknownResource);
+        assert_eq!(
+            t("/api/v1/nodes/n1"),
+            Target::Object { resource: Resource::Nodes, namespace: None, name: "n1".into() }
+        );
+        assert_eq!(t("/api/v1/namespaces/e/nodes/n1"), Target::UnknownResource);
+        assert_eq!(t("/api/v1/namespaces/e/pods/p/exec"), Target::UnknownResource);
+        assert_eq!(t("/apis/apps/v1"), Target::GroupVersion { group: "apps".into(), version: "v1".into() });
+        assert_eq!(t("/api/v1"), Target::GroupVersion { group: "".into(), version: "v1".into() });
+        assert_eq!(t("/apis/apps"), Target::Group("apps".into()));
+        assert_eq!(t("/apis/apps/v1beta1"), Target::UnknownResource);
+        assert_eq!(t("/apis/batch/v1"), Target::UnknownResource);
+        assert_eq!(t("/apis/batch"), Target::UnknownResource);
+        assert_eq!(
+            t("/apis/apps/v1/namespaces/e/statefulsets/web/status"),
+            Target::Object {
+                resource: Resource::StatefulSets,
+                namespace: Some("e".into()),
+                name: "web".into()
+            }
+        );
+        assert_eq!(
+            t("/apis/storage.k8s.io/v1/storageclasses"),
+            Target::Collection { resource: Resource::StorageClasses, namespace: None }
+        );
+        assert_eq!(
+            t("/apis/events.k8s.io/v1/namespaces/e/events"),
+            Target::Collection { resource: Resource::EventsV1, namespace: Some("e".into()) }
+        );
+        assert_eq!(t("/apis/apps/v1/namespaces/e/pods"), Target::UnknownResource);
         assert_eq!(t("/openapi/v2"), Target::UnknownPath);
+        assert!(Route::parse("/apis/apps/v1/watch/namespaces/e/statefulsets").watch_path);
         let watch = Route::parse("/api/v1/watch/namespaces/e/pods");
         assert!(watch.watch_path);
         assert_eq!(proxy_pod_name("http:p:80"), "p");

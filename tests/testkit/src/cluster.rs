@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
+
+pub(crate) use crate::resources::Resource;
 use tokio::sync::{broadcast, watch};
 
 /// The namespace of the generated kubeconfig's context; objects put without a namespace land here.
@@ -17,88 +19,6 @@ pub const DEFAULT_NAMESPACE: &str = "experiments";
 pub(crate) const HISTORY_LIMIT: usize = 512;
 /// How far a watcher may fall behind before its stream is closed.
 const BROADCAST_CAPACITY: usize = 1024;
-
-/// The resources the fake server serves, all in the core (`v1`) group.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) enum Resource {
-    Namespaces,
-    Pods,
-    Events,
-}
-
-impl Resource {
-    pub(crate) fn plural(self) -> &'static str {
-        match self {
-            Self::Namespaces => "namespaces",
-            Self::Pods => "pods",
-            Self::Events => "events",
-        }
-    }
-
-    pub(crate) fn kind(self) -> &'static str {
-        match self {
-            Self::Namespaces => "Namespace",
-            Self::Pods => "Pod",
-            Self::Events => "Event",
-        }
-    }
-
-    pub(crate) fn namespaced(self) -> bool {
-        self != Self::Namespaces
-    }
-
-    pub(crate) fn from_plural(plural: &str) -> Option<Self> {
-        [Self::Namespaces, Self::Pods, Self::Events].into_iter().find(|r| r.plural() == plural)
-    }
-
-    /// The fields that the real API server accepts in a `fieldSelector` for this resource.
-    pub(crate) fn field_labels(self) -> &'static [&'static str] {
-        match self {
-            Self::Namespaces => &["metadata.name", "metadata.namespace", "status.phase"],
-            Self::Pods => &[
-                "metadata.name",
-                "metadata.namespace",
-                "spec.nodeName",
-                "spec.restartPolicy",
-                "spec.schedulerName",
-                "spec.serviceAccountName",
-                "spec.hostNetwork",
-                "status.phase",
-                "status.podIP",
-                "status.nominatedNodeName",
-            ],
-            Self::Events => &[
-                "metadata.name",
-                "metadata.namespace",
-                "involvedObject.kind",
-                "involvedObject.namespace",
-                "involvedObject.name",
-                "involvedObject.uid",
-                "involvedObject.apiVersion",
-                "involvedObject.resourceVersion",
-                "involvedObject.fieldPath",
-                "reason",
-                "reportingComponent",
-                "source",
-                "type",
-            ],
-        }
-    }
-
-    /// A stored object (which has no `kind`/`apiVersion`, like a typed list's items) as the
-    /// server sends it on its own: with `apiVersion: v1` and `kind`.
-    pub(crate) fn with_type_meta(self, object: &Value) -> Value {
-        let mut out = Map::new();
-        out.insert("apiVersion".into(), "v1".into());
-        out.insert("kind".into(), self.kind().into());
-        if let Value::Object(fields) = object {
-            for (k, v) in fields {
-                out.insert(k.clone(), v.clone());
-            }
-        }
-        Value::Object(out)
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ChangeType {
@@ -173,9 +93,10 @@ impl Cluster {
         self.rv
     }
 
-    /// A stored object (without `kind`/`apiVersion`). Namespaces have namespace `""`.
+    /// A stored object (without `kind`/`apiVersion`, in its storage's form: see
+    /// [`Resource::convert`]). Cluster-scoped objects have namespace `""`.
     pub(crate) fn get(&self, resource: Resource, namespace: &str, name: &str) -> Option<&Value> {
-        self.objects.get(&resource)?.get(&(namespace.to_owned(), name.to_owned()))
+        self.objects.get(&resource.storage())?.get(&(namespace.to_owned(), name.to_owned()))
     }
 
     /// Stored objects of `resource` in `namespace` (all namespaces for `None`), by name.
@@ -185,7 +106,7 @@ impl Cluster {
         namespace: Option<&'a str>,
     ) -> impl Iterator<Item = &'a Value> + 'a {
         self.objects
-            .get(&resource)
+            .get(&resource.storage())
             .into_iter()
             .flat_map(|objects| objects.iter())
             .filter(move |((ns, _), _)| namespace.is_none_or(|wanted| ns == wanted))
@@ -194,11 +115,11 @@ impl Cluster {
 
     /// Creates or replaces an object, filling in what the API server sets (namespace, uid,
     /// creationTimestamp, resourceVersion), creating its namespace if missing, and notifying
-    /// watchers. Returns the stored object with `kind`/`apiVersion`.
-    pub(crate) fn put(&mut self, resource: Resource, mut object: Value) -> Value {
+    /// watchers. `object` is in `resource`'s form (an `events.k8s.io/v1` Event is stored as the
+    /// core Event it is). Returns the stored object as `resource` serves it, with type meta.
+    pub(crate) fn put(&mut self, resource: Resource, object: Value) -> Value {
         assert!(object.is_object(), "a {} must be a JSON object, not {object}", resource.kind());
-        let fields = object.as_object_mut().expect("checked above");
-        if let Some(kind) = fields.remove("kind") {
+        if let Some(kind) = object.get("kind") {
             assert_eq!(
                 kind.as_str(),
                 Some(resource.kind()),
@@ -206,7 +127,19 @@ impl Cluster {
                 resource.kind()
             );
         }
-        fields.remove("apiVersion");
+        if let Some(api_version) = object.get("apiVersion") {
+            assert_eq!(
+                api_version.as_str(),
+                Some(resource.api_version().as_str()),
+                "expected a {} of apiVersion {}",
+                resource.kind(),
+                resource.api_version()
+            );
+        }
+        let served = resource;
+        let resource = resource.storage();
+        let mut object = served.to_storage(object);
+        let fields = object.as_object_mut().expect("checked above");
         let metadata = fields
             .entry("metadata")
             .or_insert_with(|| json!({}))
@@ -260,21 +193,21 @@ impl Cluster {
         metadata.entry("creationTimestamp").or_insert(created);
         metadata.insert("resourceVersion".into(), self.rv.to_string().into());
         self.objects.entry(resource).or_default().insert(key, object.clone());
-        let full = resource.with_type_meta(&object);
         let change = if previous.is_some() { ChangeType::Modified } else { ChangeType::Added };
         self.record(Change {
             rv: self.rv,
             resource,
             change,
-            object: full.clone(),
+            object: resource.with_type_meta(&object),
             previous: previous.map(|p| resource.with_type_meta(&p)),
         });
-        full
+        served.with_type_meta(&object)
     }
 
     /// Deletes an object, notifying watchers; `false` if there was none. Deleting a pod also
     /// forgets its logs and proxy reply.
     pub(crate) fn delete(&mut self, resource: Resource, namespace: &str, name: &str) -> bool {
+        let resource = resource.storage();
         let key = (namespace.to_owned(), name.to_owned());
         let Some(mut object) = self.objects.get_mut(&resource).and_then(|o| o.remove(&key)) else {
             return false;
@@ -311,7 +244,8 @@ impl Cluster {
 
     /// Deletes a namespace and, at once, everything in it (a real server takes a while).
     pub(crate) fn remove_namespace(&mut self, name: &str) -> bool {
-        for resource in [Resource::Pods, Resource::Events] {
+        let namespaced = Resource::ALL.into_iter().filter(|r| r.namespaced() && r.storage() == *r);
+        for resource in namespaced {
             let names: Vec<String> = self
                 .list(resource, Some(name))
                 .filter_map(|o| o.pointer("/metadata/name")?.as_str().map(str::to_owned))

@@ -2,12 +2,17 @@
 //!
 //! The centrepiece is [`FakeApiServer`], a test double of the Kubernetes API server (not of our
 //! code): it listens on 127.0.0.1, serves real wire-format objects at the real API paths, and is
-//! driven synchronously by the test (`put_pod`, `set_log`, `set_mode`, …) while the real
-//! `checker` binary and the real `kubectl` talk to it through [`FakeApiServer::write_kubeconfig`].
+//! driven synchronously by the test (`put_object`, `put_pod`, `set_log`, `set_mode`, …) while the
+//! real `checker` binary and the real `kubectl` talk to it through
+//! [`FakeApiServer::write_kubeconfig`].
 //!
 //! - `server`: the handle, the modes, recorded requests; the thread and its Tokio runtime.
-//! - `api`: routing, modes, get/list; `watch`, `logs`: streaming answers; `table`: server-side
-//!   printing for `kubectl get`; `discovery`: `/version`, `/api`, `/apis`, `/api/v1`.
+//! - `resources`: the kinds served (core pods, events, services, PVCs, configmaps, nodes,
+//!   namespaces; `apps/v1` statefulsets and deployments; `events.k8s.io/v1` events;
+//!   `storage.k8s.io/v1` storageclasses), as a table of discovery facts.
+//! - `api`: routing, modes, get/list; `watch`, `logs`: streaming answers; `table`, `printers`:
+//!   server-side printing for `kubectl get`; `discovery`: `/version`, `/api`, `/apis`, the group
+//!   and group-version documents.
 //! - `cluster`: the state; `selector`: label and field selectors; `status`: `Status` errors.
 //! - `tls`: generated CA and leaf; `kubeconfig`; `fixtures`; `kubectl`: running the real one.
 //! - `proxy`: [`FakeProxy`], an HTTP `CONNECT` and SOCKS5 proxy that tunnels to loopback only.
@@ -19,8 +24,10 @@ mod fixtures;
 mod kubeconfig;
 mod kubectl;
 mod logs;
+mod printers;
 mod proxy;
 mod query;
+mod resources;
 mod selector;
 mod server;
 mod status;

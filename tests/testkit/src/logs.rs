@@ -40,7 +40,7 @@ pub(crate) fn respond(
     };
     let cluster = shared.cluster();
     let Some(pod) = cluster.get(Resource::Pods, namespace, pod_name) else {
-        return api::status_response(&status::not_found("pods", pod_name));
+        return api::status_response(&status::not_found(Resource::Pods, pod_name));
     };
     let container = match choose_container(pod, pod_name, query.get("container")) {
         Ok(container) => container,

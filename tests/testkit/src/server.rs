@@ -1,7 +1,7 @@
 //! The server: a handle for tests (synchronous), and the thread with its own Tokio runtime that
 //! accepts connections (plain HTTP/1.1, or HTTPS with ALPN `http/1.1`) and serves them with hyper.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -96,8 +96,9 @@ pub(crate) struct Shared {
     shutdown: watch::Sender<bool>,
     requests: Mutex<VecDeque<RecordedRequest>>,
     version: Mutex<String>,
-    /// Resources (`pods/proxy`) the authorizer denies, see [`FakeApiServer::deny`].
-    denied: Mutex<Vec<String>>,
+    /// `(group, resource)` pairs the authorizer denies whatever the verb, the resource with its
+    /// subresource if any (`("", "pods/proxy")`), see [`FakeApiServer::forbid`].
+    denied: Mutex<BTreeSet<(String, String)>>,
     pub(crate) address: SocketAddr,
 }
 
@@ -127,13 +128,15 @@ impl Shared {
         lock(&self.version).clone()
     }
 
-    /// Whether the authorizer denies `resource` (`pods`) or `resource/subresource` (`pods/proxy`).
-    pub(crate) fn denies(&self, resource: &str, subresource: &str) -> bool {
+    /// Whether the authorizer denies this resource (`("apps", "statefulsets", "")`) or
+    /// subresource (`("", "pods", "proxy")`). As with RBAC, a resource and each of its
+    /// subresources are separate: denying `pods` leaves `pods/log` alone, and the other way round.
+    pub(crate) fn denies(&self, group: &str, resource: &str, subresource: &str) -> bool {
         let full = match subresource {
             "" => resource.to_owned(),
             sub => format!("{resource}/{sub}"),
         };
-        !resource.is_empty() && lock(&self.denied).contains(&full)
+        !resource.is_empty() && lock(&self.denied).contains(&(group.to_owned(), full))
     }
 
     pub(crate) fn record(&self, parts: &http::request::Parts) {
@@ -196,7 +199,7 @@ impl FakeApiServer {
             shutdown: watch::channel(false).0,
             requests: Mutex::new(VecDeque::new()),
             version: Mutex::new(DEFAULT_SERVER_VERSION.to_owned()),
-            denied: Mutex::new(Vec::new()),
+            denied: Mutex::new(BTreeSet::new()),
             address,
         });
         let (acceptor, ca_pem) = match tls {
@@ -279,33 +282,94 @@ impl FakeApiServer {
         self.shared.cluster().put(Resource::Pods, pod)
     }
 
-    /// Puts an object of any kind the server serves: a `Pod` (also when `kind` is missing), a
-    /// `Namespace`, an `Event`, or a `List` of those (as `kubectl get -o yaml` prints several).
-    /// Returns what was stored, one value per object.
+    /// Puts an object of any kind the server serves, by its `apiVersion` and `kind` (a `Pod`
+    /// also when both are missing), or every item of a `List` (as `kubectl get -o yaml` prints
+    /// several). Pods and core Events get the defaults of [`Self::put_pod`] and
+    /// [`Self::add_event`]. Returns what was stored, one value per object.
     pub fn apply(&self, object: Value) -> Vec<Value> {
         match object.get("kind").and_then(Value::as_str) {
             _ if object.is_null() => Vec::new(),
-            Some("Pod") | None => vec![self.put_pod(object)],
-            Some("Namespace") => {
-                let name = object
-                    .pointer("/metadata/name")
-                    .and_then(Value::as_str)
-                    .expect("a Namespace needs metadata.name");
-                self.add_namespace(name);
-                let cluster = self.shared.cluster();
-                let stored = cluster.get(Resource::Namespaces, "", name).expect("just added");
-                vec![Resource::Namespaces.with_type_meta(stored)]
-            }
-            Some("Event") => vec![self.add_event(object)],
-            Some(kind) if kind.ends_with("List") => object
+            Some(kind) if kind.ends_with("List") && object.get("items").is_some() => object
                 .get("items")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
                 .flat_map(|item| self.apply(item.clone()))
                 .collect(),
-            Some(other) => panic!("the fake apiserver does not serve kind {other}"),
+            _ => vec![self.put_object(object)],
         }
+    }
+
+    /// Creates or replaces an object of any kind the server serves, by its `apiVersion` and
+    /// `kind` (a `Pod` when both are missing), `metadata.namespace` (default `experiments`, for
+    /// namespaced kinds) and `metadata.name`, as the API server would store it: `uid` (kept on
+    /// replace), `creationTimestamp` (unless given) and a new `resourceVersion` are filled in,
+    /// its namespace is created if needed, and watchers get ADDED or MODIFIED. An
+    /// `events.k8s.io/v1` Event is stored as the core Event it is (both APIs serve it). Returns
+    /// the stored object as its API serves it.
+    ///
+    /// Panics, naming the kinds served, on a kind the server does not serve.
+    pub fn put_object(&self, object: Value) -> Value {
+        let resource = resource_of(&object);
+        match resource {
+            Resource::Pods => self.put_pod(object),
+            Resource::Events => self.add_event(object),
+            Resource::Namespaces => {
+                // What the API server adds to a new namespace, where the object lacks it.
+                let mut object = object;
+                let name = object.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_owned();
+                let labels = object["metadata"]["labels"].as_object_mut();
+                if let Some(labels) = labels {
+                    labels.entry("kubernetes.io/metadata.name").or_insert(name.into());
+                } else {
+                    object["metadata"]["labels"] = json!({"kubernetes.io/metadata.name": name});
+                }
+                if object.pointer("/spec/finalizers").is_none() {
+                    object["spec"] = json!({"finalizers": ["kubernetes"]});
+                }
+                if object.pointer("/status/phase").is_none() {
+                    object["status"] = json!({"phase": "Active"});
+                }
+                self.shared.cluster().put(Resource::Namespaces, object)
+            }
+            other => self.shared.cluster().put(other, object),
+        }
+    }
+
+    /// [`Self::put_object`] of each document of YAML text (`---`-separated; `List`s are
+    /// unpacked). Returns what was stored.
+    pub fn put_yaml(&self, yaml: &str) -> Vec<Value> {
+        self.put_pod_yaml(yaml)
+    }
+
+    /// An object as its API serves it, by `apiVersion`, `kind`, namespace (`""` for
+    /// cluster-scoped kinds) and name.
+    pub fn object(&self, api_version: &str, kind: &str, namespace: &str, name: &str) -> Option<Value> {
+        let resource = served(api_version, kind);
+        let cluster = self.shared.cluster();
+        let namespace = if resource.namespaced() { namespace } else { "" };
+        cluster.get(resource, namespace, name).map(|o| resource.with_type_meta(o))
+    }
+
+    /// Deletes an object of any served kind (watchers get DELETED); `false` if there was none.
+    pub fn delete_object(&self, api_version: &str, kind: &str, namespace: &str, name: &str) -> bool {
+        let resource = served(api_version, kind);
+        let namespace = if resource.namespaced() { namespace } else { "" };
+        self.shared.cluster().delete(resource, namespace, name)
+    }
+
+    /// Makes the authorizer deny every request on a resource (by API group, `""` for the core
+    /// group, and plural, e.g. `("apps", "statefulsets")`) or on a subresource (`("",
+    /// "pods/proxy")`, `("", "pods/log")`) with the RBAC authorizer's 403, as for a user whose
+    /// Role does not grant it. A resource and its subresources are denied separately, as RBAC
+    /// grants them. Discovery stays readable, as for every authenticated user.
+    pub fn forbid(&self, group: &str, resource: &str) {
+        lock(&self.shared.denied).insert((group.to_owned(), resource.to_owned()));
+    }
+
+    /// Lifts every [`Self::forbid`].
+    pub fn allow_all(&self) {
+        lock(&self.shared.denied).clear();
     }
 
     /// Applies YAML text (see [`Self::apply`]): one document or several (`---`), so that a lab
@@ -361,8 +425,10 @@ impl FakeApiServer {
     /// Adds (or replaces, by namespace and name) a core/v1 Event. Fills in what the server would:
     /// `metadata.name` (`<involved>.<hex>`), `metadata.namespace` (from `involvedObject`),
     /// `involvedObject.uid` (from the object it names, if that exists, so that `kubectl describe`
-    /// finds it), `firstTimestamp`/`lastTimestamp` (now), `count` (1), `uid`,
-    /// `resourceVersion`. Returns the stored event.
+    /// finds it), `uid`, `resourceVersion`, and for an event of the old API (no `eventTime`)
+    /// `firstTimestamp`/`lastTimestamp` (now) and `count` (1). An event of the new API (with
+    /// `eventTime`, as `events.k8s.io/v1` writers such as the scheduler make them) keeps its
+    /// `series` and null timestamps. Returns the stored event.
     pub fn add_event(&self, event: Value) -> Value {
         let mut cluster = self.shared.cluster();
         let mut event = event;
@@ -416,8 +482,8 @@ impl FakeApiServer {
             if fields.get("lastTimestamp").is_none_or(Value::is_null) {
                 fields.insert("lastTimestamp".into(), first);
             }
+            fields.entry("count").or_insert(1.into());
         }
-        fields.entry("count").or_insert(1.into());
         cluster.put(Resource::Events, event)
     }
 
@@ -441,13 +507,6 @@ impl FakeApiServer {
     pub fn set_proxy_typed(&self, namespace: &str, pod: &str, status: u16, content_type: &str, body: &str) {
         let reply = ProxyReply { status, content_type: content_type.to_owned(), body: body.to_owned() };
         self.shared.cluster().set_proxy(namespace, pod, reply);
-    }
-
-    /// Makes the authorizer deny every request for `resource` (`pods`, `pods/log`, `pods/proxy`,
-    /// `events`, `namespaces`): `403` with the RBAC authorizer's `Status`, as for a user whose
-    /// Role lacks it. Other requests are served as before.
-    pub fn deny(&self, resource: &str) {
-        lock(&self.shared.denied).push(resource.to_owned());
     }
 
     /// Forgets the watch history: a watch from an older resourceVersion now gets `410 Gone`.
@@ -513,6 +572,26 @@ impl std::fmt::Debug for FakeApiServer {
             .field("mode", &self.mode())
             .finish_non_exhaustive()
     }
+}
+
+/// The served resource an object is of, by its `apiVersion` and `kind` (a Pod without either).
+fn resource_of(object: &Value) -> Resource {
+    assert!(object.is_object(), "an object must be a JSON object, not {object}");
+    let kind = object.get("kind").and_then(Value::as_str);
+    let api_version = object.get("apiVersion").and_then(Value::as_str);
+    match (api_version, kind) {
+        (None, None | Some("Pod")) => Resource::Pods,
+        (None, Some(kind)) => panic!("the {kind} needs an apiVersion"),
+        (Some(api_version), kind) => served(api_version, kind.unwrap_or("")),
+    }
+}
+
+fn served(api_version: &str, kind: &str) -> Resource {
+    Resource::from_type(api_version, kind).unwrap_or_else(|| {
+        let served: Vec<String> =
+            Resource::ALL.iter().map(|r| format!("{} {}", r.api_version(), r.kind())).collect();
+        panic!("the fake apiserver does not serve {api_version} {kind}; it serves {}", served.join(", "))
+    })
 }
 
 fn run(listener: std::net::TcpListener, shared: Arc<Shared>, tls: Option<TlsAcceptor>) {

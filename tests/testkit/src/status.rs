@@ -2,6 +2,8 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::resources::Resource;
+
 /// The user name that the fake server's authorizer "sees" (the kubeconfig's user).
 pub(crate) const USER: &str = "learner";
 
@@ -22,13 +24,20 @@ pub(crate) fn failure(code: u16, reason: &str, message: &str, details: Option<Va
     status
 }
 
-/// 404 for a named object: `pods "init-demo" not found`.
-pub(crate) fn not_found(plural: &str, name: &str) -> Value {
+/// 404 for a named object: `pods "init-demo" not found`, `statefulsets.apps "web" not found`,
+/// with `details` naming the object, its group (omitted for the core group) and its resource.
+pub(crate) fn not_found(resource: Resource, name: &str) -> Value {
+    let mut details = Map::new();
+    details.insert("name".into(), name.into());
+    if !resource.group().is_empty() {
+        details.insert("group".into(), resource.group().into());
+    }
+    details.insert("kind".into(), resource.plural().into());
     failure(
         404,
         "NotFound",
-        &format!("{plural} \"{name}\" not found"),
-        Some(json!({"name": name, "kind": plural})),
+        &format!("{} \"{name}\" not found", resource.qualified()),
+        Some(Value::Object(details)),
     )
 }
 
@@ -76,6 +85,8 @@ pub(crate) fn expired(requested: u64, oldest: u64) -> Value {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Attributes {
     pub verb: String,
+    /// The API group, `""` for the core group.
+    pub group: String,
     /// Empty for non-resource requests (then `path` is used).
     pub resource: String,
     pub subresource: String,
@@ -101,16 +112,27 @@ pub(crate) fn forbidden(attrs: &Attributes) -> Value {
         } else {
             format!("in the namespace \"{}\"", attrs.namespace)
         };
-        format!("User \"{USER}\" cannot {} resource \"{resource}\" in API group \"\" {scope}", attrs.verb)
+        format!(
+            "User \"{USER}\" cannot {} resource \"{resource}\" in API group \"{}\" {scope}",
+            attrs.verb, attrs.group
+        )
+    };
+    // The subject names the resource qualified by its group, as kube-apiserver's messages do.
+    let qualified = match attrs.group.as_str() {
+        "" => attrs.resource.clone(),
+        group => format!("{}.{group}", attrs.resource),
     };
     let subject = match (attrs.resource.as_str(), attrs.name.as_str()) {
         ("", _) => "forbidden".to_owned(),
-        (resource, "") => format!("{resource} is forbidden"),
-        (resource, name) => format!("{resource} \"{name}\" is forbidden"),
+        (_, "") => format!("{qualified} is forbidden"),
+        (_, name) => format!("{qualified} \"{name}\" is forbidden"),
     };
     let mut details = Map::new();
     if !attrs.name.is_empty() {
         details.insert("name".into(), attrs.name.clone().into());
+    }
+    if !attrs.group.is_empty() {
+        details.insert("group".into(), attrs.group.clone().into());
     }
     if !attrs.resource.is_empty() {
         details.insert("kind".into(), attrs.resource.clone().into());
@@ -125,7 +147,7 @@ mod tests {
     #[test]
     fn wording_matches_the_real_server() {
         assert_eq!(
-            serde_json::to_string(&not_found("pods", "init-demo")).unwrap(),
+            serde_json::to_string(&not_found(Resource::Pods, "init-demo")).unwrap(),
             r#"{"apiVersion":"v1","code":404,"details":{"kind":"pods","name":"init-demo"},"kind":"Status","message":"pods \"init-demo\" not found","metadata":{},"reason":"NotFound","status":"Failure"}"#
         );
         let attrs = Attributes {
@@ -152,5 +174,22 @@ mod tests {
             "pods \"init-demo\" is forbidden: User \"learner\" cannot get resource \"pods/log\" in API group \"\" in the namespace \"experiments\""
         );
         assert_eq!(status["details"], json!({"name": "init-demo", "kind": "pods"}));
+        let attrs = Attributes {
+            verb: "get".into(),
+            group: "apps".into(),
+            resource: "statefulsets".into(),
+            namespace: "experiments".into(),
+            name: "web".into(),
+            ..Attributes::default()
+        };
+        let status = forbidden(&attrs);
+        assert_eq!(
+            status["message"],
+            "statefulsets.apps \"web\" is forbidden: User \"learner\" cannot get resource \"statefulsets\" in API group \"apps\" in the namespace \"experiments\""
+        );
+        assert_eq!(status["details"], json!({"name": "web", "group": "apps", "kind": "statefulsets"}));
+        let missing = not_found(Resource::StatefulSets, "web");
+        assert_eq!(missing["message"], "statefulsets.apps \"web\" not found");
+        assert_eq!(missing["details"], json!({"name": "web", "group": "apps", "kind": "statefulsets"}));
     }
 }

@@ -1,12 +1,13 @@
 //! Server-side printing: `meta.k8s.io/v1` `Table`s, which `kubectl get` asks for (`Accept:
 //! application/json;as=Table;v=v1;g=meta.k8s.io`) and prints as its columns. The cells follow the
 //! real server's rules for pods (READY, the `Init:1/2` / `Init:CrashLoopBackOff` / `PodInitializing`
-//! STATUS, RESTARTS with "(5m ago)", AGE), events and namespaces.
+//! STATUS, RESTARTS with "(5m ago)", AGE), events and namespaces; `printers` has the other kinds'.
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use crate::cluster::Resource;
+use crate::printers;
 
 /// A Table of `objects` (stored form, or with type meta), every column included (the real server
 /// always sends the `-o wide` ones too, with priority 1).
@@ -22,18 +23,23 @@ pub(crate) fn table(resource: Resource, objects: &[&Value], resource_version: u6
     })
 }
 
+/// A column definition, as the real server describes it.
+pub(crate) fn column(name: &str, kind: &str, priority: u8, description: &str) -> Value {
+    let mut c =
+        json!({"name": name, "type": kind, "format": "", "description": description, "priority": priority});
+    if name == "Name" {
+        c["format"] = "name".into();
+    }
+    c
+}
+
+pub(crate) const NAME_DOC: &str = "Name must be unique within a namespace.";
+pub(crate) const AGE_DOC: &str =
+    "CreationTimestamp is a timestamp representing the server time when this object was created.";
+
 fn columns(resource: Resource) -> Vec<Value> {
-    let column = |name: &str, kind: &str, priority: u8, description: &str| {
-        let mut c = json!({"name": name, "type": kind, "format": "", "description": description, "priority": priority});
-        if name == "Name" {
-            c["format"] = "name".into();
-        }
-        c
-    };
-    let name_doc = "Name must be unique within a namespace.";
-    let age_doc =
-        "CreationTimestamp is a timestamp representing the server time when this object was created.";
-    match resource {
+    let (name_doc, age_doc) = (NAME_DOC, AGE_DOC);
+    match resource.storage() {
         Resource::Pods => vec![
             column("Name", "string", 0, name_doc),
             column("Ready", "string", 0, "The aggregate readiness state of this pod for accepting traffic."),
@@ -67,6 +73,7 @@ fn columns(resource: Resource) -> Vec<Value> {
             column("Status", "string", 0, "The current lifecycle phase of the namespace."),
             column("Age", "string", 0, age_doc),
         ],
+        other => printers::columns(other),
     }
 }
 
@@ -79,7 +86,7 @@ fn row(resource: Resource, object: &Value, now: Timestamp) -> Value {
             "metadata": object.get("metadata").cloned().unwrap_or_else(|| json!({})),
         },
     });
-    row["cells"] = match resource {
+    row["cells"] = match resource.storage() {
         Resource::Pods => {
             let (cells, conditions) = pod_cells(object, now);
             if let Some(conditions) = conditions {
@@ -93,28 +100,29 @@ fn row(resource: Resource, object: &Value, now: Timestamp) -> Value {
             text(object, "/status/phase"),
             age(object.pointer("/metadata/creationTimestamp"), now),
         ]),
+        other => printers::cells(other, object, now),
     };
     row
 }
 
-fn text<'a>(object: &'a Value, pointer: &str) -> &'a str {
+pub(crate) fn text<'a>(object: &'a Value, pointer: &str) -> &'a str {
     object.pointer(pointer).and_then(Value::as_str).unwrap_or("")
 }
 
-fn int(object: &Value, pointer: &str) -> i64 {
+pub(crate) fn int(object: &Value, pointer: &str) -> i64 {
     object.pointer(pointer).and_then(Value::as_i64).unwrap_or(0)
 }
 
-fn array<'a>(object: &'a Value, pointer: &str) -> &'a [Value] {
+pub(crate) fn array<'a>(object: &'a Value, pointer: &str) -> &'a [Value] {
     object.pointer(pointer).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
 }
 
-fn timestamp(value: Option<&Value>) -> Option<Timestamp> {
+pub(crate) fn timestamp(value: Option<&Value>) -> Option<Timestamp> {
     value?.as_str()?.parse().ok()
 }
 
 /// A `metav1.Time` as kubectl's AGE-style columns show it, `<unknown>` when unset.
-fn age(value: Option<&Value>, now: Timestamp) -> String {
+pub(crate) fn age(value: Option<&Value>, now: Timestamp) -> String {
     match timestamp(value) {
         Some(t) => human_duration(now.as_second() - t.as_second()),
         None => "<unknown>".to_owned(),

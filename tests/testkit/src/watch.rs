@@ -39,11 +39,11 @@ impl Encoder {
     /// The event a change makes for this watch, if any: a change that moves an object into or
     /// out of the selection is seen as ADDED or DELETED, like the real server's watch cache.
     fn encode(&self, change: &Change) -> Option<Bytes> {
-        if change.resource != self.resource {
+        if change.resource != self.resource.storage() {
             return None;
         }
-        let now = self.filter.matches(&change.object);
-        let before = change.previous.as_ref().is_some_and(|p| self.filter.matches(p));
+        let now = self.filter.matches(&self.resource.convert(&change.object));
+        let before = change.previous.as_ref().is_some_and(|p| self.filter.matches(&self.resource.convert(p)));
         let event_type = match (change.change, before, now) {
             (ChangeType::Added, _, true) => "ADDED",
             (ChangeType::Modified, true, true) => "MODIFIED",
@@ -120,13 +120,13 @@ pub(crate) fn respond(
             _ => {
                 let mut lines: Vec<Bytes> = cluster
                     .list(resource, encoder.filter.namespace.as_deref())
-                    .filter(|o| encoder.filter.matches(o))
+                    .filter(|o| encoder.filter.matches(&resource.convert(o)))
                     .map(|o| encoder.line("ADDED", o))
                     .collect();
                 if send_initial_events {
                     let bookmark = json!({
                         "kind": resource.kind(),
-                        "apiVersion": "v1",
+                        "apiVersion": resource.api_version(),
                         "metadata": {
                             "resourceVersion": cluster.resource_version().to_string(),
                             "annotations": {"k8s.io/initial-events-end": "true"},

@@ -1,13 +1,16 @@
 //! The fake API server against kube-rs, the client the checker is built on: typed gets, lists,
-//! logs and `Status` errors over TLS, and kube-runtime's watcher through cut streams and `410
-//! Gone`.
+//! logs and `Status` errors over TLS, kube-runtime's watcher through cut streams and `410
+//! Gone`, and discovery and the dynamic API on kinds other than pods.
 
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
-use k8s_openapi::api::core::v1::{Event as CoreEvent, Pod};
-use kube::api::{Api, ListParams, LogParams};
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{Event as CoreEvent, PersistentVolumeClaim, Pod, Service};
+use k8s_openapi::api::events::v1::Event as EventV1;
+use kube::api::{Api, DynamicObject, GroupVersionKind, ListParams, LogParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::discovery::{self, Discovery, Scope, verbs};
 use kube::runtime::watcher::{self, Event};
 use kube::{Client, Config};
 use serde_json::{Value, json};
@@ -251,7 +254,7 @@ async fn the_pod_proxy_passes_the_pods_answer_on_and_the_authorizer_refuses_with
     );
 
     // A Role without pods/proxy: the authorizer's Status, while the pod itself stays readable.
-    server.deny("pods/proxy");
+    server.forbid("", "pods/proxy");
     let (status, content_type, body) = raw_get(&client, proxy).await;
     assert_eq!((status, content_type.as_str()), (403, "application/json"));
     let body: Value = serde_json::from_str(&body).unwrap();
@@ -262,4 +265,132 @@ async fn the_pod_proxy_passes_the_pods_answer_on_and_the_authorizer_refuses_with
     );
     let pods: Api<Pod> = Api::default_namespaced(client.clone());
     assert!(pods.get("init-demo").await.is_ok(), "only pods/proxy is denied");
+}
+
+/// The test lab's cluster (tests/fixtures/labs/objects/cluster) on a server.
+fn put_lab_cluster(server: &FakeApiServer) {
+    for name in [
+        "statefulset-web",
+        "service-web",
+        "service-web-public",
+        "pod-web-0",
+        "pod-web-1",
+        "pvc-data-web-0",
+        "event-web-2-failed-scheduling",
+    ] {
+        let path = testkit::fixtures_dir().join(format!("labs/objects/cluster/{name}.yaml"));
+        server.put_object(serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap());
+    }
+}
+
+#[tokio::test]
+async fn kube_discovery_and_the_dynamic_api_read_any_kind() {
+    let server = FakeApiServer::start_tls();
+    let dir = tempfile::tempdir().unwrap();
+    let client = client(&server, dir.path()).await;
+    put_lab_cluster(&server);
+
+    // The whole discovery (legacy documents: /api, /apis, then each group version).
+    let discovery = Discovery::new(client.clone()).run().await.unwrap();
+    let (sts, caps) = discovery.resolve_gvk(&GroupVersionKind::gvk("apps", "v1", "StatefulSet")).unwrap();
+    assert_eq!((sts.plural.as_str(), caps.scope.clone()), ("statefulsets", Scope::Namespaced));
+    assert!(caps.supports_operation(verbs::WATCH));
+    assert!(caps.subresources.iter().any(|(sub, _)| sub.plural == "status"));
+    let (_, caps) = discovery.resolve_gvk(&GroupVersionKind::gvk("", "v1", "Node")).unwrap();
+    assert_eq!(caps.scope, Scope::Cluster);
+    assert!(discovery.resolve_gvk(&GroupVersionKind::gvk("storage.k8s.io", "v1", "StorageClass")).is_some());
+    assert!(discovery.resolve_gvk(&GroupVersionKind::gvk("batch", "v1", "Job")).is_none());
+
+    // One group version: one request.
+    server.clear_requests();
+    let (events, _) = discovery::pinned_kind(&client, &GroupVersionKind::gvk("events.k8s.io", "v1", "Event"))
+        .await
+        .unwrap();
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/apis/events.k8s.io/v1"]);
+    match discovery::pinned_kind(&client, &GroupVersionKind::gvk("apps", "v1beta2", "StatefulSet")).await {
+        Err(kube::Error::Api(status)) => assert_eq!(status.code, 404),
+        other => panic!("{other:?}"),
+    }
+
+    let dynamic: Api<DynamicObject> = Api::namespaced_with(client.clone(), "objects-lab", &sts);
+    let web = dynamic.get("web").await.unwrap();
+    assert_eq!(web.data["spec"]["replicas"], 2);
+    match dynamic.get("db").await.unwrap_err() {
+        kube::Error::Api(status) => {
+            assert_eq!((status.code, status.reason.as_str()), (404, "NotFound"));
+            assert_eq!(status.message, "statefulsets.apps \"db\" not found");
+            let details = status.details.unwrap();
+            assert_eq!(
+                (details.group.as_str(), details.kind.as_str(), details.name.as_str()),
+                ("apps", "statefulsets", "db")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let events: Api<DynamicObject> = Api::namespaced_with(client.clone(), "objects-lab", &events);
+    let listed = events.list(&ListParams::default().fields("regarding.name=web-2")).await.unwrap();
+    assert_eq!(listed.items.len(), 1);
+    assert_eq!(listed.items[0].data["reason"], "FailedScheduling");
+
+    // The typed APIs deserialize what is served: the fixtures are real wire format.
+    let typed: Api<StatefulSet> = Api::namespaced(client.clone(), "objects-lab");
+    assert_eq!(typed.get("web").await.unwrap().status.unwrap().ready_replicas, Some(2));
+    let services: Api<Service> = Api::namespaced(client.clone(), "objects-lab");
+    let labelled = ListParams::default().labels("app.kubernetes.io/part-of=objects-lab");
+    assert_eq!(services.list(&labelled).await.unwrap().items.len(), 2);
+    let claims: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), "objects-lab");
+    assert_eq!(claims.get("data-web-0").await.unwrap().status.unwrap().phase.as_deref(), Some("Bound"));
+    let v1_events: Api<EventV1> = Api::namespaced(client.clone(), "objects-lab");
+    let scheduler = &v1_events.list(&ListParams::default()).await.unwrap().items[0];
+    assert_eq!(scheduler.reporting_controller.as_deref(), Some("default-scheduler"));
+    let core_events: Api<CoreEvent> = Api::namespaced(client.clone(), "objects-lab");
+    let core = &core_events.list(&ListParams::default()).await.unwrap().items[0];
+    assert_eq!(core.involved_object.name.as_deref(), Some("web-2"));
+    assert_eq!(core.series.as_ref().and_then(|s| s.count), Some(3));
+
+    // A resource the authorizer denies: 403, with the group in the message and details.
+    server.forbid("apps", "statefulsets");
+    match typed.list(&ListParams::default()).await.unwrap_err() {
+        kube::Error::Api(status) => {
+            assert_eq!(status.code, 403);
+            assert!(status.message.contains("in API group \"apps\""), "{}", status.message);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(services.get("web").await.is_ok());
+}
+
+#[tokio::test]
+async fn kube_runtime_watcher_follows_a_dynamic_kind() {
+    let server = FakeApiServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let client = client(&server, dir.path()).await;
+    put_lab_cluster(&server);
+    let (sts, _) =
+        discovery::pinned_kind(&client, &GroupVersionKind::gvk("apps", "v1", "StatefulSet")).await.unwrap();
+    let api: Api<DynamicObject> = Api::namespaced_with(client, "objects-lab", &sts);
+    let mut events = watcher::watcher(api, watcher::Config::default().fields("metadata.name=web")).boxed();
+    let ready = |event: &Event<DynamicObject>| match event {
+        Event::InitApply(o) | Event::Apply(o) => o.data["status"]["readyReplicas"].as_i64(),
+        _ => None,
+    };
+    assert!(matches!(next_of(&mut events).await, Event::Init));
+    assert_eq!(ready(&next_of(&mut events).await), Some(2));
+    assert!(matches!(next_of(&mut events).await, Event::InitDone));
+    let mut web = server.object("apps/v1", "StatefulSet", "objects-lab", "web").unwrap();
+    web["status"]["readyReplicas"] = 1.into();
+    server.put_object(web);
+    assert_eq!(ready(&next_of(&mut events).await), Some(1));
+    assert!(server.delete_object("apps/v1", "StatefulSet", "objects-lab", "web"));
+    assert!(matches!(next_of(&mut events).await, Event::Delete(_)));
+}
+
+async fn next_of<S, K>(stream: &mut S) -> Event<K>
+where
+    S: Stream<Item = Result<Event<K>, watcher::Error>> + Unpin,
+{
+    let item =
+        tokio::time::timeout(Duration::from_secs(10), stream.next()).await.expect("an event within 10 s");
+    item.expect("the watcher never ends").expect("no error")
 }
