@@ -392,7 +392,9 @@ pub fn render_box(step: &Step, lang: Lang) -> String {
     let n = step.number;
     let again = match lang {
         Lang::Zh => format!("稍后再运行 `checker step {n}`，或用 `checker step {n} --wait` 一直观察到通过。"),
-        Lang::En => format!(" Run `checker step {n}` again in a moment, or watch it pass with `checker step {n} --wait`."),
+        Lang::En => format!(
+            " Run `checker step {n}` again in a moment, or watch it pass with `checker step {n} --wait`."
+        ),
     };
     let _ = writeln!(h, "<p>{}{}</p>", inline(step.pending_hint.get(lang)), inline(&again));
     h.push_str("</details>\n");

@@ -1,6 +1,7 @@
 //! The commands, one file each: each follows the one-way flow CLI → lab spec → observe →
 //! evaluate → report → progress, on what [`crate::context`] shares below them.
 
+mod doctor;
 mod list;
 mod progress;
 mod report;
@@ -43,6 +44,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     runtime.block_on(async {
         match &cli.command {
             Command::List { output } => list::list(&ctx, output.output).await,
+            Command::Doctor { output } => doctor::doctor(&ctx, output.output).await,
             Command::Step { number, from, wait, output } => {
                 step::step(&ctx, *number, from.as_deref(), *wait, output.output).await
             }
