@@ -244,3 +244,64 @@ fn an_unreachable_cluster_exits_3_with_what_to_do() {
     assert_eq!(code, 3);
     assert!(stdout.contains("结果：连不上集群"), "{stdout}");
 }
+
+/// The book's setup chapter, `src/setup.md`.
+fn setup_chapter() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../src/setup.md")).unwrap()
+}
+
+#[test]
+fn the_setup_chapters_sample_is_what_doctor_prints_before_step_1() {
+    let chapter = setup_chapter();
+    let sample = chapter
+        .split("```text\n环境检查")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .map(|rest| format!("环境检查{rest}\n"))
+        .expect("a sample of `checker doctor` in src/setup.md");
+    // A kind cluster of the chapter's version, before step 1: no namespace yet.
+    let server = FakeApiServer::start();
+    server.set_server_version("v1.34.0");
+    let machine = Machine::new(&server, Some("v1.34.0"));
+    let (code, printed, _) = machine.run(&["doctor"], "zh_CN.UTF-8");
+    assert_eq!(code, 0, "{printed}");
+    // What differs from kind: the context and address, and the storage classes (the fake
+    // server serves none; kind has its default `standard`).
+    let place = |text: &str| text.lines().next().unwrap().split(" · 上下文").next().unwrap().to_string();
+    assert_eq!(place(&printed), place(&sample));
+    let body = |text: &str| -> Vec<String> {
+        text.lines().skip(1).filter(|l| !l.contains("StorageClass")).map(String::from).collect()
+    };
+    assert_eq!(body(&printed), body(&sample), "src/setup.md's sample differs from the output:\n{printed}");
+    assert!(
+        sample.contains("• 默认 StorageClass：standard（本实验不需要；后续的 2.1 StatefulSet 实验需要）")
+    );
+}
+
+#[test]
+fn the_setup_chapter_names_clusters_on_which_every_step_passes() {
+    let chapter = setup_chapter();
+    let spec = lab_spec::LabSpec::embedded().unwrap();
+    let need = spec.steps.iter().filter_map(|s| s.min_server_version).max().expect("step 5 needs 1.29");
+    let versions = |prefix: &str| -> Vec<lab_spec::MinorVersion> {
+        chapter
+            .split(prefix)
+            .skip(1)
+            .map(|rest| lab_spec::MinorVersion::parse(rest).unwrap_or_else(|| panic!("{prefix}{rest:.20}")))
+            .collect()
+    };
+    for prefix in ["kindest/node:", "--kubernetes-version=", "rancher/k3s:"] {
+        let found = versions(prefix);
+        assert!(!found.is_empty(), "src/setup.md names no {prefix} version");
+        for version in found {
+            assert!(version >= need, "{prefix}{version} is older than step 5 needs ({need})");
+        }
+    }
+    // The way to a newer cluster that the checker gives is the chapter's own command.
+    let setup = spec.cluster_setup.expect("the lab says how to get a cluster");
+    for text in [&setup.zh, &setup.en] {
+        let create =
+            text.split('`').find(|span| span.starts_with("kind create cluster")).expect("a kind command");
+        assert!(chapter.contains(create), "src/setup.md lacks `{create}`");
+    }
+}

@@ -504,8 +504,8 @@ impl Words<'_> {
     /// A default StorageClass: later labs (StatefulSets) claim volumes; this one does not.
     fn storage(&self) -> Item {
         let later = self.tr(
-            "后续实验（如 2.1 StatefulSet）需要，本实验不需要",
-            "later labs (e.g. 2.1 StatefulSet) need one, this lab does not",
+            "本实验不需要；后续的 2.1 StatefulSet 实验需要",
+            "this lab needs none; the later 2.1 StatefulSet lab does",
         );
         let text = match &self.facts.storage {
             Storage::Default(name) => self.tr(
