@@ -15,6 +15,7 @@ use lab_spec::{LabSpec, Lang, MinorVersion, Step};
 use serde::Serialize;
 
 use crate::i18n::{Msg, tr};
+use crate::sanitize::line;
 
 /// What `checker doctor` found out, before it is judged.
 #[derive(Debug, Clone)]
@@ -559,7 +560,7 @@ pub fn text(report: &Report, lang: Lang) -> String {
             &format!("context {context} ({server}) · namespace {ns}"),
         ),
     };
-    let _ = writeln!(out, "{} · {place}", paint(BOLD, &heading));
+    let _ = writeln!(out, "{} · {}", paint(BOLD, &heading), line(&place));
     let sep = if lang == Lang::Zh { "：" } else { ": " };
     for item in &report.items {
         let mark = match item.status {
@@ -567,13 +568,13 @@ pub fn text(report: &Report, lang: Lang) -> String {
             Status::Problem => paint(RED, "✘"),
             Status::Info => paint(DIM, "•"),
         };
-        let _ = writeln!(out, "  {mark} {}", item.text);
+        let _ = writeln!(out, "  {mark} {}", line(&item.text));
         if let Some(fix) = &item.fix {
             let label = match item.status {
                 Status::Problem => tr(lang, "修复", "fix"),
                 _ => tr(lang, "提示", "hint"),
             };
-            let _ = writeln!(out, "      {}{sep}{fix}", paint(DIM, &label));
+            let _ = writeln!(out, "      {}{sep}{}", paint(DIM, &label), line(fix));
         }
     }
     out.push('\n');

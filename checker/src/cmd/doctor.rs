@@ -32,8 +32,8 @@ pub(super) async fn doctor(ctx: &Context, format: Format) -> Result<ExitCode> {
     let facts = Facts { kubectl, ..facts };
     let report = doctor::judge(&ctx.spec, &facts, ctx.lang);
     match format {
-        Format::Text => print(&doctor::text(&report, ctx.lang)),
-        Format::Json => print(&to_json(&report)),
+        Format::Text => print(&doctor::text(&report, ctx.lang))?,
+        Format::Json => print(&to_json(&report))?,
     }
     Ok(ExitCode::from(match (report.reachable, report.problems) {
         (false, _) => exit::CLUSTER,
@@ -88,7 +88,7 @@ async fn cluster_facts(ctx: &Context) -> Facts {
 
 fn unreached(error: Error) -> Unreached {
     match error {
-        Error::Usage(m) | Error::Input(m) => Unreached::Kubeconfig(m),
+        Error::Usage(m) | Error::Input(m) | Error::Output(m) => Unreached::Kubeconfig(m),
         Error::AccessDenied(m) | Error::Credentials(m) => Unreached::Credentials(m),
         Error::Unreachable(m) | Error::Server(m) => Unreached::Unreachable(m),
     }
