@@ -29,7 +29,7 @@
         notVerifiable: "Not verifiable:",
         keepWatching: "Press “Keep watching”: the page checks again every 2 s and stops when the step passes.",
         nextStep: function (n, title) { return "Step " + n + ": " + title; },
-        then: function (command) { return " — then run " + command; },
+        then: " — then run ",
         lastStep: "This is the lab's last step. `checker progress` shows every step's result; `checker report` writes your experiment record.",
         meta: function (r) {
           return "context " + r.context + " · namespace " + r.namespace + " · " + time(r.checked_at);
@@ -64,7 +64,7 @@
         notVerifiable: "无法验证的条目：",
         keepWatching: "点「持续观察」：页面每 2 秒检查一次，这一步通过时自动停下。",
         nextStep: function (n, title) { return "步骤 " + n + "：" + title; },
-        then: function (command) { return "，完成后运行 " + command; },
+        then: "，完成后运行 ",
         lastStep: "这是本实验的最后一步。`checker progress` 查看各步的结果，`checker report` 写出你的实验报告。",
         meta: function (r) {
           return "上下文 " + r.context + " · 命名空间 " + r.namespace + " · " + time(r.checked_at);
@@ -206,7 +206,7 @@
       ? el("a", { href: (typeof path_to_root === "string" ? path_to_root : "") + next.chapter.replace(/\.md$/, ".html") }, title)
       : el("span", {}, title);
     return el("p", { class: "lab-check-next", "data-next-step": String(next.step) },
-      el("strong", {}, T.next), name, T.then(""), el("code", {}, next.command));
+      el("strong", {}, T.next), name, T.then, el("code", {}, next.command));
   }
 
   function renderReport(box, result, report) {
