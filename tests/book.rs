@@ -83,6 +83,24 @@ fn every_check_box_names_a_step_and_every_step_has_exactly_one() {
 }
 
 #[test]
+fn each_steps_chapter_is_the_one_with_its_box() {
+    // A passed step links the next one's chapter (the spec's `chapter`): it must be right.
+    let spec = spec();
+    let boxed: BTreeMap<String, PathBuf> =
+        check_lines().into_iter().map(|(file, _, arg)| (arg, file)).collect();
+    for step in &spec.steps {
+        let chapter =
+            step.chapter.as_deref().unwrap_or_else(|| panic!("step {} names no chapter", step.number));
+        assert_eq!(
+            boxed.get(&step.number.to_string()).map(|p| p.to_string_lossy().into_owned()).as_deref(),
+            Some(chapter),
+            "step {}: its {{{{#check}}}} box is not in src/{chapter}",
+            step.number
+        );
+    }
+}
+
+#[test]
 fn every_box_is_in_the_built_book_once() {
     let b = book();
     let mut seen: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();

@@ -64,7 +64,9 @@ fn a_check_is_the_same_as_checker_step_and_shares_its_progress() {
     assert_eq!(report["verdict"], "pass", "{report:#}");
     assert_eq!(report["step"], 1);
     assert_eq!(report["title"], "部署带 Init Container 的 Pod", "the book's language by default");
-    assert!(report["pending_hint"].as_str().unwrap().contains("checker step 1"));
+    assert!(report["pending_hint"].as_str().unwrap().contains("8 秒"));
+    assert_eq!(report["next"]["command"], "checker step 2");
+    assert!(report["cause"].is_null());
     assert_eq!(report["context"], "fake");
     assert_eq!(report["namespace"], "experiments");
     let rows = report["pod_rows"].as_array().unwrap();

@@ -1,5 +1,6 @@
 //! `checker serve` in a real headless Chromium, driven over WebDriver (chromedriver): the Run-check
-//! button of step 1 shows a pass, then, with the fake cluster failing, the failure and its hint;
+//! button of step 1 shows a pass and the next step, then, with the fake cluster failing, the one
+//! cause of the failure and its fix;
 //! a pending step can be watched until it passes; the sidebar's progress follows; a cluster that
 //! cannot be reached is explained; and the plain build, opened without the server, shows the
 //! command to copy and no button. Screenshots (light and dark theme) go to /tmp/shots (or
@@ -128,6 +129,12 @@ async fn scenario(
         assert!(text.contains(column), "{column} not in {text}");
     }
     assert!(text.contains("上下文 fake"), "{text}");
+    // The pass names the next step, linked to its chapter.
+    let next =
+        c.find(Locator::Css(&format!("{BOX1} .lab-check-next[data-next-step=\"2\"] a"))).await.unwrap();
+    assert_eq!(next.attr("href").await.unwrap().as_deref(), Some("step2-logs.html"));
+    assert_eq!(next.text().await.unwrap(), "步骤 2：查看 Init Container 日志");
+    assert!(text.contains("checker step 2"), "{text}");
     wait_for_text(c, "#lab-serve-progress", &passed_of(1)).await;
     screenshot(c, "serve-step1-pass-light.png").await;
 
@@ -137,13 +144,21 @@ async fn scenario(
     let result = wait_for(c, &format!("{BOX1} .lab-check-result[data-verdict=\"fail\"]")).await;
     let text = result.text().await.unwrap();
     assert!(text.contains("未通过"), "{text}");
-    let failed = c.find_all(Locator::Css(&format!("{BOX1} .lab-outcome-fail"))).await.unwrap();
-    assert!(!failed.is_empty(), "{text}");
-    let details = failed[0].text().await.unwrap();
-    assert!(details.contains("期望") && details.contains("实际") && details.contains("提示"), "{details}");
-    // The unpinned image the fixture pulls, and the hint that says what to use instead.
-    assert!(details.contains("busybox:latest"), "{details}");
-    assert!(details.contains("busybox:1.36.1"), "the hint: {details}");
+    // One cause at the top: the image that cannot be pulled, and the fix (the pinned manifest).
+    let cause =
+        c.find(Locator::Css(&format!("{BOX1} .lab-check-cause[data-cause=\"image_pull\"]"))).await.unwrap();
+    let said = cause.text().await.unwrap();
+    assert!(said.contains("原因：") && said.contains("busybox:latest"), "{said}");
+    assert!(
+        said.contains("下一步：") && said.contains("kubectl delete pod init-demo -n experiments"),
+        "{said}"
+    );
+    assert!(said.contains("kubectl apply -f manifests/init-container.yaml"), "{said}");
+    // The expectations it explains are listed under it, without their own hints.
+    let grouped =
+        c.find_all(Locator::Css(&format!("{BOX1} .lab-check-grouped .lab-outcome-fail"))).await.unwrap();
+    assert_eq!(grouped.len(), 6, "{said}");
+    assert!(c.find_all(Locator::Css(&format!("{BOX1} .lab-details"))).await.unwrap().is_empty(), "{text}");
     assert!(text.contains("Init:ImagePullBackOff"), "{text}");
     wait_for_text(c, "#lab-serve-progress", &passed_of(0)).await;
     screenshot(c, "serve-step1-fail-light.png").await;
@@ -152,7 +167,11 @@ async fn scenario(
     api.put_pod_fixture("init-demo-init-1-of-2");
     click_run(c).await;
     let result = wait_for(c, &format!("{BOX1} .lab-check-result[data-verdict=\"pending\"]")).await;
-    assert!(result.text().await.unwrap().contains("进行中"));
+    let text = result.text().await.unwrap();
+    assert!(text.contains("进行中"), "{text}");
+    // While pending, the next action is this page's own button, not the command line.
+    assert!(text.contains("下一步：点「持续观察」"), "{text}");
+    assert!(!text.contains("checker step 1"), "{text}");
     let watch = wait_for(c, &format!("{BOX1} button.lab-check-watch:not([hidden])")).await;
     assert_eq!(watch.text().await.unwrap(), "持续观察");
     screenshot(c, "serve-step1-pending-light.png").await;

@@ -145,6 +145,107 @@ fn step1_fails_on_image_pull_backoff_with_a_hint() {
     assert!(run.stdout.contains("busybox:latest"), "{}", run.stdout);
     assert!(run.stdout.contains("Init:ImagePullBackOff"), "{}", run.stdout);
     assert!(run.stdout.contains("Result: fail"), "{}", run.stdout);
+    // One cause at the top, with the fix; the five expectations that follow from it under it,
+    // not each with a generic hint.
+    let cause_at = run.stdout.find("Cause: init-1 cannot pull its image busybox:latest (ImagePullBackOff)");
+    let first_check = run.stdout.find("✔ Pod `init-demo` exists");
+    assert!(cause_at.is_some() && cause_at < first_check, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("Next: Delete this pod and create it again from the lab's manifest"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("Not met because of it:"), "{}", run.stdout);
+    assert!(!run.stdout.contains("hint: Look at"), "no generic hint repeated: {}", run.stdout);
+
+    let json = Learner::new(&server).run(&["step", "1", "-o", "json"]).json();
+    assert_eq!(json["cause"]["kind"], "image_pull");
+    assert_eq!(json["cause"]["pod"], "init-demo");
+    assert_eq!(json["cause"]["container"], "init-1");
+    assert!(
+        json["cause"]["action"]
+            .as_str()
+            .unwrap()
+            .contains("`kubectl apply -f manifests/init-container.yaml`")
+    );
+    let grouped: Vec<&str> = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["grouped"] == true)
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        grouped,
+        ["images-pinned", "init-1-completed", "init-2-completed", "serial", "app-ready", "pod-ready"]
+    );
+    assert_eq!(json["cause"]["checks"], serde_json::json!(grouped));
+    assert!(json["next"].is_null());
+}
+
+#[test]
+fn step2_without_its_pod_fails_at_once_and_says_step_1_creates_it() {
+    let server = server_with(&[]);
+    let learner = Learner::new(&server);
+    let run = learner.run(&["step", "2", "-o", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let json = run.json();
+    assert_eq!(json["verdict"], "fail", "not pending: the learner must act");
+    assert_eq!(json["cause"]["kind"], "missing");
+    assert_eq!(json["cause"]["pod"], "init-demo");
+    let action = json["cause"]["action"].as_str().unwrap();
+    assert!(action.starts_with("Step 1 (Deploy a pod with init containers) creates it."), "{action}");
+    assert!(action.contains("`kubectl apply -f manifests/init-container.yaml`"), "{action}");
+    // No log was asked for a pod that does not exist.
+    assert!(!server.requests().iter().any(|r| r.path.ends_with("/log")));
+
+    let run = learner.run(&["--lang", "zh", "step", "2"]);
+    assert!(run.stdout.contains("原因：命名空间 experiments 中没有 Pod init-demo"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("下一步：它由步骤 1「部署带 Init Container 的 Pod」创建。"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("结果：未通过"), "{}", run.stdout);
+}
+
+#[test]
+fn a_pass_names_the_next_step_and_the_last_says_so() {
+    let server = server_with(&["init-demo-running"]);
+    let learner = Learner::new(&server);
+    let json = learner.run(&["step", "1", "-o", "json"]).json();
+    assert!(json["cause"].is_null());
+    assert_eq!(json["next"]["step"], 2);
+    assert_eq!(json["next"]["title"], "Read the init containers' logs");
+    assert_eq!(json["next"]["command"], "checker step 2");
+    assert_eq!(json["next"]["chapter"], "step2-logs.md");
+    let run = learner.run(&["--lang", "zh", "step", "1"]);
+    assert!(
+        run.stdout.contains("下一步：步骤 2「查看 Init Container 日志」（书中的 step2-logs 一章），完成后运行 `checker step 2`"),
+        "{}",
+        run.stdout
+    );
+
+    server.delete_pod("experiments", "init-demo");
+    let run = learner.run(&["step", "6"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("This is the lab's last step."), "{}", run.stdout);
+}
+
+#[test]
+fn step4_a_crash_looping_init_container_gets_its_previous_log() {
+    let server = server_with(&["init-demo-volume-init-failed"]);
+    let json = Learner::new(&server).run(&["step", "4", "-o", "json"]).json();
+    assert_eq!(json["verdict"], "fail");
+    assert_eq!(json["cause"]["kind"], "crash_loop");
+    assert_eq!(json["cause"]["container"], "write-page");
+    let action = json["cause"]["action"].as_str().unwrap();
+    assert!(
+        action.contains("`kubectl logs init-demo-volume -n experiments -c write-page --previous`"),
+        "{action}"
+    );
+    let write_page = check(&json, "write-page-completed");
+    assert_eq!(write_page["grouped"], true);
 }
 
 #[test]
@@ -406,9 +507,12 @@ fn step5_sidecar_and_an_old_cluster() {
     server.set_server_version("v1.28.9");
     let run = learner.run(&["step", "5", "-o", "json"]);
     assert_eq!(run.code, 1);
-    let sidecar = check(&run.json(), "sidecar-running").clone();
+    let json = run.json();
+    let sidecar = check(&json, "sidecar-running").clone();
     assert!(sidecar["observed"].as_str().unwrap().contains("v1.28.9"), "{sidecar}");
     assert!(sidecar["hint"].as_str().unwrap().contains("1.29"), "{sidecar}");
+    assert_eq!(json["cause"]["kind"], "old_server");
+    assert!(json["cause"]["action"].as_str().unwrap().contains("checker doctor"), "{}", json["cause"]);
 }
 
 /// nginx's own page for a directory without an index file, as the pod proxy passes it on.

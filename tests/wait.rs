@@ -172,3 +172,22 @@ fn ctrl_c_ends_cleanly_with_the_last_report() {
     assert!(stderr.contains("Interrupted."), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn a_missing_pod_ends_the_wait_at_once_with_the_failure() {
+    let server = server();
+    let started = Instant::now();
+    let (code, stdout, stderr) = start_wait(&server, &["step", "2", "--wait", "2m"]).finish();
+    assert!(started.elapsed() < Duration::from_secs(10), "waited {:?} for nothing", started.elapsed());
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stdout.contains("Cause: there is no pod init-demo in namespace experiments"), "{stdout}");
+    assert!(stdout.contains("Result: fail"), "{stdout}");
+    assert!(stderr.contains("Not waiting: the step's pod does not exist"), "{stderr}");
+    assert!(!server.requests().iter().any(|r| r.is_watch()), "no watch was started");
+
+    let (code, stdout, _) = start_wait(&server, &["step", "1", "--wait", "-o", "json"]).finish();
+    assert_eq!(code, 1);
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["verdict"], "fail");
+    assert_eq!(json["cause"]["kind"], "missing");
+}

@@ -126,6 +126,12 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArg,
     },
+    /// Check that this machine and cluster can take you through every step (the book's
+    /// environment check): exit 0 all set, 1 problems, 3 the cluster cannot be reached
+    Doctor {
+        #[command(flatten)]
+        output: OutputArg,
+    },
     /// Show every step's last result and the goals you achieved
     Progress {
         #[command(flatten)]

@@ -341,6 +341,13 @@ impl Cluster {
         Ok(self.call(client.apiserver_version()).await?.git_version)
     }
 
+    /// One GET judged by its answer, whatever its status (`checker doctor`): at most `limit`
+    /// bytes of the body are read (none for 0). Only a failure to get an answer is an error.
+    pub async fn probe(&self, path: &str, limit: usize) -> Result<RawAnswer> {
+        let client = self.client().await?;
+        self.call(raw_get(&client, path.to_string(), limit)).await
+    }
+
     /// `Some(exists)`, or `None` when we may not ask (namespaces are cluster-scoped, and the
     /// least-privilege Role does not grant them).
     async fn namespace_exists(&self) -> Result<Option<bool>> {
@@ -506,20 +513,35 @@ impl Cluster {
 /// One GET through the pod proxy, read raw (at most [`MAX_PAGE_BYTES`]): kube's `request_text`
 /// would turn the pod's own error page into an API error.
 async fn proxy_get(client: &Client, url: String) -> kube::Result<Page> {
+    let answer = raw_get(client, url, MAX_PAGE_BYTES).await?;
+    Ok(page_from(answer.code, &answer.content_type, &answer.body))
+}
+
+/// An answer read raw: its status code, content type and at most the first bytes of its body.
+#[derive(Debug, Clone)]
+pub struct RawAnswer {
+    pub code: u16,
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+/// One GET, read raw: the status whatever it is, and at most `limit` bytes of the body (none
+/// for 0, as for a watch, whose body stays open).
+async fn raw_get(client: &Client, url: String, limit: usize) -> kube::Result<RawAnswer> {
     use http_body_util::BodyExt;
     let request = http::Request::get(url).body(kube::client::Body::empty()).expect("a valid request");
     let (parts, mut body) = client.send(request).await?.into_parts();
     let mut bytes = Vec::new();
-    while bytes.len() < MAX_PAGE_BYTES {
+    while bytes.len() < limit {
         let Some(frame) = body.frame().await else { break };
         if let Ok(data) = frame?.into_data() {
-            let room = MAX_PAGE_BYTES - bytes.len();
+            let room = limit - bytes.len();
             bytes.extend_from_slice(&data[..data.len().min(room)]);
         }
     }
     let content_type =
-        parts.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    Ok(page_from(parts.status.as_u16(), content_type, &bytes))
+        parts.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    Ok(RawAnswer { code: parts.status.as_u16(), content_type, body: bytes })
 }
 
 /// What one answer of the pod proxy means. The API server answers for itself with a `Status`

@@ -207,25 +207,43 @@ pub enum Blocker {
     Terminal { phase: String },
 }
 
-/// Why the pod cannot make progress on its own, if it cannot.
+/// Why the pod cannot make progress on its own, if it cannot: the first of [`blockers`].
 pub fn blocker(pod: &Pod) -> Option<Blocker> {
-    let status = pod.status.as_ref()?;
+    blockers(pod).into_iter().next()
+}
+
+/// Everything that keeps the pod from making progress on its own, the most telling first: a
+/// container in a broken waiting state, an init container that failed, a final phase.
+pub fn blockers(pod: &Pod) -> Vec<Blocker> {
+    let mut found = Vec::new();
+    let Some(status) = pod.status.as_ref() else {
+        return found;
+    };
     for c in status.init_container_statuses.iter().flatten().chain(status.container_statuses.iter().flatten())
     {
         if let Some(reason) = waiting_reason(c).filter(|r| BROKEN_WAITING_REASONS.contains(r)) {
             let message = c.state.as_ref().and_then(|s| s.waiting.as_ref()).and_then(|w| w.message.clone());
-            return Some(Blocker::Waiting { container: c.name.clone(), reason: reason.to_string(), message });
+            found.push(Blocker::Waiting { container: c.name.clone(), reason: reason.to_string(), message });
         }
     }
     for c in status.init_container_statuses.iter().flatten() {
         if let Some(code) = exit_code(c.state.as_ref()).filter(|code| *code != 0) {
-            return Some(Blocker::InitFailed { container: c.name.clone(), exit_code: code });
+            found.push(Blocker::InitFailed { container: c.name.clone(), exit_code: code });
         }
     }
-    match phase(pod) {
-        p @ ("Failed" | "Succeeded") => Some(Blocker::Terminal { phase: p.to_string() }),
-        _ => None,
+    if let p @ ("Failed" | "Succeeded") = phase(pod) {
+        found.push(Blocker::Terminal { phase: p.to_string() });
     }
+    found
+}
+
+/// Waiting reasons of an image that cannot be pulled.
+pub const IMAGE_PULL_REASONS: &[&str] =
+    &["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"];
+
+/// The image the pod's spec gives this (init or main) container.
+pub fn image_of<'a>(pod: &'a Pod, container: &str) -> Option<&'a str> {
+    images(pod).into_iter().find(|(name, _)| *name == container).map(|(_, image)| image)
 }
 
 #[cfg(test)]

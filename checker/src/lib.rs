@@ -15,6 +15,7 @@ pub mod cli;
 pub mod cluster;
 pub mod cmd;
 pub mod context;
+pub mod doctor;
 pub mod error;
 pub mod evaluate;
 #[cfg(test)]

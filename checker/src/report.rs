@@ -8,10 +8,10 @@
 use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
-use lab_spec::{LabSpec, Lang};
+use lab_spec::{CauseKind, LabSpec, Lang};
 use serde::Serialize;
 
-use crate::evaluate::{CheckResult, Outcome, StepReport, Verdict};
+use crate::evaluate::{Cause, CheckResult, NextStep, Outcome, StepReport, Verdict};
 use crate::i18n::tr;
 use crate::progress::LabProgress;
 use crate::sanitize::{line, lines};
@@ -51,12 +51,16 @@ fn mark(outcome: Outcome) -> String {
     paint(style(outcome), words::mark(outcome))
 }
 
-/// A step report for the terminal.
+/// A step report for the terminal: the heading, the cause and its next action with the
+/// expectations it explains, the other expectations, the pods, the result and what comes next.
 pub fn step_text(report: &StepReport, lang: Lang) -> String {
     let mut out = String::new();
     let heading = tr(lang, &format!("步骤 {}", report.step), &format!("Step {}", report.step));
     let _ = writeln!(out, "{} · {}", paint(BOLD, &heading), line(&report.title));
-    for check in &report.checks {
+    if let Some(cause) = &report.cause {
+        cause_text(&mut out, cause, report, lang);
+    }
+    for check in report.checks.iter().filter(|c| !c.grouped) {
         let _ = writeln!(out, "  {} {}", mark(check.outcome), line(&check.description));
         if check.outcome != Outcome::Pass && check.outcome != Outcome::Skipped {
             check_details(&mut out, check, lang);
@@ -78,10 +82,67 @@ pub fn step_text(report: &StepReport, lang: Lang) -> String {
     }
     out.push('\n');
     let _ = writeln!(out, "{}{}", tr(lang, "结果：", "Result: "), verdict_word(report.verdict, lang));
-    if report.verdict == Verdict::Pending {
-        let _ = writeln!(out, "{}", lines(&report.pending_hint));
+    if report.verdict == Verdict::Pass {
+        let _ = writeln!(out, "{}", line(&next_text(report.next.as_ref(), lang)));
     }
     out
+}
+
+/// The cause at the top of a result that did not pass: what is wrong (or awaited), the one
+/// next action, and the expectations it explains, each on one line.
+fn cause_text(out: &mut String, cause: &Cause, report: &StepReport, lang: Lang) {
+    let sep = if lang == Lang::Zh { "：" } else { ": " };
+    let (label, style, under) = match cause.kind {
+        CauseKind::Progressing => {
+            (tr(lang, "进行中", "In progress"), YELLOW, tr(lang, "还在等的条目：", "Still to come:"))
+        }
+        CauseKind::Unverifiable => {
+            (tr(lang, "无法判断", "Cannot tell"), YELLOW, tr(lang, "无法验证的条目：", "Not verifiable:"))
+        }
+        _ => (tr(lang, "原因", "Cause"), RED, tr(lang, "因此未满足的条目：", "Not met because of it:")),
+    };
+    out.push('\n');
+    let _ = writeln!(out, "{}{sep}{}", paint(style, &label), line(&cause.summary));
+    let _ = writeln!(out, "{}{sep}{}", paint(BOLD, &tr(lang, "下一步", "Next")), line(&cause.action));
+    let grouped: Vec<&CheckResult> = report.checks.iter().filter(|c| c.grouped).collect();
+    if !grouped.is_empty() {
+        let _ = writeln!(out, "  {}", paint(DIM, &under));
+        for check in grouped {
+            let observed = match check.outcome {
+                Outcome::Skipped => String::new(),
+                _ => paint(DIM, &format!(" · {}", line(&check.observed))),
+            };
+            let _ = writeln!(out, "    {} {}{observed}", mark(check.outcome), line(&check.description));
+        }
+    }
+    if report.checks.iter().any(|c| !c.grouped) {
+        out.push('\n');
+    }
+}
+
+/// What comes after a passed step.
+fn next_text(next: Option<&NextStep>, lang: Lang) -> String {
+    let Some(next) = next else {
+        return tr(
+            lang,
+            "这是本实验的最后一步。`checker progress` 查看各步的结果，`checker report` 写出你的实验报告。",
+            "This is the lab's last step. `checker progress` shows every step's result; `checker report` writes your experiment record.",
+        );
+    };
+    let (n, title, command) = (next.step, &next.title, &next.command);
+    let chapter = next.chapter.as_deref().map(|c| c.trim_end_matches(".md")).unwrap_or_default();
+    match chapter.is_empty() {
+        true => tr(
+            lang,
+            &format!("下一步：步骤 {n}「{title}」，完成后运行 `{command}`"),
+            &format!("Next: step {n}, {title}; then run `{command}`"),
+        ),
+        false => tr(
+            lang,
+            &format!("下一步：步骤 {n}「{title}」（书中的 {chapter} 一章），完成后运行 `{command}`"),
+            &format!("Next: step {n}, {title} (the chapter {chapter} of the book); then run `{command}`"),
+        ),
+    }
 }
 
 fn check_details(out: &mut String, check: &CheckResult, lang: Lang) {
@@ -193,6 +254,10 @@ pub struct StepJson<'a> {
     /// The STATUS changes seen while waiting (`--wait` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeline: Option<&'a [TimelineEntry]>,
+    /// Why the step did not pass and the one thing to do (`null` when it passed).
+    pub cause: Option<&'a Cause>,
+    /// The step after a passed one (`null` otherwise, and after the last step).
+    pub next: Option<&'a NextStep>,
 }
 
 #[derive(Serialize)]
@@ -205,6 +270,8 @@ pub struct CheckJson<'a> {
     pub expected: &'a str,
     pub observed: &'a str,
     pub hint: &'a str,
+    /// Listed under the step's `cause`: it does not hold because of it.
+    pub grouped: bool,
 }
 
 #[derive(Serialize)]
@@ -246,12 +313,15 @@ impl<'a> StepJson<'a> {
                     expected: &c.expected,
                     observed: &c.observed,
                     hint: &c.hint,
+                    grouped: c.grouped,
                 })
                 .collect(),
             pods: report.pods.iter().map(PodJson::new).collect(),
             timings: &report.timings,
             warnings: &report.warnings,
             timeline: None,
+            cause: report.cause.as_ref(),
+            next: report.next.as_ref(),
         }
     }
 

@@ -6,6 +6,10 @@
 //! only for a pod that changed) and added to the STATUS [`Timeline`]. The objects of the generic
 //! checks are followed by watchers of their own (`objects`).
 //!
+//! A pod the step needs that is missing when the wait starts ends it at once with the failure,
+//! as `kubectl wait` says NotFound at once: the lab's pods are bare pods, which nothing but the
+//! learner creates, so waiting would only wait for nothing.
+//!
 //! An API server that stops answering is retried for [`RECONNECT_BUDGET`]; then, or when the
 //! time runs out or the learner presses Ctrl-C while it still does not answer, the wait ends
 //! with an error (exit code 3) and no verdict: what was seen before is not a fact any more.
@@ -20,7 +24,7 @@ use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client};
-use lab_spec::Step;
+use lab_spec::{CauseKind, Step};
 
 use crate::cluster::{Cluster, root_cause};
 use crate::context::Context;
@@ -45,6 +49,8 @@ pub const RECONNECT_BUDGET: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaitEnd {
     Passed,
+    /// A pod the step needs did not exist when the wait started.
+    Missing,
     TimedOut,
     Interrupted,
 }
@@ -130,6 +136,11 @@ pub async fn wait_for_step(
     let mut timeline = Timeline::default();
     for pod in &obs.pods {
         timeline.observe(pod, obs.at);
+    }
+    let first = evaluate(&ctx.spec, step, &obs, ctx.lang);
+    if first.cause.as_ref().is_some_and(|c| c.kind == CauseKind::Missing) {
+        live.show(&first, started.elapsed());
+        return Ok(Waited { report: first, timeline, end: WaitEnd::Missing });
     }
 
     let config = match wanted.pods.as_slice() {

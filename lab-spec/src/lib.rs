@@ -13,6 +13,9 @@
 //! The kinds and their pass/pending/fail rules are documented in `lab-spec/README.md`: the pod
 //! kinds, and the kinds on objects of any kind (`object`, `absent`, `count`, `event`, `order`).
 
+mod advice;
+mod version;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
@@ -20,6 +23,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub mod catalog;
+pub use advice::{CauseKind, ContainerWhen, ObservedHint, PHASES, When};
+pub use version::MinorVersion;
 
 pub use catalog::{Lab, Labs, Origin};
 
@@ -46,6 +51,10 @@ pub struct LabSpec {
     /// it; without it they only say which permission is missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rbac: Option<String>,
+    /// How to get a cluster on which every step can pass (a step's `min_server_version`), in
+    /// the lab's words: named when the cluster is too old.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_setup: Option<Text>,
     /// The record's goals, each achieved when all the steps it names have passed.
     pub goals: Vec<Goal>,
     pub steps: Vec<Step>,
@@ -98,8 +107,19 @@ pub struct Step {
     /// The manifest the learner applies for this step, relative to the repository root.
     #[serde(default)]
     pub manifest: Option<String>,
-    /// What to do when the step is still pending (e.g. "wait and run again").
+    /// What the step is waiting for while it is pending ("the pod is still initializing"); the
+    /// checker and the book add how to check again.
     pub pending_hint: Text,
+    /// The book's chapter of this step (a file under `src/`), linked when the step before passes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chapter: Option<String>,
+    /// The oldest Kubernetes minor version the step can pass on (`"1.29"` for native sidecars);
+    /// `checker doctor` compares the API server's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_server_version: Option<MinorVersion>,
+    /// The lab's own next action for a root cause, instead of the checker's generic one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub causes: BTreeMap<CauseKind, Text>,
     pub expectations: Vec<Expectation>,
 }
 
@@ -113,6 +133,10 @@ pub struct Expectation {
     pub description: Text,
     /// What to do when the expectation fails: usually the exact `kubectl` command to investigate.
     pub hint: Text,
+    /// Hints for particular observations (a phase, a container's state), tried in order before
+    /// `hint`: a running pod must not be told what to do if its phase were `Failed`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<ObservedHint>,
     /// What is checked: a [`Check`] with its `kind` and parameters.
     pub check: Check,
     /// Who makes the objects the check names, when it is not a manifest of this step or an
@@ -473,6 +497,20 @@ impl Check {
             _ => Vec::new(),
         }
     }
+
+    /// The container this check looks at, if it looks at one.
+    pub fn container(&self) -> Option<&str> {
+        match self {
+            Check::Completed { container, .. }
+            | Check::StartedAfter { container, .. }
+            | Check::Ready { container, .. }
+            | Check::Failed { container, .. }
+            | Check::NeverStarted { container, .. }
+            | Check::LogContains { container, .. }
+            | Check::Sidecar { container, .. } => Some(container),
+            _ => None,
+        }
+    }
 }
 
 impl Step {
@@ -557,6 +595,17 @@ impl LabSpec {
         self.steps.iter().find(|s| s.number == number)
     }
 
+    /// The step after this one, in the spec's order.
+    pub fn next_step(&self, number: u32) -> Option<&Step> {
+        let at = self.steps.iter().position(|s| s.number == number)?;
+        self.steps.get(at + 1)
+    }
+
+    /// The first step that names this pod and has a manifest: the step that creates it.
+    pub fn creating_step(&self, pod: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.manifest.is_some() && s.pods().contains(&pod))
+    }
+
     /// Every pod any step names, in order of first mention: the lab's pods.
     pub fn pods(&self) -> Vec<&str> {
         let mut pods: Vec<&str> = Vec::new();
@@ -633,6 +682,30 @@ impl LabSpec {
                 }
                 validate_generic(&e.check)
                     .map_err(|why| format!("step {}: expectation `{}`: {why}", step.number, e.id))?;
+                for hint in &e.hints {
+                    validate_when(&hint.when, &e.check).map_err(|reason| {
+                        format!("step {}: expectation `{}`: {reason}", step.number, e.id)
+                    })?;
+                }
+                if matches!(e.check, Check::Sidecar { .. })
+                    && step.min_server_version.is_none_or(|v| v < NATIVE_SIDECARS)
+                {
+                    return Err(format!(
+                        "step {}: expectation `{}` checks a native sidecar, which needs Kubernetes {NATIVE_SIDECARS}: \
+                         give the step `min_server_version: \"{NATIVE_SIDECARS}\"` or later",
+                        step.number, e.id
+                    ));
+                }
+            }
+            if let Some(kind) = step.causes.keys().find(|k| !k.has_lab_words()) {
+                return Err(format!(
+                    "step {}: causes: `{}` takes no words of its own (see pending_hint and hints)",
+                    step.number,
+                    kind.as_str()
+                ));
+            }
+            if step.chapter.as_deref().is_some_and(|c| c.trim().is_empty()) {
+                return Err(format!("step {}: chapter is empty", step.number));
             }
         }
         for goal in &self.goals {
@@ -797,6 +870,24 @@ pub fn valid_lab_id(id: &str) -> bool {
         && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !id.starts_with('-')
         && !id.ends_with('-')
+}
+
+/// The Kubernetes version from which native sidecars (`restartPolicy: Always` on an init
+/// container) are on by default (beta in 1.29, GA in 1.33).
+pub const NATIVE_SIDECARS: MinorVersion = MinorVersion::new(1, 29);
+
+/// A `when` must say something, and only what the check can be asked.
+fn validate_when(when: &When, check: &Check) -> Result<(), String> {
+    if when.phase.is_none() && when.container.is_none() {
+        return Err("a hint's `when` names no condition".into());
+    }
+    if let Some(phase) = when.phase.as_deref().filter(|p| !PHASES.contains(p)) {
+        return Err(format!("`{phase}` is not a pod phase ({})", PHASES.join(", ")));
+    }
+    if when.container.is_some() && check.container().is_none() {
+        return Err("a hint's `when` names a container state, but the check names no container".into());
+    }
+    Ok(())
 }
 
 /// A spec that could not be read: which file, which line if known, and why.
@@ -1015,6 +1106,51 @@ mod tests {
         for bad in ["", "1", "v", "v1x", "/v1", "apps/", "apps/v1/x", "a_b/v1", "apps/v1beta"] {
             assert!(!valid_api_version(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_sidecar_step_names_the_version_native_sidecars_need() {
+        let spec = LabSpec::embedded().unwrap();
+        assert_eq!(spec.step(5).unwrap().min_server_version, Some(NATIVE_SIDECARS));
+        assert!(spec.steps.iter().filter(|s| s.number != 5).all(|s| s.min_server_version.is_none()));
+        let without = real().replacen("    min_server_version: \"1.29\"\n", "", 1);
+        let err = LabSpec::parse(&without, "lab.yaml").unwrap_err();
+        assert!(err.reason.contains("native sidecar, which needs Kubernetes 1.29"), "{err}");
+        let older = real().replacen("min_server_version: \"1.29\"", "min_server_version: \"1.28\"", 1);
+        assert!(LabSpec::parse(&older, "lab.yaml").is_err());
+        let unquoted = real().replacen("min_server_version: \"1.29\"", "min_server_version: 1.30", 1);
+        let err = LabSpec::parse(&unquoted, "lab.yaml").unwrap_err();
+        assert!(err.reason.contains("quote it"), "{err}");
+    }
+
+    #[test]
+    fn next_steps_chapters_and_the_steps_that_create_pods() {
+        let spec = LabSpec::embedded().unwrap();
+        assert_eq!(spec.next_step(1).map(|s| s.number), Some(2));
+        assert_eq!(spec.next_step(6).map(|s| s.number), None);
+        assert_eq!(spec.creating_step("init-demo").map(|s| s.number), Some(1));
+        assert_eq!(spec.creating_step("sidecar-demo").map(|s| s.number), Some(5));
+        assert!(spec.steps.iter().all(|s| s.chapter.is_some()), "every step names its chapter");
+    }
+
+    #[test]
+    fn causes_and_observed_hints_are_validated() {
+        let spec = LabSpec::embedded().unwrap();
+        let phase = &spec.step(3).unwrap().expectations.iter().find(|e| e.id == "phase-pending").unwrap();
+        assert_eq!(phase.hints[0].when.phase.as_deref(), Some("Failed"));
+        assert!(spec.step(1).unwrap().causes.contains_key(&CauseKind::ImagePull));
+
+        let progressing =
+            real().replacen("    causes:\n      image_pull:", "    causes:\n      progressing:", 1);
+        let err = LabSpec::parse(&progressing, "lab.yaml").unwrap_err();
+        assert!(err.reason.contains("`progressing` takes no words of its own"), "{err}");
+        let unknown = real().replacen("      image_pull:", "      image_pul:", 1);
+        assert!(LabSpec::parse(&unknown, "lab.yaml").unwrap_err().to_string().contains("image_pul"));
+        let bad_phase = real().replacen("- when: { phase: Failed }", "- when: { phase: Crashed }", 1);
+        let err = LabSpec::parse(&bad_phase, "lab.yaml").unwrap_err();
+        assert!(err.reason.contains("`Crashed` is not a pod phase"), "{err}");
+        let empty = real().replacen("- when: { phase: Failed }", "- when: {}", 1);
+        assert!(LabSpec::parse(&empty, "lab.yaml").unwrap_err().reason.contains("names no condition"));
     }
 
     #[test]

@@ -472,7 +472,15 @@ pub fn render_box(lab: &str, step: &Step, lang: Lang, name_lab: bool) -> String 
         let _ = writeln!(h, r#"<li data-check="{}">{}</li>"#, escape(&e.id), inline(e.hint.get(lang)));
     }
     h.push_str("</ul>\n");
-    let _ = writeln!(h, "<p>{}</p>", inline(step.pending_hint.get(lang)));
+    // The spec says what a pending step waits for; how to check again is the same for every step.
+    let n = step.number;
+    let again = match lang {
+        Lang::Zh => format!("稍后再运行 `checker step {n}`，或用 `checker step {n} --wait` 一直观察到通过。"),
+        Lang::En => format!(
+            " Run `checker step {n}` again in a moment, or watch it pass with `checker step {n} --wait`."
+        ),
+    };
+    let _ = writeln!(h, "<p>{}{}</p>", inline(step.pending_hint.get(lang)), inline(&again));
     h.push_str("</details>\n");
     h.push_str(r#"<div class="lab-check-result" hidden></div>"#);
     h.push_str("\n</div>\n");

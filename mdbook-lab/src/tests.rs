@@ -75,6 +75,7 @@ fn box_of_step_1_has_the_stable_structure_and_the_specs_chinese_text() {
         r#"<li data-check="pod-exists">先部署：<code>kubectl apply -f manifests/init-container.yaml</code></li>"#
     ));
     assert!(html.contains("<p>Pod 还在初始化"));
+    assert!(html.contains("或用 <code>checker step 1 --wait</code> 一直观察到通过。</p>"), "{html}");
     assert!(html.trim_end().ends_with("<div class=\"lab-check-result\" hidden></div>\n</div>"));
     // One <li> per expectation, in the list and in the hints.
     let n = spec.step(1).unwrap().expectations.len();
@@ -106,7 +107,7 @@ fn spec_text_is_escaped_and_code_spans_rendered() {
         "{html}"
     );
     assert!(html.contains("<code>kubectl get pod -o jsonpath=&#39;&#123;.a&#125;&#39;</code>"), "{html}");
-    assert!(html.contains("<p>等一下 <code>a&lt;b</code></p>"), "{html}");
+    assert!(html.contains("<p>等一下 <code>a&lt;b</code>稍后再运行 <code>checker step 4</code>"), "{html}");
     assert!(!html.contains("{{"), "{html}");
 }
 

@@ -3,6 +3,7 @@
 
 mod labs;
 mod lint;
+mod doctor;
 mod list;
 mod progress;
 mod report;
@@ -51,6 +52,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         match &cli.command {
             Command::Labs { output } => labs::labs(&ctx, output.output).await,
             Command::List { output } => list::list(&ctx, output.output).await,
+            Command::Doctor { output } => doctor::doctor(&ctx, output.output).await,
             Command::Step { number, from, wait, output } => {
                 step::step(&ctx, *number, from.as_deref(), *wait, output.output).await
             }

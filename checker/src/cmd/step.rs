@@ -48,6 +48,11 @@ pub(super) async fn step(
     let secs = limit.as_secs();
     let ending = match waited.end {
         WaitEnd::Passed => None,
+        WaitEnd::Missing => Some(i18n::tr(
+            ctx.lang,
+            "没有等待：这一步的 Pod 不存在，也没有别的东西会创建它。先按上面的“下一步”创建它。",
+            "Not waiting: the step's pod does not exist, and nothing else will create it. Create it first, as \"Next\" says above.",
+        )),
         WaitEnd::TimedOut => Some(i18n::tr(
             ctx.lang,
             &format!("等待 {secs}s 后仍未通过。"),

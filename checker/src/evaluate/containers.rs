@@ -3,7 +3,7 @@
 //! the pod declares.
 
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
-use lab_spec::Lang;
+use lab_spec::{CauseKind, Lang};
 
 use super::{Finding, Outcome, finding, no_status, not_yet};
 use crate::i18n::tr;
@@ -23,11 +23,13 @@ pub(super) fn containers(pod: &Pod, init: &[String], main: &[String], lang: Lang
             &format!("init containers {}, containers {}", show(i), show(m)),
         )
     };
-    let outcome = match have_init == want_init && have_main == want_main {
-        true => Outcome::Pass,
-        false => Outcome::Fail,
-    };
-    finding(outcome, describe(&want_init, &want_main), describe(&have_init, &have_main))
+    let found = describe(&have_init, &have_main);
+    match have_init == want_init && have_main == want_main {
+        true => finding(Outcome::Pass, describe(&want_init, &want_main), found),
+        false => {
+            finding(Outcome::Fail, describe(&want_init, &want_main), found).because(CauseKind::SpecMismatch)
+        }
+    }
 }
 
 pub(super) fn completed(pod: &Pod, container: &str, lang: Lang) -> Finding {
@@ -161,7 +163,6 @@ pub(super) fn sidecar(pod: &Pod, container: &str, obs: &Observation, lang: Lang)
         );
     };
     if spec.restart_policy.as_deref() != Some("Always") {
-        let name = pod.metadata.name.as_deref().unwrap_or_default();
         let version = obs.server_version.as_deref().unwrap_or("?");
         let observed = tr(
             lang,
@@ -172,16 +173,8 @@ pub(super) fn sidecar(pod: &Pod, container: &str, obs: &Observation, lang: Lang)
                 "the stored spec of {container} has no restartPolicy: the API server ({version}) dropped it, so {container} is a plain init container"
             ),
         );
-        let hint = tr(
-            lang,
-            &format!(
-                "原生 Sidecar 需要 Kubernetes 1.29 及以上（或开启 SidecarContainers 特性门控）。换用较新的集群，例如 `kind create cluster --image kindest/node:v1.31.0`，再删除 Pod {name} 并重新应用它的清单"
-            ),
-            &format!(
-                "Native sidecars need Kubernetes 1.29 or later (or the SidecarContainers feature gate). Use a newer cluster, e.g. `kind create cluster --image kindest/node:v1.31.0`, then delete pod {name} and apply its manifest again"
-            ),
-        );
-        return finding(Outcome::Fail, expected, observed).with_hint(hint);
+        // The next action (a newer cluster) is worded from the spec: see `cause::old_server_action`.
+        return finding(Outcome::Fail, expected, observed).because(CauseKind::OldServer);
     }
     let Some(status) = inspect::container_status(pod, container) else {
         return not_yet(pod, lang, expected, no_status(lang));
@@ -506,7 +499,9 @@ mod tests {
         let sidecar = check(&report, "sidecar-running");
         assert_eq!(sidecar.outcome, Outcome::Fail);
         assert!(sidecar.observed.starts_with(between), "{}", sidecar.observed);
-        assert!(sidecar.observed.contains("back-off 20s"), "{}", sidecar.observed);
+        // The back-off is the step's cause, said once above the expectations.
+        let cause = report.cause.as_ref().unwrap();
+        assert!(sidecar.grouped && cause.summary.contains("back-off 20s"), "{}", cause.summary);
         assert!(!sidecar.observed.contains("not started"), "{}", sidecar.observed);
         assert!(
             sidecar.hint.contains("kubectl logs sidecar-demo -n experiments -c log-shipper --previous"),

@@ -7,9 +7,11 @@
 //!
 //! This file holds the entry point ([`evaluate`]), the outcome and verdict types, the dispatch
 //! from a check kind to its family and the rules every family shares ("not yet" is pending
-//! unless the pod is blocked; a check on a missing pod is skipped). Each family of checks has
-//! its own file, with its tests.
+//! unless the pod is blocked; a check on a missing pod is skipped, and its step fails). Each
+//! family of checks has its own file, with its tests. `cause` finds the one root cause and next
+//! action of a step that did not pass, and the next step of one that did.
 
+mod cause;
 mod cleanup;
 mod containers;
 mod logs;
@@ -19,8 +21,10 @@ mod pages;
 mod pod;
 
 use k8s_openapi::api::core::v1::Pod;
-use lab_spec::{AfterEvent, Check, Expectation, LabSpec, Lang, Step};
+use lab_spec::{AfterEvent, CauseKind, Check, Expectation, LabSpec, Lang, Step};
 use serde::Serialize;
+
+pub use cause::{Cause, NextStep};
 
 use crate::i18n::tr;
 use crate::inspect::{self, Blocker};
@@ -79,6 +83,9 @@ pub struct CheckResult {
     pub observed: String,
     /// What to do next; empty when the expectation passed.
     pub hint: String,
+    /// Whether it is listed under the step's [`Cause`]: it does not hold because of that cause,
+    /// whose action is what to do (its own hint is not shown).
+    pub grouped: bool,
 }
 
 /// A whole evaluated step.
@@ -99,18 +106,29 @@ pub struct StepReport {
     pub timings: Vec<PodTimings>,
     /// The latest Warning events about the step's pods (`kubectl describe`'s Events), newest last.
     pub warnings: Vec<String>,
+    /// Why the step did not pass and the one thing to do about it; `None` when it passed.
+    pub cause: Option<Cause>,
+    /// The step after this one, once this one passed (`None` after the last step).
+    pub next: Option<NextStep>,
 }
 
 /// Evaluates every expectation of `step` against `obs`.
 pub fn evaluate(spec: &LabSpec, step: &Step, obs: &Observation, lang: Lang) -> StepReport {
-    let checks: Vec<CheckResult> =
+    let mut judged: Vec<Judged> =
         step.expectations.iter().map(|e| evaluate_one(spec, e, obs, lang)).collect();
-    let verdict = if checks.iter().any(|c| c.outcome == Outcome::Fail) {
+    let outcomes: Vec<Outcome> = judged.iter().map(|j| j.result.outcome).collect();
+    // A skipped check is one whose pod is missing: the learner has to create it.
+    let verdict = if outcomes.iter().any(|o| matches!(o, Outcome::Fail | Outcome::Skipped)) {
         Verdict::Fail
-    } else if checks.iter().all(|c| c.outcome == Outcome::Pass) {
+    } else if outcomes.iter().all(|o| *o == Outcome::Pass) {
         Verdict::Pass
     } else {
         Verdict::Pending
+    };
+    let cause = cause::find(spec, step, obs, &mut judged, verdict, lang);
+    let next = match verdict {
+        Verdict::Pass => cause::next_step(spec, step, lang),
+        _ => None,
     };
     let pod_names = match step.expectations.iter().any(|e| e.check == Check::LabPodsGone) {
         true => spec.pods(),
@@ -125,11 +143,13 @@ pub fn evaluate(spec: &LabSpec, step: &Step, obs: &Observation, lang: Lang) -> S
         id: step.id.clone(),
         title: step.title.get(lang).to_string(),
         verdict,
-        checks,
+        checks: judged.into_iter().map(|j| j.result).collect(),
         pods,
         pending_hint: step.pending_hint.get(lang).to_string(),
         timings,
         warnings: warnings(obs, &pod_names),
+        cause,
+        next,
     }
 }
 
@@ -174,6 +194,11 @@ struct Finding {
     /// The permission the API server refused: the hint then names the lab's RBAC manifest (the
     /// spec's `rbac`).
     denied: Option<Denied>,
+    /// The root cause this finding shows by itself (a missing pod, a dropped sidecar field).
+    cause: Option<CauseKind>,
+    /// Why the pod cannot get there, when that made "not yet" a failure: said after the
+    /// observation unless the check is listed under that cause.
+    blocked: Option<String>,
 }
 
 /// A permission the API server refused.
@@ -185,7 +210,15 @@ struct Denied {
 }
 
 fn finding(outcome: Outcome, expected: String, observed: impl Into<String>) -> Finding {
-    Finding { outcome, expected, observed: observed.into(), hint: None, denied: None }
+    Finding {
+        outcome,
+        expected,
+        observed: observed.into(),
+        hint: None,
+        denied: None,
+        cause: None,
+        blocked: None,
+    }
 }
 
 impl Finding {
@@ -195,14 +228,30 @@ impl Finding {
 
     /// The API server refused `get` on `resource` (`pods/proxy`).
     fn denied(self, resource: &str) -> Finding {
-        Finding { denied: Some(Denied { resource: resource.to_string(), lists: false }), ..self }
+        let denied = Denied { resource: resource.to_string(), lists: false };
+        Finding { denied: Some(denied), cause: Some(CauseKind::AccessDenied), ..self }
     }
 
     /// The API server refused to read objects of `resource` (`StatefulSet (apps/v1)`), which
     /// the check gets and lists.
     fn denied_list(self, resource: String) -> Finding {
-        Finding { denied: Some(Denied { resource, lists: true }), ..self }
+        let denied = Denied { resource, lists: true };
+        Finding { denied: Some(denied), cause: Some(CauseKind::AccessDenied), ..self }
     }
+
+    fn because(self, cause: CauseKind) -> Finding {
+        Finding { cause: Some(cause), ..self }
+    }
+}
+
+/// One evaluated expectation with what the step's cause is found from.
+struct Judged<'a> {
+    result: CheckResult,
+    expectation: &'a Expectation,
+    /// The observation without the blocker's words.
+    plain_observed: String,
+    cause: Option<CauseKind>,
+    blocked: bool,
 }
 
 /// What to do about a permission the API server refused: have the lab's RBAC manifest applied.
@@ -228,7 +277,7 @@ fn access_hint(spec: &LabSpec, denied: &Denied, lang: Lang) -> String {
     }
 }
 
-fn evaluate_one(spec: &LabSpec, e: &Expectation, obs: &Observation, lang: Lang) -> CheckResult {
+fn evaluate_one<'a>(spec: &LabSpec, e: &'a Expectation, obs: &Observation, lang: Lang) -> Judged<'a> {
     let found = match (&e.check, e.check.pod()) {
         (Check::LabPodsGone, _) => lab_pods_gone(spec, obs, lang),
         (Check::PodExists { pod }, _) => pod_exists(pod, obs, lang),
@@ -242,31 +291,57 @@ fn evaluate_one(spec: &LabSpec, e: &Expectation, obs: &Observation, lang: Lang) 
                     &format!("Pod {name} 不存在，未检查"),
                     &format!("not checked: pod {name} does not exist"),
                 ),
-            ),
+            )
+            .because(CauseKind::Missing),
         },
         (check, None) => objects::evaluate(check, obs, lang),
     };
     let passed = found.outcome == Outcome::Pass;
-    let hint = match (found.outcome, &found.denied, found.hint) {
-        (Outcome::Pass, _, _) => String::new(),
-        (_, Some(denied), _) => access_hint(spec, denied, lang),
-        (_, None, Some(hint)) => hint,
-        (Outcome::Unverifiable, None, None) => tr(
+    let hint = match (found.outcome, &found.denied, found.cause, found.hint) {
+        (Outcome::Pass, ..) => String::new(),
+        (_, Some(denied), ..) => access_hint(spec, denied, lang),
+        (_, None, Some(CauseKind::OldServer), _) => cause::old_server_action(spec, lang, None),
+        (_, None, _, Some(hint)) => hint,
+        (Outcome::Unverifiable, None, _, None) => tr(
             lang,
             "这个文件没有这项数据（日志或页面）。直接对集群运行检查，或用 `checker snapshot` 保存完整快照。",
             "This file lacks the data (logs or pages). Run the check against the cluster, or save a full snapshot with `checker snapshot`.",
         ),
-        (_, None, None) => e.hint.get(lang).to_string(),
+        (_, None, _, None) => observed_hint(e, e.check.pod().and_then(|p| obs.pod(p))).get(lang).to_string(),
     };
-    CheckResult {
-        id: e.id.clone(),
-        description: e.description.get(lang).to_string(),
-        outcome: found.outcome,
-        passed,
-        expected: found.expected,
-        observed: found.observed,
-        hint,
+    let observed = match &found.blocked {
+        Some(blocker) => format!("{}; {blocker}", found.observed),
+        None => found.observed.clone(),
+    };
+    Judged {
+        result: CheckResult {
+            id: e.id.clone(),
+            description: e.description.get(lang).to_string(),
+            outcome: found.outcome,
+            passed,
+            expected: found.expected,
+            observed,
+            hint,
+            grouped: false,
+        },
+        expectation: e,
+        plain_observed: found.observed,
+        cause: found.cause,
+        blocked: found.blocked.is_some(),
     }
+}
+
+/// The expectation's hint for what was observed on its pod: the first of its `hints` whose
+/// `when` holds, else its `hint`.
+fn observed_hint<'a>(e: &'a Expectation, pod: Option<&Pod>) -> &'a lab_spec::Text {
+    let Some(pod) = pod else {
+        return &e.hint;
+    };
+    e.hints
+        .iter()
+        .find(|h| cause::holds(&h.when, pod, e.check.container()))
+        .map(|h| &h.hint)
+        .unwrap_or(&e.hint)
 }
 
 /// The checks that look at one existing pod.
@@ -303,7 +378,9 @@ fn on_pod(check: &Check, pod: &Pod, obs: &Observation, lang: Lang) -> Finding {
 /// "Not there yet": pending while the pod can still get there, failed when it is blocked.
 fn not_yet(pod: &Pod, lang: Lang, expected: String, observed: String) -> Finding {
     match inspect::blocker(pod) {
-        Some(blocker) => finding(Outcome::Fail, expected, format!("{observed}; {}", blocked(&blocker, lang))),
+        Some(blocker) => {
+            Finding { blocked: Some(blocked(&blocker, lang)), ..finding(Outcome::Fail, expected, observed) }
+        }
         None => finding(Outcome::Pending, expected, observed),
     }
 }

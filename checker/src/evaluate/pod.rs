@@ -1,7 +1,7 @@
 //! Checks on the pod as a whole: it exists, its images are pinned, its phase and conditions.
 
 use k8s_openapi::api::core::v1::Pod;
-use lab_spec::Lang;
+use lab_spec::{CauseKind, Lang};
 
 use super::{Finding, Outcome, finding, not_yet};
 use crate::i18n::tr;
@@ -15,7 +15,8 @@ pub(super) fn pod_exists(name: &str, obs: &Observation, lang: Lang) -> Finding {
             Outcome::Fail,
             expected,
             tr(lang, "Pod 正在被删除（Terminating）", "the pod is being deleted (Terminating)"),
-        ),
+        )
+        .because(CauseKind::Terminating),
         Some(_) => finding(Outcome::Pass, expected, tr(lang, "存在", "exists")),
         None => {
             let observed = match obs.namespace_exists {
@@ -30,7 +31,7 @@ pub(super) fn pod_exists(name: &str, obs: &Observation, lang: Lang) -> Finding {
                     &format!("no such pod in namespace {}", obs.namespace),
                 ),
             };
-            finding(Outcome::Fail, expected, observed)
+            finding(Outcome::Fail, expected, observed).because(CauseKind::Missing)
         }
     }
 }

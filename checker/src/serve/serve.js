@@ -20,6 +20,17 @@
         expected: "expected",
         observed: "observed",
         hint: "hint",
+        cause: "Cause: ",
+        inProgress: "In progress: ",
+        cannotTell: "Cannot tell: ",
+        next: "Next: ",
+        because: "Not met because of it:",
+        stillToCome: "Still to come:",
+        notVerifiable: "Not verifiable:",
+        keepWatching: "Press “Keep watching”: the page checks again every 2 s and stops when the step passes.",
+        nextStep: function (n, title) { return "Step " + n + ": " + title; },
+        then: " — then run ",
+        lastStep: "This is the lab's last step. `checker progress` shows every step's result; `checker report` writes your experiment record.",
         meta: function (r) {
           return "context " + r.context + " · namespace " + r.namespace + " · " + time(r.checked_at);
         },
@@ -44,6 +55,17 @@
         expected: "期望",
         observed: "实际",
         hint: "提示",
+        cause: "原因：",
+        inProgress: "进行中：",
+        cannotTell: "无法判断：",
+        next: "下一步：",
+        because: "因此未满足的条目：",
+        stillToCome: "还在等的条目：",
+        notVerifiable: "无法验证的条目：",
+        keepWatching: "点「持续观察」：页面每 2 秒检查一次，这一步通过时自动停下。",
+        nextStep: function (n, title) { return "步骤 " + n + "：" + title; },
+        then: "，完成后运行 ",
+        lastStep: "这是本实验的最后一步。`checker progress` 查看各步的结果，`checker report` 写出你的实验报告。",
         meta: function (r) {
           return "上下文 " + r.context + " · 命名空间 " + r.namespace + " · " + time(r.checked_at);
         },
@@ -137,34 +159,73 @@
     return el("table", { class: "lab-pods" }, el("thead", {}, head), body);
   }
 
+  function outcomeItem(c, grouped) {
+    var li = el("li", { class: "lab-outcome lab-outcome-" + c.outcome, "data-check": c.id },
+      el("span", { class: "lab-mark", "aria-hidden": "true" }, MARKS[c.outcome] || "?"),
+      el("span", { class: "lab-desc" }, inline(c.description)));
+    if (grouped) {
+      // The cause above says what to do: only what was seen, on the same line.
+      if (c.outcome !== "skipped" && c.observed) li.appendChild(el("span", { class: "lab-observed" }, " · ", inline(c.observed)));
+    } else if (c.outcome !== "pass" && c.outcome !== "skipped") {
+      var dl = el("dl", { class: "lab-details" });
+      [[T.expected, c.expected], [T.observed, c.observed], [T.hint, c.hint]].forEach(function (row) {
+        if (row[1]) dl.appendChild(el("div", {}, el("dt", {}, row[0]), el("dd", {}, inline(row[1]))));
+      });
+      li.appendChild(dl);
+    }
+    return li;
+  }
+
+  // The one root cause and next action at the top of a result that did not pass, with the
+  // expectations it explains under it. While pending, the next action is this page's own
+  // "Keep watching" button, not the command line.
+  function causeBox(report) {
+    var c = report.cause;
+    var kind = c.kind;
+    var label = kind === "progressing" ? T.inProgress : kind === "unverifiable" ? T.cannotTell : T.cause;
+    var under = kind === "progressing" ? T.stillToCome : kind === "unverifiable" ? T.notVerifiable : T.because;
+    var box = el("div", { class: "lab-check-cause", "data-cause": kind },
+      el("p", { class: "lab-check-cause-summary" }, el("strong", {}, label), inline(c.summary)),
+      el("p", { class: "lab-check-cause-action" }, el("strong", {}, T.next),
+        kind === "progressing" ? T.keepWatching : inline(c.action)));
+    var grouped = (report.checks || []).filter(function (x) { return x.grouped; });
+    if (grouped.length) {
+      var list = el("ul", { class: "lab-check-outcomes lab-check-grouped" });
+      grouped.forEach(function (x) { list.appendChild(outcomeItem(x, true)); });
+      box.appendChild(el("p", { class: "lab-check-cause-under" }, under));
+      box.appendChild(list);
+    }
+    return box;
+  }
+
+  // After a pass: the next step, linked to its chapter.
+  function nextBox(next) {
+    if (!next) return el("p", { class: "lab-check-next" }, inline(T.lastStep));
+    var title = T.nextStep(next.step, next.title);
+    var name = next.chapter
+      ? el("a", { href: (typeof path_to_root === "string" ? path_to_root : "") + next.chapter.replace(/\.md$/, ".html") }, title)
+      : el("span", {}, title);
+    return el("p", { class: "lab-check-next", "data-next-step": String(next.step) },
+      el("strong", {}, T.next), name, T.then, el("code", {}, next.command));
+  }
+
   function renderReport(box, result, report) {
     result.textContent = "";
     result.hidden = false;
     result.setAttribute("data-verdict", report.verdict);
     result.appendChild(el("div", { class: "lab-check-head" }, badge(report.verdict), el("span", { class: "lab-check-meta" }, T.meta(report))));
+    if (report.cause) result.appendChild(causeBox(report));
     var list = el("ul", { class: "lab-check-outcomes" });
     (report.checks || []).forEach(function (c) {
-      var li = el("li", { class: "lab-outcome lab-outcome-" + c.outcome, "data-check": c.id },
-        el("span", { class: "lab-mark", "aria-hidden": "true" }, MARKS[c.outcome] || "?"),
-        el("span", { class: "lab-desc" }, inline(c.description)));
-      if (c.outcome !== "pass" && c.outcome !== "skipped") {
-        var dl = el("dl", { class: "lab-details" });
-        [[T.expected, c.expected], [T.observed, c.observed], [T.hint, c.hint]].forEach(function (row) {
-          if (row[1]) dl.appendChild(el("div", {}, el("dt", {}, row[0]), el("dd", {}, inline(row[1]))));
-        });
-        li.appendChild(dl);
-      }
-      list.appendChild(li);
+      if (!c.grouped) list.appendChild(outcomeItem(c, false));
     });
     // The result lists the same expectations, marked: the plain list would only repeat them.
     var plain = box.querySelector(".lab-check-expectations");
     if (plain) plain.hidden = true;
-    result.appendChild(list);
+    if (list.childNodes.length) result.appendChild(list);
     var rows = report.pod_rows || [];
     result.appendChild(rows.length ? podsTable(rows) : el("p", { class: "lab-check-nopods" }, T.noPods(report.namespace)));
-    if (report.verdict === "pending" && report.pending_hint) {
-      result.appendChild(el("p", { class: "lab-check-pending-hint" }, inline(report.pending_hint)));
-    }
+    if (report.verdict === "pass") result.appendChild(nextBox(report.next));
     if (report.warning) result.appendChild(el("p", { class: "lab-check-warning" }, T.warning + report.warning));
   }
 
