@@ -22,7 +22,7 @@ use kube::{Api, Client};
 use lab_spec::Step;
 
 use crate::cluster::{Cluster, root_cause};
-use crate::context::Context;
+use crate::context::{Checked, Context};
 use crate::error::{Error, Result};
 use crate::evaluate::{StepReport, Verdict, evaluate};
 use crate::i18n::tr;
@@ -45,7 +45,8 @@ pub enum WaitEnd {
 }
 
 pub struct Waited {
-    pub report: StepReport,
+    /// The last verdict and the observation it was had on.
+    pub checked: Checked,
     pub timeline: Timeline,
     pub end: WaitEnd,
 }
@@ -145,7 +146,7 @@ pub async fn wait_for_step(
         let report = evaluate(&ctx.spec, step, &obs, ctx.lang);
         live.show(&report, started.elapsed());
         if report.verdict == Verdict::Pass {
-            return Ok(Waited { report, timeline, end: WaitEnd::Passed });
+            return Ok(Waited { checked: Checked { report, obs }, timeline, end: WaitEnd::Passed });
         }
         if let Some((since, error)) = &failing
             && since.elapsed() >= RECONNECT_BUDGET
@@ -157,13 +158,13 @@ pub async fn wait_for_step(
                 if let Some((since, error)) = &failing {
                     return Err(lost(cluster, since.elapsed(), error));
                 }
-                return Ok(Waited { report, timeline, end: WaitEnd::TimedOut });
+                return Ok(Waited { checked: Checked { report, obs }, timeline, end: WaitEnd::TimedOut });
             }
             _ = &mut ctrl_c => {
                 if let Some((since, error)) = &failing {
                     return Err(lost(cluster, since.elapsed(), error));
                 }
-                return Ok(Waited { report, timeline, end: WaitEnd::Interrupted });
+                return Ok(Waited { checked: Checked { report, obs }, timeline, end: WaitEnd::Interrupted });
             }
             _ = tick.tick() => {
                 // A credential plugin's credential that expired: a new one, and a new watch.

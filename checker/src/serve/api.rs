@@ -4,10 +4,14 @@
 //!   verdict words and outcome marks in the page's language ([`crate::words::json`]).
 //! - `POST /api/check/{n}[?wait=SECONDS]` → the step's report: the JSON of `checker step N -o json`
 //!   plus `title`, `pending_hint`, `pod_rows` (kubectl's columns), `context`, `namespace`,
-//!   `server`, `checked_at`. With `wait` (at most [`MAX_WAIT`]), a pending step is checked again
+//!   `server`, `checked_at`, and `timing_tables` (each pod's timing table as the terminal prints
+//!   it: `pod`, `title`, `header`, `rows`). With `wait` (at most [`MAX_WAIT`]), a pending step is checked again
 //!   every [`WAIT_INTERVAL`] until it is no longer pending or the time is up. The result is
 //!   recorded in the progress file, as `checker step N` records it.
-//! - `GET /api/progress` → `{"passed": k, "total": n, "steps": {"1": {"verdict", "at"}}, ...}`
+//! - `GET /api/progress` → `{"passed": k, "total": n, "complete": bool, "steps": {"1": {"verdict",
+//!   "at", "passed_at", "at_text", "passed_at_text"}}, "goals": [...], ...}`: `passed` counts the
+//!   steps that passed at least once; `verdict` and `at` are the latest result, `passed_at` the
+//!   last pass (or null); the `*_text` times are in the learner's zone and words.
 //! - `GET /api/status` → `{"pods": [rows as kubectl prints them], "context", ...}`
 //!
 //! The cluster work runs apart from the server ([`super::checks`]): identical checks at the same
@@ -29,12 +33,14 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::checks::Checked;
+use crate::clock;
 use crate::context::Context;
 use crate::error::Error;
 use crate::evaluate::Verdict;
 use crate::i18n::tr;
 use crate::report::{self, StepJson};
 use crate::status::pod_row;
+use crate::table;
 use crate::words;
 
 /// The longest a `?wait=` long poll may last.
@@ -92,7 +98,7 @@ pub(crate) async fn check(
         };
         let now = tokio::time::Instant::now();
         if checked.report.verdict != Verdict::Pending || now >= deadline {
-            return Json(step_json(checked)).into_response();
+            return Json(step_json(checked, ctx.lang)).into_response();
         }
         tokio::time::sleep(WAIT_INTERVAL.min(deadline - now)).await;
     }
@@ -110,7 +116,7 @@ fn parse_wait(query: Option<&str>) -> Result<Duration, String> {
 }
 
 /// The report as `checker step N -o json` prints it, and what the page needs besides.
-fn step_json(checked: &Checked) -> Value {
+fn step_json(checked: &Checked, lang: crate::i18n::Lang) -> Value {
     let report = &checked.report;
     let mut value = serde_json::to_value(StepJson::new(report)).unwrap_or_else(|_| json!({}));
     if let Value::Object(map) = &mut value {
@@ -121,6 +127,17 @@ fn step_json(checked: &Checked) -> Value {
         map.insert("namespace".into(), json!(checked.namespace));
         map.insert("server".into(), json!(checked.server));
         map.insert("checked_at".into(), json!(Timestamp::now().to_string()));
+        // The timing tables as the terminal prints them, for the page to draw as they are.
+        let tables: Vec<Value> = report
+            .timings
+            .iter()
+            .map(|t| {
+                let table = table::timings(t, lang);
+                let title = report::timings_title(t, lang);
+                json!({ "pod": t.pod, "title": title, "header": table.header, "rows": table.rows })
+            })
+            .collect();
+        map.insert("timing_tables".into(), json!(tables));
         if let Some(w) = &checked.warning {
             map.insert("warning".into(), json!(w));
         }
@@ -146,9 +163,15 @@ pub(crate) async fn progress(State(state): State<Arc<AppState>>) -> Response {
         .spec
         .steps
         .iter()
-        .filter_map(|s| recorded.get(&s.number).map(|r| (s.number.to_string(), json!(r))))
+        .filter_map(|s| {
+            let r = recorded.get(&s.number)?;
+            let mut value = json!(r.summary());
+            // The same times in the learner's zone and words, as the terminal shows them.
+            value["at_text"] = json!(clock::datetime(r.at, ctx.lang));
+            value["passed_at_text"] = json!(r.passed_at.map(|at| clock::datetime(at, ctx.lang)));
+            Some((s.number.to_string(), value))
+        })
         .collect();
-    let passed = steps.values().filter(|r| r["verdict"] == "pass").count();
     let goals: Vec<Value> = ctx
         .spec
         .goals
@@ -162,8 +185,9 @@ pub(crate) async fn progress(State(state): State<Arc<AppState>>) -> Response {
         })
         .collect();
     Json(json!({
-        "passed": passed,
+        "passed": report::passed_count(&ctx.spec, &recorded),
         "total": ctx.spec.steps.len(),
+        "complete": report::complete(&ctx.spec, &recorded),
         "steps": steps,
         "goals": goals,
         "context": cluster.as_ref().map(|c| c.context.as_str()),
