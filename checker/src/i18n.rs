@@ -104,6 +104,9 @@ pub fn lang_from_env() -> Lang {
 }
 
 #[cfg(test)]
+mod completeness;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -25,11 +25,12 @@ use crate::cluster::{Cluster, root_cause};
 use crate::context::{Checked, Context};
 use crate::error::{Error, Result};
 use crate::evaluate::{StepReport, Verdict, evaluate};
-use crate::i18n::tr;
+use crate::i18n::{Lang, tr};
 use crate::msg;
 use crate::observation::Observation;
 use crate::sanitize::line;
 use crate::timeline::Timeline;
+use crate::words;
 
 /// How long the wait keeps reconnecting to an API server that fails every attempt (kube-runtime's
 /// back-off: 0.8 s, doubling, with jitter, so about five attempts). A kind or minikube API
@@ -74,17 +75,22 @@ impl Live {
         }
     }
 
-    fn show(&mut self, report: &StepReport, elapsed: Duration) {
+    fn show(&mut self, report: &StepReport, elapsed: Duration, lang: Lang) {
         let pods = report
             .pods
             .iter()
             .map(|p| format!("{} {}", line(&p.name), line(&p.status)))
             .collect::<Vec<_>>()
             .join(", ");
-        let status = if pods.is_empty() { "-".to_string() } else { pods };
+        let status = if pods.is_empty() { tr(lang, "还没有 Pod", "no pod yet") } else { pods };
         match self {
             Live::Spinner(bar) => {
-                bar.set_message(format!("{status} · {} · {}s", report.verdict.as_str(), elapsed.as_secs()))
+                let (verdict, secs) = (words::verdict(report.verdict, lang), elapsed.as_secs());
+                bar.set_message(tr(
+                    lang,
+                    &format!("{status} · {verdict} · 已观察 {secs} 秒"),
+                    &format!("{status} · {verdict} · {secs}s"),
+                ))
             }
             Live::Lines { last } if *last != status => {
                 crate::i18n::say(&format!("[{:>3}s] {status}", elapsed.as_secs()));
@@ -144,7 +150,7 @@ pub async fn wait_for_step(
     loop {
         obs.at = Timestamp::now();
         let report = evaluate(&ctx.spec, step, &obs, ctx.lang);
-        live.show(&report, started.elapsed());
+        live.show(&report, started.elapsed(), ctx.lang);
         if report.verdict == Verdict::Pass {
             return Ok(Waited { checked: Checked { report, obs }, timeline, end: WaitEnd::Passed });
         }

@@ -368,8 +368,10 @@ fn restarts_story(pod: &Pod, name: &str, status: &ContainerStatus, lang: Lang) -
     if restarts == 0 || !running {
         return None;
     }
-    let exit = last_exit.map(|code| format!(", last exit code {code}")).unwrap_or_default();
-    let exit_zh = last_exit.map(|code| format!("，上次退出码 {code}")).unwrap_or_default();
+    let (exit_zh, exit) = match last_exit {
+        Some(code) => (format!("，上次退出码 {code}"), format!(", last exit code {code}")),
+        None => Default::default(),
+    };
     Some(match inspect::is_sidecar(pod, name) {
         true => tr(
             lang,

@@ -37,7 +37,7 @@ use crate::clock;
 use crate::context::Context;
 use crate::error::Error;
 use crate::evaluate::Verdict;
-use crate::i18n::tr;
+use crate::i18n::{Lang, tr};
 use crate::report::{self, StepJson};
 use crate::status::pod_row;
 use crate::table;
@@ -78,7 +78,7 @@ pub(crate) async fn check(
         return (StatusCode::NOT_FOUND, Json(json!({ "error": message, "kind": "not_found" })))
             .into_response();
     };
-    let wait = match parse_wait(query.as_deref()) {
+    let wait = match parse_wait(query.as_deref(), ctx.lang) {
         Ok(wait) => wait,
         Err(message) => {
             return (StatusCode::BAD_REQUEST, Json(json!({ "error": message, "kind": "input" })))
@@ -105,18 +105,23 @@ pub(crate) async fn check(
 }
 
 /// `wait=SECONDS` from the query (other parameters are ignored), capped at [`MAX_WAIT`].
-fn parse_wait(query: Option<&str>) -> Result<Duration, String> {
+fn parse_wait(query: Option<&str>, lang: Lang) -> Result<Duration, String> {
     let Some(value) = query.into_iter().flat_map(|q| q.split('&')).find_map(|p| p.strip_prefix("wait="))
     else {
         return Ok(Duration::ZERO);
     };
-    let seconds: u64 =
-        value.parse().map_err(|_| format!("wait must be a number of seconds, not {value:?}"))?;
+    let seconds: u64 = value.parse().map_err(|_| {
+        tr(
+            lang,
+            &format!("wait 应为秒数，而不是 {value:?}"),
+            &format!("wait must be a number of seconds, not {value:?}"),
+        )
+    })?;
     Ok(Duration::from_secs(seconds).min(MAX_WAIT))
 }
 
 /// The report as `checker step N -o json` prints it, and what the page needs besides.
-fn step_json(checked: &Checked, lang: crate::i18n::Lang) -> Value {
+fn step_json(checked: &Checked, lang: Lang) -> Value {
     let report = &checked.report;
     let mut value = serde_json::to_value(StepJson::new(report)).unwrap_or_else(|_| json!({}));
     if let Value::Object(map) = &mut value {
@@ -303,18 +308,18 @@ mod tests {
 
     #[test]
     fn wait_is_parsed_and_capped() {
-        assert_eq!(parse_wait(None), Ok(Duration::ZERO));
-        assert_eq!(parse_wait(Some("x=1")), Ok(Duration::ZERO));
-        assert_eq!(parse_wait(Some("x=1&wait=5")), Ok(Duration::from_secs(5)));
-        assert_eq!(parse_wait(Some("wait=100000")), Ok(MAX_WAIT));
-        assert!(parse_wait(Some("wait=soon")).is_err());
+        assert_eq!(parse_wait(None, Lang::En), Ok(Duration::ZERO));
+        assert_eq!(parse_wait(Some("x=1"), Lang::En), Ok(Duration::ZERO));
+        assert_eq!(parse_wait(Some("x=1&wait=5"), Lang::En), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_wait(Some("wait=100000"), Lang::En), Ok(MAX_WAIT));
+        assert!(parse_wait(Some("wait=soon"), Lang::Zh).unwrap_err().contains("秒数"));
     }
 
     proptest::proptest! {
         #[test]
         fn any_query_waits_at_most_the_maximum(query in "\\PC{0,40}", n in proptest::prelude::any::<u64>()) {
             for q in [query.clone(), format!("{query}&wait={n}"), format!("wait={n}")] {
-                if let Ok(wait) = parse_wait(Some(&q)) {
+                if let Ok(wait) = parse_wait(Some(&q), Lang::En) {
                     proptest::prop_assert!(wait <= MAX_WAIT);
                 }
             }
