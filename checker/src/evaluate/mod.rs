@@ -272,7 +272,14 @@ fn on_pod(check: &Check, pod: &Pod, obs: &Observation, lang: Lang) -> Finding {
 /// "Not there yet": pending while the pod can still get there, failed when it is blocked.
 fn not_yet(pod: &Pod, lang: Lang, expected: String, observed: String) -> Finding {
     match inspect::blocker(pod) {
-        Some(blocker) => finding(Outcome::Fail, expected, format!("{observed}; {}", blocked(&blocker, lang))),
+        Some(blocker) => {
+            let why = blocked(&blocker, lang);
+            finding(
+                Outcome::Fail,
+                expected,
+                tr(lang, &format!("{observed}；{why}"), &format!("{observed}; {why}")),
+            )
+        }
         None => finding(Outcome::Pending, expected, observed),
     }
 }
