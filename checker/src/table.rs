@@ -72,13 +72,15 @@ pub fn columns_with(table: &[Vec<String>], gap: usize, indent: &str) -> String {
     let widths: Vec<usize> = (0..table.iter().map(Vec::len).max().unwrap_or(0)).map(width).collect();
     let mut out = String::new();
     for row in table {
-        out.push_str(indent);
+        let mut line = indent.to_string();
         for (i, cell) in row.iter().enumerate() {
-            out.push_str(cell);
+            line.push_str(cell);
             if i + 1 < row.len() {
-                out.push_str(&" ".repeat(widths[i] + gap - display_width(cell)));
+                line.push_str(&" ".repeat(widths[i] + gap - display_width(cell)));
             }
         }
+        // An empty last cell leaves no padding behind.
+        out.push_str(line.trim_end_matches(' '));
         out.push('\n');
     }
     out
