@@ -232,6 +232,8 @@ fn an_older_progress_file_migrates_without_loss() {
     let mut kept = old["labs"]["init-container/fake/experiments"].clone();
     kept["1"] = written["labs"]["init-container/fake/experiments"]["1"].clone();
     assert_eq!(kept["1"]["verdict"], "pass");
+    // Format 1 knew only the latest result: a latest pass is also the last pass.
+    kept["2"]["passed_at"] = kept["2"]["at"].clone();
     assert_eq!(written["labs"]["init-container/fake/experiments"], kept, "the old results are all kept");
     assert_eq!(written["labs"]["init-container/fake/other"], old["labs"]["init-container/fake/other"]);
     assert!(

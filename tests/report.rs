@@ -61,6 +61,85 @@ fn report_has_steps_timeline_timings_and_goals() {
     assert!(server.requests().iter().all(|r| r.method == "GET"));
 }
 
+/// The learner's whole journey on the fake cluster: steps 1 to 5 pass, the pods are deleted,
+/// step 6 passes, step 1 is checked once more (it fails: its pod is gone), and only then the
+/// record is written.
+#[test]
+fn the_record_written_after_cleanup_has_every_recorded_pass() {
+    let server = lab_server();
+    server.put_pod_fixture("init-demo-volume-running");
+    server.set_proxy(
+        "experiments",
+        "init-demo-volume",
+        200,
+        "<h1>Prepared by an init container</h1>\n<p>lab-marker: init-container-volume</p>\n",
+    );
+    server.put_pod_fixture("sidecar-demo-running");
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = server.write_kubeconfig(dir.path());
+    let checker = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_checker"))
+            .args(args)
+            .env("KUBECONFIG", &kubeconfig)
+            .env("CHECKER_STATE_DIR", dir.path().join("state"))
+            .env("LANG", "zh_CN.UTF-8")
+            .env("TZ", "CST-8")
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    for step in ["1", "2", "3", "4", "5"] {
+        let (code, out, err) = checker(&["step", step]);
+        assert_eq!(code, 0, "step {step}: {out}{err}");
+    }
+    for pod in ["init-demo", "init-demo-fail", "init-demo-volume", "sidecar-demo"] {
+        assert!(server.delete_pod("experiments", pod));
+    }
+    assert_eq!(checker(&["step", "6"]).0, 0);
+    assert_eq!(checker(&["step", "1"]).0, 1, "the pod is gone");
+
+    server.clear_requests();
+    let file = dir.path().join("record.md");
+    let (code, _, err) = checker(&["report", "--output", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let md = std::fs::read_to_string(&file).unwrap();
+    for needle in [
+        "> 🎉 全部 6 个步骤都已通过：实验完成。",
+        "### 步骤 1: 部署带 Init Container 的 Pod — ✅ 通过（",
+        "> 之后最近一次检查：❌ 未通过（",
+        "init-demo   1/1     Running",
+        "Init 1: Checking database...",
+        "| init-1 执行时间 | 5s | 18:00:02 → 18:00:07 |",
+        "| 总初始化时间 | ",
+        "### 步骤 3: 测试 Init Container 失败场景 — ✅ 通过（",
+        "Init:CrashLoopBackOff",
+        "### 步骤 5: Init Container 与 Sidecar 容器 — ✅ 通过（",
+        "| log-shipper（Sidecar） | 持续运行 |",
+        "- [x] 学习 Init Container 的典型应用场景",
+        "```mermaid\ngantt",
+        "init-1 :done, c0, 2026-11-20 18:00:02, 2026-11-20 18:00:07",
+        "- 时区: UTC+08:00",
+    ] {
+        assert!(md.contains(needle), "missing {needle:?} in\n{md}");
+    }
+    assert!(!md.contains("— ❌") && !md.contains("— ○"), "no step lost its pass:\n{md}");
+    // Every step had a recorded pass: the record did not look at the (empty) namespace.
+    let paths: Vec<String> = server.requests().iter().map(|r| r.path.clone()).collect();
+    assert!(paths.iter().all(|p| !p.contains("/pods")), "{paths:?}");
+
+    // The progress lasts, and says the lab is complete.
+    let (_, progress, _) = checker(&["progress"]);
+    assert!(progress.contains("🎉 实验完成：全部 6 个步骤都通过过"), "{progress}");
+    let (_, json, _) = checker(&["progress", "-o", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!((json["passed"].as_u64(), json["complete"].as_bool()), (Some(6), Some(true)), "{json:#}");
+    assert_eq!(json["steps"]["1"]["verdict"], "fail");
+}
+
 #[test]
 fn gantt_chart_renders_in_chromium_without_error() {
     let server = lab_server();

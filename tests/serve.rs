@@ -94,13 +94,27 @@ fn a_check_is_the_same_as_checker_step_and_shares_its_progress() {
     );
     assert_eq!(p["steps"]["1"]["verdict"], "pass");
 
-    // Pending.
+    // The timing table, as the terminal prints it.
+    let timings = &report["timing_tables"][0];
+    assert_eq!(timings["pod"], "init-demo", "{report:#}");
+    assert_eq!(timings["header"], serde_json::json!(["指标", "值", "备注"]));
+    let measures: Vec<&str> =
+        timings["rows"].as_array().unwrap().iter().map(|r| r[0].as_str().unwrap()).collect();
+    assert!(measures.contains(&"总初始化时间") && measures.contains(&"主容器启动延迟"), "{measures:?}");
+
+    // Pending: the latest result, while the pass lasts.
     server.put_pod_fixture("init-demo-init-1-of-2");
     let report = served.post("/api/check/1").json();
     assert_eq!(report["verdict"], "pending", "{report:#}");
     assert_eq!(check_of(&report, "app-ready")["outcome"], "pending");
     assert_eq!(report["pod_rows"][0]["status"], "Init:1/2");
-    assert_eq!(served.get("/api/progress").json()["passed"], 0);
+    let p = served.get("/api/progress").json();
+    assert_eq!(p["passed"], 1, "a pass lasts: {p:#}");
+    assert_eq!(p["steps"]["1"]["verdict"], "pending");
+    let passed_at = p["steps"]["1"]["passed_at"].as_str().expect("the pass's time").to_string();
+    assert!(passed_at.ends_with('Z'), "RFC 3339 UTC in JSON: {passed_at}");
+    let text = p["steps"]["1"]["passed_at_text"].as_str().unwrap();
+    assert!(text.contains('月') && !text.contains('T'), "the learner's words: {text}");
 
     // Fail, with the hint of the failing expectation.
     server.put_pod_fixture("init-demo-image-pull-backoff");
@@ -115,12 +129,21 @@ fn a_check_is_the_same_as_checker_step_and_shares_its_progress() {
     }
     assert_eq!(report["pod_rows"][0]["status"], "Init:ImagePullBackOff");
 
+    // The failure after the pass, in the terminal too: the pass lasts there as well.
+    let (_, stdout) = cli(&served, &kubeconfig, &["progress", "-o", "json"]);
+    let progress: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(progress["steps"]["1"]["verdict"], "fail");
+    assert_eq!(progress["steps"]["1"]["passed_at"], passed_at.as_str());
+    assert_eq!(served.get("/api/progress").json()["passed"], 1);
+
     // And the other way round: a `checker step` in the terminal shows on the page.
     server.put_pod_fixture("init-demo-running");
     let (code, _) = cli(&served, &kubeconfig, &["step", "1"]);
     assert_eq!(code, 0);
     let p = served.get("/api/progress").json();
     assert_eq!((p["passed"].as_u64(), p["steps"]["1"]["verdict"].as_str()), (Some(1), Some("pass")));
+    assert_ne!(p["steps"]["1"]["passed_at"], passed_at.as_str(), "a new pass replaces the old one");
+    assert_eq!(p["complete"], false);
 
     // The live status: kubectl's rows.
     let status = served.get("/api/status");

@@ -135,6 +135,10 @@ async fn scenario(
     assert_eq!(next.attr("href").await.unwrap().as_deref(), Some("step2-logs.html"));
     assert_eq!(next.text().await.unwrap(), "步骤 2：查看 Init Container 日志");
     assert!(text.contains("checker step 2"), "{text}");
+    // The timings, as the terminal's table.
+    let timings = wait_for(c, &format!("{BOX1} .lab-check-timings table.lab-timings")).await;
+    let timings = timings.text().await.unwrap();
+    assert!(timings.contains("init-1 执行时间") && timings.contains("总初始化时间"), "{timings}");
     wait_for_text(c, "#lab-serve-progress", &passed_of(1)).await;
     screenshot(c, "serve-step1-pass-light.png").await;
 
@@ -160,7 +164,11 @@ async fn scenario(
     assert_eq!(grouped.len(), 6, "{said}");
     assert!(c.find_all(Locator::Css(&format!("{BOX1} .lab-details"))).await.unwrap().is_empty(), "{text}");
     assert!(text.contains("Init:ImagePullBackOff"), "{text}");
-    wait_for_text(c, "#lab-serve-progress", &passed_of(0)).await;
+    // The pass lasts: the sidebar still counts it, its chip stays passed and is marked with the
+    // later failure, and the box says when it passed beside the failed result.
+    wait_for_text(c, "#lab-serve-progress", &passed_of(1)).await;
+    wait_for(c, "#lab-serve-progress .lab-step-chip.lab-step-pass.lab-step-latest-fail").await;
+    wait_for_text(c, &format!("{BOX1} .lab-check-passed"), "通过于").await;
     screenshot(c, "serve-step1-fail-light.png").await;
 
     // Pending, then keep watching until it passes.

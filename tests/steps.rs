@@ -29,7 +29,9 @@ impl Learner {
             .env("HOME", self.dir.path())
             .env("KUBECONFIG", &self.kubeconfig)
             .env("CHECKER_STATE_DIR", self.dir.path().join("state"))
-            .env("LANG", "en_US.UTF-8");
+            .env("LANG", "en_US.UTF-8")
+            // A learner in China: times are shown in their zone (a POSIX rule: no zone database needed).
+            .env("TZ", "CST-8");
         cmd
     }
 
@@ -333,6 +335,81 @@ fn progress_and_list_remember_results_per_context() {
 }
 
 #[test]
+fn a_pass_lasts_after_a_failed_recheck() {
+    let server = server_with(&["init-demo-running"]);
+    let learner = Learner::new(&server);
+    assert_eq!(learner.run(&["step", "1"]).code, 0);
+    // Cleaned up too early: the check fails now, the pass stays.
+    server.delete_pod("experiments", "init-demo");
+    assert_eq!(learner.run(&["step", "1"]).code, 1);
+
+    let json = learner.run(&["progress", "-o", "json"]).json();
+    assert_eq!((json["passed"].as_u64(), json["total"].as_u64()), (Some(1), Some(6)), "{json:#}");
+    assert_eq!(json["complete"], false);
+    let step1 = &json["steps"]["1"];
+    assert_eq!(step1["verdict"], "fail", "the latest result: {json:#}");
+    let (at, passed_at) = (step1["at"].as_str().unwrap(), step1["passed_at"].as_str().unwrap());
+    assert!(passed_at.ends_with('Z') && passed_at < at, "RFC 3339 UTC, the pass before the failure: {step1}");
+    assert_eq!(json["steps"]["2"], Value::Null);
+
+    // The terminal: the latest result and the pass, in local time to the second.
+    let text = learner.run(&["progress"]).stdout;
+    let row = text.lines().find(|l| l.trim_start().starts_with("1 ")).unwrap_or_else(|| panic!("{text}"));
+    assert!(row.contains("fail"), "{row}");
+    assert_eq!(row.matches(" CST").count(), 2, "the latest result's time and the pass's: {row}");
+    assert!(!text.contains(passed_at) && !text.contains(at), "no RFC 3339 in text: {text}");
+    let list = learner.run(&["list"]).stdout;
+    let row = list.lines().find(|l| l.contains("deploy")).unwrap();
+    assert!(row.contains("passed at ") && row.contains("latest: fail ("), "{row}");
+    let zh = learner.run(&["list", "--lang", "zh"]).stdout;
+    assert!(zh.contains("通过于 ") && zh.contains("最近一次：未通过"), "{zh}");
+}
+
+#[test]
+fn a_progress_file_of_format_1_is_read_without_loss() {
+    let server = server_with(&[]);
+    let learner = Learner::new(&server);
+    let state = learner.dir.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let v1 = r#"{"version": 1, "labs": {"init-container/fake/experiments": {
+        "1": {"verdict": "pass", "at": "2026-11-20T10:05:00Z"},
+        "3": {"verdict": "fail", "at": "2026-11-20T10:09:00Z"}}}}"#;
+    std::fs::write(state.join("progress.json"), v1).unwrap();
+    let run = learner.run(&["progress", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.is_empty(), "not corrupt: {}", run.stderr);
+    let json = run.json();
+    assert_eq!(json["steps"]["1"]["passed_at"], "2026-11-20T10:05:00Z");
+    assert_eq!(json["steps"]["3"]["passed_at"], Value::Null);
+    assert_eq!(json["passed"], 1);
+}
+
+#[test]
+fn errors_and_help_follow_the_language() {
+    let server = server_with(&[]);
+    let learner = Learner::new(&server);
+    let url = server.url();
+    server.stop();
+    drop(server);
+    let run = Run::from(learner.command(&["step", "1"]).env("LANG", "zh_CN.UTF-8").output().unwrap());
+    assert_eq!(run.code, 3);
+    assert!(run.stderr.starts_with(&format!("错误：无法连接 {url}")), "{}", run.stderr);
+    // --lang is read before the command line is parsed: clap's own texts follow it.
+    let help = learner.run(&["step", "--help", "--lang", "zh"]);
+    assert_eq!(help.code, 0);
+    assert!(
+        help.stdout.contains("用法：checker step [选项] <NUMBER>") && !help.stdout.contains("Usage:"),
+        "{}",
+        help.stdout
+    );
+    let typo = learner.run(&["stpe", "1", "--lang=zh"]);
+    assert_eq!(typo.code, 2);
+    assert!(typo.stderr.starts_with("错误：没有命令 “stpe”（是不是想用 “step”？）"), "{}", typo.stderr);
+    let typo = learner.run(&["stpe", "1"]);
+    assert!(typo.stderr.starts_with("error: unrecognized subcommand 'stpe'"), "{}", typo.stderr);
+}
+
+#[test]
 fn status_prints_the_kubectl_columns() {
     let server = server_with(&["init-demo-running", "init-demo-fail-crashloop"]);
     let run = Learner::new(&server).run(&["status"]);
@@ -447,7 +524,7 @@ fn missing_and_broken_kubeconfig() {
     let run = learner.run(&["step", "1", "--kubeconfig", broken.to_str().unwrap()]);
     assert_one_line_error(&run, 2, "broken kubeconfig");
     let run = learner.run(&["step", "1", "--context", "nowhere"]);
-    assert_one_line_error(&run, 2, "context \"nowhere\" is not in the kubeconfig");
+    assert_one_line_error(&run, 2, "context \"nowhere\" is not in the kubeconfig; its contexts are \"fake\"");
 }
 
 #[test]
@@ -610,7 +687,8 @@ fn step5_passes_after_a_sidecar_restart_and_says_what_a_sidecar_between_restarts
         (Some("2/2"), Some(1))
     );
     let after = check(&json, "after-the-sidecar")["observed"].as_str().unwrap().to_string();
-    assert!(after.starts_with("log-shipper startedAt 2026-11-20T10:03:02Z"), "the first run: {after}");
+    // 10:03:02Z in the learner's zone.
+    assert!(after.starts_with("log-shipper started at 18:03:02"), "the first run: {after}");
     assert!(after.contains("restarts: 1"), "{after}");
     let sidecar = check(&json, "sidecar-running")["observed"].as_str().unwrap().to_string();
     assert!(sidecar.contains("restarts: 1") && sidecar.contains("which is fine"), "{sidecar}");

@@ -168,16 +168,18 @@ fn resolve_existing(path: &Path) -> PathBuf {
 /// Builds the book at `root` into `dest` (which is emptied first, as mdBook does), its boxes from
 /// `labs`.
 pub fn build(root: &Path, dest: &Path, labs: Labs) -> Result<Built> {
-    let fail = |what: &str, e: anyhow_like::Error| {
-        let (root, cause) = (root.display(), anyhow_like::chain(&e));
+    let fail = |what: Msg, e: anyhow_like::Error| {
+        let (root, cause, zh, en) = (root.display(), anyhow_like::chain(&e), what.zh, what.en);
         Error::Input(msg!(
-            "无法构建 {root} 中的书：{what}：{cause}",
-            "cannot build the book in {root}: {what}: {cause}"
+            "无法构建 {root} 中的书：{zh}：{cause}",
+            "cannot build the book in {root}: {en}: {cause}"
         ))
     };
-    let mut config =
-        Config::from_disk(root.join(BOOK_TOML)).map_err(|e| fail(&format!("reading {BOOK_TOML}"), e))?;
-    config.update_from_env().map_err(|e| fail("reading MDBOOK_* variables", e))?;
+    let mut config = Config::from_disk(root.join(BOOK_TOML))
+        .map_err(|e| fail(msg!("读取 {BOOK_TOML}", "reading {BOOK_TOML}"), e))?;
+    config
+        .update_from_env()
+        .map_err(|e| fail(msg!("读取 MDBOOK_* 环境变量", "reading MDBOOK_* variables"), e))?;
     let mut warnings = drop_missing_assets(&mut config, root)?;
     config.build.build_dir = dest.to_path_buf();
     let title = config.book.title.clone();
@@ -196,14 +198,15 @@ pub fn build(root: &Path, dest: &Path, labs: Labs) -> Result<Built> {
         ));
     }
 
-    let mut book = MDBook::load_with_config(root, config).map_err(|e| fail("loading the book", e))?;
+    let mut book =
+        MDBook::load_with_config(root, config).map_err(|e| fail(msg!("加载书", "loading the book"), e))?;
     if with_lab {
         book.with_preprocessor(LabPreprocessor::with_labs(labs));
     }
     if with_mermaid {
         book.with_preprocessor(Mermaid);
     }
-    book.build().map_err(|e| fail("building", e))?;
+    book.build().map_err(|e| fail(msg!("构建", "building"), e))?;
     Ok(Built { html_dir: book.build_dir_for("html"), title, lang, warnings })
 }
 

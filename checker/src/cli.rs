@@ -1,9 +1,17 @@
-//! The command line: what a learner can type, parsed by clap.
+//! The command line: what a learner can type, parsed by clap, in the learner's language.
+//!
+//! The doc comments below are the English help; [`zh`] has the Chinese one. The language is
+//! read off the arguments (`--lang`) and the environment before clap parses, so that `--help`
+//! and clap's own usage errors follow it too.
 
+mod zh;
+
+use std::ffi::OsString;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 use lab_spec::Lang;
 
@@ -196,13 +204,10 @@ pub struct ServeArgs {
 
 /// A `--wait` duration: humantime's syntax (`90s`, `2m`, `1h 30m`), at most [`MAX_WAIT`].
 pub fn parse_wait(text: &str) -> std::result::Result<Duration, String> {
-    let lang = i18n::lang_from_env();
+    // The process's language: set from --lang and the locale before the arguments are parsed.
+    let lang = i18n::lang();
     let wait = humantime::parse_duration(text).map_err(|e| {
-        tr(
-            lang,
-            &format!("不是时长（例如 90s、2m、1h）：{e}"),
-            &format!("not a duration (like 90s, 2m, 1h): {e}"),
-        )
+        tr(lang, "不是时长（例如 90s、2m、1h）", &format!("not a duration (like 90s, 2m, 1h): {e}"))
     })?;
     if wait > MAX_WAIT {
         return Err(tr(lang, "超过最长的 24h", "longer than the maximum of 24h"));
@@ -239,6 +244,73 @@ pub fn validate_target(namespace: &str, context: Option<&str>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The language asked for with `--lang` (`--lang zh`, `--lang=en`; the last one counts), read
+/// before clap parses; `None` when the arguments name none (or an unknown one: clap says so).
+pub fn lang_in_args<I, T>(args: I) -> Option<Lang>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString>,
+{
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let mut lang = None;
+    let mut i = 1;
+    while i < args.len() {
+        let arg = args[i].to_string_lossy();
+        if arg == "--" {
+            break;
+        }
+        let value = match arg.strip_prefix("--lang") {
+            Some("") => {
+                i += 1;
+                args.get(i).map(|v| v.to_string_lossy().to_string())
+            }
+            Some(rest) => rest.strip_prefix('=').map(str::to_string),
+            None => None,
+        };
+        match value.as_deref() {
+            Some("zh") => lang = Some(Lang::Zh),
+            Some("en") => lang = Some(Lang::En),
+            _ => {}
+        }
+        i += 1;
+    }
+    lang
+}
+
+/// The command line with its help in `lang`.
+pub fn command(lang: Lang) -> clap::Command {
+    match lang {
+        Lang::En => Cli::command(),
+        Lang::Zh => zh::translate(Cli::command()),
+    }
+}
+
+/// Parses `args` (the program name first). Help, the version and usage errors are printed in
+/// `lang` (stdout for help and version, stderr for errors) and end the process with the exit
+/// code returned: 0 for help and version, 2 for a usage error.
+pub fn parse<I, T>(args: I, lang: Lang) -> Result<Cli, ExitCode>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let parsed = command(lang).try_get_matches_from(args).and_then(|m| Cli::from_arg_matches(&m));
+    parsed.map_err(|e| {
+        // A value our parsers refused (`--wait 300000000000y`): the first line says it all.
+        let one_line = e.kind() == clap::error::ErrorKind::ValueValidation;
+        match (lang, zh::error(&e)) {
+            (Lang::Zh, Some(text)) if one_line => {
+                i18n::say(&crate::sanitize::line(text.lines().next().unwrap_or_default()))
+            }
+            (Lang::Zh, Some(text)) => eprint!("{}", crate::sanitize::lines(&text)),
+            _ if one_line => i18n::say(e.to_string().lines().next().unwrap_or_default()),
+            _ => {
+                let _ = e.print();
+            }
+        }
+        ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(crate::error::exit::INPUT))
+    })
 }
 
 #[cfg(test)]
@@ -283,5 +355,20 @@ mod tests {
                 Err(message) => proptest::prop_assert!(!message.contains('\n')),
             }
         }
+    }
+
+    #[test]
+    fn the_language_is_read_before_parsing() {
+        assert_eq!(lang_in_args(["checker", "step", "1", "--lang", "en"]), Some(Lang::En));
+        assert_eq!(lang_in_args(["checker", "--lang=zh", "list"]), Some(Lang::Zh));
+        assert_eq!(
+            lang_in_args(["checker", "--lang", "en", "--lang", "zh"]),
+            Some(Lang::Zh),
+            "the last one counts"
+        );
+        assert_eq!(lang_in_args(["checker", "--lang", "fr"]), None, "clap explains the value");
+        assert_eq!(lang_in_args(["checker", "--lang"]), None);
+        assert_eq!(lang_in_args(["checker", "--", "--lang", "en"]), None);
+        assert_eq!(lang_in_args(["checker", "--language", "en"]), None);
     }
 }

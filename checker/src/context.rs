@@ -15,11 +15,11 @@ use lab_spec::{Check, LabSpec, Labs, Lang, Step};
 use crate::cli::Cli;
 use crate::cluster::{Cluster, Target, Wanted};
 use crate::error::{Error, Result};
-use crate::evaluate::{StepReport, evaluate};
+use crate::evaluate::{StepReport, Verdict, evaluate};
 use crate::i18n;
 use crate::msg;
 use crate::observation::Observation;
-use crate::progress::{self, LabProgress, ProgressStore, StepRecord};
+use crate::progress::{self, LabProgress, PassRecord, ProgressStore};
 
 /// What every command needs: the labs, the lab it works on, where to look, and how to speak.
 #[derive(Debug, Clone)]
@@ -171,10 +171,16 @@ pub fn select_lab(
     Ok(last().filter(|id| labs.get(id).is_some()).unwrap_or_else(|| labs.first().id().to_string()))
 }
 
+/// A step's verdict and the observation it was had on (recorded with a pass).
+pub struct Checked {
+    pub report: StepReport,
+    pub obs: Observation,
+}
+
 /// Observes and evaluates one step against the cluster.
-pub async fn check_step(ctx: &Context, cluster: &Cluster, step: &Step) -> Result<StepReport> {
+pub async fn check_step(ctx: &Context, cluster: &Cluster, step: &Step) -> Result<Checked> {
     let obs = cluster.observe(&ctx.wanted(step)).await?;
-    Ok(evaluate(&ctx.spec, step, &obs, ctx.lang))
+    Ok(Checked { report: evaluate(&ctx.spec, step, &obs, ctx.lang), obs })
 }
 
 /// One observation of every lab pod and every log any step reads.
@@ -182,14 +188,25 @@ pub async fn observe_lab(ctx: &Context, cluster: &Cluster) -> Result<Observation
     cluster.observe(&ctx.wanted_lab()).await
 }
 
-/// Records a step's verdict in the progress file (a corrupt file set aside is reported on stderr).
-pub fn record(ctx: &Context, cluster: &Cluster, report: &StepReport) -> Result<()> {
+/// Records a step's verdict in the progress file, and for a pass what was observed (a corrupt
+/// file set aside is reported on stderr).
+pub fn record(ctx: &Context, cluster: &Cluster, checked: &Checked) -> Result<()> {
     let store = ProgressStore::from_env()?;
-    let record = StepRecord { verdict: report.verdict, at: Timestamp::now() };
-    if let Some(warning) = store.record(&ctx.progress_key(cluster), report.step, record)? {
+    let report = &checked.report;
+    let pass = pass_record(ctx, checked);
+    let key = ctx.progress_key(cluster);
+    if let Some(warning) = store.record(&key, report.step, report.verdict, Timestamp::now(), pass)? {
         i18n::warn(warning);
     }
     Ok(())
+}
+
+/// What a pass observed, to keep with it in the progress file; `None` when the step did not pass.
+pub fn pass_record(ctx: &Context, checked: &Checked) -> Option<PassRecord> {
+    match (checked.report.verdict, ctx.spec.step(checked.report.step)) {
+        (Verdict::Pass, Some(step)) => Some(PassRecord::new(&ctx.spec, step, &checked.obs)),
+        _ => None,
+    }
 }
 
 /// The progress recorded for the current context (the kubeconfig is read, the cluster is not

@@ -18,7 +18,7 @@ pub fn tr(lang: Lang, zh: &str, en: &str) -> String {
 }
 
 /// A message in both languages. Make one with [`msg!`](crate::msg).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Msg {
     pub zh: String,
     pub en: String,
@@ -102,6 +102,9 @@ pub fn lang_from_env() -> Lang {
         Lang::Zh
     }
 }
+
+#[cfg(test)]
+mod completeness;
 
 #[cfg(test)]
 mod tests {

@@ -47,7 +47,8 @@ pub const CREDENTIAL_FILE_LIMIT: u64 = MIB;
 pub const SPEC_YAML: YamlLimits =
     YamlLimits { events: 100_000, nodes: 100_000, mappings: 10_000, scalar_bytes: 2 * MIB, depth: 32 };
 
-/// The cap on the progress file (a few hundred bytes per lab, context and namespace).
+/// The cap on the progress file (a few kilobytes per lab, context and namespace, with what each
+/// step observed when it last passed).
 pub const PROGRESS_LIMIT: u64 = 4 * MIB;
 
 pub use yaml::{Refusal, YamlLimits};

@@ -5,6 +5,9 @@
 
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::{ContainerState, ContainerStatus, Pod};
+use lab_spec::Lang;
+
+use crate::i18n::tr;
 
 /// Waiting reasons that mean the container cannot make progress on its own: the learner has to
 /// change something (image, configuration, command).
@@ -164,33 +167,46 @@ pub fn waiting_reason(status: &ContainerStatus) -> Option<&str> {
     status.state.as_ref()?.waiting.as_ref()?.reason.as_deref()
 }
 
-/// A container state in kubectl describe's words: `Running`, `Terminated (Completed, exit code 0)`,
-/// `Waiting (CrashLoopBackOff)`.
-pub fn describe_state(state: Option<&ContainerState>) -> String {
+/// A container state in kubectl describe's words (`Running`, `Terminated (Completed, exit code 0)`,
+/// `Waiting (CrashLoopBackOff)`), with the connecting words in the reader's language: kubectl's
+/// words are what the learner sees in `kubectl describe`, the rest is ours.
+pub fn describe_state(state: Option<&ContainerState>, lang: Lang) -> String {
+    let none = || tr(lang, "没有报告状态", "no state reported");
     let Some(state) = state else {
-        return "no state reported".into();
+        return none();
     };
     if state.running.is_some() {
         "Running".into()
     } else if let Some(t) = &state.terminated {
+        let code = t.exit_code;
         match t.reason.as_deref() {
-            Some(reason) => format!("Terminated ({reason}, exit code {})", t.exit_code),
-            None => format!("Terminated (exit code {})", t.exit_code),
+            Some(reason) => tr(
+                lang,
+                &format!("Terminated（{reason}，退出码 {code}）"),
+                &format!("Terminated ({reason}, exit code {code})"),
+            ),
+            None => {
+                tr(lang, &format!("Terminated（退出码 {code}）"), &format!("Terminated (exit code {code})"))
+            }
         }
     } else if let Some(w) = &state.waiting {
-        format!("Waiting ({})", w.reason.as_deref().unwrap_or("no reason"))
+        match w.reason.as_deref() {
+            Some(reason) => tr(lang, &format!("Waiting（{reason}）"), &format!("Waiting ({reason})")),
+            None => tr(lang, "Waiting（没有原因）", "Waiting (no reason)"),
+        }
     } else {
-        "no state reported".into()
+        none()
     }
 }
 
 /// A container's status in one line: its state, its restarts, and its last termination.
-pub fn describe_status(status: &ContainerStatus) -> String {
-    let mut text = describe_state(status.state.as_ref());
-    if status.restart_count > 0 {
-        text.push_str(&format!(", restarts {}", status.restart_count));
+pub fn describe_status(status: &ContainerStatus, lang: Lang) -> String {
+    let mut text = describe_state(status.state.as_ref(), lang);
+    let restarts = status.restart_count;
+    if restarts > 0 {
+        text.push_str(&tr(lang, &format!("，重启 {restarts} 次"), &format!(", restarts {restarts}")));
         if let Some(code) = exit_code(status.last_state.as_ref()) {
-            text.push_str(&format!(", last exit code {code}"));
+            text.push_str(&tr(lang, &format!("，上次退出码 {code}"), &format!(", last exit code {code}")));
         }
     }
     text
@@ -278,6 +294,22 @@ mod tests {
         );
         let never = "name: s\nimage: i\nimageID: ''\nready: false\nrestartCount: 0\nstate: {waiting: {reason: PodInitializing}}";
         assert_eq!(earliest_start(&status(never)), None);
+    }
+
+    #[test]
+    fn a_status_in_both_languages_with_kubectls_words_kept() {
+        let crashed = "name: s\nimage: i\nimageID: ''\nready: false\nrestartCount: 2\n\
+            state: {terminated: {exitCode: 2, reason: Error}}\n\
+            lastState: {terminated: {exitCode: 2}}";
+        assert_eq!(
+            describe_status(&status(crashed), Lang::En),
+            "Terminated (Error, exit code 2), restarts 2, last exit code 2"
+        );
+        assert_eq!(
+            describe_status(&status(crashed), Lang::Zh),
+            "Terminated（Error，退出码 2），重启 2 次，上次退出码 2"
+        );
+        assert_eq!(describe_state(None, Lang::Zh), "没有报告状态");
     }
 
     #[test]

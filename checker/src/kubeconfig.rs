@@ -98,8 +98,10 @@ fn is_missing(path: &Path) -> bool {
 }
 
 fn nothing_found(sources: &Sources) -> Msg {
-    let hint_zh = "设置 KUBECONFIG 或 --kubeconfig，或先创建一个集群（例如 `kind create cluster`）";
-    let hint_en = "set KUBECONFIG or --kubeconfig, or create a cluster (e.g. `kind create cluster`)";
+    let (hint_zh, hint_en) = (
+        "设置 KUBECONFIG 或 --kubeconfig，或先创建一个集群（例如 `kind create cluster`）",
+        "set KUBECONFIG or --kubeconfig, or create a cluster (e.g. `kind create cluster`)",
+    );
     match sources {
         Sources::List(files) if files.len() == 1 => {
             let file = files[0].display();
@@ -246,10 +248,19 @@ pub fn select(config: &Kubeconfig, context: Option<&str>) -> Result<Selected> {
         ))
     })?;
     let Some(found) = config.contexts.iter().find(|c| c.name == name).and_then(|c| c.context.as_ref()) else {
-        return Err(Error::Input(msg!(
-            "kubeconfig 中没有上下文 \"{name}\"",
-            "context \"{name}\" is not in the kubeconfig"
-        )));
+        // Say which ones there are, as `kubectl config get-contexts` would.
+        let known: Vec<String> = config.contexts.iter().map(|c| format!("\"{}\"", c.name)).collect();
+        let list = known.join(", ");
+        return Err(Error::Input(match known.is_empty() {
+            true => msg!(
+                "kubeconfig 中没有上下文 \"{name}\"，其中也没有任何上下文",
+                "context \"{name}\" is not in the kubeconfig, which has no contexts at all"
+            ),
+            false => msg!(
+                "kubeconfig 中没有上下文 \"{name}\"；可用的上下文：{list}（用 --context 指定）",
+                "context \"{name}\" is not in the kubeconfig; its contexts are {list} (pass one with --context)"
+            ),
+        }));
     };
     let cluster_name = found.cluster.clone();
     let cluster =

@@ -12,6 +12,7 @@
 pub mod auth;
 pub mod book;
 pub mod cli;
+pub mod clock;
 pub mod cluster;
 pub mod cmd;
 pub mod context;

@@ -1,21 +1,16 @@
 use std::process::ExitCode;
 
-use checker::i18n::{self, Lang, tr};
-use clap::Parser;
+use checker::cli;
+use checker::i18n::{self, tr};
 
 fn main() -> ExitCode {
-    let cli = match checker::cli::Cli::try_parse() {
+    // Every message of this process follows --lang, else the locale: clap's help and errors too.
+    let lang = cli::lang_in_args(std::env::args_os()).unwrap_or_else(i18n::lang_from_env);
+    i18n::set_lang(lang);
+    let cli = match cli::parse(std::env::args_os(), lang) {
         Ok(cli) => cli,
-        // A value our parsers refused (`--wait 300000000000y`): clap's first line says it all.
-        Err(e) if e.kind() == clap::error::ErrorKind::ValueValidation => {
-            let text = e.to_string();
-            i18n::say(text.lines().next().unwrap_or_default());
-            return ExitCode::from(checker::error::exit::INPUT);
-        }
-        Err(e) => e.exit(),
+        Err(code) => return code,
     };
-    // Every message of this process follows --lang, else the locale.
-    i18n::set_lang(cli.global.lang.map(Lang::from).unwrap_or_else(i18n::lang_from_env));
     match checker::cmd::run(cli) {
         Ok(code) => code,
         Err(error) => {

@@ -1,5 +1,8 @@
-//! The learner's progress: the last result of every step, per lab, cluster context and namespace,
-//! and the lab checked last (the default lab of the next command).
+//! The learner's progress, per lab, cluster context and namespace: for every step its latest
+//! result and, once it has passed, when it last passed and what was observed then
+//! ([`PassRecord`]); and the lab checked last (the default lab of the next command).
+//! An achievement lasts: a later failing check (after cleanup, say) is the latest result, but
+//! the pass and its observation stay, so that `checker report` can still write the record.
 //!
 //! One JSON file in the user's state directory (`$XDG_STATE_HOME/k8s-init-lab/progress.json`,
 //! or `$CHECKER_STATE_DIR`). Writers take an exclusive lock on a lock file beside it, re-read,
@@ -10,6 +13,10 @@
 //! (not JSON, not UTF-8, larger than [`input::PROGRESS_LIMIT`], not a regular file) is set aside
 //! under a unique name (`.corrupt-<time>[-N]`), reported once, and started afresh; reading works
 //! in a read-only state directory. Nothing waits more than [`LOCK_TIMEOUT`] for the lock.
+//!
+//! Format versions: 1 kept only the latest verdict and time of each step; 2 adds `last_lab`, `passed_at` and
+//! `pass`. A version 1 file is read as version 2 without loss (a latest pass is also the last
+//! pass, with nothing recorded of what was observed) and written as version 2 on the next check.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -21,23 +28,131 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::evaluate::Verdict;
-use crate::i18n::Msg;
+use crate::evaluate::{Outcome, Verdict, evaluate};
+use crate::i18n::{Lang, Msg};
+use crate::observation::Observation;
+use crate::status::PodRow;
+use crate::timeline::{TimelineEntry, reconstruct};
+use crate::timing::PodTimings;
 use crate::{input, msg};
 
 /// How long a reader or writer waits for another checker's lock on the progress file.
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 
 const FILE_NAME: &str = "progress.json";
-/// Version 2 added `last_lab`; a version 1 file is read and migrated (nothing in it changes
-/// meaning: its keys already start with the lab).
+/// Version 2 added `last_lab`, and `passed_at` and `pass` to each step; a version 1 file is read
+/// and migrated without loss (see [`ProgressFile::migrated`]).
 const FORMAT_VERSION: u32 = 2;
 
-/// The last result of one step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// What is kept of one step: its latest result, and its last pass.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StepRecord {
+    /// The latest result.
+    pub verdict: Verdict,
+    /// When the latest result was had.
+    pub at: Timestamp,
+    /// When the step last passed (the latest result may since have changed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passed_at: Option<Timestamp>,
+    /// What was observed at that pass (none for a pass recorded by a format 1 file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass: Option<PassRecord>,
+}
+
+impl StepRecord {
+    /// The record after a new result: the latest result is replaced; a pass replaces the
+    /// previous pass, anything else keeps it.
+    pub fn updated(
+        previous: Option<StepRecord>,
+        verdict: Verdict,
+        at: Timestamp,
+        pass: Option<PassRecord>,
+    ) -> StepRecord {
+        let (passed_at, pass) = match verdict {
+            Verdict::Pass => (Some(at), pass),
+            Verdict::Pending | Verdict::Fail => match previous {
+                Some(p) => (p.passed_at, p.pass),
+                None => (None, None),
+            },
+        };
+        StepRecord { verdict, at, passed_at, pass }
+    }
+
+    /// Whether the step has passed at least once.
+    pub fn ever_passed(&self) -> bool {
+        self.passed_at.is_some()
+    }
+
+    /// The record without its observation, as `progress -o json`, `list -o json` and
+    /// `/api/progress` show it.
+    pub fn summary(&self) -> StepSummary {
+        StepSummary { verdict: self.verdict, at: self.at, passed_at: self.passed_at }
+    }
+}
+
+/// A step's latest result and last pass, without the observation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct StepSummary {
     pub verdict: Verdict,
     pub at: Timestamp,
+    pub passed_at: Option<Timestamp>,
+}
+
+/// What was observed when a step passed: enough to write the learner's record after the pods
+/// are gone. Compact: the expectations' observed values (in both languages, as the record may
+/// be written in either), the pods' kubectl rows, their timings and STATUS changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PassRecord {
+    pub checks: Vec<RecordedCheck>,
+    #[serde(default)]
+    pub pods: Vec<PodRow>,
+    #[serde(default)]
+    pub timings: Vec<PodTimings>,
+    /// The STATUS changes of the pods with init containers, rebuilt from their timestamps.
+    #[serde(default)]
+    pub timeline: Vec<TimelineEntry>,
+    /// The API server's version, for the steps that read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_version: Option<String>,
+}
+
+/// One expectation at a pass: its outcome and what was observed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedCheck {
+    pub id: String,
+    pub outcome: Outcome,
+    pub observed: Msg,
+}
+
+impl PassRecord {
+    /// What `obs` shows of `step` (evaluated in both languages: the evaluation is pure).
+    pub fn new(spec: &lab_spec::LabSpec, step: &lab_spec::Step, obs: &Observation) -> PassRecord {
+        let zh = evaluate(spec, step, obs, Lang::Zh);
+        let en = evaluate(spec, step, obs, Lang::En);
+        let checks = zh
+            .checks
+            .iter()
+            .zip(&en.checks)
+            .map(|(zh, en)| RecordedCheck {
+                id: zh.id.clone(),
+                outcome: zh.outcome,
+                observed: Msg::new(zh.observed.clone(), en.observed.clone()),
+            })
+            .collect();
+        let timeline = zh
+            .timings
+            .iter()
+            .filter_map(|t| obs.pod(&t.pod))
+            .flat_map(|pod| reconstruct(pod).entries)
+            .collect();
+        PassRecord {
+            checks,
+            pods: zh.pods,
+            timings: zh.timings,
+            timeline,
+            server_version: obs.server_version.clone(),
+        }
+    }
 }
 
 /// The results of one lab on one cluster context and namespace, by step number.
@@ -65,6 +180,12 @@ impl ProgressFile {
                 let newest =
                     self.labs.iter().flat_map(|(key, steps)| steps.values().map(move |r| (r.at, key)));
                 self.last_lab = newest.max().map(|(_, key)| lab_of(key).to_string());
+                // A latest pass is also the last pass, with nothing recorded of what was seen.
+                for record in self.labs.values_mut().flat_map(|lab| lab.values_mut()) {
+                    if record.verdict == Verdict::Pass && record.passed_at.is_none() {
+                        record.passed_at = Some(record.at);
+                    }
+                }
                 self.version = FORMAT_VERSION;
                 Some(self)
             }
@@ -145,9 +266,16 @@ impl ProgressStore {
         serde_json::from_str::<ProgressFile>(&text).ok()?.migrated()?.last_lab
     }
 
-    /// Records a step's result under `key` (and its lab as the one checked last); returns a
-    /// warning if an unreadable file was set aside.
-    pub fn record(&self, key: &str, step: u32, record: StepRecord) -> Result<Option<Msg>> {
+    /// Records a step's result under `key` (with what was observed, for a pass: see
+    /// [`StepRecord::updated`]); returns a warning if an unreadable file was set aside.
+    pub fn record(
+        &self,
+        key: &str,
+        step: u32,
+        verdict: Verdict,
+        at: Timestamp,
+        pass: Option<PassRecord>,
+    ) -> Result<Option<Msg>> {
         let _lock = self.lock_file(true).map_err(|e| match e {
             LockError::Failed(e) => e,
             LockError::Unwritable => unreachable!("create = true reports every failure"),
@@ -161,7 +289,9 @@ impl ProgressStore {
         }
         let mut file = read.file;
         file.last_lab = Some(lab_of(key).to_string());
-        file.labs.entry(key.to_string()).or_default().insert(step, record);
+        let lab = file.labs.entry(key.to_string()).or_default();
+        let record = StepRecord::updated(lab.remove(&step), verdict, at, pass);
+        lab.insert(step, record);
         self.write(&file)?;
         Ok(read.warning)
     }
@@ -312,21 +442,35 @@ enum IoAction {
 mod tests {
     use super::*;
 
-    fn record(verdict: Verdict, second: i64) -> StepRecord {
-        StepRecord { verdict, at: Timestamp::from_second(second).unwrap() }
+    fn at(second: i64) -> Timestamp {
+        Timestamp::from_second(second).unwrap()
+    }
+
+    fn pass_record(observed: &str) -> PassRecord {
+        PassRecord {
+            checks: vec![RecordedCheck {
+                id: "pod-exists".into(),
+                outcome: Outcome::Pass,
+                observed: Msg::new(observed, observed),
+            }],
+            pods: vec![],
+            timings: vec![],
+            timeline: vec![],
+            server_version: None,
+        }
     }
 
     #[test]
     fn records_are_kept_per_key_and_step() {
         let dir = tempfile::tempdir().unwrap();
         let store = ProgressStore::in_dir(dir.path());
-        store.record("lab/kind/experiments", 1, record(Verdict::Pending, 10)).unwrap();
-        store.record("lab/kind/experiments", 1, record(Verdict::Pass, 20)).unwrap();
-        store.record("lab/kind/experiments", 3, record(Verdict::Fail, 30)).unwrap();
-        store.record("lab/minikube/experiments", 2, record(Verdict::Pass, 40)).unwrap();
+        store.record("lab/kind/experiments", 1, Verdict::Pending, at(10), None).unwrap();
+        store.record("lab/kind/experiments", 1, Verdict::Pass, at(20), None).unwrap();
+        store.record("lab/kind/experiments", 3, Verdict::Fail, at(30), None).unwrap();
+        store.record("lab/minikube/experiments", 2, Verdict::Pass, at(40), None).unwrap();
         let kind = store.load("lab/kind/experiments").unwrap();
         assert_eq!(kind.progress.len(), 2);
-        assert_eq!(kind.progress[&1], record(Verdict::Pass, 20));
+        assert_eq!(kind.progress[&1].passed_at, Some(at(20)));
         assert_eq!(kind.progress[&3].verdict, Verdict::Fail);
         assert!(kind.warning.is_none());
         assert_eq!(store.load("lab/minikube/experiments").unwrap().progress.len(), 1);
@@ -356,20 +500,17 @@ mod tests {
         let kind = store.load("init-container/kind-kind/experiments").unwrap();
         assert!(kind.warning.is_none(), "{:?}", kind.warning);
         assert_eq!(kind.progress[&1].verdict, Verdict::Pass);
-        assert_eq!(
-            kind.progress[&3],
-            StepRecord { verdict: Verdict::Fail, at: "2026-11-20T10:09:00Z".parse().unwrap() }
-        );
+        assert_eq!(kind.progress[&3].verdict, Verdict::Fail);
 
-        store.record("other-lab/kind-kind/other", 1, record(Verdict::Pass, 50)).unwrap();
+        store.record("other-lab/kind-kind/other", 1, Verdict::Pass, at(50), None).unwrap();
         let text = fs::read_to_string(store.path()).unwrap();
         let written: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(written["version"], 2);
         assert_eq!(written["last_lab"], "other-lab");
         let old: serde_json::Value = serde_json::from_str(VERSION_1).unwrap();
-        for key in ["init-container/kind-kind/experiments", "init-container/prod/lab"] {
-            assert_eq!(written["labs"][key], old["labs"][key], "{key} kept as it was");
-        }
+        assert_eq!(written["labs"]["init-container/prod/lab"], old["labs"]["init-container/prod/lab"]);
+        let kept = &written["labs"]["init-container/kind-kind/experiments"];
+        assert_eq!(kept["3"], old["labs"]["init-container/kind-kind/experiments"]["3"]);
         assert_eq!(store.last_lab().as_deref(), Some("other-lab"));
     }
 
@@ -389,7 +530,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = ProgressStore::in_dir(dir.path());
         fs::write(store.path(), "{ not json").unwrap();
-        let warning = store.record("k", 1, record(Verdict::Pass, 1)).unwrap().expect("a warning");
+        let warning = store.record("k", 1, Verdict::Pass, at(1), None).unwrap().expect("a warning");
         assert!(warning.en.contains("was unreadable"), "{warning}");
         let aside: Vec<_> = fs::read_dir(dir.path())
             .unwrap()
@@ -430,7 +571,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let store = ProgressStore::in_dir(dir.path().join("state"));
-        store.record("k", 1, record(Verdict::Pass, 1)).unwrap();
+        store.record("k", 1, Verdict::Pass, at(1), None).unwrap();
         fs::remove_file(dir.path().join("state/progress.json.lock")).unwrap();
         fs::set_permissions(dir.path().join("state"), fs::Permissions::from_mode(0o555)).unwrap();
         let loaded = store.load("k");
@@ -448,14 +589,99 @@ mod tests {
         let store = ProgressStore::in_dir(dir.path());
         let held = store.lock_file(true).ok().unwrap();
         let started = Instant::now();
-        let err = store.record("k", 1, record(Verdict::Pass, 1)).unwrap_err();
+        let err = store.record("k", 1, Verdict::Pass, at(1), None).unwrap_err();
         assert!(
             err.to_string().contains("locked by another process")
                 || err.text(crate::i18n::Lang::En).contains("locked")
         );
         assert!(started.elapsed() >= LOCK_TIMEOUT && started.elapsed() < LOCK_TIMEOUT * 3);
         drop(held);
-        store.record("k", 1, record(Verdict::Pass, 1)).unwrap();
+        store.record("k", 1, Verdict::Pass, at(1), None).unwrap();
+    }
+
+    #[test]
+    fn a_pass_lasts_through_later_failures_and_a_new_pass_replaces_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ProgressStore::in_dir(dir.path());
+        store.record("k", 1, Verdict::Pass, at(20), Some(pass_record("first"))).unwrap();
+        store.record("k", 1, Verdict::Fail, at(30), None).unwrap();
+        store.record("k", 1, Verdict::Pending, at(40), None).unwrap();
+        let r = &store.load("k").unwrap().progress[&1];
+        assert_eq!((r.verdict, r.at, r.passed_at), (Verdict::Pending, at(40), Some(at(20))));
+        assert_eq!(r.pass, Some(pass_record("first")));
+        store.record("k", 1, Verdict::Pass, at(50), Some(pass_record("second"))).unwrap();
+        let r = &store.load("k").unwrap().progress[&1];
+        assert_eq!((r.verdict, r.passed_at), (Verdict::Pass, Some(at(50))));
+        assert_eq!(r.pass, Some(pass_record("second")));
+    }
+
+    #[test]
+    fn a_format_1_file_is_read_without_loss_and_rewritten_as_format_2() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ProgressStore::in_dir(dir.path());
+        let v1 = r#"{
+  "version": 1,
+  "labs": {
+    "init-container/kind-kind/experiments": {
+      "1": { "verdict": "pass", "at": "2026-11-20T10:05:00Z" },
+      "3": { "verdict": "fail", "at": "2026-11-20T10:09:00Z" }
+    },
+    "init-container/minikube/experiments": {
+      "2": { "verdict": "pass", "at": "2026-11-21T09:00:00Z" }
+    }
+  }
+}"#;
+        fs::write(store.path(), v1).unwrap();
+        let kind = store.load("init-container/kind-kind/experiments").unwrap();
+        assert!(kind.warning.is_none(), "a format 1 file is not corrupt");
+        let step1 = &kind.progress[&1];
+        assert_eq!(step1.passed_at, Some("2026-11-20T10:05:00Z".parse().unwrap()));
+        assert_eq!(step1.pass, None, "format 1 recorded no observation");
+        assert_eq!(kind.progress[&3].passed_at, None);
+
+        // The next check writes format 2 and keeps every lab and step of the old file.
+        store.record("init-container/kind-kind/experiments", 3, Verdict::Fail, at(100), None).unwrap();
+        let text = fs::read_to_string(store.path()).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(json["version"], 2);
+        let kind = &json["labs"]["init-container/kind-kind/experiments"];
+        assert_eq!(kind["1"]["passed_at"], "2026-11-20T10:05:00Z");
+        assert_eq!(
+            json["labs"]["init-container/minikube/experiments"]["2"]["passed_at"],
+            "2026-11-21T09:00:00Z"
+        );
+        let aside = fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok());
+        assert!(aside.into_iter().all(|e| !e.file_name().to_string_lossy().contains(".corrupt-")));
+    }
+
+    #[test]
+    fn what_a_pass_observed_is_kept_in_both_languages() {
+        let spec = lab_spec::LabSpec::embedded().unwrap();
+        let step = spec.step(1).unwrap();
+        let obs = Observation {
+            namespace: "experiments".into(),
+            namespace_exists: Some(true),
+            pods: vec![crate::fixtures::pod("init-demo-running")],
+            logs: None,
+            events: vec![],
+            pages: None,
+            server_version: None,
+            objects: Default::default(),
+            at: "2026-11-20T10:05:00Z".parse().unwrap(),
+        };
+        let record = PassRecord::new(&spec, step, &obs);
+        assert_eq!(record.checks.len(), step.expectations.len());
+        assert!(record.checks.iter().all(|c| c.outcome == Outcome::Pass));
+        let completed = record.checks.iter().find(|c| c.id == "init-1-completed").unwrap();
+        assert!(completed.observed.en.contains("exit code 0"), "{:?}", completed.observed);
+        assert!(completed.observed.zh.contains("退出码 0"), "{:?}", completed.observed);
+        assert_eq!(record.pods[0].status, "Running");
+        assert_eq!(record.timings[0].containers[0].seconds, Some(5));
+        let statuses: Vec<&str> = record.timeline.iter().map(|e| e.status.as_str()).collect();
+        assert_eq!(statuses, ["Pending", "Init:0/2", "Init:1/2", "PodInitializing", "Running"]);
+        // It survives the file.
+        let json = serde_json::to_string(&record).unwrap();
+        assert_eq!(serde_json::from_str::<PassRecord>(&json).unwrap(), record);
     }
 
     #[test]
@@ -466,7 +692,7 @@ mod tests {
                 let store = ProgressStore::in_dir(dir.path());
                 std::thread::spawn(move || {
                     for i in 0..10u32 {
-                        store.record("k", t * 100 + i, record(Verdict::Pass, i64::from(i))).unwrap();
+                        store.record("k", t * 100 + i, Verdict::Pass, at(i64::from(i)), None).unwrap();
                     }
                 })
             })

@@ -11,9 +11,10 @@ use anstyle::{AnsiColor, Style};
 use lab_spec::{CauseKind, LabSpec, Lang};
 use serde::Serialize;
 
+use crate::clock;
 use crate::evaluate::{Cause, CheckResult, NextStep, Outcome, StepReport, Verdict};
 use crate::i18n::tr;
-use crate::progress::LabProgress;
+use crate::progress::{LabProgress, StepRecord};
 use crate::sanitize::{line, lines};
 use crate::status::PodRow;
 use crate::table;
@@ -167,12 +168,17 @@ pub fn pods_table(rows: &[PodRow]) -> String {
 
 /// The record's timing table ("性能数据"), measured from the pod's container timestamps.
 pub fn timings_text(t: &PodTimings, lang: Lang) -> String {
-    let title = tr(
+    format!("{}\n{}", paint(BOLD, &timings_title(t, lang)), table::timings(t, lang).columns())
+}
+
+/// The title of a pod's timing table.
+pub fn timings_title(t: &PodTimings, lang: Lang) -> String {
+    let pod = line(&t.pod);
+    tr(
         lang,
-        &format!("{} 的时间（来自容器时间戳）", line(&t.pod)),
-        &format!("Timings of {} (from container timestamps)", line(&t.pod)),
-    );
-    format!("{}\n{}", paint(BOLD, &title), table::timings(t, lang).columns())
+        &format!("{pod} 的耗时（来自容器时间戳）"),
+        &format!("Timings of {pod} (from container timestamps)"),
+    )
 }
 
 /// The STATUS timeline recorded while waiting, in the shape of the record's "实际结果".
@@ -181,56 +187,131 @@ pub fn timeline_text(timeline: &Timeline, lang: Lang) -> String {
     format!("\n{}\n{}", paint(BOLD, &title), timeline.table())
 }
 
-/// `checker list`: the steps with their titles and progress marks.
+/// `checker list`: the steps with their titles, the mark of each one's latest result and, once
+/// it has passed, when (even when a later check did not pass).
 pub fn list_text(spec: &LabSpec, progress: &LabProgress, lang: Lang) -> String {
     let mut out = format!("{}\n", paint(BOLD, &line(spec.title.get(lang))));
-    for step in &spec.steps {
-        let state = match progress.get(&step.number) {
-            Some(r) => mark(words::outcome_of(r.verdict)),
-            None => " ".into(),
-        };
-        let (id, title) = (line(&step.id), line(step.title.get(lang)));
-        let _ = writeln!(out, "  {state} {:>2}  {id:<8}  {title}", step.number);
+    let rows: Vec<Vec<String>> = spec
+        .steps
+        .iter()
+        .map(|step| {
+            let record = progress.get(&step.number);
+            let state = record.map_or(" ".into(), |r| mark(words::outcome_of(r.verdict)));
+            let note = match record {
+                Some(r) if r.verdict != Verdict::Pass && r.ever_passed() => {
+                    format!("{}  {}", passed_at_text(r, lang), paint(DIM, &latest_text(r, lang)))
+                }
+                Some(r) if r.ever_passed() => passed_at_text(r, lang),
+                Some(r) => paint(DIM, &latest_text(r, lang)),
+                None => String::new(),
+            };
+            let (id, title) = (line(&step.id).into_owned(), line(step.title.get(lang)).into_owned());
+            vec![state, step.number.to_string(), id, title, note]
+        })
+        .collect();
+    out.push_str(&table::columns_with(&rows, 2, "  "));
+    if complete(spec, progress) {
+        let _ = writeln!(out, "\n{}", completion_text(spec, lang));
     }
     out
 }
 
-/// `checker progress`: every step's last result and time, and the goals achieved.
-pub fn progress_text(spec: &LabSpec, progress: &LabProgress, lang: Lang) -> String {
-    let mut out = String::new();
-    for step in &spec.steps {
-        let result = match progress.get(&step.number) {
-            Some(r) => format!("{}  {}", verdict_word(r.verdict, lang), paint(DIM, &r.at.to_string())),
-            None => paint(DIM, &tr(lang, "未运行", "not run")),
-        };
-        let _ = writeln!(out, "  {:>2}  {}  {result}", step.number, line(step.title.get(lang)));
+/// "passed at …" in the learner's time.
+fn passed_at_text(r: &StepRecord, lang: Lang) -> String {
+    match r.passed_at {
+        Some(at) => {
+            let at = clock::datetime(at, lang);
+            tr(lang, &format!("通过于 {at}"), &format!("passed at {at}"))
+        }
+        None => String::new(),
     }
+}
+
+/// "latest: fail, at …": the latest result when it is not the pass.
+fn latest_text(r: &StepRecord, lang: Lang) -> String {
+    let (verdict, at) = (words::verdict(r.verdict, lang), clock::datetime(r.at, lang));
+    tr(lang, &format!("最近一次：{verdict}（{at}）"), &format!("latest: {verdict} ({at})"))
+}
+
+/// `checker progress`: every step's latest result and last pass, the goals achieved, and the
+/// completion of the lab once every step has passed.
+pub fn progress_text(spec: &LabSpec, progress: &LabProgress, lang: Lang) -> String {
+    let mut rows = vec![
+        vec![
+            tr(lang, "步骤", "step"),
+            tr(lang, "标题", "title"),
+            tr(lang, "最近结果", "latest result"),
+            tr(lang, "通过于", "passed at"),
+        ]
+        .into_iter()
+        .map(|h| paint(DIM, &h))
+        .collect::<Vec<_>>(),
+    ];
+    for step in &spec.steps {
+        let (latest, passed) = match progress.get(&step.number) {
+            Some(r) => (
+                format!("{} {}", verdict_word(r.verdict, lang), paint(DIM, &clock::datetime(r.at, lang))),
+                r.passed_at.map_or(paint(DIM, "-"), |at| paint(GREEN, &clock::datetime(at, lang))),
+            ),
+            None => (paint(DIM, &tr(lang, "未运行", "not run")), paint(DIM, "-")),
+        };
+        rows.push(vec![step.number.to_string(), line(step.title.get(lang)).into_owned(), latest, passed]);
+    }
+    let mut out = table::columns_with(&rows, 2, "  ");
     let _ = writeln!(out, "\n{}", paint(BOLD, &tr(lang, "实验目标", "Goals")));
     for goal in &spec.goals {
         let achieved = goal_achieved(goal, progress);
         let m = if achieved { mark(Outcome::Pass) } else { paint(DIM, "○") };
         let _ = writeln!(out, "  {m} {}", line(goal.text.get(lang)));
     }
-    let passed = spec.steps.iter().filter(|s| step_passed(progress, s.number)).count();
-    let _ = writeln!(
-        out,
-        "\n{}",
-        tr(
-            lang,
-            &format!("已通过 {passed}/{} 个步骤", spec.steps.len()),
-            &format!("{passed} of {} steps passed", spec.steps.len())
-        )
-    );
+    let (passed, total) = (passed_count(spec, progress), spec.steps.len());
+    out.push('\n');
+    if complete(spec, progress) {
+        let _ = writeln!(out, "{}", completion_text(spec, lang));
+    } else {
+        let _ = writeln!(
+            out,
+            "{}",
+            tr(
+                lang,
+                &format!("已通过 {passed}/{total} 个步骤"),
+                &format!("{passed} of {total} steps passed")
+            )
+        );
+    }
     out
 }
 
-/// How many of the lab's steps passed last time they were checked.
-pub fn passed_steps(spec: &LabSpec, progress: &LabProgress) -> usize {
+/// The words of a completed lab, with what to do with it.
+pub fn completion_text(spec: &LabSpec, lang: Lang) -> String {
+    let total = spec.steps.len();
+    paint(
+        GREEN,
+        &tr(
+            lang,
+            &format!(
+                "🎉 实验完成：全部 {total} 个步骤都通过过。用 `checker report --output record.md` 写下你的实验记录（清理之后也能生成）。"
+            ),
+            &format!(
+                "🎉 Lab complete: all {total} steps have passed. Write your record with `checker report --output record.md` (it works after cleanup too)."
+            ),
+        ),
+    )
+}
+
+/// Whether the step has passed at least once (its latest result may since have changed).
+pub fn step_passed(progress: &LabProgress, step: u32) -> bool {
+    progress.get(&step).is_some_and(StepRecord::ever_passed)
+}
+
+/// How many of the lab's steps have passed at least once.
+pub fn passed_count(spec: &LabSpec, progress: &LabProgress) -> usize {
     spec.steps.iter().filter(|s| step_passed(progress, s.number)).count()
 }
 
-fn step_passed(progress: &LabProgress, step: u32) -> bool {
-    progress.get(&step).is_some_and(|r| r.verdict == Verdict::Pass)
+/// Whether every step of the lab has passed at least once.
+pub fn complete(spec: &LabSpec, progress: &LabProgress) -> bool {
+    !spec.steps.is_empty() && passed_count(spec, progress) == spec.steps.len()
 }
 
 pub fn goal_achieved(goal: &lab_spec::Goal, progress: &LabProgress) -> bool {

@@ -9,9 +9,10 @@
 use lab_spec::Lang;
 use unicode_width::UnicodeWidthStr;
 
+use crate::clock;
 use crate::i18n::tr;
 use crate::status::PodRow;
-use crate::timing::PodTimings;
+use crate::timing::{ContainerRun, PodTimings};
 
 /// A header row and the rows under it, all cells text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,27 +57,50 @@ pub fn cell(text: &str) -> String {
 
 /// Left-aligned columns separated by at least three spaces (kubectl's tabwriter); the last
 /// column is not padded. Every cell is one line, its control characters shown as escapes
-/// ([`crate::sanitize::line`]): a name or a status from the cluster cannot forge a row.
+/// ([`crate::sanitize::line`]): a name or a status from the cluster cannot forge a row. Cells are
+/// measured by their [`display_width`]: a CJK character takes two columns of the terminal.
 pub fn columns(table: &[Vec<String>]) -> String {
     let table: Vec<Vec<String>> =
         table.iter().map(|row| row.iter().map(|c| crate::sanitize::line(c).into_owned()).collect()).collect();
-    let table = table.as_slice();
-    let width = |i: usize| table.iter().map(|r| r.get(i).map_or(0, |c| c.width())).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..table.first().map_or(0, Vec::len)).map(width).collect();
+    columns_with(&table, 3, "")
+}
+
+/// [`columns`] with `gap` spaces between columns and every line indented by `indent`, for cells
+/// the checker composed: their colour codes are kept (and take no width), so any text from
+/// elsewhere in them must have been made safe with [`crate::sanitize::line`] first.
+pub fn columns_with(table: &[Vec<String>], gap: usize, indent: &str) -> String {
+    let width = |i: usize| table.iter().map(|r| r.get(i).map_or(0, |c| display_width(c))).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..table.iter().map(Vec::len).max().unwrap_or(0)).map(width).collect();
     let mut out = String::new();
     for row in table {
+        let mut line = indent.to_string();
         for (i, cell) in row.iter().enumerate() {
-            if i + 1 == row.len() {
-                out.push_str(cell);
-            } else {
-                let pad = widths[i] + 3 - cell.width();
-                out.push_str(cell);
-                out.push_str(&" ".repeat(pad));
+            line.push_str(cell);
+            if i + 1 < row.len() {
+                line.push_str(&" ".repeat(widths[i] + gap - display_width(cell)));
             }
         }
+        // An empty last cell leaves no padding behind.
+        out.push_str(line.trim_end_matches(' '));
         out.push('\n');
     }
     out
+}
+
+/// The columns a text takes in a terminal: East Asian wide characters count two, the escape
+/// sequences of colours (`ESC [ … m`) none.
+pub fn display_width(text: &str) -> usize {
+    let mut width = 0;
+    let mut rest = text;
+    while let Some(esc) = rest.find('\u{1b}') {
+        width += rest[..esc].width();
+        let after = &rest[esc + 1..];
+        rest = match after.strip_prefix('[') {
+            Some(seq) => seq.find(|c: char| ('@'..='~').contains(&c)).map_or("", |end| &seq[end + 1..]),
+            None => after,
+        };
+    }
+    width + rest.width()
 }
 
 /// The pods as `kubectl get pods` shows them.
@@ -118,8 +142,9 @@ pub fn labs(rows: &[LabRow]) -> Table {
     table
 }
 
-/// The record's timing table ("性能数据"), measured from the pod's container timestamps: each
-/// init container's run time, the gaps between them, the total and the main container's delay.
+/// The record's timing table ("性能数据"), measured from the pod's timestamps: each init
+/// container's run time, the gaps between them, then the phases as [`crate::timing`] defines them
+/// (pod setup, total init time, main container delay, time to ready). Clock times are local.
 pub fn timings(t: &PodTimings, lang: Lang) -> Table {
     let secs = |s: Option<i64>| s.map_or("-".to_string(), |s| format!("{s}s"));
     let mut table = Table {
@@ -127,46 +152,126 @@ pub fn timings(t: &PodTimings, lang: Lang) -> Table {
         rows: Vec::new(),
     };
     for c in t.containers.iter().filter(|c| c.init) {
-        let note = match (c.started_at, c.finished_at) {
-            (Some(s), Some(f)) => format!("{} → {}", clock(s), clock(f)),
-            (Some(s), None) => {
-                tr(lang, &format!("{} 起运行中", clock(s)), &format!("running since {}", clock(s)))
-            }
-            _ => tr(lang, "未启动", "not started"),
-        };
-        table.rows.push(vec![
-            tr(lang, &format!("{} 执行时间", c.name), &format!("{} run time", c.name)),
-            secs(c.seconds),
-            note,
-        ]);
+        table.rows.push(match c.sidecar {
+            true => sidecar_row(c, lang),
+            false => vec![
+                tr(lang, &format!("{} 执行时间", c.name), &format!("{} run time", c.name)),
+                secs(c.seconds),
+                run_note(c, lang),
+            ],
+        });
     }
     for g in &t.gaps {
-        table.rows.push(vec![
-            tr(lang, &format!("{} → {} 间隔", g.from, g.to), &format!("gap {} → {}", g.from, g.to)),
-            format!("{}s", g.seconds),
-            tr(lang, "串行：前一个结束后才启动", "serial: starts after the previous one ended"),
-        ]);
+        table.rows.push(match g.after_start {
+            false => vec![
+                tr(lang, &format!("{} → {} 间隔", g.from, g.to), &format!("gap {} → {}", g.from, g.to)),
+                format!("{}s", g.seconds),
+                tr(lang, "串行：前一个结束后才启动", "serial: starts after the previous one ended"),
+            ],
+            true => vec![
+                tr(
+                    lang,
+                    &format!("{} 启动 → {} 启动", g.from, g.to),
+                    &format!("{} start → {} start", g.from, g.to),
+                ),
+                format!("{}s", g.seconds),
+                tr(
+                    lang,
+                    &format!("{} 是 Sidecar：{} 在它启动后就启动，不等它结束", g.from, g.to),
+                    &format!(
+                        "{} is a sidecar: {} starts once it has started, not once it ends",
+                        g.from, g.to
+                    ),
+                ),
+            ],
+        });
     }
-    table.rows.push(vec![
-        tr(lang, "总初始化时间", "total initialization"),
-        secs(t.total_init_seconds),
-        tr(lang, "第一个 Init Container 启动到最后一个结束", "first init container start to last end"),
-    ]);
-    table.rows.push(vec![
-        tr(lang, "主容器启动延迟", "main container start delay"),
-        secs(t.main_start_delay_seconds),
-        tr(
-            lang,
-            "最后一个 Init Container 结束到主容器启动",
-            "last init container end to main container start",
+    let phases = [
+        (
+            tr(lang, "启动准备", "pod setup"),
+            t.setup_seconds,
+            tr(
+                lang,
+                "Pod 的 startTime 到第一个 Init Container 启动：沙箱、卷、拉取镜像",
+                "the pod's startTime to the first init container's start: sandbox, volumes, image pull",
+            ),
         ),
-    ]);
+        (
+            tr(lang, "总初始化时间", "total init time"),
+            t.total_init_seconds,
+            tr(
+                lang,
+                "第一个 Init Container 启动到最后一个完成（Sidecar 以启动为完成）",
+                "first init container's start to the last one's end (a sidecar's: its start)",
+            ),
+        ),
+        (
+            tr(lang, "主容器启动延迟", "main container delay"),
+            t.main_start_delay_seconds,
+            tr(
+                lang,
+                "最后一个 Init Container 完成到主容器启动",
+                "end of the init phase to the main container's start",
+            ),
+        ),
+        (
+            tr(lang, "就绪时间", "time to ready"),
+            t.ready_seconds,
+            tr(lang, "主容器启动到 Pod 变为 Ready", "main container's start to the pod's Ready condition"),
+        ),
+    ];
+    for (measure, value, note) in phases {
+        table.rows.push(vec![measure, secs(value), note]);
+    }
     table
 }
 
-/// A timestamp's time of day in UTC, as `kubectl describe` shows it in its Started/Finished lines.
-pub fn clock(t: jiff::Timestamp) -> String {
-    t.strftime("%H:%M:%S").to_string()
+fn run_note(c: &ContainerRun, lang: Lang) -> String {
+    match (c.started_at, c.finished_at) {
+        (Some(s), Some(f)) => {
+            let span = format!("{} → {}", clock::time(s), clock::time(f));
+            match c.exit_code.filter(|code| *code != 0) {
+                Some(code) => {
+                    tr(lang, &format!("{span}，退出码 {code}"), &format!("{span}, exit code {code}"))
+                }
+                None => span,
+            }
+        }
+        (Some(s), None) => {
+            let s = clock::time(s);
+            tr(lang, &format!("{s} 起运行中"), &format!("running since {s}"))
+        }
+        _ => tr(lang, "未启动", "not started"),
+    }
+}
+
+/// A sidecar's row: it keeps running, so its start is the fact, not a run time.
+fn sidecar_row(c: &ContainerRun, lang: Lang) -> Vec<String> {
+    let restarts = match c.restarts {
+        0 => String::new(),
+        n => tr(lang, &format!("，重启 {n} 次"), &format!(", restarted {n}×")),
+    };
+    let note = match c.started_at {
+        Some(s) => {
+            let s = clock::time(s);
+            tr(
+                lang,
+                &format!("{s} 起与主容器一起运行{restarts}"),
+                &format!("since {s}, beside the main containers{restarts}"),
+            )
+        }
+        None if c.restarts > 0 => tr(
+            lang,
+            &format!("状态中已没有它第一次启动的时间{restarts}"),
+            &format!("its first start is no longer in the status{restarts}"),
+        ),
+        None => tr(lang, "未启动", "not started"),
+    };
+    vec![
+        tr(lang, &format!("{}（Sidecar）", c.name), &format!("{} (sidecar)", c.name)),
+        tr(lang, "持续运行", "keeps running"),
+        note,
+    ]
 }
 
 #[cfg(test)]
@@ -206,8 +311,44 @@ mod tests {
     fn the_timing_table_of_the_records_pod() {
         let pod = crate::timing::pod_timings(&crate::fixtures::pod("init-demo-running")).unwrap();
         let table = timings(&pod, Lang::Zh);
-        assert_eq!(table.rows[0], ["init-1 执行时间", "5s", "10:00:02 → 10:00:07"]);
-        assert_eq!(table.rows.last().unwrap()[0], "主容器启动延迟");
+        let (start, end) = (pod.containers[0].started_at.unwrap(), pod.containers[0].finished_at.unwrap());
+        let span = format!("{} → {}", clock::time(start), clock::time(end));
+        assert_eq!(table.rows[0], ["init-1 执行时间", "5s", span.as_str()]);
+        let measures: Vec<&str> = table.rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(
+            measures[3..],
+            ["启动准备", "总初始化时间", "主容器启动延迟", "就绪时间"],
+            "one name per quantity, as the book's 耗时分析 names them"
+        );
         assert_eq!(table.columns().lines().count(), table.rows.len() + 1);
+    }
+
+    #[test]
+    fn a_sidecar_row_says_it_keeps_running() {
+        let pod =
+            crate::timing::pod_timings(&crate::fixtures::pod("sidecar-demo-sidecar-restarted")).unwrap();
+        let table = timings(&pod, Lang::En);
+        assert_eq!(table.rows[0][..2], ["log-shipper (sidecar)", "keeps running"]);
+        assert!(table.rows[0][2].ends_with("restarted 1×"), "{:?}", table.rows[0]);
+        assert!(table.rows.iter().any(|r| r[0] == "log-shipper start → init-config start" && r[1] == "1s"));
+        assert!(table.rows.iter().all(|r| !r[1].starts_with('-') || r[1] == "-"), "no negative values");
+    }
+
+    #[test]
+    fn columns_align_by_display_width() {
+        let table = vec![
+            vec!["步骤".to_string(), "结果".into(), "时间".into()],
+            vec!["1".to_string(), "\u{1b}[32;1m通过\u{1b}[0m".into(), "x".into()],
+            vec!["部署带 Init Container 的 Pod".to_string(), "pass".into(), "y".into()],
+        ];
+        let text = columns_with(&table, 3, "");
+        let plain: Vec<String> =
+            text.lines().map(|l| l.replace("\u{1b}[32;1m", "").replace("\u{1b}[0m", "")).collect();
+        let third: Vec<usize> =
+            plain.iter().map(|l| display_width(&l[..l.rfind(' ').unwrap() + 1])).collect();
+        assert_eq!(third[0], third[1]);
+        assert_eq!(third[1], third[2], "{text}");
+        assert_eq!(display_width("部署 Pod"), 8);
+        assert_eq!(display_width("\u{1b}[1m通过\u{1b}[0m"), 4);
     }
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::status::{human_duration, pod_row};
 use crate::table::Table;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct TimelineEntry {
     pub pod: String,
     pub ready: String,

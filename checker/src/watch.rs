@@ -27,14 +27,15 @@ use kube::{Api, Client};
 use lab_spec::{CauseKind, Step};
 
 use crate::cluster::{Cluster, root_cause};
-use crate::context::Context;
+use crate::context::{Checked, Context};
 use crate::error::{Error, Result};
 use crate::evaluate::{StepReport, Verdict, evaluate};
-use crate::i18n::tr;
+use crate::i18n::{Lang, tr};
 use crate::msg;
 use crate::observation::Observation;
 use crate::sanitize::line;
 use crate::timeline::Timeline;
+use crate::words;
 
 mod objects;
 
@@ -56,7 +57,8 @@ pub enum WaitEnd {
 }
 
 pub struct Waited {
-    pub report: StepReport,
+    /// The last verdict and the observation it was had on.
+    pub checked: Checked,
     pub timeline: Timeline,
     pub end: WaitEnd,
 }
@@ -84,17 +86,22 @@ impl Live {
         }
     }
 
-    fn show(&mut self, report: &StepReport, elapsed: Duration) {
+    fn show(&mut self, report: &StepReport, elapsed: Duration, lang: Lang) {
         let pods = report
             .pods
             .iter()
             .map(|p| format!("{} {}", line(&p.name), line(&p.status)))
             .collect::<Vec<_>>()
             .join(", ");
-        let status = if pods.is_empty() { "-".to_string() } else { pods };
+        let status = if pods.is_empty() { tr(lang, "还没有 Pod", "no pod yet") } else { pods };
         match self {
             Live::Spinner(bar) => {
-                bar.set_message(format!("{status} · {} · {}s", report.verdict.as_str(), elapsed.as_secs()))
+                let (verdict, secs) = (words::verdict(report.verdict, lang), elapsed.as_secs());
+                bar.set_message(tr(
+                    lang,
+                    &format!("{status} · {verdict} · 已观察 {secs} 秒"),
+                    &format!("{status} · {verdict} · {secs}s"),
+                ))
             }
             Live::Lines { last } if *last != status => {
                 crate::i18n::say(&format!("[{:>3}s] {status}", elapsed.as_secs()));
@@ -139,8 +146,8 @@ pub async fn wait_for_step(
     }
     let first = evaluate(&ctx.spec, step, &obs, ctx.lang);
     if first.cause.as_ref().is_some_and(|c| c.kind == CauseKind::Missing) {
-        live.show(&first, started.elapsed());
-        return Ok(Waited { report: first, timeline, end: WaitEnd::Missing });
+        live.show(&first, started.elapsed(), ctx.lang);
+        return Ok(Waited { checked: Checked { report: first, obs }, timeline, end: WaitEnd::Missing });
     }
 
     let config = match wanted.pods.as_slice() {
@@ -160,9 +167,9 @@ pub async fn wait_for_step(
     loop {
         obs.at = Timestamp::now();
         let report = evaluate(&ctx.spec, step, &obs, ctx.lang);
-        live.show(&report, started.elapsed());
+        live.show(&report, started.elapsed(), ctx.lang);
         if report.verdict == Verdict::Pass {
-            return Ok(Waited { report, timeline, end: WaitEnd::Passed });
+            return Ok(Waited { checked: Checked { report, obs }, timeline, end: WaitEnd::Passed });
         }
         if let Some((since, error)) = &failing
             && since.elapsed() >= RECONNECT_BUDGET
@@ -174,13 +181,13 @@ pub async fn wait_for_step(
                 if let Some((since, error)) = &failing {
                     return Err(lost(cluster, since.elapsed(), error));
                 }
-                return Ok(Waited { report, timeline, end: WaitEnd::TimedOut });
+                return Ok(Waited { checked: Checked { report, obs }, timeline, end: WaitEnd::TimedOut });
             }
             _ = &mut ctrl_c => {
                 if let Some((since, error)) = &failing {
                     return Err(lost(cluster, since.elapsed(), error));
                 }
-                return Ok(Waited { report, timeline, end: WaitEnd::Interrupted });
+                return Ok(Waited { checked: Checked { report, obs }, timeline, end: WaitEnd::Interrupted });
             }
             _ = tick.tick() => {
                 // A credential plugin's credential that expired: a new one, and a new watch.

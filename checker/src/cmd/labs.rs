@@ -72,7 +72,7 @@ pub(super) async fn labs(ctx: &Context, format: Format) -> Result<ExitCode> {
                     in_book: lab.in_book,
                     file: &lab.file,
                     namespace: &lab_ctx.target.namespace,
-                    passed: report::passed_steps(&lab.spec, progress),
+                    passed: report::passed_count(&lab.spec, progress),
                     total: lab.spec.steps.len(),
                 })
                 .collect();
@@ -85,7 +85,7 @@ pub(super) async fn labs(ctx: &Context, format: Format) -> Result<ExitCode> {
                 .map(|(lab, _, progress)| LabRow {
                     current: lab.id() == ctx.spec.id,
                     id: lab.id().to_string(),
-                    passed: report::passed_steps(&lab.spec, progress),
+                    passed: report::passed_count(&lab.spec, progress),
                     total: lab.spec.steps.len(),
                     title: lab.spec.title.get(ctx.lang).to_string(),
                 })

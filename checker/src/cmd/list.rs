@@ -9,7 +9,7 @@ use crate::cli::Format;
 use crate::cluster::Cluster;
 use crate::context::{Context, load_progress};
 use crate::error::Result;
-use crate::progress::{LabProgress, StepRecord};
+use crate::progress::{LabProgress, StepSummary};
 use crate::report;
 
 /// Progress for `list`, which should work without any cluster: none when there is no kubeconfig.
@@ -31,7 +31,8 @@ pub(super) async fn list(ctx: &Context, format: Format) -> Result<ExitCode> {
                 id: &'a str,
                 title: &'a str,
                 manifest: Option<&'a str>,
-                last: Option<StepRecord>,
+                /// The latest result and the last pass.
+                last: Option<StepSummary>,
             }
             let items = ctx
                 .spec
@@ -42,7 +43,7 @@ pub(super) async fn list(ctx: &Context, format: Format) -> Result<ExitCode> {
                     id: &s.id,
                     title: s.title.get(ctx.lang),
                     manifest: s.manifest.as_deref(),
-                    last: progress.get(&s.number).copied(),
+                    last: progress.get(&s.number).map(|r| r.summary()),
                 })
                 .collect();
             #[derive(Serialize)]

@@ -1,9 +1,9 @@
 //! The commands, one file each: each follows the one-way flow CLI → lab spec → observe →
 //! evaluate → report → progress, on what [`crate::context`] shares below them.
 
+mod doctor;
 mod labs;
 mod lint;
-mod doctor;
 mod list;
 mod progress;
 mod report;
@@ -67,8 +67,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 /// The check's verdict stands even when the progress file cannot be written: say so and go on.
-fn record_or_warn(ctx: &Context, cluster: &Cluster, report: &StepReport) {
-    if let Err(e) = context::record(ctx, cluster, report) {
+fn record_or_warn(ctx: &Context, cluster: &Cluster, checked: &context::Checked) {
+    if let Err(e) = context::record(ctx, cluster, checked) {
         i18n::warn(msg!("进度没有保存：{e}", "progress not saved: {e}"));
     }
 }

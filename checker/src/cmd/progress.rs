@@ -1,5 +1,7 @@
-//! `checker progress`: every step's last result and the goals reached, for the current context.
+//! `checker progress`: every step's latest result and last pass, the goals reached and whether
+//! the lab is complete, for the current context.
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use serde::Serialize;
@@ -9,7 +11,7 @@ use crate::cli::Format;
 use crate::cluster::Cluster;
 use crate::context::{Context, load_progress};
 use crate::error::Result;
-use crate::progress::LabProgress;
+use crate::progress::StepSummary;
 use crate::report;
 
 pub(super) async fn show_progress(ctx: &Context, format: Format) -> Result<ExitCode> {
@@ -29,7 +31,12 @@ pub(super) async fn show_progress(ctx: &Context, format: Format) -> Result<ExitC
                 lab: &'a str,
                 context: &'a str,
                 namespace: &'a str,
-                steps: &'a LabProgress,
+                /// Steps that have passed at least once, of `total`.
+                passed: usize,
+                total: usize,
+                /// Every step has passed at least once.
+                complete: bool,
+                steps: BTreeMap<u32, StepSummary>,
                 goals: Vec<Goal<'a>>,
             }
             let goals = ctx
@@ -46,7 +53,10 @@ pub(super) async fn show_progress(ctx: &Context, format: Format) -> Result<ExitC
                 lab: &ctx.spec.id,
                 context: &cluster.context,
                 namespace: &cluster.namespace,
-                steps: &progress,
+                passed: report::passed_count(&ctx.spec, &progress),
+                total: ctx.spec.steps.len(),
+                complete: report::complete(&ctx.spec, &progress),
+                steps: progress.iter().map(|(n, r)| (*n, r.summary())).collect(),
                 goals,
             };
             print(&report::to_json(&json))?;

@@ -32,10 +32,10 @@ pub(super) async fn step(
     }
     let cluster = Cluster::connect(&ctx.target).await?;
     let Some(limit) = wait else {
-        let report = check_step(ctx, &cluster, step).await?;
-        record_or_warn(ctx, &cluster, &report);
-        print_step(&report, None, format, ctx.lang)?;
-        return Ok(verdict_exit(report.verdict));
+        let checked = check_step(ctx, &cluster, step).await?;
+        record_or_warn(ctx, &cluster, &checked);
+        print_step(&checked.report, None, format, ctx.lang)?;
+        return Ok(verdict_exit(checked.report.verdict));
     };
     // A credential plugin may have to talk to the learner: let it, before the spinner starts.
     cluster.client().await?;
@@ -43,8 +43,9 @@ pub(super) async fn step(
     let waited = watch::wait_for_step(ctx, &cluster, step, limit, &mut live).await;
     live.finish();
     let waited = waited?;
-    record_or_warn(ctx, &cluster, &waited.report);
-    print_step(&waited.report, Some(&waited.timeline), format, ctx.lang)?;
+    record_or_warn(ctx, &cluster, &waited.checked);
+    let report = &waited.checked.report;
+    print_step(report, Some(&waited.timeline), format, ctx.lang)?;
     let secs = limit.as_secs();
     let ending = match waited.end {
         WaitEnd::Passed => None,
@@ -63,5 +64,5 @@ pub(super) async fn step(
     if let Some(ending) = ending.filter(|_| format == Format::Text) {
         i18n::say(&ending);
     }
-    Ok(verdict_exit(waited.report.verdict))
+    Ok(verdict_exit(report.verdict))
 }

@@ -6,6 +6,7 @@ use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 use lab_spec::{CauseKind, Lang};
 
 use super::{Finding, Outcome, finding, no_status, not_yet};
+use crate::clock;
 use crate::i18n::tr;
 use crate::inspect;
 use crate::observation::Observation;
@@ -37,7 +38,7 @@ pub(super) fn completed(pod: &Pod, container: &str, lang: Lang) -> Finding {
     let Some(status) = inspect::container_status(pod, container) else {
         return not_yet(pod, lang, expected, no_status(lang));
     };
-    let observed = inspect::describe_status(status);
+    let observed = inspect::describe_status(status, lang);
     match inspect::exit_code(status.state.as_ref()) {
         Some(0) => finding(Outcome::Pass, expected, observed),
         Some(_) => finding(Outcome::Fail, expected, observed),
@@ -61,16 +62,27 @@ pub(super) fn started_after(pod: &Pod, container: &str, after: &str, lang: Lang)
     match (finished, started) {
         (Some(finished), Some(started)) => {
             let gap = started.as_second() - finished.as_second();
-            let observed =
-                format!("{after} finishedAt {finished}, {container} startedAt {started} ({gap:+}s)");
+            let (f, st) = (clock::time(finished), clock::time(started));
+            let observed = tr(
+                lang,
+                &format!("{after} 于 {f} 结束，{container} 于 {st} 启动（{gap:+}s）"),
+                &format!("{after} finished at {f}, {container} started at {st} ({gap:+}s)"),
+            );
             let outcome = if started >= finished { Outcome::Pass } else { Outcome::Fail };
             finding(outcome, expected, observed)
         }
-        (None, Some(started)) => finding(
-            Outcome::Fail,
-            expected,
-            format!("{container} startedAt {started}, {after} has not finished"),
-        ),
+        (None, Some(started)) => {
+            let st = clock::time(started);
+            finding(
+                Outcome::Fail,
+                expected,
+                tr(
+                    lang,
+                    &format!("{container} 于 {st} 启动，{after} 还没有结束"),
+                    &format!("{container} started at {st}, {after} has not finished"),
+                ),
+            )
+        }
         (_, None) => not_yet(
             pod,
             lang,
@@ -96,44 +108,40 @@ pub(super) fn started_after_start(pod: &Pod, container: &str, after: &str, lang:
     };
     match (first, then) {
         (Some(first), Some(then)) if then >= first.at => {
-            let gap = then.as_second() - first.at.as_second();
-            let observed =
-                format!("{after} startedAt {}, {container} startedAt {then} ({gap:+}s){story}", first.at);
-            finding(Outcome::Pass, expected, observed)
+            finding(Outcome::Pass, expected, both_started(after, first.at, container, then, &story, lang))
         }
         // Restarted more often than the status remembers: its first start is lost, but the
         // kubelet started `container` only once `after` had started.
         (Some(first), Some(then))
             if !first.first && inspect::init_container_before(pod, after, container) =>
         {
+            let (then, previous) = (clock::time(then), clock::time(first.at));
             let observed = tr(
                 lang,
                 &format!(
-                    "{container} startedAt {then}；{after} 的状态只保留了上一次运行（startedAt {}），它第一次启动的时间已不在状态里；kubelet 只在 {after} 启动之后才启动 {container}，所以顺序成立{story}",
-                    first.at
+                    "{container} 于 {then} 启动；{after} 的状态只保留了上一次运行（{previous} 启动），它第一次启动的时间已不在状态里；kubelet 只在 {after} 启动之后才启动 {container}，所以顺序成立{story}"
                 ),
                 &format!(
-                    "{container} startedAt {then}; the status of {after} keeps only its previous run (startedAt {}), not its first start; the kubelet starts {container} only once {after} has started, so the order held{story}",
-                    first.at
+                    "{container} started at {then}; the status of {after} keeps only its previous run (started at {previous}), not its first start; the kubelet starts {container} only once {after} has started, so the order held{story}"
                 ),
             );
             finding(Outcome::Pass, expected, observed)
         }
         (Some(first), Some(then)) => {
-            let gap = then.as_second() - first.at.as_second();
-            let observed =
-                format!("{after} startedAt {}, {container} startedAt {then} ({gap:+}s){story}", first.at);
-            finding(Outcome::Fail, expected, observed)
+            finding(Outcome::Fail, expected, both_started(after, first.at, container, then, &story, lang))
         }
-        (None, Some(then)) => finding(
-            Outcome::Fail,
-            expected,
-            tr(
-                lang,
-                &format!("{container} startedAt {then}，{after} 还没有启动过"),
-                &format!("{container} startedAt {then}, {after} has not started"),
-            ),
-        ),
+        (None, Some(then)) => {
+            let then = clock::time(then);
+            finding(
+                Outcome::Fail,
+                expected,
+                tr(
+                    lang,
+                    &format!("{container} 于 {then} 启动，{after} 还没有启动过"),
+                    &format!("{container} started at {then}, {after} has not started"),
+                ),
+            )
+        }
         (_, None) => not_yet(
             pod,
             lang,
@@ -141,6 +149,24 @@ pub(super) fn started_after_start(pod: &Pod, container: &str, after: &str, lang:
             tr(lang, &format!("{container} 还没有启动"), &format!("{container} has not started yet")),
         ),
     }
+}
+
+/// "a started at …, b started at … (+ns)", in local time.
+fn both_started(
+    first: &str,
+    first_at: jiff::Timestamp,
+    then: &str,
+    then_at: jiff::Timestamp,
+    story: &str,
+    lang: Lang,
+) -> String {
+    let gap = then_at.as_second() - first_at.as_second();
+    let (a, b) = (clock::time(first_at), clock::time(then_at));
+    tr(
+        lang,
+        &format!("{first} 于 {a} 启动，{then} 于 {b} 启动（{gap:+}s）{story}"),
+        &format!("{first} started at {a}, {then} started at {b} ({gap:+}s){story}"),
+    )
 }
 
 pub(super) fn sidecar(pod: &Pod, container: &str, obs: &Observation, lang: Lang) -> Finding {
@@ -184,12 +210,17 @@ pub(super) fn sidecar(pod: &Pod, container: &str, obs: &Observation, lang: Lang)
     let story = restarts_story(pod, container, status, lang);
     let between_runs = !running && story.is_some();
     let observed = match (running && started, story) {
-        (true, Some(story)) => format!("Running, started; {story}"),
+        (true, Some(story)) => {
+            tr(lang, &format!("Running，已启动；{story}"), &format!("Running, started; {story}"))
+        }
         // Between two runs: it started before, whatever `started: false` says now.
         (false, Some(story)) => story,
         (_, None) => {
-            let mut observed = inspect::describe_status(status);
-            observed.push_str(if started { ", started" } else { ", not started" });
+            let mut observed = inspect::describe_status(status, lang);
+            observed.push_str(&match started {
+                true => tr(lang, "，已启动", ", started"),
+                false => tr(lang, "，未启动", ", not started"),
+            });
             observed
         }
     };
@@ -235,10 +266,13 @@ pub(super) fn ready(pod: &Pod, container: &str, lang: Lang) -> Finding {
     let Some(status) = inspect::container_status(pod, container) else {
         return not_yet(pod, lang, expected, no_status(lang));
     };
-    let mut observed = inspect::describe_status(status);
+    let mut observed = inspect::describe_status(status, lang);
     let running = status.state.as_ref().is_some_and(|s| s.running.is_some());
     if running {
-        observed.push_str(if status.ready { ", ready" } else { ", not ready" });
+        observed.push_str(&match status.ready {
+            true => tr(lang, "，已就绪", ", ready"),
+            false => tr(lang, "，未就绪", ", not ready"),
+        });
     }
     match (running, status.ready) {
         (true, true) => finding(Outcome::Pass, expected, observed),
@@ -255,7 +289,7 @@ pub(super) fn failed(pod: &Pod, container: &str, min_restarts: u32, lang: Lang) 
     let Some(status) = inspect::container_status(pod, container) else {
         return not_yet(pod, lang, expected, no_status(lang));
     };
-    let observed = inspect::describe_status(status);
+    let observed = inspect::describe_status(status, lang);
     let failed_now = inspect::exit_code(status.state.as_ref()).is_some_and(|c| c != 0);
     let failed = failed_now || has_failed_before(status);
     let restarts = u32::try_from(status.restart_count).unwrap_or(0);
@@ -298,7 +332,7 @@ pub(super) fn never_started(pod: &Pod, container: &str, lang: Lang) -> Finding {
     match inspect::container_status(pod, container) {
         None => finding(Outcome::Pass, expected, no_status(lang)),
         Some(status) => {
-            let observed = inspect::describe_status(status);
+            let observed = inspect::describe_status(status, lang);
             match inspect::has_started(status) {
                 true => finding(Outcome::Fail, expected, observed),
                 false => finding(Outcome::Pass, expected, observed),
@@ -327,8 +361,10 @@ fn restarts_story(pod: &Pod, name: &str, status: &ContainerStatus, lang: Lang) -
     if restarts == 0 || !running {
         return None;
     }
-    let exit = last_exit.map(|code| format!(", last exit code {code}")).unwrap_or_default();
-    let exit_zh = last_exit.map(|code| format!("，上次退出码 {code}")).unwrap_or_default();
+    let (exit_zh, exit) = match last_exit {
+        Some(code) => (format!("，上次退出码 {code}"), format!(", last exit code {code}")),
+        None => Default::default(),
+    };
     Some(match inspect::is_sidecar(pod, name) {
         true => tr(
             lang,
@@ -350,6 +386,7 @@ fn restarts_story(pod: &Pod, name: &str, status: &ContainerStatus, lang: Lang) -
 #[cfg(test)]
 mod tests {
     use super::super::tests::{log, observe, outcome, run};
+    use crate::clock;
     use crate::evaluate::{CheckResult, Outcome, StepReport, Verdict, evaluate};
     use crate::fixtures::pod as fixture;
     use crate::observation::{Logs, Observation};
@@ -423,7 +460,7 @@ mod tests {
         let report = run(5, &observe(&["sidecar-demo-running"], None));
         assert_eq!(report.pods[0].ready, "2/2");
         let after = report.checks.iter().find(|c| c.id == "after-the-sidecar").unwrap();
-        assert!(after.observed.contains("log-shipper startedAt"), "{}", after.observed);
+        assert!(after.observed.contains("log-shipper started at"), "{}", after.observed);
     }
 
     #[test]
@@ -453,13 +490,14 @@ mod tests {
         assert_eq!((report.pods[0].ready.as_str(), report.pods[0].restarts), ("2/2", 1));
         // The order is judged on the first run, kept in lastState.
         let after = check(&report, "after-the-sidecar");
-        assert!(
-            after.observed.starts_with(
-                "log-shipper startedAt 2026-11-20T10:03:02Z, init-config startedAt 2026-11-20T10:03:03Z (+1s)"
-            ),
-            "{}",
-            after.observed
+        let (first, then) =
+            ("2026-11-20T10:03:02Z".parse().unwrap(), "2026-11-20T10:03:03Z".parse().unwrap());
+        let expected = format!(
+            "log-shipper started at {}, init-config started at {} (+1s)",
+            clock::time(first),
+            clock::time(then)
         );
+        assert!(after.observed.starts_with(&expected), "{}", after.observed);
         assert!(after.observed.contains("restarts: 1, last exit code 137"), "{}", after.observed);
         let sidecar = check(&report, "sidecar-running");
         assert!(

@@ -41,7 +41,7 @@ use pages::serves_page;
 use pod::{expect_condition, expect_phase, images_pinned, pod_exists};
 
 /// The outcome of one expectation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     Pass,

@@ -145,7 +145,15 @@ fn select_names_what_is_missing() {
         en(select(&config, None).unwrap_err()),
         "the kubeconfig has no current context: pass --context"
     );
-    assert_eq!(en(select(&config, Some("kind")).unwrap_err()), "context \"kind\" is not in the kubeconfig");
+    assert_eq!(
+        en(select(&config, Some("kind")).unwrap_err()),
+        "context \"kind\" is not in the kubeconfig; its contexts are \"fake\" (pass one with --context)"
+    );
+    let error = select(&config, Some("kind")).unwrap_err();
+    assert!(error.message().zh.contains("可用的上下文：\"fake\""), "{error:?}");
+    let mut empty = config.clone();
+    empty.contexts.clear();
+    assert!(en(select(&empty, Some("kind")).unwrap_err()).contains("has no contexts at all"));
     let mut orphan = config.clone();
     orphan.clusters.clear();
     assert_eq!(

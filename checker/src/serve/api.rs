@@ -9,10 +9,14 @@
 //! unknown lab is 404. Its answer names the lab (`"lab": ID`).
 //! - `POST /api/check/{n}[?wait=SECONDS]` → the step's report: the JSON of `checker step N -o json`
 //!   plus `title`, `pending_hint`, `pod_rows` (kubectl's columns), `context`, `namespace`,
-//!   `server`, `checked_at`. With `wait` (at most [`MAX_WAIT`]), a pending step is checked again
+//!   `server`, `checked_at`, and `timing_tables` (each pod's timing table as the terminal prints
+//!   it: `pod`, `title`, `header`, `rows`). With `wait` (at most [`MAX_WAIT`]), a pending step is checked again
 //!   every [`WAIT_INTERVAL`] until it is no longer pending or the time is up. The result is
 //!   recorded in the progress file, as `checker step N` records it.
-//! - `GET /api/progress` → `{"passed": k, "total": n, "steps": {"1": {"verdict", "at"}}, ...}`
+//! - `GET /api/progress` → `{"passed": k, "total": n, "complete": bool, "steps": {"1": {"verdict",
+//!   "at", "passed_at", "at_text", "passed_at_text"}}, "goals": [...], ...}`: `passed` counts the
+//!   steps that passed at least once; `verdict` and `at` are the latest result, `passed_at` the
+//!   last pass (or null); the `*_text` times are in the learner's zone and words.
 //! - `GET /api/status` → `{"pods": [rows as kubectl prints them], "context", ...}`
 //!
 //! The cluster work runs apart from the server ([`super::checks`]): identical checks at the same
@@ -34,12 +38,14 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::checks::Checked;
+use crate::clock;
 use crate::context::Context;
 use crate::error::Error;
 use crate::evaluate::Verdict;
-use crate::i18n::tr;
+use crate::i18n::{Lang, tr};
 use crate::report::{self, StepJson};
 use crate::status::pod_row;
+use crate::table;
 use crate::words;
 
 /// The longest a `?wait=` long poll may last.
@@ -104,7 +110,7 @@ pub(crate) async fn check(
         return (StatusCode::NOT_FOUND, Json(json!({ "error": message, "kind": "not_found" })))
             .into_response();
     };
-    let wait = match parse_wait(query.as_deref()) {
+    let wait = match parse_wait(query.as_deref(), ctx.lang) {
         Ok(wait) => wait,
         Err(message) => {
             return (StatusCode::BAD_REQUEST, Json(json!({ "error": message, "kind": "input" })))
@@ -124,25 +130,30 @@ pub(crate) async fn check(
         };
         let now = tokio::time::Instant::now();
         if checked.report.verdict != Verdict::Pending || now >= deadline {
-            return Json(step_json(checked)).into_response();
+            return Json(step_json(checked, ctx.lang)).into_response();
         }
         tokio::time::sleep(WAIT_INTERVAL.min(deadline - now)).await;
     }
 }
 
 /// `wait=SECONDS` from the query (other parameters are ignored), capped at [`MAX_WAIT`].
-fn parse_wait(query: Option<&str>) -> Result<Duration, String> {
+fn parse_wait(query: Option<&str>, lang: Lang) -> Result<Duration, String> {
     let Some(value) = query.into_iter().flat_map(|q| q.split('&')).find_map(|p| p.strip_prefix("wait="))
     else {
         return Ok(Duration::ZERO);
     };
-    let seconds: u64 =
-        value.parse().map_err(|_| format!("wait must be a number of seconds, not {value:?}"))?;
+    let seconds: u64 = value.parse().map_err(|_| {
+        tr(
+            lang,
+            &format!("wait 应为秒数，而不是 {value:?}"),
+            &format!("wait must be a number of seconds, not {value:?}"),
+        )
+    })?;
     Ok(Duration::from_secs(seconds).min(MAX_WAIT))
 }
 
 /// The report as `checker step N -o json` prints it, and what the page needs besides.
-fn step_json(checked: &Checked) -> Value {
+fn step_json(checked: &Checked, lang: Lang) -> Value {
     let report = &checked.report;
     let mut value = serde_json::to_value(StepJson::new(report)).unwrap_or_else(|_| json!({}));
     if let Value::Object(map) = &mut value {
@@ -153,6 +164,17 @@ fn step_json(checked: &Checked) -> Value {
         map.insert("namespace".into(), json!(checked.namespace));
         map.insert("server".into(), json!(checked.server));
         map.insert("checked_at".into(), json!(Timestamp::now().to_string()));
+        // The timing tables as the terminal prints them, for the page to draw as they are.
+        let tables: Vec<Value> = report
+            .timings
+            .iter()
+            .map(|t| {
+                let table = table::timings(t, lang);
+                let title = report::timings_title(t, lang);
+                json!({ "pod": t.pod, "title": title, "header": table.header, "rows": table.rows })
+            })
+            .collect();
+        map.insert("timing_tables".into(), json!(tables));
         if let Some(w) = &checked.warning {
             map.insert("warning".into(), json!(w));
         }
@@ -181,9 +203,15 @@ pub(crate) async fn progress(State(state): State<Arc<AppState>>, RawQuery(query)
         .spec
         .steps
         .iter()
-        .filter_map(|s| recorded.get(&s.number).map(|r| (s.number.to_string(), json!(r))))
+        .filter_map(|s| {
+            let r = recorded.get(&s.number)?;
+            let mut value = json!(r.summary());
+            // The same times in the learner's zone and words, as the terminal shows them.
+            value["at_text"] = json!(clock::datetime(r.at, ctx.lang));
+            value["passed_at_text"] = json!(r.passed_at.map(|at| clock::datetime(at, ctx.lang)));
+            Some((s.number.to_string(), value))
+        })
         .collect();
-    let passed = steps.values().filter(|r| r["verdict"] == "pass").count();
     let goals: Vec<Value> = ctx
         .spec
         .goals
@@ -198,8 +226,9 @@ pub(crate) async fn progress(State(state): State<Arc<AppState>>, RawQuery(query)
         .collect();
     Json(json!({
         "lab": ctx.spec.id,
-        "passed": passed,
+        "passed": report::passed_count(&ctx.spec, &recorded),
         "total": ctx.spec.steps.len(),
+        "complete": report::complete(&ctx.spec, &recorded),
         "steps": steps,
         "goals": goals,
         "context": cluster.as_ref().map(|c| c.context.as_str()),
@@ -319,18 +348,18 @@ mod tests {
 
     #[test]
     fn wait_is_parsed_and_capped() {
-        assert_eq!(parse_wait(None), Ok(Duration::ZERO));
-        assert_eq!(parse_wait(Some("x=1")), Ok(Duration::ZERO));
-        assert_eq!(parse_wait(Some("x=1&wait=5")), Ok(Duration::from_secs(5)));
-        assert_eq!(parse_wait(Some("wait=100000")), Ok(MAX_WAIT));
-        assert!(parse_wait(Some("wait=soon")).is_err());
+        assert_eq!(parse_wait(None, Lang::En), Ok(Duration::ZERO));
+        assert_eq!(parse_wait(Some("x=1"), Lang::En), Ok(Duration::ZERO));
+        assert_eq!(parse_wait(Some("x=1&wait=5"), Lang::En), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_wait(Some("wait=100000"), Lang::En), Ok(MAX_WAIT));
+        assert!(parse_wait(Some("wait=soon"), Lang::Zh).unwrap_err().contains("秒数"));
     }
 
     proptest::proptest! {
         #[test]
         fn any_query_waits_at_most_the_maximum(query in "\\PC{0,40}", n in proptest::prelude::any::<u64>()) {
             for q in [query.clone(), format!("{query}&wait={n}"), format!("wait={n}")] {
-                if let Ok(wait) = parse_wait(Some(&q)) {
+                if let Ok(wait) = parse_wait(Some(&q), Lang::En) {
                     proptest::prop_assert!(wait <= MAX_WAIT);
                 }
             }

@@ -30,7 +30,7 @@ use crate::context::{self, Context};
 use crate::error::{Error, Result};
 use crate::evaluate::StepReport;
 use crate::msg;
-use crate::progress::{self, LabProgress, ProgressStore, StepRecord};
+use crate::progress::{self, LabProgress, ProgressStore};
 
 /// At most this many checks talk to the cluster at once; more wait their turn.
 pub const CLUSTER_SLOTS: usize = 4;
@@ -171,19 +171,20 @@ impl Drop for Checks {
 }
 
 async fn check_and_record(ctx: &Context, slots: &Semaphore, step: u32) -> Result<Checked> {
-    let report = {
+    let (checked, cluster) = {
         let _slot = slots.acquire().await.map_err(|_| shutting_down())?;
         let step = ctx.step(step)?;
         let cluster = Cluster::connect(&ctx.target).await?;
-        let report = context::check_step(ctx, &cluster, step).await?;
-        (report, cluster)
+        let checked = context::check_step(ctx, &cluster, step).await?;
+        (checked, cluster)
     };
-    let (report, cluster) = report;
     let key = progress::key(&ctx.spec.id, &cluster.context, &cluster.namespace);
-    let record = StepRecord { verdict: report.verdict, at: Timestamp::now() };
-    let number = report.step;
+    // A pass keeps what was observed (evaluated again in both languages: pure and quick).
+    let pass = context::pass_record(ctx, &checked);
+    let report = checked.report;
+    let (number, verdict) = (report.step, report.verdict);
     let recorded = blocking(move || {
-        let warning = ProgressStore::from_env()?.record(&key, number, record)?;
+        let warning = ProgressStore::from_env()?.record(&key, number, verdict, Timestamp::now(), pass)?;
         if let Some(warning) = warning {
             crate::i18n::warn(warning);
         }
@@ -191,7 +192,7 @@ async fn check_and_record(ctx: &Context, slots: &Semaphore, step: u32) -> Result
     })
     .await;
     Ok(Checked {
-        warning: recorded.err().map(|e| e.to_string()),
+        warning: recorded.err().map(|e| e.text(ctx.lang).to_string()),
         context: cluster.context,
         namespace: cluster.namespace,
         server: cluster.server,

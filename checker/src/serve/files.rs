@@ -13,6 +13,7 @@ use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
+use crate::i18n::{Lang, tr};
 
 /// The script that adds the Run-check buttons (only ever sent by `checker serve`).
 const SCRIPT: &str = include_str!("serve.js");
@@ -85,7 +86,7 @@ pub(crate) async fn book_file(State(state): State<Arc<AppState>>, method: Method
         return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")], "").into_response();
     }
     let Ok(segments) = relative_path(uri.path()) else {
-        return (StatusCode::BAD_REQUEST, "bad path\n").into_response();
+        return (StatusCode::BAD_REQUEST, tr(state.ctx.lang, "路径无效\n", "bad path\n")).into_response();
     };
     let mut path = state.html_dir.clone();
     path.extend(&segments);
@@ -103,16 +104,16 @@ pub(crate) async fn book_file(State(state): State<Arc<AppState>>, method: Method
     }
     match read_inside(&state.html_dir, &path).await {
         Some(bytes) => file_response(StatusCode::OK, &path, bytes),
-        None => not_found(&state.html_dir).await,
+        None => not_found(&state.html_dir, state.ctx.lang).await,
     }
 }
 
 /// The book's own 404 page (mdBook writes `404.html`), with our script like every page.
-async fn not_found(html_dir: &Path) -> Response {
+async fn not_found(html_dir: &Path, lang: Lang) -> Response {
     let page = html_dir.join("404.html");
     match read_inside(html_dir, &page).await {
         Some(bytes) => file_response(StatusCode::NOT_FOUND, &page, bytes),
-        None => (StatusCode::NOT_FOUND, "not found\n").into_response(),
+        None => (StatusCode::NOT_FOUND, tr(lang, "找不到这个页面\n", "not found\n")).into_response(),
     }
 }
 

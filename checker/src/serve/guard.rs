@@ -20,6 +20,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::i18n::tr;
+
 use super::AppState;
 
 /// The names the server may be reached by.
@@ -79,7 +81,11 @@ pub(crate) async fn guard(State(state): State<Arc<AppState>>, request: Request, 
             api,
             StatusCode::FORBIDDEN,
             "forbidden_host",
-            "this server answers only to its own address (http://127.0.0.1:PORT or http://localhost:PORT)",
+            &tr(
+                state.ctx.lang,
+                "这个服务器只响应它自己的地址（http://127.0.0.1:端口 或 http://localhost:端口）",
+                "this server answers only to its own address (http://127.0.0.1:PORT or http://localhost:PORT)",
+            ),
         );
     }
     let safe_method = matches!(*request.method(), Method::GET | Method::HEAD);
@@ -91,11 +97,12 @@ pub(crate) async fn guard(State(state): State<Arc<AppState>>, request: Request, 
                 api,
                 StatusCode::FORBIDDEN,
                 "forbidden_origin",
-                "cross-origin requests are refused",
+                &tr(state.ctx.lang, "拒绝跨源请求", "cross-origin requests are refused"),
             );
         }
         if headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site") {
-            return refuse(api, StatusCode::FORBIDDEN, "forbidden_origin", "cross-site requests are refused");
+            let message = tr(state.ctx.lang, "拒绝跨站请求", "cross-site requests are refused");
+            return refuse(api, StatusCode::FORBIDDEN, "forbidden_origin", &message);
         }
     }
     if api && request.method() == Method::POST && !is_json(headers) {
@@ -103,7 +110,11 @@ pub(crate) async fn guard(State(state): State<Arc<AppState>>, request: Request, 
             api,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "content_type",
-            "a POST to the API must have Content-Type: application/json",
+            &tr(
+                state.ctx.lang,
+                "对 API 的 POST 请求必须带 Content-Type: application/json",
+                "a POST to the API must have Content-Type: application/json",
+            ),
         );
     }
     let mut response = next.run(request).await;

@@ -36,8 +36,11 @@
         },
         noPods: function (ns) { return "No pods of this step in namespace " + ns + "."; },
         progress: function (k, n) { return "Passed " + k + "/" + n + " steps"; },
+        complete: function (n) { return "🎉 Lab complete: all " + n + " steps passed"; },
         step: function (n) { return "Step " + n; },
-        last: function (v, at) { return "Last result: " + T.verdict[v] + " (" + time(at) + ")"; },
+        last: function (v, at) { return "Latest result: " + T.verdict[v] + " (" + at + ")"; },
+        passedAt: function (at) { return "Passed at " + at; },
+        latest: function (v, at) { return "latest: " + T.verdict[v] + " (" + at + ")"; },
         watching: function (s) { return "Watching: checking every 2 s (" + s + " s so far)"; },
         watchDone: "Stopped watching: the step is still in progress after 5 minutes. Check again when it has moved on.",
         watchStopped: "Stopped watching.",
@@ -71,8 +74,11 @@
         },
         noPods: function (ns) { return "命名空间 " + ns + " 中没有本步骤的 Pod。"; },
         progress: function (k, n) { return "已通过 " + k + "/" + n + " 步"; },
+        complete: function (n) { return "🎉 实验完成：" + n + " 个步骤都已通过"; },
         step: function (n) { return "步骤 " + n; },
-        last: function (v, at) { return "上次结果：" + T.verdict[v] + "（" + time(at) + "）"; },
+        last: function (v, at) { return "最近结果：" + T.verdict[v] + "（" + at + "）"; },
+        passedAt: function (at) { return "通过于 " + at; },
+        latest: function (v, at) { return "最近一次：" + T.verdict[v] + "（" + at + "）"; },
         watching: function (s) { return "持续观察中：每 2 秒检查一次（已 " + s + " 秒）"; },
         watchDone: "已停止观察：5 分钟后这一步仍在进行中。等它有了变化再检查。",
         watchStopped: "已停止观察。",
@@ -207,6 +213,20 @@
       : el("span", {}, title);
     return el("p", { class: "lab-check-next", "data-next-step": String(next.step) },
       el("strong", {}, T.next), name, T.then, el("code", {}, next.command));
+
+  // A pod's timing table, as the checker renders it (header and rows come from the server).
+  function timingTable(t) {
+    var head = el("tr", {});
+    (t.header || []).forEach(function (h) { head.appendChild(el("th", {}, String(h))); });
+    var body = el("tbody", {});
+    (t.rows || []).forEach(function (row) {
+      var tr = el("tr", {});
+      row.forEach(function (v) { tr.appendChild(el("td", {}, String(v))); });
+      body.appendChild(tr);
+    });
+    return el("div", { class: "lab-check-timings", "data-pod": t.pod },
+      el("p", { class: "lab-check-timings-title" }, t.title || ""),
+      el("table", { class: "lab-timings" }, el("thead", {}, head), body));
   }
 
   function renderReport(box, result, report) {
@@ -226,6 +246,7 @@
     var rows = report.pod_rows || [];
     result.appendChild(rows.length ? podsTable(rows) : el("p", { class: "lab-check-nopods" }, T.noPods(report.namespace)));
     if (report.verdict === "pass") result.appendChild(nextBox(report.next));
+    (report.timing_tables || []).forEach(function (t) { result.appendChild(timingTable(t)); });
     if (report.warning) result.appendChild(el("p", { class: "lab-check-warning" }, T.warning + report.warning));
   }
 
@@ -362,19 +383,30 @@
     }));
   }
 
+  // A chip's words: when the step passed, and its latest result when that is not the pass.
+  function chipTitle(n, rec) {
+    if (!rec) return T.step(n);
+    if (!rec.passed_at) return T.last(rec.verdict, rec.at_text);
+    var text = T.passedAt(rec.passed_at_text);
+    return rec.verdict === "pass" ? text : text + " · " + T.latest(rec.verdict, rec.at_text);
+  }
+
   function showProgress(p, lab, sidebar) {
     var steps = labSteps[lab] || [];
     var node = sidebar ? sidebarProgress() : null;
     if (node) {
       node.textContent = "";
-      node.appendChild(el("div", { class: "lab-serve-progress-text" }, T.progress(p.passed, p.total)));
+      node.classList.toggle("lab-serve-complete", !!p.complete);
+      node.appendChild(el("div", { class: "lab-serve-progress-text" }, p.complete ? T.complete(p.total) : T.progress(p.passed, p.total)));
       var bar = el("progress", { max: String(p.total), value: String(p.passed) });
       node.appendChild(bar);
       var chips = el("div", { class: "lab-serve-progress-steps" });
       (steps || []).forEach(function (n) {
         var rec = p.steps[String(n)];
-        var v = rec ? rec.verdict : "none";
-        chips.appendChild(el("span", { class: "lab-step-chip lab-step-" + v, title: rec ? T.last(rec.verdict, rec.at) : T.step(n) }, String(n)));
+        // A step that passed once stays passed; a later result that did not pass is marked.
+        var cls = "lab-step-chip lab-step-" + (rec ? (rec.passed_at ? "pass" : rec.verdict) : "none");
+        if (rec && rec.passed_at && rec.verdict !== "pass") cls += " lab-step-latest-" + rec.verdict;
+        chips.appendChild(el("span", { class: cls, title: chipTitle(n, rec) }, String(n)));
       });
       node.appendChild(chips);
     }
@@ -382,8 +414,14 @@
       if (b.lab !== lab) return;
       var rec = p.steps[b.step];
       var last = b.bar.querySelector(".lab-check-last");
-      // A result on the page says more than the recorded one.
-      if (!rec || !b.result.hidden) {
+      // The pass lasts, shown whatever the result on the page; the recorded latest result
+      // only when no result is on the page (a result on the page is the latest).
+      var passed = rec && rec.passed_at ? T.passedAt(rec.passed_at_text) : "";
+      var latest = "";
+      if (rec && b.result.hidden && rec.verdict !== "pass") {
+        latest = rec.passed_at ? T.latest(rec.verdict, rec.at_text) : T.last(rec.verdict, rec.at_text);
+      }
+      if (!passed && !latest) {
         if (last) last.remove();
         return;
       }
@@ -391,8 +429,11 @@
         last = el("span", { class: "lab-check-last" });
         b.bar.appendChild(last);
       }
-      last.textContent = T.last(rec.verdict, rec.at);
+      last.textContent = "";
       last.setAttribute("data-verdict", rec.verdict);
+      if (passed) last.appendChild(el("span", { class: "lab-check-passed" }, passed));
+      if (passed && latest) last.appendChild(document.createTextNode(" · "));
+      if (latest) last.appendChild(el("span", { class: "lab-check-latest" }, latest));
     });
   }
 
