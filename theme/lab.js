@@ -245,10 +245,10 @@
         render();
     }
 
-    // Wide tables of prose (the errata: six columns of sentences) cannot be read by scrolling
-    // sideways on a phone. Such a table gets the class `lab-cards` and every cell the name of its
-    // column (`data-label`), so that lab.css can show each row as a card on a narrow screen. A
-    // table of short values (kubectl's columns) keeps scrolling inside its `.table-wrapper`.
+    // Wide tables of prose (the errata: six columns of sentences) cannot be read in mdBook's
+    // 750 px column, nor by scrolling sideways on a phone. Such a table gets the class `lab-cards`
+    // and every cell the name of its column (`data-label`), so that lab.css shows each row as a
+    // card. A table of short values (kubectl's columns) keeps scrolling in its `.table-wrapper`.
     var CARD_COLUMNS = 5;
     var CARD_PROSE = 40;
 
