@@ -50,6 +50,10 @@ fn health_lists_the_lab_steps() {
     // The page shows the checker's own verdict words and marks, in the book's language.
     assert_eq!(r.json()["words"]["verdicts"]["pending"], "进行中");
     assert_eq!(r.json()["words"]["marks"]["fail"], "✘");
+    // The sidebar's chips link to the chapter of each step's box and name it as the book does.
+    assert_eq!(r.json()["chapters"]["1"], "step1-deploy.html");
+    assert_eq!(r.json()["chapters"]["6"], "cleanup.html");
+    assert_eq!(r.json()["titles"]["6"], "实验清理");
 }
 
 #[test]

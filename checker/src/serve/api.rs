@@ -1,7 +1,9 @@
 //! The JSON API behind the Run-check buttons.
 //!
-//! - `GET /api/health` → `{"ok": true, "steps": [1, 2, 3, 6], "lab", "words"}`: `words` are the
-//!   verdict words and outcome marks in the page's language ([`crate::words::json`]).
+//! - `GET /api/health` → `{"ok": true, "steps": [1, 2, 3, 6], "lab", "words", "chapters", "titles"}`:
+//!   `words` are the verdict words and outcome marks in the page's language
+//!   ([`crate::words::json`]); `chapters` maps a step to the chapter of its verify box
+//!   (`{"1": "step1-deploy.html"}`), `titles` to its title in the page's language.
 //! - `POST /api/check/{n}[?wait=SECONDS]` → the step's report: the JSON of `checker step N -o json`
 //!   plus `title`, `pending_hint`, `pod_rows` (kubectl's columns), `context`, `namespace`,
 //!   `server`, `checked_at`. With `wait` (at most [`MAX_WAIT`]), a pending step is checked again
@@ -48,7 +50,24 @@ const LOCAL_CLUSTERS: &[&str] = &["kind create cluster", "minikube start", "k3d 
 pub(crate) async fn health(State(state): State<Arc<AppState>>) -> Response {
     let steps: Vec<u32> = state.ctx.spec.steps.iter().map(|s| s.number).collect();
     let words = words::json(state.ctx.lang);
-    Json(json!({ "ok": true, "steps": steps, "lab": state.ctx.spec.id, "words": words })).into_response()
+    let chapters: serde_json::Map<String, Value> =
+        state.chapters.iter().map(|(n, page)| (n.to_string(), json!(page))).collect();
+    let titles: serde_json::Map<String, Value> = state
+        .ctx
+        .spec
+        .steps
+        .iter()
+        .map(|s| (s.number.to_string(), json!(s.title.get(state.ctx.lang))))
+        .collect();
+    Json(json!({
+        "ok": true,
+        "steps": steps,
+        "lab": state.ctx.spec.id,
+        "words": words,
+        "chapters": chapters,
+        "titles": titles,
+    }))
+    .into_response()
 }
 
 pub(crate) async fn not_found(State(state): State<Arc<AppState>>) -> Response {

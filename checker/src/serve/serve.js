@@ -134,7 +134,7 @@
       [r.name, r.ready, r.status, r.restarts_column, r.age].forEach(function (v) { tr.appendChild(el("td", {}, String(v))); });
       body.appendChild(tr);
     });
-    return el("table", { class: "lab-pods" }, el("thead", {}, head), body);
+    return el("div", { class: "lab-pods-scroll" }, el("table", { class: "lab-pods" }, el("thead", {}, head), body));
   }
 
   function renderReport(box, result, report) {
@@ -290,7 +290,11 @@
         (steps || []).forEach(function (n) {
           var rec = p.steps[String(n)];
           var v = rec ? rec.verdict : "none";
-          chips.appendChild(el("span", { class: "lab-step-chip lab-step-" + v, title: rec ? T.last(rec.verdict, rec.at) : T.step(n) }, String(n)));
+          var page = chapters[String(n)];
+          var label = chipLabel(n, page);
+          var attrs = { class: "lab-step-chip lab-step-" + v, title: label.title + (rec ? " · " + T.last(rec.verdict, rec.at) : "") };
+          if (page) attrs.href = rootPath() + page;
+          chips.appendChild(el(page ? "a" : "span", attrs, label.text));
         });
         node.appendChild(chips);
       }
@@ -313,11 +317,41 @@
   }
 
   var steps = [];
+  var chapters = {};
+  var titles = {};
+
+  // The relative path from this page to the book's root (mdBook's global `path_to_root`).
+  function rootPath() {
+    return typeof path_to_root === "string" ? path_to_root : "";
+  }
+
+  // A chip is labelled as the sidebar names the step's chapter: "步骤 3：…" / "Step 3: …" gives
+  // "3"; a chapter without a step number (the clean-up) gives the step's own title, so the chips
+  // never count 1–6 where the sidebar says "步骤 1–5" and "实验清理".
+  function chipLabel(n, page) {
+    var title = titles[String(n)] || T.step(n);
+    var text = "";
+    if (page) {
+      var want = new URL(rootPath() + page, location.href).pathname;
+      var links = document.querySelectorAll("#mdbook-sidebar a[href]");
+      for (var i = 0; i < links.length; i++) {
+        if (new URL(links[i].getAttribute("href"), location.href).pathname !== want) continue;
+        var name = links[i].textContent.replace(/^\s*[\d.]+\s*/, "").trim();
+        var m = /(?:步骤|Step)\s*(\d+)/i.exec(name);
+        text = m ? m[1] : name;
+        title = name || title;
+        break;
+      }
+    }
+    return { text: text || (titles[String(n)] ? titles[String(n)] : String(n)), title: title };
+  }
 
   function start() {
     api("GET", "/api/health").then(function (r) {
       if (!r.ok || !r.data || r.data.ok !== true) return; // not served by checker serve: stay quiet
       steps = r.data.steps || [];
+      chapters = r.data.chapters || {};
+      titles = r.data.titles || {};
       var words = r.data.words || {};
       Object.keys(words.verdicts || {}).forEach(function (k) { T.verdict[k] = words.verdicts[k]; });
       MARKS = words.marks || {};
