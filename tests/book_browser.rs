@@ -382,3 +382,97 @@ async fn diagram_scenario(c: &Client, b: &support::Built, server: &StaticServer)
     let errors = console_errors(c).await;
     assert!(errors.is_empty(), "file://{page}: {errors:#?}");
 }
+
+/// Pages that scroll sideways in a `width`-px window: `(page, scrollWidth)`.
+async fn sideways_pages(
+    c: &Client,
+    b: &support::Built,
+    server: &StaticServer,
+    width: u32,
+) -> Vec<(String, i64)> {
+    let mut wide = Vec::new();
+    for page in chapter_pages(&b.out) {
+        let path = page.to_string_lossy().into_owned();
+        c.goto(&server.url(&path)).await.unwrap();
+        wait_until(c, "the page loaded", "return document.readyState === 'complete';").await;
+        let w = c
+            .execute("return document.documentElement.scrollWidth - window.innerWidth;", vec![])
+            .await
+            .unwrap()
+            .as_i64()
+            .unwrap();
+        if w > 0 {
+            wide.push((path, w + i64::from(width)));
+        }
+    }
+    wide
+}
+
+/// At a phone's width (390 px) and at 1280 px no page scrolls sideways (a wide table scrolls in
+/// its own box or turns into cards), the verify box is neutral before any check (no verdict
+/// colour, no ✔), and phone-width screenshots of the step pages and the errata land in the shots
+/// directory for a person to look at.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phone_layout_has_no_sideways_scroll_and_a_neutral_verify_box() {
+    if !tools_present() {
+        return;
+    }
+    let b = book();
+    let server = server();
+    let dir =
+        std::env::var_os("BOOK_SHOTS_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp/shots"));
+    fs::create_dir_all(&dir).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let driver = Driver::start(&work.path().join("chromedriver.log"));
+    for width in [390, 1280] {
+        let c = driver.session(&work.path().join(format!("profile-{width}")), (width, 844)).await;
+        let outcome = AssertUnwindSafe(async {
+            let wide = sideways_pages(&c, b, &server, width).await;
+            assert!(wide.is_empty(), "at {width} px these pages scroll sideways (page, scrollWidth): {wide:?}");
+            // The errata's table of prose fits the text column at 1280 px and is cards at 390 px.
+            c.goto(&server.url("errata.html")).await.unwrap();
+            wait_until(&c, "the errata as cards", "return document.querySelector('table.lab-cards') !== null;").await;
+            let fit = c
+                .execute(
+                    "const w = document.querySelector('.table-wrapper');                     return [w.scrollWidth, w.clientWidth];",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert!(fit[0].as_i64() <= fit[1].as_i64(), "at {width} px the errata table overflows its box: {fit}");
+            if width != 390 {
+                let png = c.screenshot().await.unwrap();
+                fs::write(dir.join("errata-1280.png"), png).unwrap();
+                return;
+            }
+            for page in ["step1-deploy.html", "step3-failure.html", "errata.html"] {
+                c.goto(&server.url(page)).await.unwrap();
+                wait_until(&c, "the page loaded", "return document.readyState === 'complete';").await;
+                let png = c.screenshot().await.unwrap();
+                fs::write(dir.join(format!("{}-phone.png", page.trim_end_matches(".html"))), png).unwrap();
+            }
+            c.goto(&server.url("step1-deploy.html")).await.unwrap();
+            let neutral = c
+                .execute(
+                    "const box = document.querySelector('.lab-check');\
+                     const s = getComputedStyle(box);\
+                     const title = getComputedStyle(box.querySelector('.lab-check-title'), '::before');\
+                     return { start: s.borderLeftColor, edge: s.borderTopColor, mark: title.content };",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(neutral["start"], neutral["edge"], "the unchecked box has a coloured edge: {neutral}");
+            assert!(
+                neutral["mark"] == "none" || neutral["mark"] == "normal",
+                "the unchecked box's title has a mark: {neutral}"
+            );
+        })
+        .catch_unwind()
+        .await;
+        let _ = c.close().await;
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}

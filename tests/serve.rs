@@ -50,6 +50,10 @@ fn health_lists_the_lab_steps() {
     // The page shows the checker's own verdict words and marks, in the book's language.
     assert_eq!(r.json()["words"]["verdicts"]["pending"], "进行中");
     assert_eq!(r.json()["words"]["marks"]["fail"], "✘");
+    // The sidebar's chips link to the chapter of each step's box and name it as the book does.
+    assert_eq!(r.json()["chapters"]["1"], "step1-deploy.html");
+    assert_eq!(r.json()["chapters"]["6"], "cleanup.html");
+    assert_eq!(r.json()["titles"]["6"], "实验清理");
 }
 
 #[test]
@@ -817,7 +821,15 @@ fn a_book_of_two_labs_is_built_and_checked_from_the_same_labs() {
 
     let health = served.get("/api/health").json();
     assert_eq!(health["lab"], "init-container");
-    assert_eq!(health["labs"][1], serde_json::json!({ "lab": "objects", "steps": [1, 2, 3] }));
+    let objects = &health["labs"][1];
+    assert_eq!(
+        (&objects["lab"], &objects["steps"]),
+        (&serde_json::json!("objects"), &serde_json::json!([1, 2, 3]))
+    );
+    // Each lab's steps link to the chapter of their own box, not the other lab's step 1.
+    assert_eq!(objects["chapters"]["1"], "objects/steps.html");
+    assert_eq!(health["labs"][0]["chapters"]["1"], "init.html");
+    assert_eq!(health["chapters"]["1"], "init.html", "the default lab's, at the top");
 
     // The boxes come from the labs the server checks against, and name their lab.
     let page = served.get("/objects/steps.html");

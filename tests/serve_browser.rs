@@ -113,6 +113,25 @@ async fn scenario(
     let run = wait_for(c, &format!("{BOX1} button.lab-check-run")).await;
     assert_eq!(run.text().await.unwrap(), "运行检查");
     wait_for_text(c, "#lab-serve-progress", &passed_of(0)).await;
+    // The chips are named as the sidebar names the chapters ("步骤 1" … "步骤 5", "实验清理")
+    // and link to them.
+    let chips = c
+        .execute(
+            "return Array.from(document.querySelectorAll('.lab-step-chip'))\
+               .map(a => [a.textContent, a.getAttribute('href')]);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let want = serde_json::json!([
+        ["1", "step1-deploy.html"],
+        ["2", "step2-logs.html"],
+        ["3", "step3-failure.html"],
+        ["4", "step4-volume.html"],
+        ["5", "step5-sidecar.html"],
+        ["实验清理", "cleanup.html"]
+    ]);
+    assert_eq!(chips, want);
     // The command to copy stays.
     let command = c.find(Locator::Css(&format!("{BOX1} pre code"))).await.unwrap();
     assert_eq!(command.text().await.unwrap(), "$ checker step 1");
@@ -139,6 +158,16 @@ async fn scenario(
     let timings = wait_for(c, &format!("{BOX1} .lab-check-timings table.lab-timings")).await;
     let timings = timings.text().await.unwrap();
     assert!(timings.contains("init-1 执行时间") && timings.contains("总初始化时间"), "{timings}");
+    // The pod table scrolls inside the box, and the box takes the verdict's colour.
+    wait_for(c, &format!("{BOX1} .lab-pods-scroll table.lab-pods")).await;
+    let edges = c
+        .execute(
+            &format!("const s = getComputedStyle(document.querySelector('{BOX1}')); return [s.borderLeftColor, s.borderTopColor];"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_ne!(edges[0], edges[1], "the box kept its neutral edge after a pass");
     wait_for_text(c, "#lab-serve-progress", &passed_of(1)).await;
     screenshot(c, "serve-step1-pass-light.png").await;
 

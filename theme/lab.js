@@ -245,7 +245,37 @@
         render();
     }
 
+    // Wide tables of prose (the errata: six columns of sentences) cannot be read in mdBook's
+    // 750 px column, nor by scrolling sideways on a phone. Such a table gets the class `lab-cards`
+    // and every cell the name of its column (`data-label`), so that lab.css shows each row as a
+    // card. A table of short values (kubectl's columns) keeps scrolling in its `.table-wrapper`.
+    var CARD_COLUMNS = 5;
+    var CARD_PROSE = 40;
+
+    function setupCards(table) {
+        var heads = table.querySelectorAll('thead th');
+        if (heads.length < CARD_COLUMNS) return;
+        var cells = table.querySelectorAll('tbody td');
+        var prose = false;
+        for (var i = 0; i < cells.length && !prose; i++) {
+            prose = cells[i].textContent.trim().length > CARD_PROSE;
+        }
+        if (!prose) return;
+        table.classList.add('lab-cards');
+        var rows = table.querySelectorAll('tbody tr');
+        for (var r = 0; r < rows.length; r++) {
+            var tds = rows[r].children;
+            for (var c = 0; c < tds.length && c < heads.length; c++) {
+                tds[c].setAttribute('data-label', heads[c].textContent.trim());
+            }
+        }
+    }
+
     function init() {
+        var tables = document.querySelectorAll('main table');
+        for (var t = 0; t < tables.length; t++) {
+            setupCards(tables[t]);
+        }
         var q = document.querySelectorAll('.quiz');
         for (var i = 0; i < q.length; i++) {
             setupQuiz(q[i], i);

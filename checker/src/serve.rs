@@ -16,6 +16,7 @@
 //! the built book and nothing outside it.
 
 mod api;
+mod chapters;
 mod checks;
 mod files;
 mod guard;
@@ -23,6 +24,7 @@ mod guard;
 /// The request-path decoding, public for the fuzz target (`fuzz/`).
 pub use files::{BadPath, relative_path};
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -64,6 +66,9 @@ pub(crate) struct AppState {
     pub ctx: Arc<Context>,
     /// The built book's HTML, canonicalized.
     pub html_dir: PathBuf,
+    /// (lab, step number) → the chapter holding its verify box ([`chapters`]), for the sidebar's
+    /// chips.
+    pub chapters: BTreeMap<chapters::StepKey, String>,
     pub guard: guard::Hosts,
     pub checks: checks::Checks,
 }
@@ -121,6 +126,10 @@ pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<
         Error::Input(msg!("无法打开构建好的书 {dir}：{e}", "cannot open the built book {dir}: {e}"))
     })?;
 
+    let chapters_dir = html_dir.clone();
+    let chapters =
+        tokio::task::spawn_blocking(move || chapters::find(&chapters_dir)).await.unwrap_or_default();
+
     let lang = if lang_given { ctx.lang } else { built.lang };
     i18n::set_lang(lang);
     let ctx = Arc::new(Context { lang, ..ctx });
@@ -157,8 +166,13 @@ pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<
     let checks = checks::Checks::new()?;
     describe_target(&ctx, &checks).await;
 
-    let state =
-        Arc::new(AppState { ctx, html_dir, guard: guard::Hosts::new(args.address, local.port()), checks });
+    let state = Arc::new(AppState {
+        ctx,
+        html_dir,
+        chapters,
+        guard: guard::Hosts::new(args.address, local.port()),
+        checks,
+    });
     let app = router(state.clone());
 
     {

@@ -1,9 +1,11 @@
 //! The JSON API behind the Run-check buttons.
 //!
-//! - `GET /api/health` → `{"ok": true, "steps": [1, 2, 3, 6], "lab", "labs", "words"}`: `lab` and
-//!   `steps` are the default lab's (the one checked last, else the book's first), `labs` every
-//!   lab with its steps; `words` are the verdict words and outcome marks in the page's language
-//!   ([`crate::words::json`]).
+//! - `GET /api/health` → `{"ok": true, "steps": [1, 2, 3, 6], "lab", "labs", "words", "chapters",
+//!   "titles"}`: `lab`, `steps`, `chapters` and `titles` are the default lab's (the one checked
+//!   last, else the book's first), `labs` every lab with its own; `words` are the verdict words
+//!   and outcome marks in the page's language ([`crate::words::json`]); `chapters` maps a step to
+//!   the chapter of its verify box (`{"1": "step1-deploy.html"}`), `titles` to its title in the
+//!   page's language.
 //!
 //! Every other call is about one lab: `?lab=ID` (a box's `data-lab`), else the default lab; an
 //! unknown lab is 404. Its answer names the lab (`"lab": ID`).
@@ -58,12 +60,25 @@ const LOCAL_CLUSTERS: &[&str] = &["kind create cluster", "minikube start", "k3d 
 
 pub(crate) async fn health(State(state): State<Arc<AppState>>) -> Response {
     let steps = |spec: &lab_spec::LabSpec| spec.steps.iter().map(|s| s.number).collect::<Vec<u32>>();
-    let labs: Vec<Value> =
-        state.ctx.labs.iter().map(|l| json!({ "lab": l.id(), "steps": steps(&l.spec) })).collect();
-    let words = words::json(state.ctx.lang);
-    let lab = &state.ctx.spec;
-    Json(json!({ "ok": true, "steps": steps(lab), "lab": lab.id, "labs": labs, "words": words }))
-        .into_response()
+    let lab_json = |spec: &lab_spec::LabSpec| {
+        let chapters: serde_json::Map<String, Value> = spec
+            .steps
+            .iter()
+            .filter_map(|s| {
+                let page = state.chapters.get(&(spec.id.clone(), s.number))?;
+                Some((s.number.to_string(), json!(page)))
+            })
+            .collect();
+        let titles: serde_json::Map<String, Value> =
+            spec.steps.iter().map(|s| (s.number.to_string(), json!(s.title.get(state.ctx.lang)))).collect();
+        json!({ "lab": spec.id, "steps": steps(spec), "chapters": chapters, "titles": titles })
+    };
+    let labs: Vec<Value> = state.ctx.labs.iter().map(|l| lab_json(&l.spec)).collect();
+    let mut health = lab_json(&state.ctx.spec);
+    health["ok"] = json!(true);
+    health["labs"] = json!(labs);
+    health["words"] = words::json(state.ctx.lang);
+    Json(health).into_response()
 }
 
 /// The context of the lab `?lab=` names (else the default lab), or the unknown id.

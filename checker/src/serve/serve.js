@@ -162,7 +162,7 @@
       [r.name, r.ready, r.status, r.restarts_column, r.age].forEach(function (v) { tr.appendChild(el("td", {}, String(v))); });
       body.appendChild(tr);
     });
-    return el("table", { class: "lab-pods" }, el("thead", {}, head), body);
+    return el("div", { class: "lab-pods-scroll" }, el("table", { class: "lab-pods" }, el("thead", {}, head), body));
   }
 
   function outcomeItem(c, grouped) {
@@ -213,6 +213,7 @@
       : el("span", {}, title);
     return el("p", { class: "lab-check-next", "data-next-step": String(next.step) },
       el("strong", {}, T.next), name, T.then, el("code", {}, next.command));
+  }
 
   // A pod's timing table, as the checker renders it (header and rows come from the server).
   function timingTable(t) {
@@ -406,7 +407,11 @@
         // A step that passed once stays passed; a later result that did not pass is marked.
         var cls = "lab-step-chip lab-step-" + (rec ? (rec.passed_at ? "pass" : rec.verdict) : "none");
         if (rec && rec.passed_at && rec.verdict !== "pass") cls += " lab-step-latest-" + rec.verdict;
-        chips.appendChild(el("span", { class: cls, title: chipTitle(n, rec) }, String(n)));
+        var page = (labChapters[lab] || {})[String(n)];
+        var label = chipLabel(lab, n, page);
+        var attrs = { class: cls, title: label.title + (rec ? " · " + chipTitle(n, rec) : "") };
+        if (page) attrs.href = rootPath() + page;
+        chips.appendChild(el(page ? "a" : "span", attrs, label.text));
       });
       node.appendChild(chips);
     }
@@ -439,13 +444,48 @@
 
   var defaultLab = null;
   var labSteps = {}; // lab id → its step numbers
+  var labChapters = {}; // lab id → {step: chapter page}
+  var labTitles = {}; // lab id → {step: title}
+
+  // The relative path from this page to the book's root (mdBook's global `path_to_root`).
+  function rootPath() {
+    return typeof path_to_root === "string" ? path_to_root : "";
+  }
+
+  // A chip is labelled as the sidebar names the step's chapter: "步骤 3：…" / "Step 3: …" gives
+  // "3"; a chapter without a step number (the clean-up) gives the step's own title, so the chips
+  // never count 1–6 where the sidebar says "步骤 1–5" and "实验清理".
+  function chipLabel(lab, n, page) {
+    var titles = labTitles[lab] || {};
+    var title = titles[String(n)] || T.step(n);
+    var text = "";
+    if (page) {
+      var want = new URL(rootPath() + page, location.href).pathname;
+      var links = document.querySelectorAll("#mdbook-sidebar a[href]");
+      for (var i = 0; i < links.length; i++) {
+        if (new URL(links[i].getAttribute("href"), location.href).pathname !== want) continue;
+        var name = links[i].textContent.replace(/^\s*[\d.]+\s*/, "").trim();
+        var m = /(?:步骤|Step)\s*(\d+)/i.exec(name);
+        text = m ? m[1] : name;
+        title = name || title;
+        break;
+      }
+    }
+    return { text: text || (titles[String(n)] ? titles[String(n)] : String(n)), title: title };
+  }
 
   function start() {
     api("GET", "/api/health").then(function (r) {
       if (!r.ok || !r.data || r.data.ok !== true) return; // not served by checker serve: stay quiet
       defaultLab = r.data.lab || null;
       labSteps[defaultLab] = r.data.steps || [];
-      (r.data.labs || []).forEach(function (l) { labSteps[l.lab] = l.steps || []; });
+      labChapters[defaultLab] = r.data.chapters || {};
+      labTitles[defaultLab] = r.data.titles || {};
+      (r.data.labs || []).forEach(function (l) {
+        labSteps[l.lab] = l.steps || [];
+        labChapters[l.lab] = l.chapters || {};
+        labTitles[l.lab] = l.titles || {};
+      });
       var words = r.data.words || {};
       Object.keys(words.verdicts || {}).forEach(function (k) { T.verdict[k] = words.verdicts[k]; });
       MARKS = words.marks || {};
