@@ -303,3 +303,41 @@ fn the_krew_manifest_is_valid_and_matches_the_archives() {
     }
     assert!(checked_archives > 0, "no archive of lab.yaml is in {}", distrib().display());
 }
+
+/// Every install line the learner reads (README, the book's chapters) points at the releases of
+/// the workspace's `repository`, where dist publishes them, under the names dist gives.
+#[test]
+fn install_lines_point_at_this_repositorys_releases() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let repo = env!("CARGO_PKG_REPOSITORY");
+    let mut files = vec![root.join("README.md")];
+    for entry in std::fs::read_dir(root.join("src")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            files.push(path);
+        }
+    }
+    let mut found = 0;
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (i, _) in text.match_indices("/releases/") {
+            let start = text[..i]
+                .rfind("https://")
+                .unwrap_or_else(|| panic!("{}: a relative releases link", file.display()));
+            let end = text[i..]
+                .find(|c: char| c.is_whitespace() || matches!(c, ')' | '"' | '`' | '>'))
+                .map_or(text.len(), |e| i + e);
+            let url = &text[start..end];
+            found += 1;
+            assert!(
+                url.starts_with(&format!("{repo}/releases/")),
+                "{}: {url} is not under {repo}",
+                file.display()
+            );
+            let file_name = url.rsplit('/').next().unwrap();
+            let known = ["checker-installer.sh", "checker-installer.ps1", "lab.yaml", "latest"];
+            assert!(known.contains(&file_name), "{}: {url}: no such release file", file.display());
+        }
+    }
+    assert!(found >= 6, "only {found} release links found");
+}
