@@ -626,3 +626,101 @@ fn link_helpers_behave() {
     assert_eq!(normalize(Path::new("a/../b/./c.html")), PathBuf::from("b/c.html"));
     assert_eq!(decode("%E5%AE%9E").as_deref(), Some("实"));
 }
+
+/// Commands in the book that are not for running, with the reason: (file, start of the command).
+const NOT_FOR_POWERSHELL: &[(&str, &str, &str)] = &[(
+    "step3-failure.md",
+    "kubectl patch pod init-demo",
+    "the original record's command, shown because the API server rejects it; not to be run",
+)];
+
+/// The kubectl commands a learner copies (the book's shell blocks, the spec's hints, which the
+/// verify boxes and the checker show) run unchanged in bash, zsh and PowerShell: no line
+/// continuation (`\` in a POSIX shell, a backtick in PowerShell), and a jsonpath template in
+/// double quotes with its literals in single quotes (`{'\n'}`), the form kubectl's documentation
+/// gives for Windows. A template in single quotes with double quotes inside (`'{"\n"}'`) loses
+/// those inner quotes on its way from Windows PowerShell to kubectl.exe.
+#[test]
+fn kubectl_commands_run_unchanged_in_powershell() {
+    let mut commands: Vec<(String, String)> = Vec::new(); // (where, command)
+    for (file, text) in sources() {
+        let (blocks, _) = split_code(&text);
+        let name = file.to_string_lossy().to_string();
+        for block in blocks.iter().filter(|b| ["bash", "sh", "shell", "console"].contains(&b.info.as_str())) {
+            let mut lines = block.body.lines().enumerate().peekable();
+            while let Some((i, line)) = lines.next() {
+                let mut command = line.trim().trim_start_matches("$ ").to_string();
+                // A continued command is one command, reported at its first line.
+                while command.ends_with('\\') {
+                    let Some((_, next)) = lines.next() else { break };
+                    command.push('\n');
+                    command.push_str(next.trim());
+                }
+                if command.starts_with("kubectl ") {
+                    commands.push((format!("src/{name}:{}", block.line + 1 + i), command));
+                }
+            }
+        }
+    }
+    for step in &spec().steps {
+        let texts =
+            step.expectations.iter().flat_map(|e| [&e.hint, &e.description]).chain([&step.pending_hint]);
+        for text in texts {
+            for (lang, t) in [("zh", &text.zh), ("en", &text.en)] {
+                for span in t.split('`').skip(1).step_by(2).filter(|s| s.starts_with("kubectl ")) {
+                    commands.push((format!("lab-spec step {} ({lang})", step.number), span.to_string()));
+                }
+            }
+        }
+    }
+    assert!(commands.len() > 20, "only {} kubectl commands found: is the scan broken?", commands.len());
+    let mut problems = Vec::new();
+    for (at, command) in &commands {
+        if NOT_FOR_POWERSHELL.iter().any(|(f, start, _)| at.contains(f) && command.starts_with(start)) {
+            continue;
+        }
+        if command.contains('\n') {
+            problems.push(format!(
+                "{at}: a command continued over lines (`\\`), which PowerShell does not know: {command}"
+            ));
+        }
+        for template in jsonpath_templates(command) {
+            match template.chars().next() {
+                Some('\'') if template.contains('"') => problems.push(format!(
+                    "{at}: jsonpath template in single quotes with double quotes inside; write \
+                     -o jsonpath=\"…{{'\\n'}}…\" instead: {command}"
+                )),
+                Some('"') if template[1..template.len() - 1].contains(['"', '$', '`']) => {
+                    problems.push(format!(
+                        "{at}: jsonpath template in double quotes holding `\"`, `$` or a backtick: {command}"
+                    ))
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The quoted jsonpath templates of a command, quotes included, up to the closing quote.
+fn jsonpath_templates(command: &str) -> Vec<&str> {
+    command
+        .match_indices("jsonpath=")
+        .filter_map(|(i, m)| {
+            let rest = &command[i + m.len()..];
+            let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+            let end = rest[1..].find(quote).map_or(rest.len(), |e| e + 2);
+            // A double-quoted template ends at the last double quote of the command word.
+            let end = if quote == '"' { rest.rfind('"').map_or(end, |e| e + 1) } else { end };
+            Some(&rest[..end])
+        })
+        .collect()
+}
+
+#[test]
+fn jsonpath_templates_are_found_with_their_quotes() {
+    assert_eq!(jsonpath_templates(r#"kubectl get pod p -o jsonpath='{.a}{"\n"}'"#), [r#"'{.a}{"\n"}'"#]);
+    assert_eq!(jsonpath_templates(r#"kubectl get pod p -o jsonpath="{.a}{'\n'}""#), [r#""{.a}{'\n'}""#]);
+    assert_eq!(jsonpath_templates(r#"kubectl get pod p -o jsonpath="{"x"}""#), [r#""{"x"}""#]);
+    assert!(jsonpath_templates("kubectl get pod p -o jsonpath={.a}").is_empty());
+}

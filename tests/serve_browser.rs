@@ -132,9 +132,11 @@ async fn scenario(
         ["实验清理", "cleanup.html"]
     ]);
     assert_eq!(chips, want);
-    // The command to copy stays.
+    // The command to copy stays; the line on installing checker goes (the reader has it).
     let command = c.find(Locator::Css(&format!("{BOX1} pre code"))).await.unwrap();
     assert_eq!(command.text().await.unwrap(), "$ checker step 1");
+    let install = c.find(Locator::Css(&format!("{BOX1} .lab-check-install"))).await.unwrap();
+    assert!(!install.is_displayed().await.unwrap(), "checker serve shows the install line");
 
     // Pass.
     show_box(c, 1).await;
@@ -284,6 +286,17 @@ async fn scenario(
     assert!(buttons.is_empty(), "the plain book has Run-check controls");
     let command = c.find(Locator::Css(&format!("{BOX1} pre code"))).await.unwrap();
     assert_eq!(command.text().await.unwrap(), "$ checker step 1");
+    // The install line shows the installer for this system (Linux: the shell one) and links to
+    // the install section.
+    let shown = |css: &'static str| async move {
+        c.find(Locator::Css(&format!("{BOX1} {css}"))).await.unwrap().is_displayed().await.unwrap()
+    };
+    assert!(shown(".lab-check-install").await, "no install line in the plain book");
+    assert!(shown(".lab-install-unix").await && !shown(".lab-install-windows").await);
+    let unix = c.find(Locator::Css(&format!("{BOX1} .lab-install-unix"))).await.unwrap();
+    assert!(unix.text().await.unwrap().ends_with("/releases/latest/download/checker-installer.sh | sh"));
+    let link = c.find(Locator::Css(&format!("{BOX1} .lab-check-install a"))).await.unwrap();
+    assert_eq!(link.attr("href").await.unwrap().as_deref(), Some("checker.html#install"));
     let scripts: Vec<Value> = match c
         .execute(
             "return Array.from(document.scripts).map(s => s.src).filter(s => s.includes('_checker'))",

@@ -16,6 +16,8 @@
  *   <div class="rating" data-rating="knowledge"><span class="rating-label">知识掌握程度</span></div>
  *   (optional data-max="5"; the stars are added by this script)
  *
+ * It also shows each verify box's install line for the reader's system (markSystem below).
+ *
  * Answers and ratings are kept in localStorage under "k8s-lab.init-container.". Pages without
  * these elements are left alone, and a browser that refuses localStorage just forgets.
  */
@@ -271,11 +273,23 @@
         }
     }
 
+    /* ---------- the verify boxes' install line ---------- */
+
+    // Marks the reader's system on <html> so that each verify box shows one installer: the
+    // PowerShell one on Windows, the shell one elsewhere (see theme/lab-check.css).
+    function markSystem() {
+        var ua = navigator.userAgentData;
+        var platform = (ua && ua.platform) || navigator.platform || '';
+        var windows = /^win/i.test(platform) || /Windows/.test(navigator.userAgent || '');
+        document.documentElement.setAttribute('data-lab-os', windows ? 'windows' : 'unix');
+    }
+
     function init() {
         var tables = document.querySelectorAll('main table');
         for (var t = 0; t < tables.length; t++) {
             setupCards(tables[t]);
         }
+        markSystem();
         var q = document.querySelectorAll('.quiz');
         for (var i = 0; i < q.length; i++) {
             setupQuiz(q[i], i);

@@ -58,10 +58,10 @@ pub fn find_root(explicit: Option<&Path>, start: &Path) -> Result<PathBuf> {
         )));
     }
     start.ancestors().find(|dir| dir.join(BOOK_TOML).is_file()).map(Path::to_path_buf).ok_or_else(|| {
-        let start = start.display();
+        let (start, program) = (start.display(), crate::i18n::program());
         Error::Usage(msg!(
-            "{start} 及其上级目录中都没有 {BOOK_TOML}：在实验仓库中运行 `checker serve`，或用 --book DIR 指定",
-            "no {BOOK_TOML} in {start} or any directory above it: run `checker serve` inside the \
+            "{start} 及其上级目录中都没有 {BOOK_TOML}：在实验仓库中运行 `{program} serve`，或用 --book DIR 指定",
+            "no {BOOK_TOML} in {start} or any directory above it: run `{program} serve` inside the \
              lab's repository, or pass --book DIR"
         ))
     })

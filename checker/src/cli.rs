@@ -6,8 +6,8 @@
 
 mod zh;
 
-use std::ffi::OsString;
-use std::path::PathBuf;
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -34,6 +34,49 @@ pub struct Cli {
     pub global: Global,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How the learner runs us, from the executable's file name (argv[0]).
+///
+/// kubectl's plugin mechanism runs an executable `kubectl-NAME` found on PATH for `kubectl NAME`
+/// (a `-` in the file name separates command words, a `_` stands for a `-` in a word; on Windows
+/// the file ends in `.exe`). So the same binary answers `checker step 3` and, installed as
+/// `kubectl-lab`, `kubectl lab step 3`, with the same flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    /// What the learner types: `checker` or `kubectl lab`. Usage, help and errors name it.
+    pub command: String,
+    /// The executable's name without `.exe`: `checker` or `kubectl-lab`. Completion scripts
+    /// complete it.
+    pub executable: String,
+}
+
+impl Invocation {
+    pub const CHECKER: &str = "checker";
+
+    pub fn of(argv0: Option<&OsStr>) -> Invocation {
+        let file = argv0.map(Path::new).and_then(Path::file_name).and_then(OsStr::to_str).unwrap_or_default();
+        let executable = match file.len().checked_sub(4).filter(|&i| file.is_char_boundary(i)) {
+            Some(i) if file[i..].eq_ignore_ascii_case(".exe") => &file[..i],
+            _ => file,
+        };
+        let command = match executable.strip_prefix("kubectl-") {
+            Some(plugin) if !plugin.is_empty() => {
+                let words: Vec<String> = plugin.split('-').map(|w| w.replace('_', "-")).collect();
+                format!("kubectl {}", words.join(" "))
+            }
+            _ if executable.is_empty() => Invocation::CHECKER.to_string(),
+            _ => executable.to_string(),
+        };
+        let executable = if executable.is_empty() { Invocation::CHECKER } else { executable };
+        Invocation { command, executable: executable.to_string() }
+    }
+
+    /// The command line's definition, named as invoked: the usage of `kubectl lab step` reads
+    /// `kubectl lab step [OPTIONS] <NUMBER>`, and `--version` prints `kubectl-lab 0.1.0`.
+    pub fn clap_command(&self) -> clap::Command {
+        Cli::command().name(self.executable.clone()).bin_name(self.command.clone())
+    }
 }
 
 /// Options every command takes, like kubectl's.
@@ -157,7 +200,7 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
-    /// Print a shell completion script
+    /// Print a shell completion script for this executable (`checker`, or `kubectl-lab`)
     Completions { shell: Shell },
     /// For lab authors: check the labs against their manifests, the book and the RBAC manifest
     Lint(LintArgs),
@@ -279,11 +322,13 @@ where
     lang
 }
 
-/// The command line with its help in `lang`.
-pub fn command(lang: Lang) -> clap::Command {
+/// The command line with its help in `lang`, named as `invocation` says (`checker`, or `kubectl
+/// lab` for the kubectl plugin).
+pub fn command(lang: Lang, invocation: &Invocation) -> clap::Command {
+    let cmd = invocation.clap_command();
     match lang {
-        Lang::En => Cli::command(),
-        Lang::Zh => zh::translate(Cli::command()),
+        Lang::En => cmd,
+        Lang::Zh => zh::translate(cmd),
     }
 }
 
@@ -295,7 +340,14 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let parsed = command(lang).try_get_matches_from(args).and_then(|m| Cli::from_arg_matches(&m));
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    // Help, usage and errors name the command the way the learner typed it.
+    let invocation = Invocation::of(args.first().map(OsString::as_os_str));
+    i18n::set_program(&invocation.command);
+    let mut cmd = command(lang, &invocation);
+    let parsed = cmd
+        .try_get_matches_from_mut(args)
+        .and_then(|m| Cli::from_arg_matches(&m).map_err(|e| e.format(&mut cmd)));
     parsed.map_err(|e| {
         // A value our parsers refused (`--wait 300000000000y`): the first line says it all.
         let one_line = e.kind() == clap::error::ErrorKind::ValueValidation;
@@ -370,5 +422,40 @@ mod tests {
         assert_eq!(lang_in_args(["checker", "--lang"]), None);
         assert_eq!(lang_in_args(["checker", "--", "--lang", "en"]), None);
         assert_eq!(lang_in_args(["checker", "--language", "en"]), None);
+    }
+
+    fn of(argv0: &str) -> (String, String) {
+        let i = Invocation::of(Some(OsStr::new(argv0)));
+        (i.command, i.executable)
+    }
+
+    #[test]
+    fn the_executable_name_says_how_the_learner_runs_us() {
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(of("checker"), pair("checker", "checker"));
+        assert_eq!(of("/home/me/.cargo/bin/checker"), pair("checker", "checker"));
+        assert_eq!(of("checker.exe"), pair("checker", "checker"));
+        // kubectl runs a plugin by its full path; on Windows the file ends in .exe (any case).
+        assert_eq!(of("/home/me/.krew/bin/kubectl-lab"), pair("kubectl lab", "kubectl-lab"));
+        assert_eq!(of("kubectl-lab.EXE"), pair("kubectl lab", "kubectl-lab"));
+        // kubectl's rules: `-` separates words, `_` stands for `-`.
+        assert_eq!(of("kubectl-my_lab-step"), pair("kubectl my-lab step", "kubectl-my_lab-step"));
+        assert_eq!(of("kubectl-"), pair("kubectl-", "kubectl-"));
+        assert_eq!(
+            Invocation::of(None),
+            Invocation { command: "checker".into(), executable: "checker".into() }
+        );
+    }
+
+    #[test]
+    fn usage_and_version_name_the_plugin_as_typed() {
+        let mut cmd = Invocation::of(Some(OsStr::new("kubectl-lab"))).clap_command();
+        let err = cmd.try_get_matches_from_mut(["kubectl-lab", "step"]).unwrap_err().to_string();
+        assert!(err.contains("Usage: kubectl lab step <NUMBER>"), "{err}");
+        assert!(!err.contains("checker"), "{err}");
+        let help = cmd.render_long_help().to_string();
+        assert!(help.contains("Usage: kubectl lab [OPTIONS] <COMMAND>"), "{help}");
+        assert!(help.contains("--kubeconfig <FILE>") && help.contains("--context <CONTEXT>"), "{help}");
+        assert_eq!(cmd.render_version(), format!("kubectl-lab {}\n", env!("CARGO_PKG_VERSION")));
     }
 }

@@ -83,9 +83,10 @@ impl Context {
     pub fn step(&self, number: u32) -> Result<&Step> {
         self.spec.step(number).ok_or_else(|| {
             let known = self.spec.steps.iter().map(|s| s.number.to_string()).collect::<Vec<_>>().join(", ");
+            let program = crate::i18n::program();
             Error::Usage(msg!(
-                "没有步骤 {number}：本实验的步骤为 {known}（见 `checker list`）",
-                "unknown step {number}: the lab has steps {known} (see `checker list`)"
+                "没有步骤 {number}：本实验的步骤为 {known}（见 `{program} list`）",
+                "unknown step {number}: the lab has steps {known} (see `{program} list`)"
             ))
         })
     }

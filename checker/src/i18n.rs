@@ -5,6 +5,7 @@
 //! a message arises far from the reader (an error deep in the cluster edge), it is a [`Msg`] that
 //! carries both texts and is shown in the reader's language where it is printed or served.
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 pub use lab_spec::Lang;
@@ -72,6 +73,20 @@ pub fn lang() -> Lang {
         EN => Lang::En,
         _ => lang_from_env(),
     }
+}
+
+/// The command as the learner types it (`checker`, or `kubectl lab` when kubectl runs us as its
+/// plugin), set once at start-up; messages that name a command to run use it.
+static PROGRAM: OnceLock<String> = OnceLock::new();
+
+/// Sets the command this process's messages name (once; later calls are ignored).
+pub fn set_program(command: &str) {
+    let _ = PROGRAM.set(command.to_string());
+}
+
+/// The command this process's messages name: the one set at start-up, else `checker`.
+pub fn program() -> &'static str {
+    PROGRAM.get().map_or("checker", String::as_str)
 }
 
 /// Prints a warning on stderr, in the process's language, as one line with its control

@@ -20,6 +20,11 @@
 //! `lab-check-expectations`, `lab-check-hints`, `lab-check-result`) and data attributes
 //! (`data-lab`, `data-step`, `data-step-id`, `data-check`) so that `checker serve` can attach its
 //! Run-check buttons with JavaScript.
+//!
+//! Under the command, a line `lab-check-install` tells a reader without `checker` how to install
+//! it in one line: the shell installer and the PowerShell one of the latest release (the book's
+//! `theme/lab.js` shows the one for the reader's system), and a link to the install section
+//! ([`INSTALL_SECTION`]). `checker serve` hides that line: whoever sees its buttons has it.
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
@@ -33,6 +38,22 @@ use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 
 /// The preprocessor's name, as in `[preprocessor.lab]`.
 pub const NAME: &str = "lab";
+
+/// The project's repository (the workspace's `repository` in Cargo.toml): the release workflow
+/// publishes `checker`'s archives and installers there.
+pub const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
+
+/// The install section of the book, relative to the book's root.
+pub const INSTALL_SECTION: &str = "checker.html#install";
+
+/// The one-line installers of the latest release, as dist names them: (Unix shell, PowerShell).
+pub fn install_commands() -> (String, String) {
+    let base = format!("{}/releases/latest/download", REPOSITORY.trim_end_matches('/'));
+    (
+        format!("curl --proto '=https' --tlsv1.2 -LsSf {base}/checker-installer.sh | sh"),
+        format!("powershell -ExecutionPolicy Bypass -c \"irm {base}/checker-installer.ps1 | iex\""),
+    )
+}
 
 /// The `lab` preprocessor. Register it in-process with
 /// `MDBook::with_preprocessor(LabPreprocessor::new())`, or run the `mdbook-lab` binary.
@@ -162,6 +183,8 @@ impl<'a> Expander<'a> {
     /// `file` names the chapter in errors; `source`, its path under `src/`, gives the lab of a
     /// box that names none.
     pub fn expand(&mut self, file: &Path, source: &Path, content: &str) -> String {
+        // The boxes' links start from the chapter's directory.
+        let path_to_root = "../".repeat(source.components().count().saturating_sub(1));
         let mut out = String::with_capacity(content.len());
         for (index, line) in scan(content) {
             let at = Location { file: file.to_path_buf(), line: index + 1 };
@@ -184,7 +207,13 @@ impl<'a> Expander<'a> {
                         self.boxed.entry((lab.id().to_string(), step.number)).or_default().push(at);
                         // Blank lines around: the box is a block of raw HTML of its own.
                         out.push('\n');
-                        out.push_str(&render_box(lab.id(), step, self.lang, self.labs.in_book() > 1));
+                        out.push_str(&render_box(
+                            lab.id(),
+                            step,
+                            self.lang,
+                            self.labs.in_book() > 1,
+                            &path_to_root,
+                        ));
                         out.push('\n');
                     }
                     None => out.push_str(text),
@@ -424,19 +453,36 @@ struct Labels {
     step: &'static str,
     colon: &'static str,
     hints: &'static str,
+    install: &'static str,
+    /// The link to the install section, in parentheses: (before, text, after).
+    install_link: (&'static str, &'static str, &'static str),
 }
 
 fn labels(lang: Lang) -> Labels {
     match lang {
-        Lang::Zh => Labels { verify: "验证", step: "步骤", colon: "：", hints: "提示" },
-        Lang::En => Labels { verify: "Verify", step: "Step", colon: ": ", hints: "Hints" },
+        Lang::Zh => Labels {
+            verify: "验证",
+            step: "步骤",
+            colon: "：",
+            hints: "提示",
+            install: "还没有 checker？一行安装：",
+            install_link: ("（", "安装说明", "）"),
+        },
+        Lang::En => Labels {
+            verify: "Verify",
+            step: "Step",
+            colon: ": ",
+            hints: "Hints",
+            install: "No checker yet? Install it in one line: ",
+            install_link: (" (", "more ways", ")"),
+        },
     }
 }
 
 /// The verify box of step `step` of lab `lab`: one block of HTML with no blank line inside, so
 /// that Markdown leaves it alone. With `name_lab` (a book of several labs), its command names the
-/// lab.
-pub fn render_box(lab: &str, step: &Step, lang: Lang, name_lab: bool) -> String {
+/// lab. `path_to_root` leads from the chapter to the book's root (`""` at the root).
+pub fn render_box(lab: &str, step: &Step, lang: Lang, name_lab: bool, path_to_root: &str) -> String {
     let l = labels(lang);
     let mut h = String::new();
     let _ = writeln!(
@@ -460,6 +506,18 @@ pub fn render_box(lab: &str, step: &Step, lang: Lang, name_lab: bool) -> String 
         false => format!("checker step {}", step.number),
     };
     let _ = writeln!(h, r#"<pre><code class="language-console">$ {command}</code></pre>"#);
+    let (unix, windows) = install_commands();
+    let _ = writeln!(
+        h,
+        r#"<p class="lab-check-install">{}<code class="lab-install-unix">{}</code> <code class="lab-install-windows">{}</code>{}<a href="{}">{}</a>{}</p>"#,
+        l.install,
+        escape(&unix),
+        escape(&windows),
+        l.install_link.0,
+        escape(&format!("{path_to_root}{INSTALL_SECTION}")),
+        l.install_link.1,
+        l.install_link.2
+    );
     h.push_str(r#"<ul class="lab-check-expectations">"#);
     h.push('\n');
     for e in &step.expectations {

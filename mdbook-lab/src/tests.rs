@@ -57,7 +57,7 @@ fn chapter<'b>(book: &'b Book, path: &str) -> &'b Chapter {
 #[test]
 fn box_of_step_1_has_the_stable_structure_and_the_specs_chinese_text() {
     let spec = spec();
-    let html = render_box("init-container", spec.step(1).unwrap(), Lang::Zh, false);
+    let html = render_box("init-container", spec.step(1).unwrap(), Lang::Zh, false, "");
     assert!(
         html.starts_with(
             r#"<div class="lab-check" data-lab="init-container" data-step="1" data-step-id="deploy">"#
@@ -86,7 +86,7 @@ fn box_of_step_1_has_the_stable_structure_and_the_specs_chinese_text() {
 #[test]
 fn every_step_of_the_embedded_spec_renders_balanced_html() {
     for step in &spec().steps {
-        let html = render_box("init-container", step, Lang::Zh, false);
+        let html = render_box("init-container", step, Lang::Zh, false, "");
         for tag in ["div", "p", "ul", "li", "details", "summary", "pre", "code"] {
             let open = html.matches(&format!("<{tag}>")).count() + html.matches(&format!("<{tag} ")).count();
             let close = html.matches(&format!("</{tag}>")).count();
@@ -99,7 +99,7 @@ fn every_step_of_the_embedded_spec_renders_balanced_html() {
 #[test]
 fn spec_text_is_escaped_and_code_spans_rendered() {
     let spec = tricky();
-    let html = render_box("tricky", spec.step(4).unwrap(), Lang::Zh, false);
+    let html = render_box("tricky", spec.step(4).unwrap(), Lang::Zh, false, "");
     assert!(html.contains(r#"data-step-id="x&lt;y""#), "{html}");
     assert!(html.contains("步骤 4：标题 &lt;b&gt;&amp;&lt;/b&gt;</p>"), "{html}");
     assert!(
@@ -127,9 +127,47 @@ fn english_books_get_english_boxes() {
     assert_eq!(lang_of(Some("zh-CN")), Lang::Zh);
     assert_eq!(lang_of(None), Lang::Zh);
     assert_eq!(lang_of(Some("en-US")), Lang::En);
-    let html = render_box("init-container", spec().step(3).unwrap(), Lang::En, false);
+    let html = render_box("init-container", spec().step(3).unwrap(), Lang::En, false, "");
     assert!(html.contains("Verify · Step 3: Make an init container fail</p>"), "{html}");
     assert!(html.contains("<summary>Hints</summary>"), "{html}");
+    assert!(
+        html.contains(r#"<p class="lab-check-install">No checker yet? Install it in one line: "#),
+        "{html}"
+    );
+    assert!(html.contains(r#" (<a href="checker.html#install">more ways</a>)</p>"#), "{html}");
+}
+
+#[test]
+fn every_box_says_how_to_install_checker_in_one_line() {
+    let repo = env!("CARGO_PKG_REPOSITORY");
+    assert!(repo.starts_with("https://github.com/") && repo.matches('/').count() == 4, "{repo}");
+    let html = render_box("init-container", spec().step(2).unwrap(), Lang::Zh, false, "");
+    let install =
+        html.lines().find(|l| l.starts_with(r#"<p class="lab-check-install">"#)).expect("install line");
+    assert!(install.starts_with(r#"<p class="lab-check-install">还没有 checker？一行安装："#), "{install}");
+    // The installers dist publishes with every release, for the shell and for PowerShell.
+    assert!(install.contains(&format!(
+        r#"<code class="lab-install-unix">curl --proto &#39;=https&#39; --tlsv1.2 -LsSf {repo}/releases/latest/download/checker-installer.sh | sh</code>"#
+    )), "{install}");
+    assert!(install.contains(&format!(
+        r#"<code class="lab-install-windows">powershell -ExecutionPolicy Bypass -c &quot;irm {repo}/releases/latest/download/checker-installer.ps1 | iex&quot;</code>"#
+    )), "{install}");
+    assert!(install.ends_with(r#"（<a href="checker.html#install">安装说明</a>）</p>"#), "{install}");
+    // The command to copy stays first: `checker serve` puts its button next to it.
+    assert!(html.find("$ checker step 2").unwrap() < html.find("lab-check-install").unwrap());
+}
+
+#[test]
+fn a_box_in_a_nested_chapter_links_up_to_the_install_section() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut book = Book::new();
+    for (i, step) in spec().steps.iter().enumerate() {
+        let path = if i == 0 { "part/deep/step.md".to_string() } else { format!("step-{}.md", step.number) };
+        book.push_item(Chapter::new("s", format!("{{{{#check {}}}}}\n", step.number), path, vec![]));
+    }
+    let book = LabPreprocessor::new().run(&ctx(tmp.path(), "zh-CN"), book).expect("run");
+    assert!(chapter(&book, "part/deep/step.md").content.contains(r#"<a href="../../checker.html#install">"#));
+    assert!(chapter(&book, "step-2.md").content.contains(r#"<a href="checker.html#install">"#));
 }
 
 #[test]

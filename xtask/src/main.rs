@@ -3,9 +3,16 @@
 //! - `setup`: installs the pinned book tools into `.tools/` and writes Mermaid's library;
 //! - `build`: setup, then `mdbook build`;
 //! - `serve [args]`: setup, then `checker serve [args]` (the book with live checks);
-//! - `test [args]`: setup, then `cargo test --workspace --locked [args]` with `.tools/bin` on PATH;
+//! - `test [args]`: setup, `dist --fast` (the host's archive and installers for the install test),
+//!   then `cargo test --workspace --locked [args]` with `.tools/bin` on PATH;
 //! - `bench [checker|book]`: setup, then `cargo bench -p checker --bench bench`: checker next to
-//!   kubectl, and the book's page weight and drawing times in headless Chromium; figures printed.
+//!   kubectl, and the book's page weight and drawing times in headless Chromium; figures printed;
+//! - `dist [--fast]`: this machine's release archive and installers with the pinned `dist` (see
+//!   dist.rs);
+//! - `krew`: the krew plugin manifest from the release archives (see krew.rs).
+
+mod dist;
+mod krew;
 
 use std::env;
 use std::ffi::{OsStr, OsString};
@@ -15,9 +22,11 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
-/// The book tools, pinned; each crate installs a binary of the same name.
-const TOOLS: &[Tool] =
-    &[Tool { krate: "mdbook", version: "0.5.4" }, Tool { krate: "mdbook-mermaid", version: "0.17.1" }];
+/// The book tools, pinned.
+const TOOLS: &[Tool] = &[
+    Tool { krate: "mdbook", bin: "mdbook", version: "0.5.4" },
+    Tool { krate: "mdbook-mermaid", bin: "mdbook-mermaid", version: "0.17.1" },
+];
 
 /// Where Mermaid's library goes: in the book's `src/`, which mdBook copies to the output, so that
 /// the pages can fetch it (`theme/mermaid-loader.js` does, on the pages with a diagram). Listed in
@@ -32,15 +41,25 @@ tasks:
   setup          install mdbook and mdbook-mermaid (pinned) into .tools/, write src/mermaid.min.js
   build [args]   setup, then `.tools/bin/mdbook build [args]` (the book goes to book/)
   serve [args]   setup, then `checker serve [args]`: the book in a browser with live checks
-  test [args]    setup, then `cargo test --workspace --locked [args]` with .tools/bin on PATH
+  test [args]    setup, `dist --fast`, then `cargo test --workspace --locked [args]` with
+                 .tools/bin on PATH
   bench [checker|book]
                  figures: checker vs kubectl against the fake API server (medians, requests,
                  memory, latency); every page of the book cold in headless Chromium (bytes,
                  requests, time until the diagrams are drawn); both when no section is named
+  dist [--fast]  install dist (pinned) into .tools/, build this machine's release archive and
+                 installers into target/distrib/, then the krew manifest for them (--fast:
+                 unoptimised binaries, as `test` builds them for the install test)
+  krew [--dir DIR] [--tag TAG] [--output FILE]
+                 the krew plugin manifest (lab.yaml) from the release archives in DIR
+                 (default target/distrib; TAG default v<checker's version>)
 ";
 
+/// A tool installed with `cargo install --locked` into `.tools/`.
 struct Tool {
     krate: &'static str,
+    /// The executable it installs, whose `--version` prints `<name> <version>`.
+    bin: &'static str,
     version: &'static str,
 }
 
@@ -81,6 +100,8 @@ fn run() -> Result<ExitCode> {
         }
         Some("test") => {
             setup(&root)?;
+            // The install test installs this machine's archive with dist's installer.
+            dist::dist(&root, dist::Build::Fast)?;
             let mut cmd = cargo();
             cmd.args(["test", "--workspace", "--locked"])
                 .args(&rest)
@@ -105,6 +126,14 @@ fn run() -> Result<ExitCode> {
                 .args(&sections)
                 .current_dir(&root);
             status(cmd, "cargo bench")
+        }
+        Some("dist") => {
+            dist::dist(&root, dist::build_of(&rest)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some("krew") => {
+            dist::krew_manifest(&root, &rest)?;
+            Ok(ExitCode::SUCCESS)
         }
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
@@ -166,45 +195,51 @@ fn status(mut cmd: Command, what: &str) -> Result<ExitCode> {
     })
 }
 
-/// Installs the pinned tools into `.tools/` (skipping those already there) and writes Mermaid's
-/// library into the book.
+/// Installs the pinned book tools into `.tools/` (skipping those already there) and writes
+/// Mermaid's library into the book.
 fn setup(root: &Path) -> Result<()> {
-    let tools_dir = root.join(".tools");
     for tool in TOOLS {
-        let bin = tool_bin(root, tool.krate);
-        match installed_version(&bin) {
-            Some(v) if v == tool.version => continue,
-            Some(v) => eprintln!("xtask: {} is {v}, want {}: reinstalling", bin.display(), tool.version),
-            None => eprintln!(
-                "xtask: installing {}@{} into {} (this takes a few minutes the first time)",
-                tool.krate,
-                tool.version,
-                tools_dir.display()
-            ),
-        }
-        let mut cmd = cargo();
-        cmd.arg("install")
-            .arg("--locked")
-            .arg("--force")
-            .arg("--root")
-            .arg(&tools_dir)
-            .arg(format!("{}@{}", tool.krate, tool.version))
-            .current_dir(root);
-        let code = status(cmd, "cargo install")?;
-        if code != ExitCode::SUCCESS {
-            bail!("`cargo install {}@{}` failed", tool.krate, tool.version);
-        }
-        match installed_version(&bin) {
-            Some(v) if v == tool.version => {}
-            other => {
-                bail!("after installing, {} reports version {:?}, not {}", bin.display(), other, tool.version)
-            }
-        }
+        install_tool(root, tool)?;
     }
     write_mermaid_lib(root)
 }
 
-/// What `<bin> --version` reports (`mdbook v0.5.4` or `mdbook-mermaid 0.17.1`), without a `v`.
+/// Installs a pinned tool into `.tools/` unless that version is there.
+fn install_tool(root: &Path, tool: &Tool) -> Result<()> {
+    let tools_dir = root.join(".tools");
+    let bin = tool_bin(root, tool.bin);
+    match installed_version(&bin) {
+        Some(v) if v == tool.version => return Ok(()),
+        Some(v) => eprintln!("xtask: {} is {v}, want {}: reinstalling", bin.display(), tool.version),
+        None => eprintln!(
+            "xtask: installing {}@{} into {} (this takes a few minutes the first time)",
+            tool.krate,
+            tool.version,
+            tools_dir.display()
+        ),
+    }
+    let mut cmd = cargo();
+    cmd.arg("install")
+        .arg("--locked")
+        .arg("--force")
+        .arg("--root")
+        .arg(&tools_dir)
+        .arg(format!("{}@{}", tool.krate, tool.version))
+        .current_dir(root);
+    let code = status(cmd, "cargo install")?;
+    if code != ExitCode::SUCCESS {
+        bail!("`cargo install {}@{}` failed", tool.krate, tool.version);
+    }
+    match installed_version(&bin) {
+        Some(v) if v == tool.version => Ok(()),
+        other => {
+            bail!("after installing, {} reports version {:?}, not {}", bin.display(), other, tool.version)
+        }
+    }
+}
+
+/// What `<bin> --version` reports (`mdbook v0.5.4`, `mdbook-mermaid 0.17.1`, `cargo-dist 0.34.0`),
+/// without a `v`.
 fn installed_version(bin: &Path) -> Option<String> {
     let out = Command::new(bin).arg("--version").output().ok()?;
     if !out.status.success() {

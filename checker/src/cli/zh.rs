@@ -102,12 +102,13 @@ fn arg_help(command: &str, id: &str) -> Option<&'static str> {
 /// The command tree built, with every text in Chinese.
 pub fn translate(mut cmd: Command) -> Command {
     cmd.build();
-    translate_built(&mut cmd);
+    // The root's texts are under `checker`, whatever the executable is called (`kubectl-lab`).
+    translate_built(&mut cmd, "checker");
     cmd
 }
 
-fn translate_built(cmd: &mut Command) {
-    let name = cmd.get_name().to_string();
+fn translate_built(cmd: &mut Command, name: &str) {
+    let name = name.to_string();
     // The usage line as clap writes it, with its two English words replaced.
     let usage = cmd.render_usage().to_string();
     let usage = usage
@@ -129,7 +130,8 @@ fn translate_built(cmd: &mut Command) {
     c = c.mut_args(|arg| translate_arg(&name, arg, long_help_exists));
     *cmd = c;
     for sub in cmd.get_subcommands_mut() {
-        translate_built(sub);
+        let sub_name = sub.get_name().to_string();
+        translate_built(sub, &sub_name);
     }
 }
 

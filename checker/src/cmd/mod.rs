@@ -15,10 +15,9 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use clap::CommandFactory;
 use lab_spec::Lang;
 
-use crate::cli::{Cli, Command, Format};
+use crate::cli::{Cli, Command, Format, Invocation};
 use crate::cluster::Cluster;
 use crate::context::{self, Context};
 use crate::error::{Error, Result, exit};
@@ -28,12 +27,35 @@ use crate::msg;
 use crate::report as render;
 use crate::timeline::Timeline;
 
-/// Runs the command line; the error, if any, is printed by `main`.
+/// The whole program, for both executables (`checker` and the kubectl plugin `kubectl-lab`):
+/// parses the arguments, runs the command, prints the error if any in the reader's language.
+pub fn main() -> ExitCode {
+    // Every message of this process follows --lang, else the locale: clap's help and errors too.
+    let lang = crate::cli::lang_in_args(std::env::args_os()).unwrap_or_else(i18n::lang_from_env);
+    i18n::set_lang(lang);
+    let cli = match crate::cli::parse(std::env::args_os(), lang) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            let lang = i18n::lang();
+            let text = crate::sanitize::line(error.text(lang));
+            i18n::say(&format!("{}{text}", i18n::tr(lang, "错误：", "error: ")));
+            error.exit_code()
+        }
+    }
+}
+
+/// Runs the command line; the error, if any, is printed by [`main`].
 pub fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::Completions { shell } = cli.command {
-        // Into memory first: clap_complete panics on a write error.
+        // For the executable that runs: `checker`, or `kubectl-lab` typed as such. Into memory
+        // first: clap_complete panics on a write error.
+        let invocation = Invocation::of(std::env::args_os().next().as_deref());
         let mut script = Vec::new();
-        clap_complete::generate(shell, &mut Cli::command(), "checker", &mut script);
+        clap_complete::generate(shell, &mut invocation.clap_command(), &invocation.executable, &mut script);
         print(&String::from_utf8_lossy(&script))?;
         return Ok(ExitCode::SUCCESS);
     }
