@@ -2,20 +2,29 @@
 //!
 //! The book is the repository root (`book.toml`, `src/`, `theme/`). It is built with mdBook as a
 //! library (`mdbook-driver`), with the preprocessors that book.toml runs as commands (`lab`, the
-//! `{{#check N}}` boxes, and `mermaid`) registered in-process instead: `MDBook::with_preprocessor`
-//! replaces a configured preprocessor of the same name in its place in the order, so the
-//! preprocessors run in the order `mdbook build` runs them and the output is the same book.
+//! `{{#check N}}` boxes; `gettext`, the translation; `mermaid`) registered in-process instead:
+//! `MDBook::with_preprocessor` replaces a configured preprocessor of the same name in its place in
+//! the order, so the preprocessors run in the order `mdbook build` runs them and the output is the
+//! same book.
+//!
+//! [`build_all`] builds the Chinese book and, beside it in `<dest>/<language>/`, each translated
+//! edition that book.toml names in `[preprocessor.gettext.editions.<language>]`: the same book with
+//! `book.language` set to the edition's language, so that mdbook-gettext translates it from
+//! `po/<language>.po` and the `lab` preprocessor writes the verify boxes from the spec's texts in
+//! that language (`cargo xtask build` does the same with the `mdbook` command).
 //!
 //! Files named in `output.html.additional-js`/`additional-css` that do not exist are left out with
 //! a warning rather than failing the build, and so is Mermaid's library (`src/mermaid.min.js`,
 //! written by `cargo xtask setup`, git-ignored) when it is missing: the book still reads fine
 //! without them, with the diagrams as text.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use lab_spec::Lang;
 use mdbook_driver::MDBook;
 use mdbook_driver::config::Config;
+use mdbook_i18n_helpers::preprocessors::Gettext;
 use mdbook_lab::LabPreprocessor;
 use mdbook_mermaid::Mermaid;
 
@@ -29,6 +38,46 @@ pub const BOOK_TOML: &str = "book.toml";
 /// Mermaid's library, inside the book's source directory so that mdBook copies it to the output
 /// (`theme/mermaid-loader.js` fetches it from there; `cargo xtask setup` writes it).
 const MERMAID_LIB: &str = "mermaid.min.js";
+
+/// Where book.toml lists the translated editions (not an mdbook-gettext setting: ours).
+pub const EDITIONS_KEY: &str = "preprocessor.gettext.editions";
+
+/// A translated edition of the book, from `[preprocessor.gettext.editions.<language>]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edition {
+    /// Its `book.language`, which names `po/<language>.po` and the directory it is built into.
+    pub language: String,
+    /// Its `book.title`, when it has one of its own.
+    pub title: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EditionSettings {
+    title: Option<String>,
+}
+
+/// The translated editions that the book's configuration names, by language.
+pub fn editions(config: &Config) -> Result<Vec<Edition>> {
+    let table: Option<BTreeMap<String, EditionSettings>> = config.get(EDITIONS_KEY).map_err(|e| {
+        let cause = anyhow_like::chain(&e);
+        Error::Input(msg!(
+            "{BOOK_TOML} 的 {EDITIONS_KEY} 有误：{cause}",
+            "bad {EDITIONS_KEY} in {BOOK_TOML}: {cause}"
+        ))
+    })?;
+    let mut editions = Vec::new();
+    for (language, settings) in table.unwrap_or_default() {
+        if language.is_empty() || !language.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(Error::Input(msg!(
+                "{BOOK_TOML}：{EDITIONS_KEY}.{language:?} 不是语言标签",
+                "{BOOK_TOML}: {EDITIONS_KEY}.{language:?} is not a language tag"
+            )));
+        }
+        editions.push(Edition { language, title: settings.title });
+    }
+    Ok(editions)
+}
 
 /// A built book.
 #[derive(Debug)]
@@ -166,16 +215,42 @@ fn resolve_existing(path: &Path) -> PathBuf {
 
 /// Builds the book at `root` into `dest` (which is emptied first, as mdBook does).
 pub fn build(root: &Path, dest: &Path) -> Result<Built> {
-    let fail = |what: &str, e: anyhow_like::Error| {
-        let (root, cause) = (root.display(), anyhow_like::chain(&e));
-        Error::Input(msg!(
-            "无法构建 {root} 中的书：{what}：{cause}",
-            "cannot build the book in {root}: {what}: {cause}"
-        ))
-    };
-    let mut config =
-        Config::from_disk(root.join(BOOK_TOML)).map_err(|e| fail(&format!("reading {BOOK_TOML}"), e))?;
-    config.update_from_env().map_err(|e| fail("reading MDBOOK_* variables", e))?;
+    build_edition(root, dest, None)
+}
+
+/// Builds the book at `root` into `dest` and each translated edition into `dest/<language>`
+/// (the book first: mdBook empties its destination). The book comes first in the list.
+pub fn build_all(root: &Path, dest: &Path) -> Result<Vec<Built>> {
+    let book = build(root, dest)?;
+    let mut built = vec![book];
+    for edition in editions(&load_config(root)?)? {
+        built.push(build_edition(root, &dest.join(&edition.language), Some(&edition))?);
+    }
+    Ok(built)
+}
+
+fn fail(root: &Path, what: &str, e: anyhow_like::Error) -> Error {
+    let (root, cause) = (root.display(), anyhow_like::chain(&e));
+    Error::Input(msg!(
+        "无法构建 {root} 中的书：{what}：{cause}",
+        "cannot build the book in {root}: {what}: {cause}"
+    ))
+}
+
+/// book.toml, with the `MDBOOK_*` variables applied as `mdbook build` applies them.
+fn load_config(root: &Path) -> Result<Config> {
+    let mut config = Config::from_disk(root.join(BOOK_TOML))
+        .map_err(|e| fail(root, &format!("reading {BOOK_TOML}"), e))?;
+    config.update_from_env().map_err(|e| fail(root, "reading MDBOOK_* variables", e))?;
+    Ok(config)
+}
+
+/// Builds the book, or one of its translated editions, into `dest`.
+fn build_edition(root: &Path, dest: &Path, edition: Option<&Edition>) -> Result<Built> {
+    let mut config = load_config(root)?;
+    if let Some(edition) = edition {
+        set_edition(&mut config, edition).map_err(|e| fail(root, "configuring an edition", e))?;
+    }
     let mut warnings = drop_missing_assets(&mut config, root)?;
     config.build.build_dir = dest.to_path_buf();
     let title = config.book.title.clone();
@@ -184,7 +259,8 @@ pub fn build(root: &Path, dest: &Path) -> Result<Built> {
     let configured = |name: &str| {
         config.get::<serde_json::Value>(&format!("preprocessor.{name}")).ok().flatten().is_some()
     };
-    let (with_lab, with_mermaid) = (configured(mdbook_lab::NAME), configured("mermaid"));
+    let (with_lab, with_gettext, with_mermaid) =
+        (configured(mdbook_lab::NAME), configured("gettext"), configured("mermaid"));
     let mermaid_lib = root.join(&config.book.src).join(MERMAID_LIB);
     if with_mermaid && !mermaid_lib.is_file() {
         let lib = mermaid_lib.display();
@@ -194,15 +270,30 @@ pub fn build(root: &Path, dest: &Path) -> Result<Built> {
         ));
     }
 
-    let mut book = MDBook::load_with_config(root, config).map_err(|e| fail("loading the book", e))?;
+    let mut book = MDBook::load_with_config(root, config).map_err(|e| fail(root, "loading the book", e))?;
     if with_lab {
         book.with_preprocessor(LabPreprocessor::new());
+    }
+    if with_gettext {
+        book.with_preprocessor(Gettext);
     }
     if with_mermaid {
         book.with_preprocessor(Mermaid);
     }
-    book.build().map_err(|e| fail("building", e))?;
+    book.build().map_err(|e| fail(root, "building", e))?;
     Ok(Built { html_dir: book.build_dir_for("html"), title, lang, warnings })
+}
+
+/// Turns the configuration into the edition's: its language, its title, and a site URL one
+/// level down (`/en/`), so that its 404 page links into its own directory.
+fn set_edition(config: &mut Config, edition: &Edition) -> mdbook_driver::errors::Result<()> {
+    config.book.language = Some(edition.language.clone());
+    if let Some(title) = &edition.title {
+        config.book.title = Some(title.clone());
+    }
+    let site: Option<String> = config.get("output.html.site-url")?;
+    let site = format!("{}/{}/", site.as_deref().unwrap_or("/").trim_end_matches('/'), edition.language);
+    config.set("output.html.site-url", site)
 }
 
 /// Removes the additional JS and CSS files that do not exist from the configuration, and says

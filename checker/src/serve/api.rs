@@ -13,6 +13,11 @@
 //! The cluster work runs apart from the server ([`super::checks`]): identical checks at the same
 //! time share one observation, and requests beyond the bound get 503 `{"kind": "busy"}`.
 //!
+//! Every request may name the page's language, `lang=zh|en`, in its query (`?lang=en`,
+//! `?wait=30&lang=en`): the texts of the answer (descriptions, hints, errors, goals, the words of
+//! `/api/health`) are in it; without it they are in the server's language (`--lang`, else the
+//! book's).
+//!
 //! A cluster problem is `{"error": "<one line naming server and context>", "kind":
 //! "unreachable" | "access_denied" | "server" | "input", "help": "...", "commands": [...]}` with
 //! 503 (unreachable, input) or 502 (access denied, bad answer); an unknown step is 404.
@@ -45,14 +50,14 @@ pub const WAIT_INTERVAL: Duration = Duration::from_secs(2);
 /// The commands that start a local cluster, offered when there is none.
 const LOCAL_CLUSTERS: &[&str] = &["kind create cluster", "minikube start", "k3d cluster create"];
 
-pub(crate) async fn health(State(state): State<Arc<AppState>>) -> Response {
+pub(crate) async fn health(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
     let steps: Vec<u32> = state.ctx.spec.steps.iter().map(|s| s.number).collect();
-    let words = words::json(state.ctx.lang);
+    let words = words::json(state.ctx_for(query.as_deref()).lang);
     Json(json!({ "ok": true, "steps": steps, "lab": state.ctx.spec.id, "words": words })).into_response()
 }
 
-pub(crate) async fn not_found(State(state): State<Arc<AppState>>) -> Response {
-    let message = tr(state.ctx.lang, "没有这个 API", "no such API");
+pub(crate) async fn not_found(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
+    let message = tr(state.ctx_for(query.as_deref()).lang, "没有这个 API", "no such API");
     (StatusCode::NOT_FOUND, Json(json!({ "error": message, "kind": "not_found" }))).into_response()
 }
 
@@ -61,7 +66,7 @@ pub(crate) async fn check(
     Path(step): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let ctx = &state.ctx;
+    let ctx = state.ctx_for(query.as_deref());
     let Some(step) = step.parse::<u32>().ok().and_then(|n| ctx.spec.step(n)) else {
         let known: Vec<String> = ctx.spec.steps.iter().map(|s| s.number.to_string()).collect();
         let message = tr(
@@ -85,7 +90,7 @@ pub(crate) async fn check(
     };
     let deadline = tokio::time::Instant::now() + wait;
     loop {
-        let checked = state.checks.check(step.number).await;
+        let checked = state.checks.check(ctx, step.number).await;
         let checked = match checked.as_ref() {
             Ok(checked) => checked,
             Err(e) => return cluster_error(ctx, e),
@@ -128,8 +133,8 @@ fn step_json(checked: &Checked) -> Value {
     value
 }
 
-pub(crate) async fn progress(State(state): State<Arc<AppState>>) -> Response {
-    let ctx = &state.ctx;
+pub(crate) async fn progress(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
+    let ctx = state.ctx_for(query.as_deref());
     let Some(_admitted) = state.checks.admit() else {
         return busy(ctx);
     };
@@ -172,8 +177,8 @@ pub(crate) async fn progress(State(state): State<Arc<AppState>>) -> Response {
     .into_response()
 }
 
-pub(crate) async fn status(State(state): State<Arc<AppState>>) -> Response {
-    let ctx = &state.ctx;
+pub(crate) async fn status(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
+    let ctx = state.ctx_for(query.as_deref());
     let Some(_admitted) = state.checks.admit() else {
         return busy(ctx);
     };

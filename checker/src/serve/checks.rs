@@ -10,7 +10,8 @@
 //!   once, so that waiting requests never take every connection the server allows);
 //! - a check takes at most [`CHECK_TIMEOUT`] (each API call has its own 5 s bound below that);
 //! - identical checks running at the same time share one observation of the cluster: the second
-//!   request for step N while step N is being checked waits for that check's result.
+//!   request for step N while step N is being checked waits for that check's result. (A check is
+//!   of a step in a language: the report's texts are in the language of the page that asked.)
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -20,6 +21,7 @@ use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
+use lab_spec::Lang;
 use tokio::runtime::{Handle, Runtime};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -59,8 +61,8 @@ pub(crate) struct Checks {
     handle: Handle,
     cluster_slots: Arc<Semaphore>,
     requests: Arc<Semaphore>,
-    /// The checks running now, by step.
-    flights: Arc<Mutex<HashMap<u32, Flight>>>,
+    /// The checks running now, by step and language.
+    flights: Arc<Mutex<HashMap<(u32, Lang), Flight>>>,
 }
 
 impl Checks {
@@ -88,15 +90,17 @@ impl Checks {
         self.requests.clone().try_acquire_owned().ok()
     }
 
-    /// Checks a step: joins the check of the same step already running, or starts one.
-    pub async fn check(&self, step: u32) -> Arc<Result<Checked>> {
+    /// Checks a step, with the report in `ctx`'s language: joins the check of the same step in the
+    /// same language already running, or starts one.
+    pub async fn check(&self, ctx: &Arc<Context>, step: u32) -> Arc<Result<Checked>> {
+        let key = (step, ctx.lang);
         let flight = {
             let mut flights = self.flights.lock().unwrap_or_else(PoisonError::into_inner);
-            match flights.get(&step) {
+            match flights.get(&key) {
                 Some(flight) => flight.clone(),
                 None => {
-                    let flight = self.start(step);
-                    flights.insert(step, flight.clone());
+                    let flight = self.start(ctx.clone(), key);
+                    flights.insert(key, flight.clone());
                     flight
                 }
             }
@@ -104,11 +108,11 @@ impl Checks {
         flight.await
     }
 
-    fn start(&self, step: u32) -> Flight {
-        let (ctx, slots, flights) = (self.ctx.clone(), self.cluster_slots.clone(), self.flights.clone());
+    fn start(&self, ctx: Arc<Context>, key: (u32, Lang)) -> Flight {
+        let (slots, flights) = (self.cluster_slots.clone(), self.flights.clone());
         let task = self.handle.spawn(async move {
-            let result = within(CHECK_TIMEOUT, check_and_record(&ctx, &slots, step)).await;
-            flights.lock().unwrap_or_else(PoisonError::into_inner).remove(&step);
+            let result = within(CHECK_TIMEOUT, check_and_record(&ctx, &slots, key.0)).await;
+            flights.lock().unwrap_or_else(PoisonError::into_inner).remove(&key);
             result
         });
         async move { Arc::new(task.await.unwrap_or_else(|e| Err(stopped(e)))) }.boxed().shared()
@@ -188,7 +192,7 @@ async fn check_and_record(ctx: &Context, slots: &Semaphore, step: u32) -> Result
     })
     .await;
     Ok(Checked {
-        warning: recorded.err().map(|e| e.to_string()),
+        warning: recorded.err().map(|e| e.text(ctx.lang).to_string()),
         context: cluster.context,
         namespace: cluster.namespace,
         server: cluster.server,
