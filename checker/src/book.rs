@@ -249,6 +249,7 @@ fn load_config(root: &Path) -> Result<Config> {
 fn build_edition(root: &Path, dest: &Path, edition: Option<&Edition>) -> Result<Built> {
     let mut config = load_config(root)?;
     if let Some(edition) = edition {
+        check_po_header(root, &config, edition)?;
         set_edition(&mut config, edition).map_err(|e| fail(root, "configuring an edition", e))?;
     }
     let mut warnings = drop_missing_assets(&mut config, root)?;
@@ -282,6 +283,59 @@ fn build_edition(root: &Path, dest: &Path, edition: Option<&Edition>) -> Result<
     }
     book.build().map_err(|e| fail(root, "building", e))?;
     Ok(Built { html_dir: book.build_dir_for("html"), title, lang, warnings })
+}
+
+/// The header fields that mdbook-gettext's PO reader (polib 0.2) needs: without one it panics.
+const PO_HEADER_FIELDS: &[&str] = &[
+    "Project-Id-Version",
+    "POT-Creation-Date",
+    "PO-Revision-Date",
+    "Language-Team",
+    "MIME-Version",
+    "Content-Type",
+    "Content-Transfer-Encoding",
+    "Language",
+    "Plural-Forms",
+];
+
+/// The largest translation file read.
+const MAX_PO_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Checks the header of the edition's translation file (`po/<language>.po`, or the
+/// `preprocessor.gettext.po-dir`), if there is one, so that a broken one is a clear error rather
+/// than a panic in the translation.
+fn check_po_header(root: &Path, config: &Config, edition: &Edition) -> Result<()> {
+    let dir: Option<String> = config.get("preprocessor.gettext.po-dir").ok().flatten();
+    let path = root.join(dir.as_deref().unwrap_or("po")).join(format!("{}.po", edition.language));
+    let Ok(file) = std::fs::File::open(&path) else {
+        return Ok(()); // no translation: mdbook-gettext leaves the book as it is
+    };
+    let mut text = String::new();
+    let read = std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX_PO_BYTES), &mut text);
+    let file = path.display();
+    if let Err(e) = read {
+        return Err(Error::Input(msg!("无法读取 {file}：{e}", "cannot read {file}: {e}")));
+    }
+    // The header is the msgstr of the first entry, whose msgid is "".
+    let header: String = text
+        .split("\n\n")
+        .map(str::trim)
+        .find(|block| !block.is_empty() && block.lines().any(|l| l.starts_with("msgid")))
+        .unwrap_or_default()
+        .lines()
+        .skip_while(|l| !l.starts_with("msgstr"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let missing: Vec<&str> =
+        PO_HEADER_FIELDS.iter().copied().filter(|f| !header.contains(&format!("{f}:"))).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let missing = missing.join(", ");
+    Err(Error::Input(msg!(
+        "{file} 的文件头缺少 {missing}（用 `cargo xtask po` 重新生成它）",
+        "{file}: its header lacks {missing} (`cargo xtask po` writes a complete one)"
+    )))
 }
 
 /// Turns the configuration into the edition's: its language, its title, and a site URL one
@@ -472,4 +526,82 @@ mod tests {
         assert_eq!(built.warnings.len(), 1, "{:?}", built.warnings);
         assert!(out.join(MERMAID_LIB).is_file());
     }
+
+    #[test]
+    fn editions_are_read_and_checked() {
+        let config: Config = "[preprocessor.gettext.editions.en]\ntitle = \"T\"\n\
+                              [preprocessor.gettext.editions.fr]\n"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            editions(&config).unwrap(),
+            [
+                Edition { language: "en".into(), title: Some("T".into()) },
+                Edition { language: "fr".into(), title: None }
+            ]
+        );
+        assert_eq!(editions(&Config::default()).unwrap(), []);
+        let bad: Config = "[preprocessor.gettext.editions.\"../x\"]\n".parse().unwrap();
+        assert!(editions(&bad).unwrap_err().to_string().contains("not a language tag"));
+        let typo: Config = "[preprocessor.gettext.editions.en]\ntitel = \"T\"\n".parse().unwrap();
+        assert!(editions(&typo).is_err());
+    }
+
+    /// The English edition of a scratch book: translated in-process from po/en.po, its box from
+    /// the spec's English texts, its own title and language, in `en/` beside the book.
+    #[test]
+    fn build_all_builds_the_translated_edition_beside_the_book() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::create_dir_all(root.join("po")).unwrap();
+        std::fs::write(
+            root.join(BOOK_TOML),
+            "[book]\ntitle = \"书\"\nlanguage = \"zh-CN\"\n\
+             [preprocessor.lab]\ncommand = \"false\"\nbefore = [\"links\"]\n\
+             [preprocessor.gettext]\ncommand = \"false\"\nafter = [\"links\"]\n\
+             [preprocessor.gettext.editions.en]\ntitle = \"Book\"\n",
+        )
+        .unwrap();
+        std::fs::write(root.join("src/SUMMARY.md"), "# S\n\n- [一](one.md)\n").unwrap();
+        let checks: String = lab_spec::LabSpec::embedded()
+            .unwrap()
+            .steps
+            .iter()
+            .map(|s| format!("{{{{#check {}}}}}\n\n", s.number))
+            .collect();
+        std::fs::write(root.join("src/one.md"), format!("# 一\n\n你好。\n\n{checks}")).unwrap();
+        std::fs::write(
+            root.join("po/en.po"),
+            format!("{PO_HEADER}\nmsgid \"一\"\nmsgstr \"One\"\n\nmsgid \"你好。\"\nmsgstr \"Hello.\"\n"),
+        )
+        .unwrap();
+        let out = root.join("out");
+        let built = build_all(root, &out).unwrap();
+        assert_eq!(built.len(), 2);
+        assert_eq!((built[0].lang, built[1].lang), (Lang::Zh, Lang::En));
+        assert_eq!(built[1].html_dir, out.join("en"));
+        assert_eq!(built[1].title.as_deref(), Some("Book"));
+        let zh = std::fs::read_to_string(out.join("one.html")).unwrap();
+        assert!(zh.contains("你好。") && zh.contains("验证 · 步骤 1"), "{zh}");
+        let en = std::fs::read_to_string(out.join("en/one.html")).unwrap();
+        assert!(en.contains("<html lang=\"en\""), "{en}");
+        assert!(en.contains("<p>Hello.</p>") && !en.contains("你好"), "{en}");
+        assert!(en.contains("Verify · Step 1"), "{en}");
+        assert!(en.contains("<title>One - Book</title>"), "{en}");
+
+        // A translation whose header lacks fields is a clear error, not a panic.
+        std::fs::write(root.join("po/en.po"), "msgid \"\"\nmsgstr \"Language: en\\n\"\n").unwrap();
+        let err = build_all(root, &out).unwrap_err();
+        assert!(matches!(err, Error::Input(_)));
+        let err = err.to_string();
+        assert!(err.contains("its header lacks Project-Id-Version") && !err.contains('\n'), "{err}");
+    }
+
+    /// A complete PO header, as `cargo xtask po` writes it.
+    const PO_HEADER: &str = "msgid \"\"\nmsgstr \"\"\n\"Project-Id-Version: t\\n\"\n\
+        \"POT-Creation-Date: 2025-01-01T00:00:00Z\\n\"\n\"PO-Revision-Date: \\n\"\n\
+        \"Last-Translator: \\n\"\n\"Language-Team: \\n\"\n\"Language: en\\n\"\n\
+        \"MIME-Version: 1.0\\n\"\n\"Content-Type: text/plain; charset=UTF-8\\n\"\n\
+        \"Content-Transfer-Encoding: 8bit\\n\"\n\"Plural-Forms: nplurals=1; plural=0;\\n\"\n";
 }
