@@ -32,7 +32,8 @@
     var page = new URL(location.href);
     page.search = '';
     page.hash = '';
-    var editionRoot = new URL(path_to_root, page);
+    // path_to_root is '' on the pages at the root: '' would resolve to the page itself.
+    var editionRoot = new URL(path_to_root || './', page);
     if (page.href.indexOf(editionRoot.href) !== 0) {
         return; // not a page of the book (a 404 page elsewhere on the site)
     }
