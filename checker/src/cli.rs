@@ -40,7 +40,7 @@ pub struct Global {
     #[arg(short, long, global = true)]
     pub namespace: Option<String>,
     /// Language of the output (default: from LANG, Chinese unless it is English or C; for
-    /// `serve`, the book's language)
+    /// `serve`, the book's language, and the edition of the book it opens: `en` opens /en/)
     #[arg(long, global = true, value_enum)]
     pub lang: Option<LangArg>,
     /// Use this lab spec instead of the built-in one
