@@ -22,6 +22,7 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use checker::evaluate::Verdict;
 use fantoccini::{Client, Locator};
 use futures::FutureExt;
 use serde_json::{Value, json};
@@ -281,6 +282,20 @@ fn page_with_diagrams(book: &Path) -> String {
     pages.into_iter().next().unwrap_or_else(|| panic!("no page of {} has a diagram", book.display()))
 }
 
+/// The verdict's word on the English pages (the checker's table of words, sent by /api/health).
+fn verdict_en(verdict: Verdict) -> String {
+    checker::words::verdict(verdict, lab_spec::Lang::En)
+}
+
+/// The words of step 1's verdict badge, as written (the stylesheet may capitalize them).
+async fn badge(c: &Client) -> String {
+    let css = format!("{BOX1} .lab-check-result .lab-verdict");
+    match c.execute("return document.querySelector(arguments[0]).textContent", vec![json!(css)]).await {
+        Ok(Value::String(s)) => s,
+        other => panic!("no verdict badge: {other:?}"),
+    }
+}
+
 /// The sidebar's words for `k` passed steps of the lab's, in English.
 fn passed_of_en(k: usize) -> String {
     format!("Passed {k}/{} steps", lab_spec::LabSpec::embedded().unwrap().steps.len())
@@ -303,7 +318,8 @@ async fn english(c: &Client, api: &FakeApiServer, served: &Served) -> Result<(),
     click_run(c).await;
     let result = wait_for(c, &format!("{BOX1} .lab-check-result[data-verdict=\"pass\"]")).await;
     let text = result.text().await.unwrap();
-    for needle in ["Passed", "context fake", "Pod init-demo exists in namespace experiments", "init-demo"] {
+    assert_eq!(badge(c).await, verdict_en(Verdict::Pass), "{text}");
+    for needle in ["context fake", "Pod init-demo exists in namespace experiments", "init-demo"] {
         assert!(text.contains(needle), "{needle} not in {text}");
     }
     wait_for_text(c, "#lab-serve-progress", &passed_of_en(1)).await;
@@ -313,7 +329,7 @@ async fn english(c: &Client, api: &FakeApiServer, served: &Served) -> Result<(),
     click_run(c).await;
     let result = wait_for(c, &format!("{BOX1} .lab-check-result[data-verdict=\"fail\"]")).await;
     let text = result.text().await.unwrap();
-    assert!(text.contains("Not passed"), "{text}");
+    assert_eq!(badge(c).await, verdict_en(Verdict::Fail), "{text}");
     let failed = c.find_all(Locator::Css(&format!("{BOX1} .lab-outcome-fail"))).await.unwrap();
     assert!(!failed.is_empty(), "{text}");
     let details = failed[0].text().await.unwrap();
