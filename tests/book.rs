@@ -1,8 +1,11 @@
 //! The book: it builds cleanly with the pinned mdBook, its verify boxes match the lab spec, the
 //! manifests it names exist and parse, its images are pinned, and its internal links resolve.
+//! The same for its English edition (built from po/en.po into `en/`), which must also be English
+//! throughout: no Chinese left on its pages. (That every message is translated is
+//! tests/translation.rs.)
 //!
-//! Needs `.tools/bin/mdbook` and `.tools/bin/mdbook-mermaid`: run `cargo xtask setup` (or
-//! `cargo xtask test`, which runs it first).
+//! Needs `.tools/bin/mdbook`, `.tools/bin/mdbook-mermaid` and `.tools/bin/mdbook-gettext`: run
+//! `cargo xtask setup` (or `cargo xtask test`, which runs it first).
 
 #[path = "support/book.rs"]
 mod support;
@@ -46,6 +49,144 @@ fn book_builds_without_warnings() {
         b.stderr
     );
     assert!(b.out.join("index.html").is_file(), "no index.html in {}", b.out.display());
+    assert!(!b.editions.is_empty(), "book.toml names no translated edition");
+    for (edition, dir) in &b.editions {
+        assert!(dir.join("index.html").is_file(), "the {} edition has no index.html", edition.language);
+    }
+}
+
+/// The English edition: `book.language` (`<html lang="en">`), its own title, and every verify box
+/// written from the spec's English texts.
+#[test]
+fn the_english_edition_is_english_and_its_boxes_come_from_the_spec() {
+    let b = book();
+    let (edition, dir) = english(b);
+    let title = edition.title.clone().expect("the English edition has a title of its own");
+    for page in support::chapter_pages(dir) {
+        let html = fs::read_to_string(dir.join(&page)).unwrap();
+        assert!(html.contains("<html lang=\"en\""), "{}: not lang=en", page.display());
+        assert!(html.contains(&format!(" - {title}</title>")), "{}: not titled {title}", page.display());
+    }
+    let labs = lab_spec::Labs::load(&book_root()).expect("the book's labs");
+    for lab in labs.iter().filter(|l| l.in_book) {
+        for step in &lab.spec.steps {
+            let page = boxed_page(dir, lab.id(), step.number)
+                .unwrap_or_else(|| panic!("no box of lab {} step {}", lab.id(), step.number));
+            let html = fs::read_to_string(dir.join(&page)).unwrap();
+            let heading = format!("Verify · Step {}: ", step.number);
+            assert!(html.contains(&heading), "{}: no “{heading}”", page.display());
+            // The box's text as the lab preprocessor writes it in English, untouched by the
+            // translation (mdBook re-serializes the HTML, its line breaks and entities: compare
+            // text; the links' targets are not text).
+            let want = mdbook_lab::render_box(lab.id(), step, lab_spec::Lang::En, labs.in_book() > 1, "");
+            assert!(
+                text_of(&html).contains(&text_of(&want)),
+                "{}: lab {} step {}'s box is not the spec's English one",
+                page.display(),
+                lab.id(),
+                step.number
+            );
+        }
+    }
+}
+
+/// The text of some HTML: tags dropped, the entities the lab preprocessor and mdBook write
+/// decoded, runs of white space made one space.
+fn text_of(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text
+        .replace("&#39;", "'")
+        .replace("&#123;", "{")
+        .replace("&#125;", "}")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn english(b: &support::Built) -> (&checker::book::Edition, &Path) {
+    b.editions
+        .iter()
+        .find(|(e, _)| e.language == "en")
+        .map(|(e, dir)| (e, dir.as_path()))
+        .expect("book.toml names an `en` edition")
+}
+
+/// The page of a built book that holds step `n`'s verify box.
+fn boxed_page(out: &Path, lab: &str, n: u32) -> Option<PathBuf> {
+    let open = format!("<div class=\"lab-check\" data-lab=\"{lab}\" data-step=\"{n}\"");
+    support::chapter_pages(out)
+        .into_iter()
+        .find(|p| fs::read_to_string(out.join(p)).is_ok_and(|html| html.contains(&open)))
+}
+
+/// No Chinese in the English edition: a CJK character in a page's text (scripts aside) is a
+/// message the translation does not reach (a code block without strings or comments that
+/// gettext could extract, raw HTML) or a translation that is still Chinese.
+#[test]
+fn the_english_edition_has_no_chinese_left() {
+    let b = book();
+    let (_, dir) = english(b);
+    let mut problems = Vec::new();
+    let mut pages = support::chapter_pages(dir);
+    pages.push(PathBuf::from("print.html"));
+    for page in pages {
+        let html = fs::read_to_string(dir.join(&page)).unwrap();
+        for (n, line) in without_scripts(&html).lines().enumerate() {
+            if let Some(c) = line.chars().find(|c| is_cjk(*c)) {
+                let at = line.find(c).unwrap_or(0);
+                let start = line[..at].char_indices().rev().nth(40).map_or(0, |(i, _)| i);
+                let snippet: String = line[start..].chars().take(100).collect();
+                problems.push(format!("en/{}:{}: {snippet}", page.display(), n + 1));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "Chinese text in the English edition (translate it in po/en.po; text in a code block \
+         that gettext does not extract must not be Chinese):\n{}",
+        problems.join("\n")
+    );
+}
+
+/// Han, kana, Hangul, CJK punctuation and full-width forms.
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}'
+        | '\u{ac00}'..='\u{d7af}' | '\u{f900}'..='\u{faff}' | '\u{ff00}'..='\u{ffef}')
+}
+
+/// The page without its `<script>` elements (their code is not the book's text).
+fn without_scripts(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find("<script") {
+        out.push_str(&rest[..i]);
+        match rest[i..].find("</script>") {
+            Some(end) => rest = &rest[i + end + "</script>".len()..],
+            None => return out,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn the_chinese_scan_sees_chinese() {
+    assert!(is_cjk('初') && is_cjk('：') && !is_cjk('a') && !is_cjk('→') && !is_cjk('·'));
+    assert_eq!(without_scripts("a<script>初</script>b<script src=x></script>c"), "abc");
 }
 
 fn spec() -> LabSpec {
@@ -84,28 +225,49 @@ fn every_check_box_names_a_step_and_every_step_has_exactly_one() {
 
 #[test]
 fn each_steps_chapter_is_the_one_with_its_box() {
-    // A passed step links the next one's chapter (the spec's `chapter`): it must be right.
-    let spec = spec();
-    let boxed: BTreeMap<String, PathBuf> =
-        check_lines().into_iter().map(|(file, _, arg)| (arg, file)).collect();
-    for step in &spec.steps {
-        let chapter =
-            step.chapter.as_deref().unwrap_or_else(|| panic!("step {} names no chapter", step.number));
-        assert_eq!(
-            boxed.get(&step.number.to_string()).map(|p| p.to_string_lossy().into_owned()).as_deref(),
-            Some(chapter),
-            "step {}: its {{{{#check}}}} box is not in src/{chapter}",
-            step.number
-        );
+    // A passed step links the next one's chapter (the spec's `chapter`): it must be right, in
+    // every lab. A box names its lab, or is of the lab of its chapter's directory.
+    let labs = lab_spec::Labs::load(&book_root()).expect("the book's labs");
+    let boxed: BTreeMap<(String, String), PathBuf> = check_lines()
+        .into_iter()
+        .map(|(file, _, arg)| {
+            let (lab, step) = match arg.split_once(' ') {
+                Some((lab, step)) => (lab.to_string(), step.trim().to_string()),
+                None => (labs.lab_of_chapter(&file).id().to_string(), arg),
+            };
+            ((lab, step), file)
+        })
+        .collect();
+    for lab in labs.iter().filter(|l| l.in_book) {
+        for step in &lab.spec.steps {
+            let Some(chapter) = step.chapter.as_deref() else {
+                panic!("lab {} step {} names no chapter", lab.id(), step.number)
+            };
+            let key = (lab.id().to_string(), step.number.to_string());
+            assert_eq!(
+                boxed.get(&key).map(|p| p.to_string_lossy().into_owned()).as_deref(),
+                Some(chapter),
+                "lab {} step {}: its {{{{#check}}}} box is not in src/{chapter}",
+                lab.id(),
+                step.number
+            );
+        }
     }
 }
 
 #[test]
 fn every_box_is_in_the_built_book_once() {
     let b = book();
+    every_box_once(&b.out);
+    for (_, dir) in &b.editions {
+        every_box_once(dir);
+    }
+}
+
+fn every_box_once(out: &Path) {
     let mut seen: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
-    for page in support::chapter_pages(&b.out) {
-        let html = fs::read_to_string(b.out.join(&page)).unwrap();
+    for page in support::chapter_pages(out) {
+        let html = fs::read_to_string(out.join(&page)).unwrap();
         for tag in open_div_tags(&html) {
             if tag.contains("class=\"lab-check\"")
                 && let (Some(lab), Some(step)) = (attr_value(tag, "data-lab"), attr_value(tag, "data-step"))
@@ -459,8 +621,9 @@ fn the_patch_sample_check_rejects_the_old_wrong_diff() {
     assert_eq!(patch_sample_problems("good.md", &good), (Vec::new(), 1));
 }
 
-/// Internal links of the built book: every relative `href` (and `src`) must name an existing
-/// file, and its `#fragment` an element id of that page.
+/// Internal links of the built book and its editions (in their directories): every relative
+/// `href` (and `src`) must name an existing file, and its `#fragment` an element id of that page
+/// (a translated heading keeps its explicit `{#id}`).
 #[test]
 fn internal_links_resolve() {
     let b = book();

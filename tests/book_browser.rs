@@ -1,9 +1,11 @@
-//! The built book in a real headless Chromium, served from 127.0.0.1: every page loads without
-//! JavaScript errors, every Mermaid diagram renders, only the pages with a diagram fetch Mermaid's
-//! library, the print view draws every diagram before it prints, diagrams follow a theme switch
-//! and draw from file:// too, the Chinese search finds its chapters, and screenshots of the step
-//! pages in the light and the dark theme land in /tmp/shots (or `BOOK_SHOTS_DIR`) for a person to
-//! look at.
+//! The built book and its English edition (in `en/`) in a real headless Chromium, served from
+//! 127.0.0.1: every page of both loads without JavaScript errors, every Mermaid diagram renders,
+//! only the pages with a diagram fetch Mermaid's library, every page has a language switch to the
+//! same page in the other edition, the print view draws every diagram before it prints, diagrams
+//! follow a theme switch and draw from file:// too, the Chinese search finds its chapters in the
+//! book and the English search in the English edition, the quiz speaks the page's language, and
+//! screenshots of the step pages in the light and the dark theme land in /tmp/shots (or
+//! `BOOK_SHOTS_DIR`) for a person to look at.
 //!
 //! Needs `.tools/` (`cargo xtask setup`) and Chromium (`apt-get install -y chromium
 //! chromium-driver`).
@@ -100,19 +102,28 @@ fn chromium_reports_javascript_errors_and_the_scripted_dom() {
     );
 }
 
-/// Every chapter page loads without a JavaScript error, and each Mermaid block of the built page
-/// becomes an SVG diagram that is not Mermaid's error diagram. Mermaid's library (2.7 MB) is
-/// fetched by the pages that have a diagram and by no other, and no page fetches the search index
-/// before the search opens.
+/// Every chapter page of the book and of its English edition loads without a JavaScript error,
+/// each Mermaid block of the built page becomes an SVG diagram that is not Mermaid's error
+/// diagram, and the page's language switch links to the same page in the other edition. Mermaid's
+/// library (2.7 MB) is fetched by the pages that have a diagram and by no other, and no page
+/// fetches the search index before the search opens.
 #[test]
 fn every_page_loads_and_every_mermaid_diagram_renders() {
     let b = book();
     let server = server();
-    let pages = chapter_pages(&b.out);
-    assert!(!pages.is_empty());
+    // (page under out/, the page the language switch must lead to)
+    let mut pages: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for page in chapter_pages(&b.out) {
+        pages.push((page.clone(), Path::new("en").join(&page)));
+    }
+    let (_, en) = b.editions.iter().find(|(e, _)| e.language == "en").expect("an English edition");
+    for page in chapter_pages(en) {
+        pages.push((Path::new("en").join(&page), page));
+    }
+    assert!(pages.len() > 20, "{pages:?}");
     let mut problems = Vec::new();
     let mut diagrams = 0;
-    for page in &pages {
+    for (page, other) in &pages {
         let html = fs::read_to_string(b.out.join(page)).unwrap();
         let want = mermaid_blocks(&html);
         let url = server.url(&page.to_string_lossy());
@@ -163,11 +174,20 @@ fn every_page_loads_and_every_mermaid_diagram_renders() {
             ));
         }
         diagrams += want;
+        let switch: Vec<&str> = open_tags(dom, "a")
+            .into_iter()
+            .filter(|t| attr(t, "class") == Some("lang-switch"))
+            .filter_map(|t| attr(t, "href"))
+            .collect();
+        let expected = server.url(&other.to_string_lossy());
+        if switch != [expected.as_str()] {
+            problems.push(format!("{}: language switch {switch:?}, expected [{expected:?}]", page.display()));
+        }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(diagrams > 0, "the book has no Mermaid diagram at all: is the count broken?");
     assert!(
-        pages.iter().any(|p| mermaid_blocks(&fs::read_to_string(b.out.join(p)).unwrap()) == 0),
+        pages.iter().any(|(p, _)| mermaid_blocks(&fs::read_to_string(b.out.join(p)).unwrap()) == 0),
         "every page has a diagram: the check that the others do not fetch Mermaid checked nothing"
     );
 }
@@ -218,6 +238,54 @@ fn search_finds(term: &str, expected_source: &str) {
         expected_page.display(),
         run.js_errors()
     );
+}
+
+/// Searches the English edition for `term` (mdBook's own search, English stemming) and checks
+/// that the page `expected` is among the results. The premise, that the built page contains
+/// the term, is checked first.
+fn english_search_finds(term: &str, expected: &str) {
+    let b = book();
+    let html = fs::read_to_string(b.out.join("en").join(expected)).expect("the English page");
+    assert!(
+        html.to_lowercase().contains(&term.to_lowercase()),
+        "en/{expected} no longer contains “{term}”: update this test's expectation"
+    );
+    let server = server();
+    let url = server.url(&format!("en/index.html?search={}", percent_encode(term)));
+    let run = dump_dom(&url, Options::default()).expect("chromium");
+    let results = search_results(&run.stdout);
+    let pages: Vec<&str> = results.iter().map(|h| h.split(['?', '#']).next().unwrap_or("")).collect();
+    assert!(
+        pages.contains(&expected),
+        "searching the English edition for “{term}” did not find {expected}: results {results:?}\n\
+         JavaScript errors: {:?}",
+        run.js_errors()
+    );
+    assert!(results.iter().all(|h| !h.contains("data-cjk")), "{results:?}");
+}
+
+#[test]
+fn english_search_finds_idempotent_init_containers() {
+    english_search_finds("idempotent", "lessons.html");
+}
+
+#[test]
+fn english_search_finds_the_shared_volume() {
+    english_search_finds("emptyDir volume", "step4-volume.html");
+}
+
+/// The quiz and the ratings speak the page's language (theme/lab.js reads `<html lang>`).
+#[test]
+fn the_quiz_speaks_the_language_of_the_page() {
+    let server = server();
+    for (page, words) in
+        [("summary.html", ["共 ", "未评分"]), ("en/summary.html", [" questions.", "Not rated"])]
+    {
+        let dom = dump_dom(&server.url(page), Options::default()).expect("chromium").stdout;
+        for word in words {
+            assert!(dom.contains(word), "{page}: “{word}” not on the page");
+        }
+    }
 }
 
 #[test]
@@ -278,6 +346,15 @@ fn screenshots_of_the_step_pages() {
                 assert!(bytes.len() > 20_000, "{} is suspiciously small", png.display());
             }
         }
+    }
+    // The English edition's step pages: the top of the page, light.
+    for page in &step_pages {
+        let stem = page.with_extension("").to_string_lossy().replace('/', "_");
+        let png = dir.join(format!("en-{stem}-light.png"));
+        let _ = fs::remove_file(&png);
+        let url = server.url(&Path::new("en").join(page).to_string_lossy());
+        browser::screenshot(&url, &png, Options::default()).expect("screenshot");
+        assert!(fs::read(&png).unwrap().len() > 20_000, "{} is suspiciously small", png.display());
     }
 }
 

@@ -173,6 +173,57 @@ fn english_on_request() {
     assert_eq!(report["title"], "Deploy a pod with init containers");
 }
 
+/// A page names its language in its requests (`?lang=`): the English edition's pages get English
+/// answers from a server whose default is Chinese, and the other way round.
+#[test]
+fn the_page_language_picks_the_language_of_the_answer() {
+    let (_server, _dir, kubeconfig) = cluster(Some("init-demo-image-pull-backoff"));
+    let served = Served::start(&kubeconfig, &[]);
+    let zh = served.post("/api/check/1").json();
+    let en = served.post("/api/check/1?lang=en").json();
+    assert_eq!(zh["title"], "部署带 Init Container 的 Pod");
+    assert_eq!(en["title"], "Deploy a pod with init containers");
+    let hint = |r: &Value| check_of(r, "images-pinned")["hint"].as_str().unwrap_or_default().to_string();
+    assert!(hint(&en).starts_with("Use the pinned images"), "{}", hint(&en));
+    assert!(hint(&zh).chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{}", hint(&zh));
+    let waited = served.post("/api/check/1?wait=0&lang=en").json();
+    assert_eq!(waited["title"], "Deploy a pod with init containers");
+    let progress = served.get("/api/progress?lang=en").json();
+    assert_eq!(progress["goals"][0]["text"], "Understand when and in which order init containers run");
+    let progress = served.get("/api/progress").json();
+    assert_eq!(progress["goals"][0]["text"], "理解 Init Container 的执行顺序和时机");
+    let missing = served.get("/api/nothing?lang=en").json();
+    assert_eq!(missing["error"], "no such API");
+
+    let (_server, _dir, kubeconfig) = cluster(Some("init-demo-running"));
+    let served = Served::start(&kubeconfig, &["--lang", "en"]);
+    assert_eq!(served.post("/api/check/1?lang=zh").json()["title"], "部署带 Init Container 的 Pod");
+    assert_eq!(served.post("/api/check/1").json()["title"], "Deploy a pod with init containers");
+}
+
+/// Both editions are served, each page with the script; `--lang en` opens the English one; a
+/// page missing from an edition gets that edition's 404 page.
+#[test]
+fn both_editions_are_served_and_lang_picks_the_one_to_open() {
+    let (_server, _dir, kubeconfig) = cluster(None);
+    let served = Served::start(&kubeconfig, &[]);
+    assert_eq!(served.url, format!("http://127.0.0.1:{}/", served.port));
+    let served = Served::start(&kubeconfig, &["--lang", "en"]);
+    assert_eq!(served.url, format!("http://127.0.0.1:{}/en/", served.port));
+    let en = served.get("/en/step1-deploy.html");
+    assert_eq!(en.status, 200);
+    assert!(en.body.contains("<html lang=\"en\""), "the English edition");
+    assert!(en.body.contains("Verify · Step 1: Deploy a pod with init containers"));
+    assert!(en.body.contains("<script src=\"/_checker/serve.js\"></script>"));
+    let zh = served.get("/step1-deploy.html");
+    assert!(zh.body.contains("<html lang=\"zh-CN\""), "the Chinese book at the root");
+    let missing = served.get("/en/no-such-page.html");
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("<html lang=\"en\""), "the English 404 page");
+    assert!(served.get("/no-such-page.html").body.contains("<html lang=\"zh-CN\""));
+    assert_eq!(served.get("/en").header("location"), Some("/en/"));
+}
+
 #[test]
 fn wait_long_polls_until_the_step_passes() {
     let (server, _dir, kubeconfig) = cluster(Some("init-demo-init-1-of-2"));
@@ -343,8 +394,9 @@ fn a_missing_book_is_one_line_and_exit_2() {
     assert!(stderr.contains("--book DIR"), "{stderr}");
 }
 
-/// The served book is the book `mdbook build` makes (needs `cargo xtask setup`'s mdbook and
-/// Mermaid files). The one allowed difference is the order of the keys in the search index (the
+/// The served book is the book `mdbook build` makes, and its English edition the one
+/// `mdbook build` makes with mdbook-gettext and `book.language = "en"` (needs `cargo xtask
+/// setup`'s tools and Mermaid files). The one allowed difference is the order of the keys in the search index (the
 /// mdbook binary keeps serde_json's insertion order, the library sorts), and so its hashed name.
 #[test]
 fn the_served_book_is_the_mdbook_build() {
@@ -366,6 +418,23 @@ fn the_served_book_is_the_mdbook_build() {
         .status()
         .unwrap();
     assert!(status.success());
+    // The translated editions, as `cargo xtask build` makes them.
+    let config = mdbook_driver::config::Config::from_disk(repo_root().join("book.toml")).unwrap();
+    let editions = checker::book::editions(&config).unwrap();
+    assert!(!editions.is_empty(), "book.toml names no translated edition");
+    for edition in editions {
+        let mut cmd = Command::new(&mdbook);
+        cmd.args(["build", "--dest-dir"])
+            .arg(theirs.join(&edition.language))
+            .current_dir(repo_root())
+            .env("PATH", path_with_tools())
+            .env("MDBOOK_BOOK__LANGUAGE", &edition.language)
+            .env("MDBOOK_OUTPUT__HTML__SITE_URL", format!("/{}/", edition.language));
+        if let Some(title) = &edition.title {
+            cmd.env("MDBOOK_BOOK__TITLE", title);
+        }
+        assert!(cmd.status().unwrap().success(), "mdbook build of the {} edition", edition.language);
+    }
     assert!(!served.stderr().contains("does not exist"), "{}", served.stderr());
 
     // The one file only ours has: the marker that says checker serve made the directory.
@@ -378,7 +447,7 @@ fn the_served_book_is_the_mdbook_build() {
     );
     for (fa, fb) in a.iter().zip(&b) {
         let (x, y) = (std::fs::read(ours.join(fa)).unwrap(), std::fs::read(theirs.join(fb)).unwrap());
-        if fa.starts_with("searchindex-") && fa.ends_with(".js") {
+        if fa.rsplit('/').next().is_some_and(|f| f.starts_with("searchindex-")) && fa.ends_with(".js") {
             assert_eq!(search_index(&x), search_index(&y), "{fa}: the search index differs");
         } else if fa.ends_with(".html") || fa.ends_with(".js") {
             let (x, y) = (String::from_utf8(x).unwrap(), String::from_utf8(y).unwrap());

@@ -3,7 +3,9 @@
 //! cause of the failure and its fix;
 //! a pending step can be watched until it passes; the sidebar's progress follows; a cluster that
 //! cannot be reached is explained; and the plain build, opened without the server, shows the
-//! command to copy and no button. Screenshots (light and dark theme) go to /tmp/shots (or
+//! command to copy and no button. The English edition (`/en/`) does the same in English: the
+//! button, the verdicts, the hints (the spec's English texts) and the sidebar's progress; its
+//! language switch leads to the same page of the Chinese book and back. Screenshots (light and dark theme) go to /tmp/shots (or
 //! `SERVE_SHOTS_DIR`) for a person to look at.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (/usr/bin/chromium, /usr/bin/chromedriver).
@@ -21,6 +23,7 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use checker::evaluate::Verdict;
 use fantoccini::{Client, Locator};
 use futures::FutureExt;
 use serde_json::{Value, json};
@@ -89,7 +92,11 @@ async fn run_check_buttons_in_a_real_browser() {
     let driver = Driver::start(&work.path().join("chromedriver.log"));
     let c = driver.session(&work.path().join("profile"), (1280, 1000)).await;
     // Close the session (and so Chromium) whatever happens in the scenario.
-    let outcome = AssertUnwindSafe(scenario(&c, &api, &served, &plain, work.path())).catch_unwind().await;
+    let both = async {
+        scenario(&c, &api, &served, &plain, work.path()).await?;
+        english(&c, &api, &served).await
+    };
+    let outcome = AssertUnwindSafe(both).catch_unwind().await;
     let _ = c.close().await;
     match outcome {
         Ok(Ok(())) => {}
@@ -342,4 +349,83 @@ fn page_with_diagrams(book: &Path) -> String {
         .collect();
     pages.sort();
     pages.into_iter().next().unwrap_or_else(|| panic!("no page of {} has a diagram", book.display()))
+}
+
+/// The verdict's word on the English pages (the checker's table of words, sent by /api/health).
+fn verdict_en(verdict: Verdict) -> String {
+    checker::words::verdict(verdict, lab_spec::Lang::En)
+}
+
+/// The words of step 1's verdict badge, as written (the stylesheet may capitalize them).
+async fn badge(c: &Client) -> String {
+    let css = format!("{BOX1} .lab-check-result .lab-verdict");
+    match c.execute("return document.querySelector(arguments[0]).textContent", vec![json!(css)]).await {
+        Ok(Value::String(s)) => s,
+        other => panic!("no verdict badge: {other:?}"),
+    }
+}
+
+/// The sidebar's words for `k` passed steps of the lab's, in English.
+fn passed_of_en(k: usize) -> String {
+    format!("Passed {k}/{} steps", lab_spec::LabSpec::embedded().unwrap().steps.len())
+}
+
+/// The English edition's step 1, served: Run check in English, then the language switch to the
+/// Chinese page and back.
+async fn english(c: &Client, api: &FakeApiServer, served: &Served) -> Result<(), String> {
+    api.put_pod_fixture("init-demo-running");
+    c.goto(&format!("{}en/step1-deploy.html", served.url)).await.map_err(|e| e.to_string())?;
+    c.execute("localStorage.setItem('mdbook-theme', 'light')", vec![]).await.unwrap();
+    c.refresh().await.unwrap();
+    let run = wait_for(c, &format!("{BOX1} button.lab-check-run")).await;
+    assert_eq!(run.text().await.unwrap(), "Run check");
+    let title = c.find(Locator::Css(&format!("{BOX1} .lab-check-title"))).await.unwrap();
+    assert_eq!(title.text().await.unwrap(), "Verify · Step 1: Deploy a pod with init containers");
+
+    // Pass, in English.
+    show_box(c, 1).await;
+    click_run(c).await;
+    let result = wait_for(c, &format!("{BOX1} .lab-check-result[data-verdict=\"pass\"]")).await;
+    let text = result.text().await.unwrap();
+    assert_eq!(badge(c).await, verdict_en(Verdict::Pass), "{text}");
+    for needle in ["context fake", "Pod init-demo exists in namespace experiments", "init-demo"] {
+        assert!(text.contains(needle), "{needle} not in {text}");
+    }
+    wait_for_text(c, "#lab-serve-progress", &passed_of_en(1)).await;
+
+    // Fail: the failure and its hint, from the spec's English texts.
+    api.put_pod_fixture("init-demo-image-pull-backoff");
+    click_run(c).await;
+    let result = wait_for(c, &format!("{BOX1} .lab-check-result[data-verdict=\"fail\"]")).await;
+    let text = result.text().await.unwrap();
+    assert_eq!(badge(c).await, verdict_en(Verdict::Fail), "{text}");
+    let failed = c.find_all(Locator::Css(&format!("{BOX1} .lab-outcome-fail"))).await.unwrap();
+    assert!(!failed.is_empty(), "{text}");
+    let details = failed[0].text().await.unwrap();
+    for needle in ["expected", "observed", "hint", "busybox:latest", "Use the pinned images"] {
+        assert!(details.contains(needle), "{needle} not in {details}");
+    }
+    assert!(
+        !text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "Chinese in the English result: {text}"
+    );
+    wait_for_text(c, "#lab-serve-progress", &passed_of_en(0)).await;
+    screenshot(c, "serve-en-step1-fail-light.png").await;
+    let errors = console_errors(c).await;
+    assert!(errors.is_empty(), "console errors on the English page: {errors:#?}");
+
+    // The language switch: the same page in Chinese, with the Chinese button, and back.
+    let switch = wait_for(c, "#mdbook-menu-bar a.lang-switch").await;
+    assert_eq!(switch.text().await.unwrap(), "中文");
+    switch.click().await.unwrap();
+    let run = wait_for(c, &format!("{BOX1} button.lab-check-run")).await;
+    assert_eq!(c.current_url().await.unwrap().path(), "/step1-deploy.html");
+    assert_eq!(run.text().await.unwrap(), "运行检查");
+    wait_for_text(c, "#lab-serve-progress", &passed_of(0)).await;
+    let switch = wait_for(c, "#mdbook-menu-bar a.lang-switch").await;
+    assert_eq!(switch.text().await.unwrap(), "English");
+    switch.click().await.unwrap();
+    wait_for_text(c, &format!("{BOX1} button.lab-check-run"), "Run check").await;
+    assert_eq!(c.current_url().await.unwrap().path(), "/en/step1-deploy.html");
+    Ok(())
 }

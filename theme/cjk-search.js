@@ -36,6 +36,9 @@
     var PUNCT_SPACE = /\s*([\u3000-\u303f\uff00-\uffef“”‘’])\s*/g;
     var TEASER_BEFORE = 30; // characters of context shown before the first hit
     var TEASER_LENGTH = 110; // total characters of a teaser
+    // The words around the results, in the page's language (the English edition can be searched
+    // in Chinese too: its code and sample output are the same).
+    var EN = (document.documentElement.lang || '').toLowerCase().indexOf('en') === 0;
     var docs = null; // the documents, read once from the index
     var lastHeader = null; // the header text we wrote last, to recognise our own mutations
 
@@ -147,9 +150,15 @@
         var root = typeof path_to_root === 'string' ? path_to_root : ''; // set by mdBook's page
         var mark = encodeURIComponent(terms.join(' ')).replace(/'/g, '%27');
 
-        lastHeader = hits.length === 0
-            ? '没有找到与“' + q + '”相关的结果。'
-            : '找到 ' + hits.length + ' 个与“' + q + '”相关的结果：';
+        if (EN) {
+            lastHeader = hits.length === 0
+                ? 'No search results for \'' + q + '\'.'
+                : hits.length + ' search result' + (hits.length === 1 ? '' : 's') + ' for \'' + q + '\':';
+        } else {
+            lastHeader = hits.length === 0
+                ? '没有找到与“' + q + '”相关的结果。'
+                : '找到 ' + hits.length + ' 个与“' + q + '”相关的结果：';
+        }
         header.textContent = lastHeader;
 
         while (list.firstChild) {

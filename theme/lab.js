@@ -1,19 +1,39 @@
 /*
  * lab.js: the quiz and the self-assessment stars of the lab book (vanilla JS, no libraries).
  *
- * Markup, written as raw HTML in the chapters (see src/summary.md):
+ * Markup, in the chapters (see src/summary.md): HTML <div>s around Markdown, so that the texts
+ * are Markdown paragraphs and list items, which the translation (po/*.po) can reach:
  *
  *   <div class="quiz" id="quiz-1" data-answer="b">
- *     <p class="quiz-question">…</p>
- *     <ul class="quiz-options"><li><label><input type="radio" name="quiz-1" value="a"> …</label></li>…</ul>
- *     <button type="button" class="quiz-check">检查答案</button>
- *     <p class="quiz-feedback" aria-live="polite"></p>
- *     <div class="quiz-explanation" hidden>…</div>
+ *   <div class="quiz-question">
+ *
+ *   **1.** …
+ *
+ *   </div>
+ *   <div class="quiz-options">
+ *
+ *   - <label><input type="radio" name="quiz-1" value="a"> A. …</label>
+ *   - …
+ *
+ *   </div>
+ *
+ *   <button type="button" class="quiz-check">检查答案</button>
+ *
+ *   <p class="quiz-feedback" aria-live="polite"></p>
+ *   <div class="quiz-explanation" hidden>
+ *
+ *   …
+ *
+ *   </div>
  *   </div>
  *
  *   <p class="quiz-score" data-quiz-score></p>          (optional: "答对 x / n 题")
  *
- *   <div class="rating" data-rating="knowledge"><span class="rating-label">知识掌握程度</span></div>
+ *   <div class="rating" data-rating="knowledge">
+ *
+ *   <span class="rating-label">知识掌握程度</span>
+ *
+ *   </div>
  *   (optional data-max="5"; the stars are added by this script)
  *
  * It also shows each verify box's install line for the reader's system (markSystem below).
@@ -25,6 +45,33 @@
     'use strict';
 
     var PREFIX = 'k8s-lab.init-container.';
+
+    // The words of the page's language: <html lang> is zh-CN in the book, en in its English
+    // edition. The stored answers and ratings are the same in both.
+    var EN = (document.documentElement.lang || '').toLowerCase().indexOf('en') === 0;
+    var T = EN
+        ? {
+            total: function (n) { return n + ' question' + (n === 1 ? '' : 's') + '.'; },
+            score: function (answered, n, right) {
+                return 'Answered ' + answered + ' of ' + n + ', ' + right + ' right.';
+            },
+            right: '✔ Correct.',
+            wrong: function (answer) { return '✘ Not quite: the answer is ' + answer + '.'; },
+            choose: 'Choose an answer first.',
+            unrated: 'Not rated',
+            star: function (i) { return i + (i === 1 ? ' star' : ' stars'); },
+        }
+        : {
+            total: function (n) { return '共 ' + n + ' 题。'; },
+            score: function (answered, n, right) {
+                return '已作答 ' + answered + ' / ' + n + ' 题，答对 ' + right + ' 题。';
+            },
+            right: '✔ 回答正确。',
+            wrong: function (answer) { return '✘ 不对，正确答案是 ' + answer + '。'; },
+            choose: '请先选择一个选项。',
+            unrated: '未评分',
+            star: function (i) { return i + ' 星'; },
+        };
 
     function load(key) {
         try {
@@ -63,9 +110,7 @@
                 }
             }
         });
-        var text = answered === 0
-            ? '共 ' + quizzes.length + ' 题。'
-            : '已作答 ' + answered + ' / ' + quizzes.length + ' 题，答对 ' + right + ' 题。';
+        var text = answered === 0 ? T.total(quizzes.length) : T.score(answered, quizzes.length, right);
         for (var i = 0; i < boxes.length; i++) {
             boxes[i].textContent = text;
         }
@@ -124,9 +169,7 @@
                     optionOf(inputs[i]).classList.add('quiz-mistake');
                 }
             }
-            feedback.textContent = right
-                ? '✔ 回答正确。'
-                : '✘ 不对，正确答案是 ' + answer.toUpperCase() + '。';
+            feedback.textContent = right ? T.right : T.wrong(answer.toUpperCase());
             if (explanation) {
                 explanation.hidden = false;
             }
@@ -146,7 +189,7 @@
         button.addEventListener('click', function () {
             var choice = selected();
             if (choice === null) {
-                feedback.textContent = '请先选择一个选项。';
+                feedback.textContent = T.choose;
                 return;
             }
             save('quiz.' + id, { choice: choice, checked: true });
@@ -196,7 +239,7 @@
                 stars[i].setAttribute('aria-checked', i + 1 === value ? 'true' : 'false');
                 stars[i].tabIndex = i + 1 === Math.max(value, 1) ? 0 : -1;
             }
-            text.textContent = value === 0 ? '未评分' : value + ' / ' + max;
+            text.textContent = value === 0 ? T.unrated : value + ' / ' + max;
         }
 
         function set(v) {
@@ -211,7 +254,7 @@
             star.className = 'rating-star';
             star.textContent = '★';
             star.setAttribute('role', 'radio');
-            star.setAttribute('aria-label', i + ' 星');
+            star.setAttribute('aria-label', T.star(i));
             star.setAttribute('data-value', String(i));
             stars.push(star);
             group.appendChild(star);

@@ -2,21 +2,29 @@
 //!
 //! The book is the repository root (`book.toml`, `src/`, `theme/`). It is built with mdBook as a
 //! library (`mdbook-driver`), with the preprocessors that book.toml runs as commands (`lab`, the
-//! `{{#check N}}` boxes, made from the labs the checks run against, and `mermaid`) registered
-//! in-process instead: `MDBook::with_preprocessor`
-//! replaces a configured preprocessor of the same name in its place in the order, so the
-//! preprocessors run in the order `mdbook build` runs them and the output is the same book.
+//! `{{#check N}}` boxes, made from the labs the checks run against; `gettext`, the translation;
+//! `mermaid`) registered in-process instead: `MDBook::with_preprocessor` replaces a configured
+//! preprocessor of the same name in its place in the order, so the preprocessors run in the order
+//! `mdbook build` runs them and the output is the same book.
+//!
+//! [`build_all`] builds the Chinese book and, beside it in `<dest>/<language>/`, each translated
+//! edition that book.toml names in `[preprocessor.gettext.editions.<language>]`: the same book with
+//! `book.language` set to the edition's language, so that mdbook-gettext translates it from
+//! `po/<language>.po` and the `lab` preprocessor writes the verify boxes from the spec's texts in
+//! that language (`cargo xtask build` does the same with the `mdbook` command).
 //!
 //! Files named in `output.html.additional-js`/`additional-css` that do not exist are left out with
 //! a warning rather than failing the build, and so is Mermaid's library (`src/mermaid.min.js`,
 //! written by `cargo xtask setup`, git-ignored) when it is missing: the book still reads fine
 //! without them, with the diagrams as text.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use lab_spec::{Labs, Lang};
 use mdbook_driver::MDBook;
 use mdbook_driver::config::Config;
+use mdbook_i18n_helpers::preprocessors::Gettext;
 use mdbook_lab::LabPreprocessor;
 use mdbook_mermaid::Mermaid;
 
@@ -30,6 +38,46 @@ pub const BOOK_TOML: &str = "book.toml";
 /// Mermaid's library, inside the book's source directory so that mdBook copies it to the output
 /// (`theme/mermaid-loader.js` fetches it from there; `cargo xtask setup` writes it).
 const MERMAID_LIB: &str = "mermaid.min.js";
+
+/// Where book.toml lists the translated editions (not an mdbook-gettext setting: ours).
+pub const EDITIONS_KEY: &str = "preprocessor.gettext.editions";
+
+/// A translated edition of the book, from `[preprocessor.gettext.editions.<language>]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edition {
+    /// Its `book.language`, which names `po/<language>.po` and the directory it is built into.
+    pub language: String,
+    /// Its `book.title`, when it has one of its own.
+    pub title: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EditionSettings {
+    title: Option<String>,
+}
+
+/// The translated editions that the book's configuration names, by language.
+pub fn editions(config: &Config) -> Result<Vec<Edition>> {
+    let table: Option<BTreeMap<String, EditionSettings>> = config.get(EDITIONS_KEY).map_err(|e| {
+        let cause = anyhow_like::chain(&e);
+        Error::Input(msg!(
+            "{BOOK_TOML} 的 {EDITIONS_KEY} 有误：{cause}",
+            "bad {EDITIONS_KEY} in {BOOK_TOML}: {cause}"
+        ))
+    })?;
+    let mut editions = Vec::new();
+    for (language, settings) in table.unwrap_or_default() {
+        if language.is_empty() || !language.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(Error::Input(msg!(
+                "{BOOK_TOML}：{EDITIONS_KEY}.{language:?} 不是语言标签",
+                "{BOOK_TOML}: {EDITIONS_KEY}.{language:?} is not a language tag"
+            )));
+        }
+        editions.push(Edition { language, title: settings.title });
+    }
+    Ok(editions)
+}
 
 /// A built book.
 #[derive(Debug)]
@@ -168,18 +216,44 @@ fn resolve_existing(path: &Path) -> PathBuf {
 /// Builds the book at `root` into `dest` (which is emptied first, as mdBook does), its boxes from
 /// `labs`.
 pub fn build(root: &Path, dest: &Path, labs: Labs) -> Result<Built> {
-    let fail = |what: Msg, e: anyhow_like::Error| {
-        let (root, cause, zh, en) = (root.display(), anyhow_like::chain(&e), what.zh, what.en);
-        Error::Input(msg!(
-            "无法构建 {root} 中的书：{zh}：{cause}",
-            "cannot build the book in {root}: {en}: {cause}"
-        ))
-    };
+    build_edition(root, dest, labs, None)
+}
+
+/// Builds the book at `root` into `dest` and each translated edition into `dest/<language>`
+/// (the book first: mdBook empties its destination), their boxes from `labs`. The book comes
+/// first in the list.
+pub fn build_all(root: &Path, dest: &Path, labs: Labs) -> Result<Vec<Built>> {
+    let book = build(root, dest, labs.clone())?;
+    let mut built = vec![book];
+    for edition in editions(&load_config(root)?)? {
+        built.push(build_edition(root, &dest.join(&edition.language), labs.clone(), Some(&edition))?);
+    }
+    Ok(built)
+}
+
+fn fail(root: &Path, what: Msg, e: anyhow_like::Error) -> Error {
+    let (root, cause, zh, en) = (root.display(), anyhow_like::chain(&e), what.zh, what.en);
+    Error::Input(msg!("无法构建 {root} 中的书：{zh}：{cause}", "cannot build the book in {root}: {en}: {cause}"))
+}
+
+/// book.toml, with the `MDBOOK_*` variables applied as `mdbook build` applies them.
+fn load_config(root: &Path) -> Result<Config> {
     let mut config = Config::from_disk(root.join(BOOK_TOML))
-        .map_err(|e| fail(msg!("读取 {BOOK_TOML}", "reading {BOOK_TOML}"), e))?;
+        .map_err(|e| fail(root, msg!("读取 {BOOK_TOML}", "reading {BOOK_TOML}"), e))?;
     config
         .update_from_env()
-        .map_err(|e| fail(msg!("读取 MDBOOK_* 环境变量", "reading MDBOOK_* variables"), e))?;
+        .map_err(|e| fail(root, msg!("读取 MDBOOK_* 环境变量", "reading MDBOOK_* variables"), e))?;
+    Ok(config)
+}
+
+/// Builds the book, or one of its translated editions, into `dest`.
+fn build_edition(root: &Path, dest: &Path, labs: Labs, edition: Option<&Edition>) -> Result<Built> {
+    let mut config = load_config(root)?;
+    if let Some(edition) = edition {
+        check_po_header(root, &config, edition)?;
+        set_edition(&mut config, edition)
+            .map_err(|e| fail(root, msg!("设置译本", "configuring an edition"), e))?;
+    }
     let mut warnings = drop_missing_assets(&mut config, root)?;
     config.build.build_dir = dest.to_path_buf();
     let title = config.book.title.clone();
@@ -188,7 +262,8 @@ pub fn build(root: &Path, dest: &Path, labs: Labs) -> Result<Built> {
     let configured = |name: &str| {
         config.get::<serde_json::Value>(&format!("preprocessor.{name}")).ok().flatten().is_some()
     };
-    let (with_lab, with_mermaid) = (configured(mdbook_lab::NAME), configured("mermaid"));
+    let (with_lab, with_gettext, with_mermaid) =
+        (configured(mdbook_lab::NAME), configured("gettext"), configured("mermaid"));
     let mermaid_lib = root.join(&config.book.src).join(MERMAID_LIB);
     if with_mermaid && !mermaid_lib.is_file() {
         let lib = mermaid_lib.display();
@@ -198,16 +273,84 @@ pub fn build(root: &Path, dest: &Path, labs: Labs) -> Result<Built> {
         ));
     }
 
-    let mut book =
-        MDBook::load_with_config(root, config).map_err(|e| fail(msg!("加载书", "loading the book"), e))?;
+    let mut book = MDBook::load_with_config(root, config)
+        .map_err(|e| fail(root, msg!("加载书", "loading the book"), e))?;
     if with_lab {
         book.with_preprocessor(LabPreprocessor::with_labs(labs));
+    }
+    if with_gettext {
+        book.with_preprocessor(Gettext);
     }
     if with_mermaid {
         book.with_preprocessor(Mermaid);
     }
-    book.build().map_err(|e| fail(msg!("构建", "building"), e))?;
+    book.build().map_err(|e| fail(root, msg!("构建", "building"), e))?;
     Ok(Built { html_dir: book.build_dir_for("html"), title, lang, warnings })
+}
+
+/// The header fields that mdbook-gettext's PO reader (polib 0.2) needs: without one it panics.
+const PO_HEADER_FIELDS: &[&str] = &[
+    "Project-Id-Version",
+    "POT-Creation-Date",
+    "PO-Revision-Date",
+    "Language-Team",
+    "MIME-Version",
+    "Content-Type",
+    "Content-Transfer-Encoding",
+    "Language",
+    "Plural-Forms",
+];
+
+/// The largest translation file read.
+const MAX_PO_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Checks the header of the edition's translation file (`po/<language>.po`, or the
+/// `preprocessor.gettext.po-dir`), if there is one, so that a broken one is a clear error rather
+/// than a panic in the translation.
+fn check_po_header(root: &Path, config: &Config, edition: &Edition) -> Result<()> {
+    let dir: Option<String> = config.get("preprocessor.gettext.po-dir").ok().flatten();
+    let path = root.join(dir.as_deref().unwrap_or("po")).join(format!("{}.po", edition.language));
+    let Ok(file) = std::fs::File::open(&path) else {
+        return Ok(()); // no translation: mdbook-gettext leaves the book as it is
+    };
+    let mut text = String::new();
+    let read = std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX_PO_BYTES), &mut text);
+    let file = path.display();
+    if let Err(e) = read {
+        return Err(Error::Input(msg!("无法读取 {file}：{e}", "cannot read {file}: {e}")));
+    }
+    // The header is the msgstr of the first entry, whose msgid is "".
+    let header: String = text
+        .split("\n\n")
+        .map(str::trim)
+        .find(|block| !block.is_empty() && block.lines().any(|l| l.starts_with("msgid")))
+        .unwrap_or_default()
+        .lines()
+        .skip_while(|l| !l.starts_with("msgstr"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let missing: Vec<&str> =
+        PO_HEADER_FIELDS.iter().copied().filter(|f| !header.contains(&format!("{f}:"))).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let missing = missing.join(", ");
+    Err(Error::Input(msg!(
+        "{file} 的文件头缺少 {missing}（用 `cargo xtask po` 重新生成它）",
+        "{file}: its header lacks {missing} (`cargo xtask po` writes a complete one)"
+    )))
+}
+
+/// Turns the configuration into the edition's: its language, its title, and a site URL one
+/// level down (`/en/`), so that its 404 page links into its own directory.
+fn set_edition(config: &mut Config, edition: &Edition) -> mdbook_driver::errors::Result<()> {
+    config.book.language = Some(edition.language.clone());
+    if let Some(title) = &edition.title {
+        config.book.title = Some(title.clone());
+    }
+    let site: Option<String> = config.get("output.html.site-url")?;
+    let site = format!("{}/{}/", site.as_deref().unwrap_or("/").trim_end_matches('/'), edition.language);
+    config.set("output.html.site-url", site)
 }
 
 /// Removes the additional JS and CSS files that do not exist from the configuration, and says
@@ -386,4 +529,82 @@ mod tests {
         assert_eq!(built.warnings.len(), 1, "{:?}", built.warnings);
         assert!(out.join(MERMAID_LIB).is_file());
     }
+
+    #[test]
+    fn editions_are_read_and_checked() {
+        let config: Config = "[preprocessor.gettext.editions.en]\ntitle = \"T\"\n\
+                              [preprocessor.gettext.editions.fr]\n"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            editions(&config).unwrap(),
+            [
+                Edition { language: "en".into(), title: Some("T".into()) },
+                Edition { language: "fr".into(), title: None }
+            ]
+        );
+        assert_eq!(editions(&Config::default()).unwrap(), []);
+        let bad: Config = "[preprocessor.gettext.editions.\"../x\"]\n".parse().unwrap();
+        assert!(editions(&bad).unwrap_err().to_string().contains("not a language tag"));
+        let typo: Config = "[preprocessor.gettext.editions.en]\ntitel = \"T\"\n".parse().unwrap();
+        assert!(editions(&typo).is_err());
+    }
+
+    /// The English edition of a scratch book: translated in-process from po/en.po, its box from
+    /// the spec's English texts, its own title and language, in `en/` beside the book.
+    #[test]
+    fn build_all_builds_the_translated_edition_beside_the_book() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::create_dir_all(root.join("po")).unwrap();
+        std::fs::write(
+            root.join(BOOK_TOML),
+            "[book]\ntitle = \"书\"\nlanguage = \"zh-CN\"\n\
+             [preprocessor.lab]\ncommand = \"false\"\nbefore = [\"links\"]\n\
+             [preprocessor.gettext]\ncommand = \"false\"\nafter = [\"links\"]\n\
+             [preprocessor.gettext.editions.en]\ntitle = \"Book\"\n",
+        )
+        .unwrap();
+        std::fs::write(root.join("src/SUMMARY.md"), "# S\n\n- [一](one.md)\n").unwrap();
+        let checks: String = lab_spec::LabSpec::embedded()
+            .unwrap()
+            .steps
+            .iter()
+            .map(|s| format!("{{{{#check {}}}}}\n\n", s.number))
+            .collect();
+        std::fs::write(root.join("src/one.md"), format!("# 一\n\n你好。\n\n{checks}")).unwrap();
+        std::fs::write(
+            root.join("po/en.po"),
+            format!("{PO_HEADER}\nmsgid \"一\"\nmsgstr \"One\"\n\nmsgid \"你好。\"\nmsgstr \"Hello.\"\n"),
+        )
+        .unwrap();
+        let out = root.join("out");
+        let built = build_all(root, &out, Labs::embedded().unwrap()).unwrap();
+        assert_eq!(built.len(), 2);
+        assert_eq!((built[0].lang, built[1].lang), (Lang::Zh, Lang::En));
+        assert_eq!(built[1].html_dir, out.join("en"));
+        assert_eq!(built[1].title.as_deref(), Some("Book"));
+        let zh = std::fs::read_to_string(out.join("one.html")).unwrap();
+        assert!(zh.contains("你好。") && zh.contains("验证 · 步骤 1"), "{zh}");
+        let en = std::fs::read_to_string(out.join("en/one.html")).unwrap();
+        assert!(en.contains("<html lang=\"en\""), "{en}");
+        assert!(en.contains("<p>Hello.</p>") && !en.contains("你好"), "{en}");
+        assert!(en.contains("Verify · Step 1"), "{en}");
+        assert!(en.contains("<title>One - Book</title>"), "{en}");
+
+        // A translation whose header lacks fields is a clear error, not a panic.
+        std::fs::write(root.join("po/en.po"), "msgid \"\"\nmsgstr \"Language: en\\n\"\n").unwrap();
+        let err = build_all(root, &out, Labs::embedded().unwrap()).unwrap_err();
+        assert!(matches!(err, Error::Input(_)));
+        let err = err.to_string();
+        assert!(err.contains("its header lacks Project-Id-Version") && !err.contains('\n'), "{err}");
+    }
+
+    /// A complete PO header, as `cargo xtask po` writes it.
+    const PO_HEADER: &str = "msgid \"\"\nmsgstr \"\"\n\"Project-Id-Version: t\\n\"\n\
+        \"POT-Creation-Date: 2025-01-01T00:00:00Z\\n\"\n\"PO-Revision-Date: \\n\"\n\
+        \"Last-Translator: \\n\"\n\"Language-Team: \\n\"\n\"Language: en\\n\"\n\
+        \"MIME-Version: 1.0\\n\"\n\"Content-Type: text/plain; charset=UTF-8\\n\"\n\
+        \"Content-Transfer-Encoding: 8bit\\n\"\n\"Plural-Forms: nplurals=1; plural=0;\\n\"\n";
 }

@@ -96,7 +96,7 @@ pub struct Global {
     #[arg(long, global = true, value_name = "ID", env = "CHECKER_LAB")]
     pub lab: Option<String>,
     /// Language of the output (default: from LANG, Chinese unless it is English or C; for
-    /// `serve`, the book's language)
+    /// `serve`, the book's language, and the edition of the book it opens: `en` opens /en/)
     #[arg(long, global = true, value_enum)]
     pub lang: Option<LangArg>,
     /// For lab authors: use this lab spec instead of the lab of its id (or as one more lab), and

@@ -2,7 +2,10 @@
 //!
 //! The book is built in-process ([`crate::book`]) into a temporary directory (removed on exit,
 //! Ctrl-C, SIGTERM and SIGHUP included) or into `--dest DIR`, which must be new, empty, or made by
-//! an earlier `checker serve` ([`book::prepare_dest`]): the build empties it. The axum router is
+//! an earlier `checker serve` ([`book::prepare_dest`]): the build empties it. The Chinese book is
+//! at its root and each translated edition under its language (`/en/`); the page's script names
+//! the page's language in its API requests (`?lang=en`), so the results, hints and progress speak
+//! it, and `--lang` picks the edition the printed URL opens (default: the book's own language). The axum router is
 //! served by hyper connection by connection ([`accept`]), with a header-read timeout and a bound
 //! on connections; the cluster work runs on a runtime of its own ([`checks`]), so that pages and
 //! `/api/health` answer whatever the checks do. The server adds its script and stylesheet
@@ -35,6 +38,7 @@ use axum::Router;
 use axum::routing::{any, get, post};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use lab_spec::Lang;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
@@ -63,7 +67,10 @@ const CONNECTION_LIFETIME: Duration = Duration::from_secs(600);
 
 /// What the handlers share.
 pub(crate) struct AppState {
+    /// The context in the default language.
     pub ctx: Arc<Context>,
+    /// The same in the other language, for the pages of the other edition.
+    pub other: Arc<Context>,
     /// The built book's HTML, canonicalized.
     pub html_dir: PathBuf,
     /// (lab, step number) → the chapter holding its verify box ([`chapters`]), for the sidebar's
@@ -71,6 +78,24 @@ pub(crate) struct AppState {
     pub chapters: BTreeMap<chapters::StepKey, String>,
     pub guard: guard::Hosts,
     pub checks: checks::Checks,
+}
+
+impl AppState {
+    /// The context a request asks for: in the language of `lang=zh|en` in its query (the page's
+    /// language), else the default language; of the lab of `lab=ID` (a box's `data-lab`), else the
+    /// default lab. `Err` names a lab the book does not have.
+    pub fn ctx_for<'q>(&self, query: Option<&'q str>) -> Result<Arc<Context>, &'q str> {
+        let param = |name: &str| query.into_iter().flat_map(|q| q.split('&')).find_map(|p| p.strip_prefix(name));
+        let base = match param("lang=").map(|l| mdbook_lab::lang_of(Some(l))) {
+            Some(lang) if lang == self.other.lang => &self.other,
+            _ => &self.ctx,
+        };
+        match param("lab=") {
+            Some(id) if id == base.spec.id => Ok(base.clone()),
+            Some(id) => base.with_lab(id).map(Arc::new).ok_or(id),
+            None => Ok(base.clone()),
+        }
+    }
 }
 
 /// Runs `checker serve` until Ctrl-C (or SIGTERM, SIGHUP). The temporary build directory is
@@ -101,7 +126,7 @@ pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<
     let build_root = root.clone();
     let build_dest = dest.clone();
     let labs = ctx.labs.clone();
-    let mut build = tokio::task::spawn_blocking(move || book::build(&build_root, &build_dest, labs));
+    let mut build = tokio::task::spawn_blocking(move || book::build_all(&build_root, &build_dest, labs));
     let built = tokio::select! {
         built = &mut build => built,
         () = stop.requested() => {
@@ -116,8 +141,10 @@ pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<
     if given {
         book::mark_dest(&dest)?;
     }
-    let built =
+    let editions =
         built.map_err(|e| Error::Input(msg!("书的构建中止了：{e}", "the book build stopped: {e}")))??;
+    let built = &editions[0];
+    // The same file is missing for every edition: say so once.
     for warning in &built.warnings {
         crate::i18n::warn(warning);
     }
@@ -132,6 +159,15 @@ pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<
 
     let lang = if lang_given { ctx.lang } else { built.lang };
     i18n::set_lang(lang);
+    // The edition in that language, as a path under the root: "" for the book, "en/" for English.
+    let start = editions
+        .iter()
+        .find(|b| b.lang == lang)
+        .and_then(|b| b.html_dir.strip_prefix(&built.html_dir).ok())
+        .map(|dir| dir.iter().map(|s| format!("{}/", s.to_string_lossy())).collect::<String>())
+        .unwrap_or_default();
+    let other_lang = if lang == Lang::En { Lang::Zh } else { Lang::En };
+    let other = Arc::new(Context { lang: other_lang, ..ctx.clone() });
     let ctx = Arc::new(Context { lang, ..ctx });
 
     let listener =
@@ -145,7 +181,7 @@ pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<
     let local = listener
         .local_addr()
         .map_err(|e| Error::Input(msg!("无法读取监听地址：{e}", "cannot read the listening address: {e}")))?;
-    let url = page_url(local);
+    let url = format!("{}{start}", page_url(local));
 
     if !args.address.is_loopback() {
         i18n::warn(tr(
@@ -166,13 +202,8 @@ pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<
     let checks = checks::Checks::new()?;
     describe_target(&ctx, &checks).await;
 
-    let state = Arc::new(AppState {
-        ctx,
-        html_dir,
-        chapters,
-        guard: guard::Hosts::new(args.address, local.port()),
-        checks,
-    });
+    let guard = guard::Hosts::new(args.address, local.port());
+    let state = Arc::new(AppState { ctx, other, html_dir, chapters, guard, checks });
     let app = router(state.clone());
 
     {

@@ -16,6 +16,12 @@
 //! recompiling), falling back to the labs built into `lab-spec` when the root has none; `checker
 //! serve` hands in the labs it checks against ([`LabPreprocessor::with_labs`]).
 //!
+//! For the translation (gettext, with mdbook-i18n-helpers) the preprocessor also runs for the
+//! `xgettext` renderer, which extracts the messages of the book: there the box lines become blank
+//! lines, since the boxes are written from the spec's own `en` texts, not translated. And every
+//! ```` ```mermaid ```` block gets [`MERMAID_I18N`] as its first line, so that gettext takes the
+//! diagram as one message (see [`mark_mermaid`]).
+//!
 //! The box's HTML has stable class names (`lab-check`, `lab-check-title`,
 //! `lab-check-expectations`, `lab-check-hints`, `lab-check-result`) and data attributes
 //! (`data-lab`, `data-step`, `data-step-id`, `data-check`) so that `checker serve` can attach its
@@ -109,13 +115,16 @@ impl Preprocessor for LabPreprocessor {
         let lang = lang_of(ctx.config.book.language.as_deref());
         let src_dir = ctx.config.book.src.clone();
         let mut expander = Expander::new(&labs, lang);
+        if ctx.renderer == XGETTEXT {
+            expander = expander.blanking_boxes();
+        }
         book.for_each_mut(|item| {
             let BookItem::Chapter(ch) = item else { return };
             let Some(source) = ch.source_path.clone().or_else(|| ch.path.clone()) else {
                 return; // a draft chapter: no file, no content
             };
             let shown = src_dir.join(&source);
-            ch.content = expander.expand(&shown, &source, &ch.content);
+            ch.content = mark_mermaid(&expander.expand(&shown, &source, &ch.content));
         });
         expander.finish()?;
         Ok(book)
@@ -124,6 +133,51 @@ impl Preprocessor for LabPreprocessor {
     fn supports_renderer(&self, _renderer: &str) -> Result<bool> {
         Ok(true)
     }
+}
+
+/// The renderer of mdbook-i18n-helpers that extracts the book's messages into a `.pot` file.
+pub const XGETTEXT: &str = "xgettext";
+
+/// The line that [`mark_mermaid`] puts at the top of every Mermaid diagram: a Mermaid comment
+/// (which draws nothing) with a double quote in it.
+pub const MERMAID_I18N: &str = r#"%% i18n: "one gettext message: translate the labels""#;
+
+/// Adds [`MERMAID_I18N`] as the first line of every ```` ```mermaid ```` block that lacks it.
+///
+/// Why: mdbook-i18n-helpers (0.4) extracts from a code block in a language it has no grammar for,
+/// such as Mermaid, either the whole block as one message or nothing: nothing unless the block
+/// holds a `"` or a `//` (its `heuristic_codeblock`). A flowchart with quoted labels would be
+/// extracted and a sequence diagram would not. With the line, every diagram is one message, both
+/// when `mdbook-xgettext` extracts it (this preprocessor runs for it) and when `mdbook-gettext`
+/// looks it up to translate the English edition (this preprocessor runs before it).
+pub fn mark_mermaid(content: &str) -> String {
+    let mut out = String::with_capacity(content.len());
+    let mut fence: Option<(char, usize)> = None;
+    let mut lines = content.split_inclusive('\n').peekable();
+    while let Some(text) = lines.next() {
+        out.push_str(text);
+        let body = text.trim_end_matches(['\n', '\r']);
+        if let Some((ch, len)) = fence {
+            if is_closing_fence(body, ch, len) {
+                fence = None;
+            }
+            continue;
+        }
+        let Some(open) = opening_fence(body) else { continue };
+        fence = Some(open);
+        let info = body.trim_start_matches(' ')[open.1 * open.0.len_utf8()..].trim();
+        let marked = lines.peek().is_some_and(|next| next.trim() == MERMAID_I18N);
+        if info == "mermaid" && !marked {
+            if !text.ends_with('\n') {
+                out.push('\n');
+            }
+            let indent = &body[..body.len() - body.trim_start_matches(' ').len()];
+            out.push_str(indent);
+            out.push_str(MERMAID_I18N);
+            out.push_str(if text.ends_with("\r\n") { "\r\n" } else { "\n" });
+        }
+    }
+    out
 }
 
 /// The book's language from `book.language` (`zh-CN`, `en`, ...): Chinese unless it is English.
@@ -170,13 +224,21 @@ impl fmt::Display for Problem {
 pub struct Expander<'a> {
     labs: &'a Labs,
     lang: Lang,
+    blank: bool,
     boxed: BTreeMap<(String, u32), Vec<Location>>,
     problems: Vec<Problem>,
 }
 
 impl<'a> Expander<'a> {
     pub fn new(labs: &'a Labs, lang: Lang) -> Self {
-        Self { labs, lang, boxed: BTreeMap::new(), problems: Vec::new() }
+        Self { labs, lang, blank: false, boxed: BTreeMap::new(), problems: Vec::new() }
+    }
+
+    /// Replaces each box line with a blank line instead of the box (still checking it), so that
+    /// the lines keep their numbers: for the extraction of the messages to translate.
+    pub fn blanking_boxes(mut self) -> Self {
+        self.blank = true;
+        self
     }
 
     /// Returns `content` with every `{{#check [LAB] N}}` line replaced by the step's box.
@@ -203,6 +265,10 @@ impl<'a> Expander<'a> {
                     out.push_str(text);
                 }
                 Line::Check { lab, step, text } => match self.resolve(&at, source, lab, step) {
+                    Some((lab, step)) if self.blank => {
+                        self.boxed.entry((lab.id().to_string(), step.number)).or_default().push(at);
+                        out.push_str(if text.ends_with("\r\n") { "\r\n" } else { "\n" });
+                    }
                     Some((lab, step)) => {
                         self.boxed.entry((lab.id().to_string(), step.number)).or_default().push(at);
                         // Blank lines around: the box is a block of raw HTML of its own.

@@ -397,3 +397,38 @@ fn a_lab_outside_the_book_needs_no_box_but_may_have_one() {
     expander.finish().expect("the book's one lab is boxed; tricky is not the book's");
     assert!(out.contains("$ checker step 4</code>"), "a book of one lab: {out}");
 }
+
+#[test]
+fn mermaid_blocks_get_the_i18n_line_once() {
+    let md = "# T\n\n```mermaid\nsequenceDiagram\n    A->>B: 你好\n```\n\n```sh\necho hi\n```\n\n  ```mermaid\r\n  flowchart TD\r\n  ```\n";
+    let marked = mark_mermaid(md);
+    assert_eq!(
+        marked,
+        format!(
+            "# T\n\n```mermaid\n{MERMAID_I18N}\nsequenceDiagram\n    A->>B: 你好\n```\n\n```sh\necho hi\n```\n\n  \
+             ```mermaid\r\n  {MERMAID_I18N}\r\n  flowchart TD\r\n  ```\n"
+        )
+    );
+    assert_eq!(mark_mermaid(&marked), marked, "marking twice changes nothing");
+    // A Mermaid fence shown inside a longer fence is code, not a diagram.
+    let shown = "````md\n```mermaid\nflowchart TD\n```\n````\n";
+    assert_eq!(mark_mermaid(shown), shown);
+    // The line is what makes mdbook-i18n-helpers extract the block: it has a double quote.
+    assert!(MERMAID_I18N.starts_with("%% ") && MERMAID_I18N.contains('"'));
+}
+
+#[test]
+fn for_xgettext_the_boxes_are_blank_lines_and_still_checked() {
+    let spec = spec();
+    let pre = LabPreprocessor::with_spec(spec.clone());
+    let tmp = tempfile::tempdir().unwrap();
+    let config: Config = "[book]\nlanguage = \"zh-CN\"\n".parse().expect("config");
+    let ctx = PreprocessorContext::new(tmp.path().to_path_buf(), config, XGETTEXT.into());
+    let book = pre.run(&ctx, book_for(&spec)).expect("run");
+    let ch = chapter(&book, "step-1.md");
+    assert_eq!(ch.content, "# 步骤 1\n\n正文。\n\n\n\n后文。\n");
+    let mut incomplete = book_for(&spec);
+    incomplete.items.remove(0);
+    let err = pre.run(&ctx, incomplete).unwrap_err().to_string();
+    assert!(err.contains("step 1 (deploy) has no verify box"), "{err}");
+}

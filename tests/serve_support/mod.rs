@@ -90,7 +90,8 @@ impl Served {
                 panic!("checker serve printed no URL; stderr:\n{}", stderr.lock().unwrap());
             }
         };
-        let authority = url.trim_start_matches("http://").trim_end_matches('/');
+        // The URL may open an edition (`http://127.0.0.1:PORT/en/`).
+        let authority = url.trim_start_matches("http://").split('/').next().unwrap_or_default();
         let addr: SocketAddr = authority.parse().unwrap_or_else(|e| panic!("bad URL {url}: {e}"));
         Served { child, url, addr, port: addr.port(), stderr, home }
     }

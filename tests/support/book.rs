@@ -3,7 +3,8 @@
 //!
 //! The book is built with the pinned `mdbook` in `.tools/bin` (installed by `cargo xtask setup`)
 //! exactly as a learner builds it, from the repository root, into a directory under cargo's
-//! per-target temp dir. `BOOK_TEST_ROOT` may point at another book root (a scratch copy) while
+//! per-target temp dir, and each translated edition (book.toml's `[preprocessor.gettext.editions]`,
+//! English) into a directory of its language inside it, as `cargo xtask build` does. `BOOK_TEST_ROOT` may point at another book root (a scratch copy) while
 //! developing the tests.
 
 #![allow(dead_code)]
@@ -13,6 +14,9 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
+
+use checker::book::Edition;
+use mdbook_driver::config::Config;
 
 /// The repository root (the book root unless `BOOK_TEST_ROOT` says otherwise).
 pub fn repo_root() -> PathBuf {
@@ -44,6 +48,8 @@ pub fn tool(name: &str) -> PathBuf {
 pub struct Built {
     /// Where the HTML went.
     pub out: PathBuf,
+    /// The translated editions, each with where its HTML went (`out/<language>`).
+    pub editions: Vec<(Edition, PathBuf)>,
     pub success: bool,
     pub stdout: String,
     pub stderr: String,
@@ -79,22 +85,60 @@ fn build() -> Built {
     if out.exists() {
         fs::remove_dir_all(&out).expect("remove the previous build");
     }
-    let mut cmd = Command::new(&mdbook);
-    cmd.arg("build").arg("-d").arg(&out).current_dir(&root);
-    // The book's configuration is book.toml's alone.
+    let mut built = Built {
+        out: out.clone(),
+        editions: Vec::new(),
+        success: true,
+        stdout: String::new(),
+        stderr: String::new(),
+        _lock: lock,
+    };
+    // The book first: mdBook empties its destination, the editions' directories included.
+    mdbook_build(&mut built, &mdbook, &root, &out, &[]);
+    for edition in editions(&root) {
+        let dir = out.join(&edition.language);
+        if built.success {
+            mdbook_build(&mut built, &mdbook, &root, &dir, &edition_env(&edition));
+        }
+        built.editions.push((edition, dir));
+    }
+    built
+}
+
+/// `mdbook build -d out` with book.toml's configuration and `env` alone; its output is appended
+/// to `built`'s.
+fn mdbook_build(built: &mut Built, mdbook: &Path, root: &Path, out: &Path, env: &[(&str, String)]) {
+    let mut cmd = Command::new(mdbook);
+    cmd.arg("build").arg("-d").arg(out).current_dir(root);
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("MDBOOK_") {
             cmd.env_remove(&key);
         }
     }
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
     let output = cmd.output().expect("run mdbook build");
-    Built {
-        out,
-        success: output.status.success(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        _lock: lock,
+    built.success &= output.status.success();
+    built.stdout.push_str(&String::from_utf8_lossy(&output.stdout));
+    built.stderr.push_str(&String::from_utf8_lossy(&output.stderr));
+}
+
+/// The translated editions book.toml names.
+pub fn editions(root: &Path) -> Vec<Edition> {
+    let config = Config::from_disk(root.join("book.toml")).expect("book.toml parses");
+    checker::book::editions(&config).expect("book.toml's editions")
+}
+
+/// What makes `mdbook build` build `edition`, as `cargo xtask build` sets it: the language, the
+/// title, and the site URL of the edition's directory (for its 404 page).
+pub fn edition_env(edition: &Edition) -> Vec<(&'static str, String)> {
+    let mut env = vec![
+        ("MDBOOK_BOOK__LANGUAGE", edition.language.clone()),
+        ("MDBOOK_OUTPUT__HTML__SITE_URL", format!("/{}/", edition.language)),
+    ];
+    if let Some(title) = &edition.title {
+        env.push(("MDBOOK_BOOK__TITLE", title.clone()));
     }
+    env
 }
 
 /// Every file under `dir` whose name ends with `suffix`, relative to `dir`, sorted.
@@ -117,13 +161,20 @@ pub fn files(dir: &Path, suffix: &str) -> Vec<PathBuf> {
 }
 
 /// The chapter pages of the built book (every HTML file but mdBook's own `toc.html`, the
-/// `print.html` of all chapters and `404.html`), relative to the output directory.
+/// `print.html` of all chapters and `404.html`), relative to the output directory. The pages of
+/// another book inside it (a translated edition: a directory with a `toc.html` of its own) are
+/// not the book's.
 pub fn chapter_pages(out: &Path) -> Vec<PathBuf> {
     files(out, ".html")
         .into_iter()
         .filter(|p| {
             let s = p.to_string_lossy();
             s != "toc.html" && s != "print.html" && s != "404.html"
+        })
+        .filter(|p| {
+            !p.ancestors()
+                .skip(1)
+                .any(|dir| !dir.as_os_str().is_empty() && out.join(dir).join("toc.html").is_file())
         })
         .collect()
 }

@@ -28,7 +28,7 @@ use crate::{Tool, install_tool, krew, tool_bin};
 
 /// dist, pinned: the same version as `cargo-dist-version` in dist-workspace.toml, which the
 /// release workflow installs.
-pub const DIST: Tool = Tool { krate: "cargo-dist", bin: "dist", version: "0.34.0" };
+pub const DIST: Tool = Tool { krate: "cargo-dist", version: "0.34.0", bins: &["dist"] };
 
 /// How optimised the binaries in the archive are.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -45,7 +45,7 @@ pub fn dist(root: &Path, build: Build) -> Result<()> {
     let host = host_triple()?;
     let distrib = distrib_dir(root);
     let run = |args: &[&str], what: &str| -> Result<Vec<u8>> {
-        let mut cmd = Command::new(tool_bin(root, DIST.bin));
+        let mut cmd = Command::new(tool_bin(root, DIST.bins[0]));
         cmd.args(args).current_dir(root);
         if build == Build::Fast {
             let dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);

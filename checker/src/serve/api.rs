@@ -24,6 +24,11 @@
 //! The cluster work runs apart from the server ([`super::checks`]): identical checks at the same
 //! time share one observation, and requests beyond the bound get 503 `{"kind": "busy"}`.
 //!
+//! Every request may name the page's language, `lang=zh|en`, in its query (`?lang=en`,
+//! `?wait=30&lang=en`): the texts of the answer (descriptions, hints, errors, goals, the words of
+//! `/api/health`) are in it; without it they are in the server's language (`--lang`, else the
+//! book's).
+//!
 //! A cluster problem is `{"error": "<one line naming server and context>", "kind":
 //! "unreachable" | "access_denied" | "server" | "input", "help": "...", "commands": [...]}` with
 //! 503 (unreachable, input) or 502 (access denied, bad answer); an unknown step is 404.
@@ -58,7 +63,9 @@ pub const WAIT_INTERVAL: Duration = Duration::from_secs(2);
 /// The commands that start a local cluster, offered when there is none.
 const LOCAL_CLUSTERS: &[&str] = &["kind create cluster", "minikube start", "k3d cluster create"];
 
-pub(crate) async fn health(State(state): State<Arc<AppState>>) -> Response {
+pub(crate) async fn health(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
+    // The page's language; the lab does not matter here (every lab is listed).
+    let lang = state.ctx_for(query.as_deref()).map_or(state.ctx.lang, |ctx| ctx.lang);
     let steps = |spec: &lab_spec::LabSpec| spec.steps.iter().map(|s| s.number).collect::<Vec<u32>>();
     let lab_json = |spec: &lab_spec::LabSpec| {
         let chapters: serde_json::Map<String, Value> = spec
@@ -70,24 +77,15 @@ pub(crate) async fn health(State(state): State<Arc<AppState>>) -> Response {
             })
             .collect();
         let titles: serde_json::Map<String, Value> =
-            spec.steps.iter().map(|s| (s.number.to_string(), json!(s.title.get(state.ctx.lang)))).collect();
+            spec.steps.iter().map(|s| (s.number.to_string(), json!(s.title.get(lang)))).collect();
         json!({ "lab": spec.id, "steps": steps(spec), "chapters": chapters, "titles": titles })
     };
     let labs: Vec<Value> = state.ctx.labs.iter().map(|l| lab_json(&l.spec)).collect();
     let mut health = lab_json(&state.ctx.spec);
     health["ok"] = json!(true);
     health["labs"] = json!(labs);
-    health["words"] = words::json(state.ctx.lang);
+    health["words"] = words::json(lang);
     Json(health).into_response()
-}
-
-/// The context of the lab `?lab=` names (else the default lab), or the unknown id.
-fn lab_context<'q>(state: &AppState, query: Option<&'q str>) -> Result<Arc<Context>, &'q str> {
-    match query.into_iter().flat_map(|q| q.split('&')).find_map(|p| p.strip_prefix("lab=")) {
-        Some(id) if id == state.ctx.spec.id => Ok(state.ctx.clone()),
-        Some(id) => state.ctx.with_lab(id).map(Arc::new).ok_or(id),
-        None => Ok(state.ctx.clone()),
-    }
 }
 
 /// The 404 for a lab the book does not have.
@@ -101,8 +99,8 @@ fn unknown_lab(state: &AppState, id: &str) -> Response {
     (StatusCode::NOT_FOUND, Json(json!({ "error": message, "kind": "not_found" }))).into_response()
 }
 
-pub(crate) async fn not_found(State(state): State<Arc<AppState>>) -> Response {
-    let message = tr(state.ctx.lang, "没有这个 API", "no such API");
+pub(crate) async fn not_found(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
+    let message = tr(state.ctx_for(query.as_deref()).map_or(state.ctx.lang, |ctx| ctx.lang), "没有这个 API", "no such API");
     (StatusCode::NOT_FOUND, Json(json!({ "error": message, "kind": "not_found" }))).into_response()
 }
 
@@ -111,7 +109,7 @@ pub(crate) async fn check(
     Path(step): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let ctx = &match lab_context(&state, query.as_deref()) {
+    let ctx = &match state.ctx_for(query.as_deref()) {
         Ok(ctx) => ctx,
         Err(id) => return unknown_lab(&state, id),
     };
@@ -198,7 +196,7 @@ fn step_json(checked: &Checked, lang: Lang) -> Value {
 }
 
 pub(crate) async fn progress(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
-    let ctx = &match lab_context(&state, query.as_deref()) {
+    let ctx = &match state.ctx_for(query.as_deref()) {
         Ok(ctx) => ctx,
         Err(id) => return unknown_lab(&state, id),
     };
@@ -253,7 +251,7 @@ pub(crate) async fn progress(State(state): State<Arc<AppState>>, RawQuery(query)
 }
 
 pub(crate) async fn status(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
-    let ctx = &match lab_context(&state, query.as_deref()) {
+    let ctx = &match state.ctx_for(query.as_deref()) {
         Ok(ctx) => ctx,
         Err(id) => return unknown_lab(&state, id),
     };

@@ -11,6 +11,8 @@
 //! - a check takes at most [`CHECK_TIMEOUT`] (each API call has its own 5 s bound below that);
 //! - identical checks running at the same time share one observation of the cluster: the second
 //!   request for step N of a lab while that step is being checked waits for that check's result.
+//!   (A check is of a step of a lab in a language: the report's texts are in the language of the
+//!   page that asked.)
 //!
 //! Each call names the lab's context (the book may hold several labs).
 
@@ -22,6 +24,7 @@ use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
+use lab_spec::Lang;
 use tokio::runtime::{Handle, Runtime};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -54,14 +57,17 @@ pub(crate) struct Checked {
 
 type Flight = Shared<BoxFuture<'static, Arc<Result<Checked>>>>;
 
+/// A check in flight: of a step (number) of a lab (id), reported in a language.
+type FlightKey = (String, u32, Lang);
+
 pub(crate) struct Checks {
     /// The checks' own runtime; taken out and shut down (without waiting) at the end.
     runtime: Mutex<Option<Runtime>>,
     handle: Handle,
     cluster_slots: Arc<Semaphore>,
     requests: Arc<Semaphore>,
-    /// The checks running now, by lab and step.
-    flights: Arc<Mutex<HashMap<(String, u32), Flight>>>,
+    /// The checks running now, by lab, step and language.
+    flights: Arc<Mutex<HashMap<FlightKey, Flight>>>,
 }
 
 impl Checks {
@@ -88,10 +94,10 @@ impl Checks {
         self.requests.clone().try_acquire_owned().ok()
     }
 
-    /// Checks a step of the context's lab: joins the check of the same step already running, or
-    /// starts one.
+    /// Checks a step of the context's lab, with the report in the context's language: joins the
+    /// check of the same step in the same language already running, or starts one.
     pub async fn check(&self, ctx: &Arc<Context>, step: u32) -> Arc<Result<Checked>> {
-        let key = (ctx.spec.id.clone(), step);
+        let key = (ctx.spec.id.clone(), step, ctx.lang);
         let flight = {
             let mut flights = self.flights.lock().unwrap_or_else(PoisonError::into_inner);
             match flights.get(&key) {
@@ -106,7 +112,7 @@ impl Checks {
         flight.await
     }
 
-    fn start(&self, ctx: Arc<Context>, key: (String, u32)) -> Flight {
+    fn start(&self, ctx: Arc<Context>, key: FlightKey) -> Flight {
         let (slots, flights) = (self.cluster_slots.clone(), self.flights.clone());
         let task = self.handle.spawn(async move {
             let result = within(CHECK_TIMEOUT, check_and_record(&ctx, &slots, key.1)).await;

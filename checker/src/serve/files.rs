@@ -104,13 +104,16 @@ pub(crate) async fn book_file(State(state): State<Arc<AppState>>, method: Method
     }
     match read_inside(&state.html_dir, &path).await {
         Some(bytes) => file_response(StatusCode::OK, &path, bytes),
-        None => not_found(&state.html_dir, state.ctx.lang).await,
+        None => not_found(&state.html_dir, segments.first().map(String::as_str), state.ctx.lang).await,
     }
 }
 
-/// The book's own 404 page (mdBook writes `404.html`), with our script like every page.
-async fn not_found(html_dir: &Path, lang: Lang) -> Response {
-    let page = html_dir.join("404.html");
+/// The book's own 404 page (mdBook writes `404.html`), with our script like every page: the
+/// translated edition's when the path lies in one (`/en/…`), else the book's; plain text in
+/// `lang` when there is none.
+async fn not_found(html_dir: &Path, first: Option<&str>, lang: Lang) -> Response {
+    let edition = first.map(|dir| html_dir.join(dir).join("404.html")).filter(|p| p.is_file());
+    let page = edition.unwrap_or_else(|| html_dir.join("404.html"));
     match read_inside(html_dir, &page).await {
         Some(bytes) => file_response(StatusCode::NOT_FOUND, &page, bytes),
         None => (StatusCode::NOT_FOUND, tr(lang, "找不到这个页面\n", "not found\n")).into_response(),

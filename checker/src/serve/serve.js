@@ -5,6 +5,9 @@
 // keep their copyable `checker step N` command and nothing else.
 //
 // Every text that comes from the cluster or the API is put in with textContent, never as HTML.
+// The page's language (<html lang>: zh-CN for the book, en for its English edition) picks the
+// words here and goes with every API request (`lang=en`), so the results, hints and progress
+// come back in it too.
 (function () {
   "use strict";
 
@@ -133,6 +136,7 @@
   }
 
   function api(method, path) {
+    path += (path.indexOf("?") < 0 ? "?" : "&") + "lang=" + (EN ? "en" : "zh");
     var init = { method: method, cache: "no-store", credentials: "same-origin", headers: {} };
     if (method === "POST") {
       init.headers["Content-Type"] = "application/json";
