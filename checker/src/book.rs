@@ -233,7 +233,10 @@ pub fn build_all(root: &Path, dest: &Path, labs: Labs) -> Result<Vec<Built>> {
 
 fn fail(root: &Path, what: Msg, e: anyhow_like::Error) -> Error {
     let (root, cause, zh, en) = (root.display(), anyhow_like::chain(&e), what.zh, what.en);
-    Error::Input(msg!("无法构建 {root} 中的书：{zh}：{cause}", "cannot build the book in {root}: {en}: {cause}"))
+    Error::Input(msg!(
+        "无法构建 {root} 中的书：{zh}：{cause}",
+        "cannot build the book in {root}: {en}: {cause}"
+    ))
 }
 
 /// book.toml, with the `MDBOOK_*` variables applied as `mdbook build` applies them.

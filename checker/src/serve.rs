@@ -85,7 +85,8 @@ impl AppState {
     /// language), else the default language; of the lab of `lab=ID` (a box's `data-lab`), else the
     /// default lab. `Err` names a lab the book does not have.
     pub fn ctx_for<'q>(&self, query: Option<&'q str>) -> Result<Arc<Context>, &'q str> {
-        let param = |name: &str| query.into_iter().flat_map(|q| q.split('&')).find_map(|p| p.strip_prefix(name));
+        let param =
+            |name: &str| query.into_iter().flat_map(|q| q.split('&')).find_map(|p| p.strip_prefix(name));
         let base = match param("lang=").map(|l| mdbook_lab::lang_of(Some(l))) {
             Some(lang) if lang == self.other.lang => &self.other,
             _ => &self.ctx,
@@ -153,9 +154,16 @@ pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<
         Error::Input(msg!("无法打开构建好的书 {dir}：{e}", "cannot open the built book {dir}: {e}"))
     })?;
 
+    // The translated editions' directories (`en`), which hold the same chapters again.
+    let edition_dirs: Vec<String> = editions[1..]
+        .iter()
+        .filter_map(|b| b.html_dir.strip_prefix(&built.html_dir).ok())
+        .map(|dir| dir.to_string_lossy().into_owned())
+        .collect();
     let chapters_dir = html_dir.clone();
-    let chapters =
-        tokio::task::spawn_blocking(move || chapters::find(&chapters_dir)).await.unwrap_or_default();
+    let chapters = tokio::task::spawn_blocking(move || chapters::find(&chapters_dir, &edition_dirs))
+        .await
+        .unwrap_or_default();
 
     let lang = if lang_given { ctx.lang } else { built.lang };
     i18n::set_lang(lang);

@@ -100,7 +100,11 @@ fn unknown_lab(state: &AppState, id: &str) -> Response {
 }
 
 pub(crate) async fn not_found(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
-    let message = tr(state.ctx_for(query.as_deref()).map_or(state.ctx.lang, |ctx| ctx.lang), "没有这个 API", "no such API");
+    let message = tr(
+        state.ctx_for(query.as_deref()).map_or(state.ctx.lang, |ctx| ctx.lang),
+        "没有这个 API",
+        "no such API",
+    );
     (StatusCode::NOT_FOUND, Json(json!({ "error": message, "kind": "not_found" }))).into_response()
 }
 

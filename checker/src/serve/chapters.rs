@@ -20,10 +20,13 @@ const BOX: &str = r#"<div class="lab-check" data-lab=""#;
 pub(crate) type StepKey = (String, u32);
 
 /// (lab, step number) → the chapter's path below the book's root, with `/` separators (first one
-/// in path order when a step is boxed in more than one chapter).
-pub(crate) fn find(html_dir: &Path) -> BTreeMap<StepKey, String> {
+/// in path order when a step is boxed in more than one chapter). The directories in `editions`
+/// (`en`: a translated edition, whose pages are the same chapters) are not looked in; a page of
+/// an edition finds its chapter under its own root at the same path.
+pub(crate) fn find(html_dir: &Path, editions: &[String]) -> BTreeMap<StepKey, String> {
     let mut pages = Vec::new();
     collect(html_dir, "", 0, &mut pages);
+    pages.retain(|rel| !editions.iter().any(|dir| rel.starts_with(&format!("{dir}/"))));
     // mdBook also writes the first chapter as `index.html`: the chapter's own page comes first.
     pages.sort_by_key(|rel| (rel == "index.html", rel.clone()));
     let mut chapters = BTreeMap::new();
@@ -85,7 +88,9 @@ mod tests {
         std::fs::write(root.join("other.html"), page(1).replace("\"l\"", "\"m\"")).unwrap();
         std::fs::write(root.join("notes.txt"), page(2)).unwrap();
 
-        let found = find(root);
+        std::fs::create_dir(root.join("en")).unwrap();
+        std::fs::write(root.join("en/a.html"), page(1) + &page(6)).unwrap();
+        let found = find(root, &["en".to_owned()]);
         let expected: BTreeMap<StepKey, String> = [
             (("l".to_owned(), 1), "step1-deploy.html".to_owned()),
             (("l".to_owned(), 6), "more/cleanup.html".to_owned()),
