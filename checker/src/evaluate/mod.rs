@@ -193,7 +193,7 @@ struct Finding {
     hint: Option<String>,
     /// The permission the API server refused: the hint then names the lab's RBAC manifest (the
     /// spec's `rbac`).
-    denied: Option<Denied>,
+    denied: Option<Box<Denied>>,
     /// The root cause this finding shows by itself (a missing pod, a dropped sidecar field).
     cause: Option<CauseKind>,
     /// Why the pod cannot get there, when that made "not yet" a failure: said after the
@@ -229,14 +229,14 @@ impl Finding {
     /// The API server refused `get` on `resource` (`pods/proxy`).
     fn denied(self, resource: &str) -> Finding {
         let denied = Denied { resource: resource.to_string(), lists: false };
-        Finding { denied: Some(denied), cause: Some(CauseKind::AccessDenied), ..self }
+        Finding { denied: Some(Box::new(denied)), cause: Some(CauseKind::AccessDenied), ..self }
     }
 
     /// The API server refused to read objects of `resource` (`StatefulSet (apps/v1)`), which
     /// the check gets and lists.
     fn denied_list(self, resource: String) -> Finding {
         let denied = Denied { resource, lists: true };
-        Finding { denied: Some(denied), cause: Some(CauseKind::AccessDenied), ..self }
+        Finding { denied: Some(Box::new(denied)), cause: Some(CauseKind::AccessDenied), ..self }
     }
 
     fn because(self, cause: CauseKind) -> Finding {
