@@ -287,6 +287,13 @@ fn the_krew_manifest_is_valid_and_matches_the_archives() {
             })
             .collect();
         assert!(installed.contains(&bin), "bin {bin} is not among the files krew installs: {installed:?}");
+        // krew-index wants the licence installed with the plugin: both of the workspace's.
+        for licence in ["LICENSE-MIT", "LICENSE-APACHE"] {
+            assert!(
+                installed.iter().any(|f| f == licence),
+                "{licence} is not installed by krew: {installed:?}"
+            );
+        }
 
         let local = distrib().join(archive);
         if !local.is_file() {
