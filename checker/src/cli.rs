@@ -206,6 +206,47 @@ pub enum Command {
     Lint(LintArgs),
     /// Serve the book in your browser, with a Run-check button in every verify box
     Serve(ServeArgs),
+    /// For teachers: one shared cluster, one namespace per learner, every learner's progress
+    #[command(subcommand)]
+    Class(ClassCommand),
+}
+
+/// `checker class …`: the teacher's side of a classroom.
+#[derive(Debug, Subcommand)]
+pub enum ClassCommand {
+    /// Print (never apply) the class's namespaces and RBAC for `kubectl apply -f -`
+    Manifests {
+        /// The class file: the class name, the teacher and the learners (see the book's setup
+        /// chapter)
+        #[arg(long, value_name = "FILE")]
+        learners: PathBuf,
+    },
+    /// Every learner's verdict on every step of the lab, from a few LISTs across the class
+    Status(ClassStatusArgs),
+}
+
+/// `checker class status [--selector S | --prefix P] [-o text|json|csv]`.
+#[derive(Debug, Args)]
+pub struct ClassStatusArgs {
+    /// The class's namespaces by label selector (default: `lab-checker/class`, every namespace
+    /// `checker class manifests` made)
+    #[arg(long, value_name = "SELECTOR", conflicts_with = "prefix")]
+    pub selector: Option<String>,
+    /// The class's namespaces by name prefix, e.g. `lab-`
+    #[arg(long, value_name = "PREFIX")]
+    pub prefix: Option<String>,
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = ClassFormat::Text)]
+    pub output: ClassFormat,
+}
+
+/// The class view's formats: a table, or data for the course's own tools.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ClassFormat {
+    #[default]
+    Text,
+    Json,
+    Csv,
 }
 
 /// `checker lint [--lab ID | --all] [PATH]`.

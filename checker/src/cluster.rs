@@ -31,6 +31,9 @@ use crate::msg;
 use crate::observation::{self, ContainerLog, Logs, Objects, Observation, Page, Pages, Read, ReadError};
 use crate::proxy::{self, ProxyEnv};
 
+mod class;
+pub use class::KindList;
+
 /// How long a single API call may take before the cluster counts as unreachable.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);

@@ -94,32 +94,43 @@ impl Context {
     /// What to read from the cluster for a step: its pods (all the lab's pods for a cleanup
     /// step) and the logs its expectations read.
     pub fn wanted<'a>(&'a self, step: &'a Step) -> Wanted<'a> {
-        let pods = match step.expectations.iter().any(|e| e.check == Check::LabPodsGone) {
-            true => self.spec.pods(),
-            false => step.pods(),
-        };
-        Wanted {
-            pods,
-            logs: step.logs(),
-            pages: step.pages(),
-            server_version: step.needs_server_version(),
-            selects: step.selects(),
-        }
+        wanted_step(&self.spec, step)
     }
 
     /// What to read for the whole lab: every lab pod and every log and page any step reads.
     pub fn wanted_lab(&self) -> Wanted<'_> {
-        let pods = self.spec.pods();
-        let logs: Vec<(&str, &str)> = self.spec.steps.iter().flat_map(|s| s.logs()).collect();
-        let pages: Vec<(&str, &str)> = self.spec.steps.iter().flat_map(|s| s.pages()).collect();
-        let server_version = self.spec.steps.iter().any(|s| s.needs_server_version());
-        let selects = self.spec.selects();
-        Wanted { pods, logs, pages, server_version, selects }
+        wanted_lab(&self.spec)
     }
 
     pub fn progress_key(&self, cluster: &Cluster) -> String {
         progress::key(&self.spec.id, &cluster.context, &cluster.namespace)
     }
+}
+
+/// What to read from the cluster for a step of a lab: its pods (all the lab's pods for a cleanup
+/// step), the logs and pages its expectations read, the objects they select.
+pub fn wanted_step<'a>(spec: &'a LabSpec, step: &'a Step) -> Wanted<'a> {
+    let pods = match step.expectations.iter().any(|e| e.check == Check::LabPodsGone) {
+        true => spec.pods(),
+        false => step.pods(),
+    };
+    Wanted {
+        pods,
+        logs: step.logs(),
+        pages: step.pages(),
+        server_version: step.needs_server_version(),
+        selects: step.selects(),
+    }
+}
+
+/// What to read for a whole lab: every lab pod and every log and page any step reads.
+pub fn wanted_lab(spec: &LabSpec) -> Wanted<'_> {
+    let pods = spec.pods();
+    let logs: Vec<(&str, &str)> = spec.steps.iter().flat_map(|s| s.logs()).collect();
+    let pages: Vec<(&str, &str)> = spec.steps.iter().flat_map(|s| s.pages()).collect();
+    let server_version = spec.steps.iter().any(|s| s.needs_server_version());
+    let selects = spec.selects();
+    Wanted { pods, logs, pages, server_version, selects }
 }
 
 /// The labs of this run: the checkout's files when the checker runs inside one, else the built-in

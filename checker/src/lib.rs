@@ -11,6 +11,7 @@
 
 pub mod auth;
 pub mod book;
+pub mod class;
 pub mod cli;
 pub mod clock;
 pub mod cluster;

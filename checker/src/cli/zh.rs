@@ -37,6 +37,9 @@ pub(super) const ABOUTS: &[(&str, &str, Option<&str>)] = &[
     ("completions", "输出 shell 补全脚本", None),
     ("lint", "供实验作者使用：对照清单文件、书和 RBAC 清单检查各个实验", None),
     ("serve", "在浏览器中提供这本书，每个验证框里都有“运行检查”按钮", None),
+    ("class", "供教师使用：一个共享集群，每名学员一个命名空间，一眼看到每名学员的进度", None),
+    ("class manifests", "输出（从不应用）班级的命名空间和 RBAC，供 `kubectl apply -f -` 使用", None),
+    ("class status", "每名学员在本实验每一步上的结果：对整个班级只发几次 LIST 请求", None),
     ("help", "显示本帮助，或指定命令的帮助", None),
 ];
 
@@ -82,6 +85,13 @@ pub(super) const ARGS: &[(&str, &str, &str)] = &[
         "path",
         "书的仓库目录（含 book.toml 和 labs/labs.yaml），或一个实验规格文件（默认：当前目录所在的仓库）",
     ),
+    ("class manifests", "learners", "班级文件：班级名、教师和学员（见本书的环境准备一章）"),
+    (
+        "class status",
+        "selector",
+        "用标签选择器选出班级的命名空间（默认：lab-checker/class，即 `checker class manifests` 生成的所有命名空间）",
+    ),
+    ("class status", "prefix", "用名字前缀选出班级的命名空间，例如 lab-"),
     ("help", "subcommand", "要查看帮助的命令"),
 ];
 
@@ -130,8 +140,17 @@ fn translate_built(cmd: &mut Command, name: &str) {
     c = c.mut_args(|arg| translate_arg(&name, arg, long_help_exists));
     *cmd = c;
     for sub in cmd.get_subcommands_mut() {
-        let sub_name = sub.get_name().to_string();
-        translate_built(sub, &sub_name);
+        let key = key_of(&name, sub.get_name());
+        translate_built(sub, &key);
+    }
+}
+
+/// The key of a subcommand's texts: its name under the root (`step`), else its path (`class
+/// status`, which is not `status`); clap's `help` is `help` wherever it is.
+pub(super) fn key_of(parent: &str, name: &str) -> String {
+    match parent == "checker" || name == "help" {
+        true => name.to_string(),
+        false => format!("{parent} {name}"),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The commands, one file each: each follows the one-way flow CLI → lab spec → observe →
 //! evaluate → report → progress, on what [`crate::context`] shares below them.
 
+mod class;
 mod doctor;
 mod labs;
 mod lint;
@@ -83,6 +84,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Command::Snapshot { file } => snapshot::snapshot(&ctx, file.as_deref()).await,
             Command::Report { output } => report::write_report(&ctx, output.as_deref()).await,
             Command::Serve(args) => crate::serve::serve(&ctx, cli.global.lang.is_some(), args).await,
+            Command::Class(command) => class::class(&ctx, command).await,
             Command::Completions { .. } | Command::Lint(_) => unreachable!("handled above"),
         }
     })

@@ -68,15 +68,23 @@ fn all_commands(cmd: &Command, out: &mut Vec<Command>) {
     }
 }
 
+/// Every command with the key of its texts (`class status`).
+fn keyed_commands(cmd: &Command, key: &str, out: &mut Vec<(String, Command)>) {
+    out.push((key.to_string(), cmd.clone()));
+    for sub in cmd.get_subcommands() {
+        keyed_commands(sub, &key_of(key, sub.get_name()), out);
+    }
+}
+
 #[test]
 fn every_command_and_argument_has_a_chinese_text() {
     let mut cmd = Cli::command();
     cmd.build();
     let mut commands = Vec::new();
-    all_commands(&cmd, &mut commands);
+    keyed_commands(&cmd, "checker", &mut commands);
     let mut missing = Vec::new();
-    for c in &commands {
-        let name = c.get_name();
+    for (name, c) in &commands {
+        let name = name.as_str();
         if about(name).is_none() {
             missing.push(format!("the about of `{name}`"));
         }
@@ -102,6 +110,11 @@ fn every_help_in_chinese_has_no_english_sentence_left() {
         let sub = zh.find_subcommand_mut(name).unwrap();
         texts.push(sub.render_help().to_string());
         texts.push(sub.render_long_help().to_string());
+        let nested: Vec<String> = sub.get_subcommands().map(|s| s.get_name().to_string()).collect();
+        for nested in nested {
+            let nested = sub.find_subcommand_mut(&nested).unwrap();
+            texts.push(nested.render_help().to_string());
+        }
     }
     for text in &texts {
         let english = english_sentences(text);

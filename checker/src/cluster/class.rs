@@ -1,0 +1,114 @@
+//! The class view's reads: LISTs across every namespace (pods, events, each kind the lab reads),
+//! the class's namespaces, and the cluster seen from one learner namespace for the few reads that
+//! are per pod (logs, pages).
+//!
+//! A refusal here means the kubeconfig is not the teacher's: the message says so, and what a
+//! learner runs instead.
+
+use k8s_openapi::api::core::v1::{Event, Namespace, Pod};
+use kube::Api;
+use kube::api::{DynamicObject, ListParams};
+use lab_spec::Select;
+
+use super::{Cluster, object_value};
+use crate::error::{Error, Result};
+use crate::msg;
+use crate::observation::ReadError;
+
+/// One LIST across the class: a kind's objects in every namespace, or what refused them.
+#[derive(Debug, Clone)]
+pub struct KindList {
+    pub api_version: String,
+    pub kind: String,
+    /// Whether the kind is namespaced (as discovery says).
+    pub namespaced: bool,
+    pub found: std::result::Result<Vec<serde_json::Value>, ReadError>,
+}
+
+impl Cluster {
+    /// The same connection, looking at another namespace (no new client, no new discovery).
+    pub fn in_namespace(&self, namespace: &str) -> Cluster {
+        Cluster { namespace: namespace.to_string(), ..self.clone() }
+    }
+
+    /// The names of the namespaces a label selector picks (every namespace without one).
+    pub async fn list_namespaces(&self, selector: Option<&str>) -> Result<Vec<String>> {
+        let api: Api<Namespace> = Api::all(self.client().await?);
+        let params = ListParams::default().labels(selector.unwrap_or_default());
+        let list = self.class_call(api.list(&params), "namespaces").await?;
+        Ok(list.items.into_iter().filter_map(|ns| ns.metadata.name).collect())
+    }
+
+    /// Every pod of the cluster, in one LIST.
+    pub async fn list_all_pods(&self) -> Result<Vec<Pod>> {
+        let api: Api<Pod> = Api::all(self.client().await?);
+        Ok(self.class_call(api.list(&ListParams::default()), "pods").await?.items)
+    }
+
+    /// Every event, in one LIST (a learner's check lists its namespace's, and keeps those about
+    /// its pods: so does the class view); none when events may not be read, as for one learner.
+    pub async fn list_all_events(&self) -> Result<Vec<Event>> {
+        let api: Api<Event> = Api::all(self.client().await?);
+        match self.class_call(api.list(&ListParams::default()), "events").await {
+            Ok(list) => Ok(list.items),
+            Err(Error::AccessDenied(_)) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Every object of a selection's kind, in one LIST across namespaces (after the discovery of
+    /// its apiVersion); a refusal or a kind not served is an answer for the checks.
+    pub async fn list_kind(&self, select: &Select) -> Result<KindList> {
+        let mut list = KindList {
+            api_version: select.api_version.clone(),
+            kind: select.kind.clone(),
+            namespaced: true,
+            found: Err(ReadError::NotServed),
+        };
+        let resolved = match self.resolve(select).await? {
+            Ok(resolved) => resolved,
+            Err(error) => {
+                list.found = Err(error);
+                return Ok(list);
+            }
+        };
+        list.namespaced = resolved.namespaced;
+        let api: Api<DynamicObject> = Api::all_with(self.client().await?, &resolved.resource);
+        let items = match self.timed(api.list(&ListParams::default())).await? {
+            Ok(found) => found.items,
+            Err(kube::Error::Api(status)) if status.code == 401 || status.code == 403 => {
+                list.found = Err(ReadError::Forbidden(status.message));
+                return Ok(list);
+            }
+            Err(e) => return Err(self.explain(e)),
+        };
+        let values = items.into_iter().map(|item| object_value(item, &resolved.resource));
+        list.found = Ok(values.collect::<serde_json::Result<Vec<_>>>().map_err(|e| {
+            let (server, kind) = (&self.server, &resolved.resource.kind);
+            Error::Server(msg!(
+                "{server} 发来的 {kind} 无法读取：{e}",
+                "{server} sent a {kind} that cannot be read: {e}"
+            ))
+        })?);
+        Ok(list)
+    }
+
+    /// One request of the class view: a 401 or 403 says whose kubeconfig this must be.
+    async fn class_call<T>(
+        &self,
+        request: impl Future<Output = kube::Result<T>>,
+        resource: &str,
+    ) -> Result<T> {
+        match self.timed(request).await? {
+            Ok(answer) => Ok(answer),
+            Err(kube::Error::Api(status)) if status.code == 403 => {
+                let (server, context, message) = (&self.server, &self.context, &status.message);
+                Err(Error::AccessDenied(msg!(
+                    "{server}（上下文 \"{context}\"）不允许列出所有命名空间的 {resource}：{message}。班级视图需要教师的只读权限（`checker class manifests` 生成的 ClusterRole）；学员的 kubeconfig 只能看到自己的命名空间，请用 `checker -n 你的命名空间 step N` 核对自己的步骤",
+                    "{server} (context \"{context}\") does not allow listing {resource} across namespaces: {message}. The class view needs the teacher's read-only access (the ClusterRole `checker class manifests` makes); a learner's kubeconfig sees only its own namespace: check your own steps with `checker -n YOUR-NAMESPACE step N`"
+                )))
+            }
+            Err(e) => Err(self.explain(e)),
+        }
+    }
+}
