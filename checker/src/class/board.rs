@@ -112,14 +112,16 @@ impl ClassObservation {
     fn objects(&self, namespace: &str, wanted: &Wanted<'_>) -> Objects {
         let mut objects = Objects::default();
         for select in &wanted.selects {
-            let list = self.kinds.iter().find(|k| k.api_version == select.api_version && k.kind == select.kind);
+            let list =
+                self.kinds.iter().find(|k| k.api_version == select.api_version && k.kind == select.kind);
             let Some(list) = list else { continue };
             let mut read = Read::of(select, list.namespaced.then_some(namespace));
             match &list.found {
                 Ok(items) => {
                     let text = |o: &Value, p: &str| o.pointer(p).and_then(Value::as_str).map(str::to_string);
                     for item in items {
-                        let here = !list.namespaced || text(item, "/metadata/namespace").as_deref() == Some(namespace);
+                        let here = !list.namespaced
+                            || text(item, "/metadata/namespace").as_deref() == Some(namespace);
                         let named = select.name.is_none() || text(item, "/metadata/name") == select.name;
                         let labelled = select.labels.iter().all(|(k, v)| {
                             item.pointer("/metadata/labels").and_then(|l| l.get(k)).and_then(Value::as_str)

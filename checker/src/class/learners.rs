@@ -117,7 +117,10 @@ pub fn parse(text: &str) -> std::result::Result<Class, crate::i18n::Msg> {
     })?;
     if file.version != FORMAT_VERSION {
         let (v, want) = (file.version, FORMAT_VERSION);
-        return Err(msg!("version 为 {v}，本 checker 只读 {want}", "version is {v}; this checker reads {want}"));
+        return Err(msg!(
+            "version 为 {v}，本 checker 只读 {want}",
+            "version is {v}; this checker reads {want}"
+        ));
     }
     let shown = |text: &str| crate::sanitize::line(text).into_owned();
     if !is_dns_label(&file.class) {

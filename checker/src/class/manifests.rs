@@ -60,7 +60,9 @@ pub fn manifests(class: &Class, labs: &[&LabSpec]) -> Vec<Value> {
             },
         }));
         let subject = match &learner.subject {
-            Subject::User(user) => json!({"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": user}),
+            Subject::User(user) => {
+                json!({"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": user})
+            }
             Subject::ServiceAccount(account) => {
                 objects.push(json!({
                     "apiVersion": "v1",
@@ -93,7 +95,9 @@ pub fn manifests(class: &Class, labs: &[&LabSpec]) -> Vec<Value> {
     }));
     let teacher = match &class.teacher {
         Teacher::User(user) => json!({"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": user}),
-        Teacher::Group(group) => json!({"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": group}),
+        Teacher::Group(group) => {
+            json!({"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": group})
+        }
     };
     objects.push(json!({
         "apiVersion": RBAC,

@@ -17,7 +17,11 @@ use crate::{table, words};
 pub fn text(board: &Board, lang: Lang) -> String {
     let mut out = String::new();
     let (lab, count) = (&board.lab, board.learners.len());
-    let _ = writeln!(out, "{}", tr(lang, &format!("实验 {lab} · {count} 名学员"), &format!("Lab {lab} · {count} learners")));
+    let _ = writeln!(
+        out,
+        "{}",
+        tr(lang, &format!("实验 {lab} · {count} 名学员"), &format!("Lab {lab} · {count} learners"))
+    );
     if board.learners.is_empty() {
         let _ = writeln!(
             out,
@@ -50,7 +54,8 @@ pub fn text(board: &Board, lang: Lang) -> String {
         .iter()
         .map(|v| format!("{} {}", words::mark(words::outcome_of(*v)), words::verdict(*v, lang)))
         .collect();
-    let steps: Vec<String> = board.steps.iter().map(|s| format!("{} {}", s.number, table::cell(&s.title))).collect();
+    let steps: Vec<String> =
+        board.steps.iter().map(|s| format!("{} {}", s.number, table::cell(&s.title))).collect();
     let _ = writeln!(out, "\n{}", legend.join("   "));
     let _ = writeln!(out, "{}{}", tr(lang, "步骤：", "Steps: "), steps.join(" · "));
     out
@@ -90,7 +95,8 @@ struct VerdictJson<'a> {
 
 /// The board as JSON: the lab's steps, then per learner the verdict of each step.
 pub fn json(board: &Board) -> String {
-    let steps = board.steps.iter().map(|s| StepJson { number: s.number, id: &s.id, title: &s.title }).collect();
+    let steps =
+        board.steps.iter().map(|s| StepJson { number: s.number, id: &s.id, title: &s.title }).collect();
     let learners = board
         .learners
         .iter()
