@@ -113,12 +113,12 @@ fn arg_help(command: &str, id: &str) -> Option<&'static str> {
 pub fn translate(mut cmd: Command) -> Command {
     cmd.build();
     // The root's texts are under `checker`, whatever the executable is called (`kubectl-lab`).
-    translate_built(&mut cmd, "checker");
+    translate_built(&mut cmd, &[]);
     cmd
 }
 
-fn translate_built(cmd: &mut Command, name: &str) {
-    let name = name.to_string();
+fn translate_built(cmd: &mut Command, path: &[String]) {
+    let name = key_of(path);
     // The usage line as clap writes it, with its two English words replaced.
     let usage = cmd.render_usage().to_string();
     let usage = usage
@@ -140,17 +140,23 @@ fn translate_built(cmd: &mut Command, name: &str) {
     c = c.mut_args(|arg| translate_arg(&name, arg, long_help_exists));
     *cmd = c;
     for sub in cmd.get_subcommands_mut() {
-        let key = key_of(&name, sub.get_name());
-        translate_built(sub, &key);
+        let mut sub_path = path.to_vec();
+        sub_path.push(sub.get_name().to_string());
+        translate_built(sub, &sub_path);
     }
 }
 
-/// The key of a subcommand's texts: its name under the root (`step`), else its path (`class
-/// status`, which is not `status`); clap's `help` is `help` wherever it is.
-pub(super) fn key_of(parent: &str, name: &str) -> String {
-    match parent == "checker" || name == "help" {
-        true => name.to_string(),
-        false => format!("{parent} {name}"),
+/// The key of a command's texts from its path below the root: `checker` for the root, `step`,
+/// `class status` (which is not `status`); clap's `help` is `help` wherever it is, and the
+/// commands under it (`help class status`) are keyed as the commands they explain.
+pub(super) fn key_of(path: &[String]) -> String {
+    if path.last().is_some_and(|n| n == "help") {
+        return "help".to_string();
+    }
+    let words: Vec<&str> = path.iter().map(String::as_str).filter(|n| *n != "help").collect();
+    match words.is_empty() {
+        true => "checker".to_string(),
+        false => words.join(" "),
     }
 }
 
