@@ -1,0 +1,204 @@
+//! `checker class` end to end against the fake API server: the manifests a teacher applies, and
+//! the class status from a few LISTs, whose verdicts are those of each learner's own
+//! `checker -n NS step N`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Value, json};
+use testkit::{FakeApiServer, pod_fixture};
+
+struct Teacher {
+    dir: tempfile::TempDir,
+    kubeconfig: PathBuf,
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Teacher {
+    fn new(server: &FakeApiServer) -> Teacher {
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = server.write_kubeconfig(dir.path());
+        Teacher { dir, kubeconfig }
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let out = Command::new(env!("CARGO_BIN_EXE_checker"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("CHECKER_STATE_DIR", self.dir.path().join("state"))
+            .env("LANG", "en_US.UTF-8")
+            .output()
+            .unwrap();
+        Run {
+            code: out.status.code().expect("exited"),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        }
+    }
+}
+
+fn learner_namespace(server: &FakeApiServer, name: &str) {
+    server.put_object(json!({
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": name, "labels": {"lab-checker/class": "k8s"}},
+    }));
+}
+
+fn pod_in(server: &FakeApiServer, fixture: &str, namespace: &str) {
+    let mut pod = pod_fixture(fixture);
+    pod["metadata"]["namespace"] = json!(namespace);
+    server.put_pod(pod);
+}
+
+/// Alice is through step 2, Bob's init container is crash-looping (step 3 passes, step 1 does
+/// not), Carol has not started; `experiments` is not the class's.
+fn class_server() -> FakeApiServer {
+    let server = FakeApiServer::start();
+    for ns in ["lab-alice", "lab-bob", "lab-carol"] {
+        learner_namespace(&server, ns);
+    }
+    server.add_namespace("experiments");
+    pod_in(&server, "init-demo-running", "lab-alice");
+    server.set_log("lab-alice", "init-demo", "init-1", false, "Init 1: Checking database...\n");
+    server.set_log("lab-alice", "init-demo", "init-2", false, "Init 2: Loading config...\n");
+    server.set_log("lab-alice", "init-demo", "app", false, "Configuration complete; ready for start up\n");
+    pod_in(&server, "init-demo-fail-crashloop", "lab-bob");
+    server.set_log("lab-bob", "init-demo-fail", "init-1", false, "Init 1: Failed!\n");
+    server.set_log("lab-bob", "init-demo-fail", "init-1", true, "Init 1: Failed!\n");
+    pod_in(&server, "init-demo-running", "experiments");
+    server
+}
+
+fn verdicts(learner: &Value) -> Vec<String> {
+    learner["steps"].as_array().unwrap().iter().map(|s| s["verdict"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn every_learner_in_every_state_with_the_verdicts_of_their_own_checks() {
+    let server = class_server();
+    let teacher = Teacher::new(&server);
+    server.clear_requests();
+    let run = teacher.run(&["class", "status", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let learners = json["learners"].as_array().unwrap();
+    let names: Vec<&str> = learners.iter().map(|l| l["namespace"].as_str().unwrap()).collect();
+    assert_eq!(names, ["lab-alice", "lab-bob", "lab-carol"], "experiments is not in the class");
+
+    // The requests: only GETs, at most 5 LISTs, and logs only of the pods that exist.
+    let requests = server.requests();
+    assert!(requests.iter().all(|r| r.method == "GET"), "{requests:?}");
+    let lists: Vec<&str> = requests
+        .iter()
+        .filter(|r| {
+            r.path.ends_with("/pods") || r.path.ends_with("/events") || r.path.ends_with("/namespaces")
+        })
+        .map(|r| r.path.as_str())
+        .collect();
+    assert_eq!(lists, ["/api/v1/namespaces", "/api/v1/pods", "/api/v1/events"]);
+    let logs: Vec<String> = requests
+        .iter()
+        .filter(|r| r.path.ends_with("/log"))
+        .map(|r| format!("{}?{}", r.path, r.query))
+        .collect();
+    assert!(logs.iter().all(|l| !l.contains("lab-carol") && !l.contains("experiments")), "{logs:?}");
+    assert!(logs.iter().any(|l| l.contains("lab-bob") && l.contains("previous=true")), "{logs:?}");
+    let other: Vec<&str> = requests
+        .iter()
+        .filter(|r| !r.path.ends_with("/log") && !lists.contains(&r.path.as_str()))
+        .map(|r| r.path.as_str())
+        .collect();
+    assert!(other.iter().all(|p| *p == "/version"), "nothing per learner but logs: {other:?}");
+
+    // Each learner's verdicts are those of their own `checker -n NS step N`.
+    for learner in learners {
+        let ns = learner["namespace"].as_str().unwrap();
+        let own: Vec<String> = (1..=learner["steps"].as_array().unwrap().len())
+            .map(|n| {
+                let run = teacher.run(&["-n", ns, "step", &n.to_string(), "-o", "json"]);
+                let json: Value =
+                    serde_json::from_str(&run.stdout).unwrap_or_else(|_| panic!("{}", run.stderr));
+                json["verdict"].as_str().unwrap().to_string()
+            })
+            .collect();
+        assert_eq!(verdicts(learner), own, "{ns}");
+    }
+    let alice = verdicts(&learners[0]);
+    assert_eq!(alice[..2], ["pass", "pass"]);
+    let bob = verdicts(&learners[1]);
+    assert_eq!(
+        (bob[0].as_str(), bob[2].as_str()),
+        ("fail", "pass"),
+        "step 3 asks for the failing init container"
+    );
+    assert_eq!(verdicts(&learners[2])[0], "fail", "no pods: create them");
+    assert!(learners[2]["lastActivity"].is_null() && learners[0]["lastActivity"].is_string());
+}
+
+#[test]
+fn csv_text_and_the_prefix() {
+    let server = class_server();
+    let teacher = Teacher::new(&server);
+    let run = teacher.run(&["class", "status", "--prefix", "lab-", "-o", "csv"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{}", run.stdout);
+    assert!(lines[0].starts_with("namespace,step1_deploy,") && lines[0].ends_with(",passed,last_activity"));
+    assert!(lines[3].starts_with("lab-carol,fail,"), "{}", lines[3]);
+    let run = teacher.run(&["--lang", "zh", "class", "status", "--selector", "lab-checker/class=k8s"]);
+    assert!(run.stdout.contains("命名空间") && run.stdout.contains("lab-bob"), "{}", run.stdout);
+    let run = teacher.run(&["class", "status", "--selector", "lab-checker/class=other"]);
+    assert!(run.stdout.contains("No namespaces of the class found"), "{}", run.stdout);
+    let run = teacher.run(&["class", "status", "--prefix", "Lab_"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
+#[test]
+fn a_learners_kubeconfig_is_told_the_class_view_is_the_teachers() {
+    let server = class_server();
+    server.forbid("", "pods");
+    let teacher = Teacher::new(&server);
+    for (lang, words) in [("en", "class view needs the teacher's"), ("zh", "班级视图需要教师的只读权限")]
+    {
+        let run = teacher.run(&["--lang", lang, "class", "status"]);
+        assert_eq!(run.code, 3, "{}", run.stderr);
+        assert!(run.stderr.contains(words) && run.stderr.lines().count() == 1, "{}", run.stderr);
+    }
+}
+
+#[test]
+fn manifests_are_printed_and_a_bad_class_file_refused() {
+    let server = FakeApiServer::start();
+    let teacher = Teacher::new(&server);
+    let file = teacher.dir.path().join("class.yaml");
+    std::fs::write(
+        &file,
+        "version: 1\nclass: k8s\nteacher: {group: teachers}\nlearners:\n  - {name: alice, user: alice}\n",
+    )
+    .unwrap();
+    let run = teacher.run(&["class", "manifests", "--learners", path(&file)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("kind: ClusterRoleBinding") && run.stdout.contains("name: lab-alice"));
+    assert!(server.requests().is_empty(), "manifests are printed, never sent");
+    std::fs::write(&file, "version: 1\nclass: k8s\n").unwrap();
+    let run = teacher.run(&["class", "manifests", "--learners", path(&file)]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.starts_with("error: bad class file") && run.stderr.lines().count() == 1,
+        "{}",
+        run.stderr
+    );
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
