@@ -1,8 +1,8 @@
 //! Benchmarks. Print figures; assert nothing about speed (targets are judged by a reader, not by
 //! a timed test).
 //!
-//! `cargo xtask bench [checker|book]` (or `cargo bench -p checker --bench bench -- [checker|book]`);
-//! both sections when none is named.
+//! `cargo xtask bench [checker|class|book]` (or `cargo bench -p checker --bench bench -- [SECTION]`);
+//! every section when none is named.
 //!
 //! `checker`: the checker next to `kubectl` against the fake API server (`BENCH_RUNS=N` to change
 //! the number of runs):
@@ -13,6 +13,9 @@
 //!    exiting 0, versus `kubectl wait --for=condition=Ready`.
 //! 3. Hostile files: the peak memory and time of `checker step 1 --from FILE` for the worst
 //!    files we could construct, refused and accepted (the bound: 256 MiB for any accepted file).
+//!
+//! `class`: `checker class status` on a generated class of 500 learner namespaces (3,000 pods),
+//! against a loop of single `checker -n NS step N` runs (see `bench/class.rs`).
 //!
 //! `book`: every page of the built book, cold, in headless Chromium: bytes, requests, load and
 //! diagram-drawing times (see `bench/book.rs`).
@@ -28,6 +31,9 @@ mod webdriver;
 
 #[path = "bench/book.rs"]
 mod book;
+
+#[path = "bench/class.rs"]
+mod class;
 
 use std::process::{Command, Stdio};
 use std::thread;
@@ -171,11 +177,17 @@ fn main() {
     // `cargo bench` passes `--bench`; the other words name sections.
     let sections: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     for s in &sections {
-        assert!(s == "checker" || s == "book", "unknown section `{s}`: the sections are checker and book");
+        assert!(
+            ["checker", "class", "book"].contains(&s.as_str()),
+            "unknown section `{s}`: the sections are checker, class and book"
+        );
     }
     let wanted = |name: &str| sections.is_empty() || sections.iter().any(|s| s == name);
     if wanted("checker") {
         checker_vs_kubectl();
+    }
+    if wanted("class") {
+        class::run();
     }
     if wanted("book") {
         book::run();

@@ -8,7 +8,7 @@
 //! - `serve [args]`: setup, then `checker serve [args]` (the book with live checks);
 //! - `test [args]`: setup, `dist --fast` (the host's archive and installers for the install test),
 //!   then `cargo test --workspace --locked [args]` with `.tools/bin` on PATH;
-//! - `bench [checker|book]`: setup, then `cargo bench -p checker --bench bench`: checker next to
+//! - `bench [checker|class|book]`: setup, then `cargo bench -p checker --bench bench`: checker next to
 //!   kubectl, and the book's page weight and drawing times in headless Chromium; figures printed;
 //! - `dist [--fast]`: this machine's release archive and installers with the pinned `dist` (see
 //!   dist.rs);
@@ -61,7 +61,7 @@ tasks:
   serve [args]   setup, then `checker serve [args]`: the book in a browser with live checks
   test [args]    setup, `dist --fast`, then `cargo test --workspace --locked [args]` with
                  .tools/bin on PATH
-  bench [checker|book]
+  bench [checker|class|book]
                  figures: checker vs kubectl against the fake API server (medians, requests,
                  memory, latency); every page of the book cold in headless Chromium (bytes,
                  requests, time until the diagrams are drawn); both when no section is named
@@ -143,8 +143,8 @@ fn run() -> Result<ExitCode> {
         }
         Some("bench") => {
             let sections: Vec<&str> = rest.iter().map(|a| a.to_str().unwrap_or("")).collect();
-            if let Some(bad) = sections.iter().find(|s| !matches!(**s, "checker" | "book")) {
-                bail!("`cargo xtask bench` takes the sections checker and book (got {bad:?})");
+            if let Some(bad) = sections.iter().find(|s| !matches!(**s, "checker" | "class" | "book")) {
+                bail!("`cargo xtask bench` takes the sections checker, class and book (got {bad:?})");
             }
             if sections.is_empty() || sections.contains(&"book") {
                 setup(&root)?;
