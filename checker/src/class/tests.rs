@@ -78,7 +78,7 @@ fn generated() -> Vec<Value> {
     let class = learners::parse(CLASS).unwrap();
     let labs = labs();
     let specs: Vec<&LabSpec> = labs.iter().collect();
-    let yaml = manifests::to_yaml(&class, &manifests::manifests(&class, &specs));
+    let yaml = manifests::to_yaml(&class, &manifests::manifests(&class, &specs), Lang::En);
     serde_yaml::Deserializer::from_str(&yaml)
         .map(|d| serde::Deserialize::deserialize(d).unwrap())
         .filter(|v: &Value| !v.is_null())

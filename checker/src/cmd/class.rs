@@ -19,7 +19,7 @@ pub(super) async fn class(ctx: &Context, command: &ClassCommand) -> Result<ExitC
         ClassCommand::Manifests { learners: file } => {
             let class = learners::load(file)?;
             let labs: Vec<&lab_spec::LabSpec> = ctx.labs.iter().map(|lab| &lab.spec).collect();
-            print(&manifests::to_yaml(&class, &manifests::manifests(&class, &labs)))?;
+            print(&manifests::to_yaml(&class, &manifests::manifests(&class, &labs), ctx.lang))?;
             Ok(ExitCode::SUCCESS)
         }
         ClassCommand::Status(args) => status(ctx, args).await,
