@@ -298,6 +298,11 @@ fn chinese_search_finds_restart_policy() {
     search_finds("重启策略", "concepts.md");
 }
 
+#[test]
+fn chinese_search_finds_the_restart_policy_lab() {
+    search_finds("退避间隔", "restart-policy/step4-backoff.md");
+}
+
 /// The theme class mdBook put on `<html>` after its scripts ran.
 fn html_theme(dom: &str) -> String {
     open_tags(dom, "html").first().and_then(|t| attr(t, "class")).unwrap_or("").to_string()
