@@ -240,6 +240,7 @@ pub enum Check {
     },
     /// An event with this `reason` about the object (core `involvedObject`, `events.k8s.io`
     /// `regarding`), optionally of this `type` and with a message matching the `message` regex.
+    /// With `absent: true`, that no such event has come (the kubelet never backed off).
     Event {
         about: About,
         reason: String,
@@ -247,6 +248,8 @@ pub enum Check {
         message: Option<String>,
         #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
         event_type: Option<EventType>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        absent: bool,
     },
     /// Each moment happened at or before the next one: e.g. `web-0` ready, then `web-1`
     /// created.
@@ -319,6 +322,90 @@ impl CountOp {
             CountOp::AtMost => "≤",
             CountOp::Exactly => "=",
         }
+    }
+}
+
+/// The operator of a numeric comparison in an `object` check's `match`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    AtLeast,
+    Above,
+    AtMost,
+    Below,
+}
+
+impl CompareOp {
+    /// The operators as written in a `match`, in the order they are shown.
+    pub const ALL: [(&'static str, CompareOp); 4] = [
+        (">=", CompareOp::AtLeast),
+        (">", CompareOp::Above),
+        ("<=", CompareOp::AtMost),
+        ("<", CompareOp::Below),
+    ];
+
+    pub fn holds(self, ordering: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        match self {
+            CompareOp::AtLeast => ordering != Less,
+            CompareOp::Above => ordering == Greater,
+            CompareOp::AtMost => ordering != Greater,
+            CompareOp::Below => ordering == Less,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CompareOp::AtLeast => "≥",
+            CompareOp::Above => ">",
+            CompareOp::AtMost => "≤",
+            CompareOp::Below => "<",
+        }
+    }
+}
+
+/// A numeric comparison written in place of a scalar in an `object` check's `match`: a mapping
+/// whose keys are all operators, each with a number, `restartCount: {">=": 2}` or
+/// `{">": 0, "<": 10}`. No Kubernetes field name is an operator, so such a mapping cannot mean
+/// a part of the object.
+///
+/// `None` when `value` is no such mapping (it has no operator key); `Some(Err)` when it mixes
+/// operators with other keys or compares with something other than a number.
+pub fn comparison(value: &serde_json::Value) -> Option<Result<Vec<(CompareOp, serde_json::Number)>, String>> {
+    let map = value.as_object()?;
+    let op_of = |key: &str| CompareOp::ALL.iter().find(|(k, _)| *k == key).map(|(_, op)| *op);
+    if map.is_empty() || !map.keys().any(|k| op_of(k).is_some()) {
+        return None;
+    }
+    let mut ops = Vec::new();
+    for (key, bound) in map {
+        let Some(op) = op_of(key) else {
+            return Some(Err(format!(
+                "a comparison takes only the operators >=, >, <=, <, not `{key}` beside them"
+            )));
+        };
+        match bound {
+            serde_json::Value::Number(n) => ops.push((op, n.clone())),
+            other => return Some(Err(format!("`{key}` compares with a number, not {other}"))),
+        }
+    }
+    Some(Ok(ops))
+}
+
+/// Every comparison of a `match` is well formed (see [`comparison`]): the first error, with the
+/// path where it is.
+fn validate_comparisons(value: &serde_json::Value, path: &str) -> Result<(), String> {
+    if let Some(found) = comparison(value) {
+        return found.map(|_| ()).map_err(|why| format!("`match` at {path}: {why}"));
+    }
+    match value {
+        serde_json::Value::Object(map) => {
+            map.iter().try_for_each(|(key, child)| validate_comparisons(child, &format!("{path}.{key}")))
+        }
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, child)| validate_comparisons(child, &format!("{path}[{i}]"))),
+        _ => Ok(()),
     }
 }
 
@@ -723,7 +810,9 @@ fn validate_generic(check: &Check) -> Result<(), String> {
         Check::Object { select, expected, .. } => {
             validate_select(select, Selection::NameOrLabels)?;
             match expected {
-                serde_json::Value::Object(fields) if !fields.is_empty() => Ok(()),
+                serde_json::Value::Object(fields) if !fields.is_empty() && comparison(expected).is_none() => {
+                    validate_comparisons(expected, "")
+                }
                 _ => Err("`match` must be a non-empty mapping (a part of the object)".into()),
             }
         }
@@ -1015,6 +1104,11 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(spec.steps[0].selects(), [Select::events()]);
+        let Check::Event { absent, .. } = &spec.steps[0].expectations[0].check else { panic!() };
+        assert!(!absent, "an event check expects the event unless it says `absent: true`");
+        let spec =
+            with_check(&indent("kind: event\nabout: {kind: Pod, name: web-0}\nreason: BackOff\nabsent: true")).unwrap();
+        assert!(matches!(&spec.steps[0].expectations[0].check, Check::Event { absent: true, .. }));
 
         let spec = with_check(&indent(
             "kind: order\nsequence:\n  - {name: web-0, moment: ready}\n  - {name: web-1, moment: created}\n  - {apiVersion: apps/v1, kind: StatefulSet, name: web, moment: created}",
@@ -1092,11 +1186,32 @@ mod tests {
                 "kind: object\nselect: {apiVersion: v1, kind: Pod, name: p}\nmatch: {a: 1}\nmatches: {}",
                 "unknown field `matches`",
             ),
+            (
+                "kind: object\nselect: {apiVersion: v1, kind: Pod, name: p}\nmatch: {status: {containerStatuses: [{restartCount: {'>=': two}}]}}",
+                "`match` at .status.containerStatuses[0].restartCount: `>=` compares with a number",
+            ),
+            (
+                "kind: object\nselect: {apiVersion: v1, kind: Pod, name: p}\nmatch: {spec: {replicas: {'>': 1, name: x}}}",
+                "only the operators >=, >, <=, <, not `name`",
+            ),
+            (
+                "kind: object\nselect: {apiVersion: v1, kind: Pod, name: p}\nmatch: {'>=': 1}",
+                "non-empty mapping",
+            ),
         ];
         for (check, reason) in cases {
             let err = with_check(&indent(check)).expect_err(check);
             assert!(err.to_string().contains(reason), "{check}: {err}");
         }
+        // Comparisons in place of scalars, alone or as a range.
+        with_check(&indent(
+            "kind: object\nselect: {apiVersion: v1, kind: Pod, name: p}\nmatch: {status: {containerStatuses: [{restartCount: {'>=': 2}}], x: {'>': 0, '<': 1.5}}}",
+        ))
+        .unwrap();
+        let bounds = comparison(&serde_json::json!({">": 0, "<=": 3})).unwrap().unwrap();
+        assert_eq!(bounds.iter().map(|(op, _)| op.symbol()).collect::<Vec<_>>(), ["≤", ">"]);
+        assert!(comparison(&serde_json::json!({"name": "x"})).is_none());
+        assert!(CompareOp::AtLeast.holds(std::cmp::Ordering::Equal) && !CompareOp::Below.holds(std::cmp::Ordering::Equal));
         // A count of every Service, and a count of zero, are fine.
         with_check(&indent("kind: count\nselect: {apiVersion: v1, kind: Service}\nop: '=='\nvalue: 0"))
             .unwrap();
