@@ -239,6 +239,36 @@ fn step1_fails_when_the_init_container_was_retried_or_the_app_ran() {
     assert_eq!(run.outcome("init-fails-app-never-started"), "fail");
 }
 
+/// A kubelet `BackOff` event about `pod` (container `app`), as the core API serves it.
+fn backoff_event(pod: &str) -> Value {
+    let mut event = fixture("event-rp-always-exits-0-backoff");
+    event["involvedObject"]["name"] = json!(pod);
+    event["metadata"]["name"] = json!(format!("{pod}.a771edd5e39b84b6"));
+    event["message"] = json!(format!(
+        "Back-off restarting failed container app in pod {pod}_restart-policy(9c58cee0-d6ef-40a2-afeb-bd920371fdfe)"
+    ));
+    event
+}
+
+#[test]
+fn step1_fails_on_a_backoff_event_under_never() {
+    let server = server_with(&NEVER);
+    let learner = Learner::new(&server);
+    let run = learner.step(1);
+    assert_eq!(run.outcome("exits-1-no-backoff"), "pass");
+    assert_eq!(run.check("init-fails-no-backoff")["observed"], "no such event about Pod rp-never-init-fails");
+    // A BackOff event about the pod: it was restarted, so it did not run under Never (or an
+    // earlier pod of that name did, whose events stay for an hour: the hint says so).
+    server.put_object(backoff_event("rp-never-exits-1"));
+    let run = learner.step(1);
+    assert_eq!(run.verdict(), "fail");
+    let check = run.check("exits-1-no-backoff");
+    assert_eq!(check["outcome"], "fail");
+    assert!(check["observed"].as_str().unwrap().starts_with("Warning BackOff: Back-off restarting failed container app in pod rp-never-exits-1_"), "{check}");
+    assert!(check["hint"].as_str().unwrap().contains("delete the namespace"), "{check}");
+    assert_eq!(run.outcome("init-fails-no-backoff"), "pass", "events about other pods do not count");
+}
+
 #[test]
 fn step2_onfailure_passes_once_the_failures_were_restarted_twice() {
     let server = server_with(&ONFAILURE);
@@ -247,6 +277,7 @@ fn step2_onfailure_passes_once_the_failures_were_restarted_twice() {
     assert_passes(&run);
     let observed = run.check("exits-1-backoff")["observed"].as_str().unwrap().to_string();
     assert!(observed.starts_with("Warning BackOff: Back-off restarting failed container app in pod rp-onfailure-exits-1_restart-policy("), "{observed}");
+    assert_eq!(run.outcome("exits-0-no-backoff"), "pass");
     let columns = columns(&learner);
     assert_eq!(columns["rp-onfailure-init-fails"], row("0/1", "Init:CrashLoopBackOff", "3"));
     assert_eq!(columns["rp-onfailure-exits-0"], row("0/1", "Completed", "0"));
@@ -278,9 +309,13 @@ fn step2_fails_when_exit_0_was_restarted_under_onfailure() {
         pod["spec"]["restartPolicy"] = json!("Always");
         pod["status"]["phase"] = json!("Running");
     });
-    let run = Learner::new(&server).step(2);
+    let learner = Learner::new(&server);
+    let run = learner.step(2);
     assert_eq!(run.verdict(), "fail");
     assert_eq!(run.outcome("exits-0"), "fail");
+    // Its restarts leave BackOff events behind, which OnFailure never records for an exit 0.
+    server.put_object(backoff_event("rp-onfailure-exits-0"));
+    assert_eq!(learner.step(2).outcome("exits-0-no-backoff"), "fail");
 }
 
 #[test]
@@ -320,6 +355,23 @@ fn step3_is_pending_after_the_first_completion_and_fails_on_another_policy() {
     assert_eq!(run.outcome("exits-0-restarted"), "pending");
     assert_eq!(run.outcome("exits-0-backoff"), "pending");
     assert_eq!(run.check("exits-0-backoff")["observed"], "no BackOff event about Pod rp-always-exits-0 yet");
+
+    // After the immediate first restart: restarted once, its last run Completed, but not yet
+    // restarted after a back-off.
+    change(&server, "rp-always-exits-0", |pod| {
+        let status = &mut pod["status"]["containerStatuses"][0];
+        status["lastState"] = status["state"].clone();
+        status["state"] = json!({"running": {"startedAt": "2026-11-20T10:04:05Z"}});
+        status["restartCount"] = json!(1);
+        status["ready"] = json!(true);
+        status["started"] = json!(true);
+    });
+    let run = learner.step(3);
+    assert_eq!(run.outcome("exits-0-restarted"), "pending", "{:?}", run.outcomes());
+    assert_eq!(
+        run.check("exits-0-restarted")["observed"],
+        ".status.containerStatuses[0].restartCount: expected ≥ 2, found 1"
+    );
 
     // Under OnFailure the completed container stays Completed: not the lab's pod.
     change(&server, "rp-always-exits-0", |pod| {
