@@ -497,11 +497,11 @@ mod tests {
         )
         .unwrap();
         std::fs::write(root.join("src/SUMMARY.md"), "# S\n\n- [One](one.md)\n").unwrap();
-        let checks: String = lab_spec::LabSpec::embedded()
+        // A box for every step of every built-in lab.
+        let checks: String = Labs::embedded()
             .unwrap()
-            .steps
             .iter()
-            .map(|s| format!("{{{{#check {}}}}}\n\n", s.number))
+            .flat_map(|lab| lab.spec.steps.iter().map(move |s| format!("{{{{#check {} {}}}}}\n\n", lab.id(), s.number)))
             .collect();
         std::fs::write(
             root.join("src/one.md"),
