@@ -425,6 +425,24 @@ fn step5_cleanup_waits_for_terminating_pods() {
 }
 
 #[test]
+fn status_lists_every_pod_the_checks_name() {
+    let mut fixtures: Vec<&str> = NEVER.to_vec();
+    fixtures.extend(ONFAILURE);
+    fixtures.extend(ALWAYS);
+    let server = server_with(&fixtures);
+    let run = Learner::new(&server).run(&["status", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let names: Vec<String> =
+        run.json()["pods"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_string()).collect();
+    assert_eq!(names.len(), 9, "{names:?}");
+    for policy in ["never", "onfailure", "always"] {
+        for case in ["init-fails", "exits-0", "exits-1"] {
+            assert!(names.contains(&format!("rp-{policy}-{case}")), "rp-{policy}-{case}: {names:?}");
+        }
+    }
+}
+
+#[test]
 fn hints_and_descriptions_follow_the_learners_language() {
     let server = server_with(&NEVER[..2]);
     let learner = Learner::new(&server);

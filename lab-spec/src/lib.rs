@@ -600,14 +600,33 @@ impl Check {
     }
 }
 
+impl Check {
+    /// The pods this check names: the pod of a pod check, and the core `Pod`s a generic check
+    /// selects by name, orders or reads the events of.
+    pub fn pods(&self) -> Vec<&str> {
+        let core_pod = |select: &Select| select.api_version == "v1" && select.kind == "Pod";
+        match self {
+            Check::Object { select, .. } | Check::Absent { select, .. } | Check::Count { select, .. } => {
+                select.name.as_deref().filter(|_| core_pod(select)).into_iter().collect()
+            }
+            Check::Order { sequence } => sequence
+                .iter()
+                .filter(|m| m.api_version == "v1" && m.kind == "Pod")
+                .map(|m| m.name.as_str())
+                .collect(),
+            Check::Event { about, .. } if about.kind == "Pod" => vec![about.name.as_str()],
+            _ => self.pod().into_iter().collect(),
+        }
+    }
+}
+
 impl Step {
-    /// The pods this step looks at, in the order they are first named.
+    /// The pods this step looks at, in the order they are first named: those of its pod checks
+    /// and those its generic checks name (an `object` check on `Pod rp-never-exits-0`).
     pub fn pods(&self) -> Vec<&str> {
         let mut pods: Vec<&str> = Vec::new();
-        for e in &self.expectations {
-            if let Some(p) = e.check.pod()
-                && !pods.contains(&p)
-            {
+        for p in self.expectations.iter().flat_map(|e| e.check.pods()) {
+            if !pods.contains(&p) {
                 pods.push(p);
             }
         }
@@ -1120,6 +1139,22 @@ mod tests {
         assert_eq!(spec.steps[0].selects().len(), 3);
 
         with_check(&indent("kind: absent\nselect: {apiVersion: v1, kind: Pod, labels: {app: web}}")).unwrap();
+    }
+
+    #[test]
+    fn a_step_looks_at_the_pods_its_generic_checks_name() {
+        let pods = |check: &str| with_check(&indent(check)).unwrap().steps[0].pods().join(",");
+        assert_eq!(pods("kind: object\nselect: {apiVersion: v1, kind: Pod, name: p}\nmatch: {a: 1}"), "p");
+        assert_eq!(pods("kind: absent\nselect: {apiVersion: v1, kind: Pod, name: p}"), "p");
+        assert_eq!(pods("kind: event\nabout: {kind: Pod, name: p}\nreason: BackOff"), "p");
+        assert_eq!(
+            pods("kind: order\nsequence: [{name: a, moment: ready}, {apiVersion: apps/v1, kind: StatefulSet, name: s, moment: created}, {name: b, moment: created}]"),
+            "a,b"
+        );
+        // Not a pod, or no name: none.
+        assert_eq!(pods("kind: object\nselect: {apiVersion: apps/v1, kind: StatefulSet, name: p}\nmatch: {a: 1}"), "");
+        assert_eq!(pods("kind: absent\nselect: {apiVersion: v1, kind: Pod, labels: {a: b}}"), "");
+        assert_eq!(pods("kind: event\nabout: {kind: Node, name: n}\nreason: X"), "");
     }
 
     #[test]
