@@ -442,6 +442,52 @@ fn status_lists_every_pod_the_checks_name() {
     }
 }
 
+/// Every pod of the lab as its fixtures show them, with the kubelet's events.
+fn whole_lab() -> FakeApiServer {
+    let mut fixtures: Vec<&str> = NEVER.to_vec();
+    fixtures.extend(ONFAILURE);
+    fixtures.extend(ALWAYS);
+    fixtures.push("event-rp-onfailure-init-fails-backoff");
+    server_with(&fixtures)
+}
+
+#[test]
+fn report_fills_the_policy_by_case_table_and_the_back_off_from_the_cluster() {
+    let server = whole_lab();
+    let learner = Learner::new(&server);
+    let run = learner.run(&["report", "--lang", "en"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let md = run.stdout;
+    for needle in [
+        "### Policy × case (your cluster)",
+        "|  | Failing init (init-fails) | Main exits 0 (exits-0) | Main exits 1 (exits-1) |",
+        "| Never | Init:Error · Failed · 0 | Completed · Succeeded · 0 | Error · Failed · 0 |",
+        "| OnFailure | Init:CrashLoopBackOff · Pending · 3 | Completed · Succeeded · 0 | CrashLoopBackOff · Running · 3 |",
+        "| Always | Init:Error · Pending · 3 | CrashLoopBackOff · Running · 3 | Running · Running · 3 |",
+        "### Restarts and back-off",
+        // The wait before restart 3 (10:04:20 → 10:04:40) next to the kubelet's 20 s.
+        "| rp-always-exits-1 | app | 3 | 20s | 20s | running |",
+        "| rp-always-exits-0 | app | 3 | — | 20s | in back-off: the kubelet says 40s (rule 40s), waited ",
+        "| rp-onfailure-init-fails | init (init) | 3 | — | 20s | in back-off: the kubelet says 40s (rule 40s)",
+    ] {
+        assert!(md.contains(needle), "missing {needle:?} in\n{md}");
+    }
+    assert!(!md.contains("rp-never-exits-1 | app"), "a pod never restarted is not in the back-off table");
+    assert!(server.requests().iter().all(|r| r.method == "GET"), "the report only reads");
+
+    // In Chinese, and with a pod missing from the table.
+    assert!(server.delete_object("v1", "Pod", NAMESPACE, "rp-always-exits-0"));
+    let md = learner.run(&["report", "--lang", "zh"]).stdout;
+    for needle in [
+        "### 对照表：策略 × 情形（你的集群）",
+        "| Always | Init:Error · Pending · 3 | — | Running · Running · 3 |",
+        "### 重启与退避",
+        "| rp-always-exits-1 | app | 3 | 20s | 20s | 运行中 |",
+    ] {
+        assert!(md.contains(needle), "missing {needle:?} in\n{md}");
+    }
+}
+
 #[test]
 fn hints_and_descriptions_follow_the_learners_language() {
     let server = server_with(&NEVER[..2]);

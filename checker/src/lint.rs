@@ -548,6 +548,15 @@ fn texts(spec: &LabSpec) -> Vec<(String, &Text)> {
             out.push((format!("step {n} expectation `{}` hint", e.id), &e.hint));
         }
     }
+    for table in &spec.report {
+        let id = &table.id;
+        out.push((format!("report table `{id}` title"), &table.title));
+        for (what, headings) in [("rows", &table.rows), ("columns", &table.columns)] {
+            for (i, heading) in headings.iter().enumerate() {
+                out.push((format!("report table `{id}` {what}[{i}] title"), &heading.title));
+            }
+        }
+    }
     out
 }
 

@@ -79,7 +79,9 @@ impl Timeline {
 /// The STATUS changes a pod with init containers went through, rebuilt from its containers'
 /// own timestamps (for `checker report`, when nobody watched): created → `Init:0/M` when the
 /// first init container started → `Init:k/M` as each finished → `PodInitializing` → `Running`
-/// when the first main container started. Only changes the timestamps prove are included.
+/// when the first main container started; an init container that failed for good (not
+/// restarted: `restartPolicy: Never`) ends it with kubectl's `Init:Error` when it finished.
+/// Only changes the timestamps prove are included.
 pub fn reconstruct(pod: &Pod) -> Timeline {
     use crate::inspect;
     let name = pod.metadata.name.clone().unwrap_or_default();
@@ -106,6 +108,13 @@ pub fn reconstruct(pod: &Pod) -> Timeline {
         };
         if i == 0 {
             push(format!("Init:0/{}", init.len()), started);
+        }
+        let failed = inspect::exit_code(status.state.as_ref()).is_some_and(|code| code != 0);
+        if let (true, Some(finished)) = (failed, finished) {
+            // The current state is the failure itself: the pod shows it from then on.
+            let status = pod_row(pod, finished).status;
+            push(status, finished);
+            return timeline;
         }
         let Some(finished) = finished.filter(|_| inspect::exit_code(status.state.as_ref()) == Some(0)) else {
             return timeline;
@@ -161,5 +170,20 @@ mod tests {
         assert_eq!(partial.entries.last().unwrap().status, "Init:1/2");
         let failing = reconstruct(&fixture("init-demo-fail-crashloop"));
         assert!(failing.entries.iter().all(|e| e.status != "PodInitializing"));
+    }
+
+    #[test]
+    fn an_init_container_that_failed_for_good_ends_the_timeline() {
+        let path = format!(
+            "{}/../tests/fixtures/labs/restart-policy/cluster/pod-rp-never-init-fails.yaml",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let pod: Pod = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let rows: Vec<_> =
+            reconstruct(&pod).entries.iter().map(|e| (e.status.clone(), e.offset_seconds)).collect();
+        assert_eq!(
+            rows,
+            [("Pending".to_string(), 0), ("Init:0/1".to_string(), 2), ("Init:Error".to_string(), 2)]
+        );
     }
 }

@@ -58,6 +58,47 @@ pub struct LabSpec {
     /// The record's goals, each achieved when all the steps it names have passed.
     pub goals: Vec<Goal>,
     pub steps: Vec<Step>,
+    /// The tables `checker report` fills from the learner's cluster, besides the steps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub report: Vec<ReportTable>,
+}
+
+/// A table of the record that `checker report` fills from the learner's own cluster: one pod per
+/// cell, the pod with the labels of its row and of its column among the table's pods. A cell
+/// shows the pod as `kubectl get pods` and its phase do (`Init:Error · Failed · 0`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportTable {
+    /// Unique in the lab.
+    pub id: String,
+    pub title: Text,
+    /// The labels every pod of the table has: the report lists these pods (one LIST request).
+    pub pods: BTreeMap<String, String>,
+    pub rows: Vec<Heading>,
+    pub columns: Vec<Heading>,
+}
+
+/// A row or a column of a [`ReportTable`]: its title and the labels its pods have.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Heading {
+    pub title: Text,
+    pub labels: BTreeMap<String, String>,
+}
+
+impl ReportTable {
+    /// The table's pods, as a selection.
+    pub fn select(&self) -> Select {
+        Select { api_version: "v1".into(), kind: "Pod".into(), name: None, labels: self.pods.clone() }
+    }
+
+    /// The labels of the cell at `row` and `column`: the table's, the row's and the column's.
+    pub fn cell_labels(&self, row: &Heading, column: &Heading) -> BTreeMap<String, String> {
+        let mut labels = self.pods.clone();
+        labels.extend(row.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+        labels.extend(column.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+        labels
+    }
 }
 
 /// A text in the book's two languages. Chinese is the lab's first language.
@@ -725,10 +766,12 @@ impl LabSpec {
         pods
     }
 
-    /// The objects any step's generic checks read, each selection once, in order.
+    /// The objects any step's generic checks and any report table read, each selection once,
+    /// in order.
     pub fn selects(&self) -> Vec<Select> {
         let mut selects: Vec<Select> = Vec::new();
-        for select in self.steps.iter().flat_map(Step::selects) {
+        let tables = self.report.iter().map(ReportTable::select);
+        for select in self.steps.iter().flat_map(Step::selects).chain(tables) {
             if !selects.contains(&select) {
                 selects.push(select);
             }
@@ -819,8 +862,38 @@ impl LabSpec {
                 return Err(format!("goal `{}` names step {n}, which does not exist", goal.id));
             }
         }
+        let mut table_ids = BTreeSet::new();
+        for table in &self.report {
+            if !table_ids.insert(table.id.as_str()) {
+                return Err(format!("report table id `{}` is used twice", table.id));
+            }
+            validate_table(table).map_err(|why| format!("report table `{}`: {why}", table.id))?;
+        }
         Ok(())
     }
+}
+
+/// A report table's labels are valid and say which pods it shows.
+fn validate_table(table: &ReportTable) -> Result<(), String> {
+    let labels = |labels: &BTreeMap<String, String>, what: &str| {
+        if labels.is_empty() {
+            return Err(format!("{what} needs labels"));
+        }
+        match labels.iter().find(|(k, v)| !valid_label_key(k) || !valid_label_value(v)) {
+            Some((key, value)) => Err(format!("{what}: invalid label `{key}: {value}`")),
+            None => Ok(()),
+        }
+    };
+    labels(&table.pods, "`pods`")?;
+    for (what, headings) in [("rows", &table.rows), ("columns", &table.columns)] {
+        if headings.is_empty() {
+            return Err(format!("`{what}` is empty"));
+        }
+        for (i, heading) in headings.iter().enumerate() {
+            labels(&heading.labels, &format!("{what}[{i}]"))?;
+        }
+    }
+    Ok(())
 }
 
 /// The rules of the generic kinds that serde cannot express.
@@ -1301,6 +1374,41 @@ mod tests {
         assert!(err.reason.contains("`Crashed` is not a pod phase"), "{err}");
         let empty = real().replacen("- when: { phase: Failed }", "- when: {}", 1);
         assert!(LabSpec::parse(&empty, "lab.yaml").unwrap_err().reason.contains("names no condition"));
+    }
+
+    #[test]
+    fn report_tables_parse_and_are_validated() {
+        let spec = Labs::embedded().unwrap().get("restart-policy").unwrap().spec.clone();
+        let table = &spec.report[0];
+        assert_eq!((table.rows.len(), table.columns.len()), (3, 3));
+        let labels = table.cell_labels(&table.rows[2], &table.columns[1]);
+        assert_eq!(
+            labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
+            ["app.kubernetes.io/part-of=restart-policy-lab", "case=exits-0", "restart-policy=always"]
+        );
+        assert!(spec.selects().contains(&table.select()), "the report reads the table's pods");
+
+        let with_table = |table: &str| {
+            let text = format!(
+                "{}\nreport:\n  - {{id: t, title: {{zh: 表, en: t}}, {table}}}\n",
+                real().trim_end()
+            );
+            LabSpec::parse(&text, "lab.yaml")
+        };
+        let row = "{title: {zh: 行, en: r}, labels: {a: b}}";
+        with_table(&format!("pods: {{x: y}}, rows: [{row}], columns: [{row}]")).unwrap();
+        for (table, reason) in [
+            (format!("pods: {{}}, rows: [{row}], columns: [{row}]"), "`pods` needs labels"),
+            (format!("pods: {{x: y}}, rows: [], columns: [{row}]"), "`rows` is empty"),
+            (
+                format!("pods: {{x: y}}, rows: [{row}], columns: [{{title: {{zh: 列, en: c}}, labels: {{'a b': c}}}}]"),
+                "columns[0]: invalid label",
+            ),
+            (format!("pods: {{x: y}}, rows: [{row}], columns: [{row}], colums: []"), "unknown field `colums`"),
+        ] {
+            let err = with_table(&table).expect_err(&table);
+            assert!(err.to_string().contains(reason), "{table}: {err}");
+        }
     }
 
     #[test]
