@@ -264,7 +264,12 @@ fn step1_fails_on_a_backoff_event_under_never() {
     assert_eq!(run.verdict(), "fail");
     let check = run.check("exits-1-no-backoff");
     assert_eq!(check["outcome"], "fail");
-    assert!(check["observed"].as_str().unwrap().starts_with("Warning BackOff: Back-off restarting failed container app in pod rp-never-exits-1_"), "{check}");
+    assert!(
+        check["observed"].as_str().unwrap().starts_with(
+            "Warning BackOff: Back-off restarting failed container app in pod rp-never-exits-1_"
+        ),
+        "{check}"
+    );
     assert!(check["hint"].as_str().unwrap().contains("delete the namespace"), "{check}");
     assert_eq!(run.outcome("init-fails-no-backoff"), "pass", "events about other pods do not count");
 }
@@ -432,8 +437,12 @@ fn status_lists_every_pod_the_checks_name() {
     let server = server_with(&fixtures);
     let run = Learner::new(&server).run(&["status", "-o", "json"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    let names: Vec<String> =
-        run.json()["pods"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_string()).collect();
+    let names: Vec<String> = run.json()["pods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(names.len(), 9, "{names:?}");
     for policy in ["never", "onfailure", "always"] {
         for case in ["init-fails", "exits-0", "exits-1"] {
@@ -486,6 +495,66 @@ fn report_fills_the_policy_by_case_table_and_the_back_off_from_the_cluster() {
     ] {
         assert!(md.contains(needle), "missing {needle:?} in\n{md}");
     }
+}
+
+/// `rp-always-exits-1` during run `restart + 1`: started at `started`, the run before finished
+/// at `finished`.
+fn always_exits_1_running(restart: u32, finished: &str, started: &str) -> Value {
+    let mut pod = fixture("pod-rp-always-exits-1");
+    let status = &mut pod["status"]["containerStatuses"][0];
+    status["restartCount"] = json!(restart);
+    status["state"] = json!({"running": {"startedAt": started}});
+    status["lastState"]["terminated"]["startedAt"] = json!("2026-11-20T10:00:00Z");
+    status["lastState"]["terminated"]["finishedAt"] = json!(finished);
+    pod
+}
+
+#[test]
+fn step4_wait_measures_each_restart_it_sees_against_the_kubelets_rule() {
+    let server = whole_lab();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = server.write_kubeconfig(dir.path());
+    let child = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(["--lab", LAB, "step", "4", "--wait", "30s", "--lang", "en"])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .env("KUBECONFIG", &kubeconfig)
+        .env("CHECKER_STATE_DIR", dir.path().join("state"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !server.requests().iter().any(|r| r.is_watch()) {
+        assert!(std::time::Instant::now() < deadline, "the checker never started a watch");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Restarts 4 and 5 of rp-always-exits-1 as the kubelet makes them (+80 s and +162 s), then
+    // the five restarts the step waits for.
+    for pod in [
+        always_exits_1_running(4, "2026-11-20T10:04:40Z", "2026-11-20T10:05:20Z"),
+        always_exits_1_running(5, "2026-11-20T10:05:22Z", "2026-11-20T10:06:42Z"),
+        fixture("pod-rp-always-exits-1-restarts-5"),
+        fixture("pod-rp-onfailure-init-fails-restarts-5"),
+    ] {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        server.put_object(pod);
+    }
+    let out = child.wait_with_output().unwrap();
+    let run = Run::from(out);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let table =
+        run.stdout.split("Restarts seen meanwhile").nth(1).unwrap_or_else(|| panic!("{}", run.stdout));
+    for row in [
+        "rp-always-exits-1   app         3         20s      20s",
+        "rp-always-exits-1   app         4         40s      40s",
+        "rp-always-exits-1   app         5         80s      80s",
+    ] {
+        assert!(table.contains(row), "missing {row:?} in{table}");
+    }
+    assert_eq!(table.matches("rp-always-exits-1").count(), 3, "each restart once:{table}");
 }
 
 #[test]

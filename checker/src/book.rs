@@ -501,7 +501,9 @@ mod tests {
         let checks: String = Labs::embedded()
             .unwrap()
             .iter()
-            .flat_map(|lab| lab.spec.steps.iter().map(move |s| format!("{{{{#check {} {}}}}}\n\n", lab.id(), s.number)))
+            .flat_map(|lab| {
+                lab.spec.steps.iter().map(move |s| format!("{{{{#check {} {}}}}}\n\n", lab.id(), s.number))
+            })
             .collect();
         std::fs::write(
             root.join("src/one.md"),

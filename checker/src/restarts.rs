@@ -38,7 +38,10 @@ pub enum Now {
     Exited(i32),
     /// It waits to be restarted: the back-off the kubelet states (`40s`, `1m20s`), if it says
     /// one, and the seconds since its latest run ended.
-    BackOff { stated: Option<String>, waited: Option<i64> },
+    BackOff {
+        stated: Option<String>,
+        waited: Option<i64>,
+    },
     /// It waits for another reason (`PodInitializing`, `ErrImagePull`).
     Waiting(String),
 }
@@ -69,19 +72,62 @@ pub fn restart_rows(pods: &[Pod], now: Timestamp) -> Vec<RestartRow> {
     rows
 }
 
+/// When the run before the latest one ended (`lastState.terminated.finishedAt`).
+fn last_finish(status: &ContainerStatus) -> Option<Timestamp> {
+    status.last_state.as_ref()?.terminated.as_ref()?.finished_at.as_ref().map(|t| t.0)
+}
+
+/// The seconds between the end of the run before and the start of the latest run, the wait
+/// before restart number `restartCount`: known while the latest run runs or has just ended (not
+/// while the container waits, when the latest run is `lastState`).
+pub fn latest_wait(status: &ContainerStatus) -> Option<i64> {
+    if status.restart_count == 0 || status.state.as_ref().is_some_and(|s| s.waiting.is_some()) {
+        return None;
+    }
+    let start = crate::inspect::started_at(status)?;
+    Some(start.as_second() - last_finish(status)?.as_second())
+}
+
+/// A restart measured while watching: the wait before restart `restart` of a container.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MeasuredRestart {
+    pub pod: String,
+    pub container: String,
+    pub init: bool,
+    /// Which restart: the container's `restartCount` once it ran again.
+    pub restart: u32,
+    /// From the end of the run before to the start of this one.
+    pub wait_seconds: i64,
+    /// The kubelet's least wait before this restart ([`kubelet_backoff`]).
+    pub rule_seconds: u64,
+}
+
+/// The restarts a pod's statuses measure now, one per restarted container that runs (or has
+/// just ended) again.
+pub fn measured_restarts(pod: &Pod) -> Vec<MeasuredRestart> {
+    let name = pod.metadata.name.clone().unwrap_or_default();
+    let Some(status) = pod.status.as_ref() else { return Vec::new() };
+    let init = status.init_container_statuses.iter().flatten().map(|c| (c, true));
+    let main = status.container_statuses.iter().flatten().map(|c| (c, false));
+    init.chain(main)
+        .filter_map(|(c, init)| {
+            let restart = u32::try_from(c.restart_count).ok()?;
+            Some(MeasuredRestart {
+                pod: name.clone(),
+                container: c.name.clone(),
+                init,
+                restart,
+                wait_seconds: latest_wait(c)?,
+                rule_seconds: kubelet_backoff(restart),
+            })
+        })
+        .collect()
+}
+
 fn row(pod: &str, status: &ContainerStatus, init: bool, now: Timestamp) -> RestartRow {
-    let last_finish = status
-        .last_state
-        .as_ref()
-        .and_then(|s| s.terminated.as_ref())
-        .and_then(|t| t.finished_at.as_ref())
-        .map(|t| t.0);
+    let last_finish = last_finish(status);
     let state = status.state.as_ref();
-    let latest_start = crate::inspect::started_at(status);
-    let measured = match (state.and_then(|s| s.waiting.as_ref()), latest_start, last_finish) {
-        (None, Some(start), Some(end)) => Some(start.as_second() - end.as_second()),
-        _ => None,
-    };
+    let measured = latest_wait(status);
     let now_state = match state {
         Some(s) if s.running.is_some() => Now::Running,
         Some(s) if s.terminated.is_some() => Now::Exited(s.terminated.as_ref().map_or(0, |t| t.exit_code)),
@@ -196,8 +242,26 @@ mod tests {
     }
 
     #[test]
+    fn a_pod_measures_the_restarts_of_the_containers_that_run_again() {
+        let p = pod(json!([
+            {"name": "app", "image": "busybox:1.36.1", "imageID": "", "ready": true, "restartCount": 2,
+             "state": {"running": {"startedAt": "2026-11-20T10:04:31Z"}},
+             "lastState": {"terminated": {"exitCode": 1, "finishedAt": "2026-11-20T10:04:18Z"}}},
+            {"name": "side", "image": "busybox:1.36.1", "imageID": "", "ready": false, "restartCount": 2,
+             "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+             "lastState": {"terminated": {"exitCode": 1, "finishedAt": "2026-11-20T10:04:18Z"}}},
+        ]));
+        let measured = measured_restarts(&p);
+        assert_eq!(measured.len(), 1, "{measured:?}");
+        assert_eq!((measured[0].restart, measured[0].wait_seconds, measured[0].rule_seconds), (2, 13, 10));
+    }
+
+    #[test]
     fn only_a_go_duration_is_taken_from_the_message() {
-        assert_eq!(stated_backoff("back-off 2m40s restarting failed container=app").as_deref(), Some("2m40s"));
+        assert_eq!(
+            stated_backoff("back-off 2m40s restarting failed container=app").as_deref(),
+            Some("2m40s")
+        );
         assert_eq!(stated_backoff("back-off 5m0s restarting failed").as_deref(), Some("5m0s"));
         assert_eq!(stated_backoff("back-off \u{1b}[31m restarting"), None);
         assert_eq!(stated_backoff("Back-off pulling image"), None);

@@ -6,7 +6,8 @@
 //! - [`timings`]: the record's timing table ("性能数据"), from the containers' timestamps;
 //! - [`labs`]: CURRENT, LAB, PASSED, TITLE, as `checker labs` lists the book's labs;
 //! - [`matrix`]: a report table of the spec, one pod per cell (`Init:Error · Failed · 0`);
-//! - [`restarts`]: each restarted container, its measured wait next to the kubelet's back-off.
+//! - [`restarts`]: each restarted container, its measured wait next to the kubelet's back-off;
+//! - [`measured_restarts`]: the restarts `--wait` saw, each wait next to the kubelet's rule.
 
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
@@ -15,7 +16,7 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::clock;
 use crate::i18n::tr;
-use crate::restarts::{Now, RestartRow, kubelet_backoff};
+use crate::restarts::{MeasuredRestart, Now, RestartRow, kubelet_backoff};
 use crate::status::{PodRow, pod_row};
 use crate::timing::{ContainerRun, PodTimings};
 
@@ -415,7 +416,9 @@ pub fn restarts(rows: &[RestartRow], lang: Lang) -> Table {
         let measured = row.measured.map_or_else(|| "—".to_string(), |s| format!("{s}s"));
         let now = match &row.now {
             Now::Running => tr(lang, "运行中", "running"),
-            Now::Exited(code) => tr(lang, &format!("已退出（退出码 {code}）"), &format!("exited (exit code {code})")),
+            Now::Exited(code) => {
+                tr(lang, &format!("已退出（退出码 {code}）"), &format!("exited (exit code {code})"))
+            }
             Now::BackOff { stated, waited } => {
                 let rule = seconds(kubelet_backoff(row.restarts + 1));
                 let stated = stated.clone().unwrap_or_else(|| "?".into());
@@ -435,6 +438,41 @@ pub fn restarts(rows: &[RestartRow], lang: Lang) -> Table {
             measured,
             seconds(kubelet_backoff(row.restarts)),
             now,
+        ]);
+    }
+    table
+}
+
+/// The restarts seen while watching: which restart, the measured wait before it, the kubelet's
+/// rule for it.
+pub fn measured_restarts(rows: &[MeasuredRestart], lang: Lang) -> Table {
+    let header = [
+        "Pod".to_string(),
+        tr(lang, "容器", "CONTAINER"),
+        tr(lang, "第几次重启", "RESTART"),
+        tr(lang, "实测等待", "WAITED"),
+        tr(lang, "kubelet 的规则", "KUBELET'S RULE"),
+    ];
+    let header = match lang {
+        Lang::Zh => header.to_vec(),
+        Lang::En => std::iter::once("POD".to_string()).chain(header.into_iter().skip(1)).collect(),
+    };
+    let mut table = Table { header, rows: Vec::new() };
+    for r in rows {
+        let container = match r.init {
+            true => tr(lang, &format!("{}（Init）", r.container), &format!("{} (init)", r.container)),
+            false => r.container.clone(),
+        };
+        let rule = match r.rule_seconds {
+            0 => tr(lang, "立即", "immediate"),
+            s => format!("{s}s"),
+        };
+        table.rows.push(vec![
+            r.pod.clone(),
+            container,
+            r.restart.to_string(),
+            format!("{}s", r.wait_seconds),
+            rule,
         ]);
     }
     table

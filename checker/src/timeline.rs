@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
 use serde::Serialize;
 
+use crate::restarts::{MeasuredRestart, measured_restarts};
 use crate::status::{human_duration, pod_row};
 use crate::table::Table;
 
@@ -24,11 +25,23 @@ pub struct TimelineEntry {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Timeline {
     pub entries: Vec<TimelineEntry>,
+    /// Each restart seen while watching, with the wait before it (once per container and
+    /// restart), for comparison with the kubelet's back-off.
+    pub restarts: Vec<MeasuredRestart>,
 }
 
 impl Timeline {
     /// Notes the pod as seen at `now`; returns whether its columns changed.
     pub fn observe(&mut self, pod: &Pod, now: Timestamp) -> bool {
+        for measured in measured_restarts(pod) {
+            let seen = self.restarts.iter().any(|r| {
+                (r.pod.as_str(), r.container.as_str(), r.restart)
+                    == (measured.pod.as_str(), measured.container.as_str(), measured.restart)
+            });
+            if !seen {
+                self.restarts.push(measured);
+            }
+        }
         let row = pod_row(pod, now);
         let last = self.entries.iter().rev().find(|e| e.pod == row.name);
         if last.is_some_and(|e| e.ready == row.ready && e.status == row.status && e.restarts == row.restarts)
@@ -156,6 +169,22 @@ mod tests {
         assert!(table.starts_with("NAME        READY   STATUS            RESTARTS   AGE\n"), "{table}");
         assert!(table.contains("init-demo   1/1     Running           0          13s\n"), "{table}");
         assert!(!table.contains("Init:2/2"));
+    }
+
+    #[test]
+    fn each_restart_seen_is_measured_once() {
+        let path = format!(
+            "{}/../tests/fixtures/labs/restart-policy/cluster/pod-rp-always-exits-1.yaml",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let pod: Pod = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut timeline = Timeline::default();
+        let now: Timestamp = "2026-11-20T10:04:41Z".parse().unwrap();
+        timeline.observe(&pod, now);
+        timeline.observe(&pod, now);
+        assert_eq!(timeline.restarts.len(), 1, "{:?}", timeline.restarts);
+        let r = &timeline.restarts[0];
+        assert_eq!((r.container.as_str(), r.restart, r.wait_seconds, r.rule_seconds), ("app", 3, 20, 20));
     }
 
     #[test]

@@ -1198,8 +1198,10 @@ mod tests {
         assert_eq!(spec.steps[0].selects(), [Select::events()]);
         let Check::Event { absent, .. } = &spec.steps[0].expectations[0].check else { panic!() };
         assert!(!absent, "an event check expects the event unless it says `absent: true`");
-        let spec =
-            with_check(&indent("kind: event\nabout: {kind: Pod, name: web-0}\nreason: BackOff\nabsent: true")).unwrap();
+        let spec = with_check(&indent(
+            "kind: event\nabout: {kind: Pod, name: web-0}\nreason: BackOff\nabsent: true",
+        ))
+        .unwrap();
         assert!(matches!(&spec.steps[0].expectations[0].check, Check::Event { absent: true, .. }));
 
         let spec = with_check(&indent(
@@ -1221,11 +1223,16 @@ mod tests {
         assert_eq!(pods("kind: absent\nselect: {apiVersion: v1, kind: Pod, name: p}"), "p");
         assert_eq!(pods("kind: event\nabout: {kind: Pod, name: p}\nreason: BackOff"), "p");
         assert_eq!(
-            pods("kind: order\nsequence: [{name: a, moment: ready}, {apiVersion: apps/v1, kind: StatefulSet, name: s, moment: created}, {name: b, moment: created}]"),
+            pods(
+                "kind: order\nsequence: [{name: a, moment: ready}, {apiVersion: apps/v1, kind: StatefulSet, name: s, moment: created}, {name: b, moment: created}]"
+            ),
             "a,b"
         );
         // Not a pod, or no name: none.
-        assert_eq!(pods("kind: object\nselect: {apiVersion: apps/v1, kind: StatefulSet, name: p}\nmatch: {a: 1}"), "");
+        assert_eq!(
+            pods("kind: object\nselect: {apiVersion: apps/v1, kind: StatefulSet, name: p}\nmatch: {a: 1}"),
+            ""
+        );
         assert_eq!(pods("kind: absent\nselect: {apiVersion: v1, kind: Pod, labels: {a: b}}"), "");
         assert_eq!(pods("kind: event\nabout: {kind: Node, name: n}\nreason: X"), "");
     }
@@ -1319,7 +1326,10 @@ mod tests {
         let bounds = comparison(&serde_json::json!({">": 0, "<=": 3})).unwrap().unwrap();
         assert_eq!(bounds.iter().map(|(op, _)| op.symbol()).collect::<Vec<_>>(), ["≤", ">"]);
         assert!(comparison(&serde_json::json!({"name": "x"})).is_none());
-        assert!(CompareOp::AtLeast.holds(std::cmp::Ordering::Equal) && !CompareOp::Below.holds(std::cmp::Ordering::Equal));
+        assert!(
+            CompareOp::AtLeast.holds(std::cmp::Ordering::Equal)
+                && !CompareOp::Below.holds(std::cmp::Ordering::Equal)
+        );
         // A count of every Service, and a count of zero, are fine.
         with_check(&indent("kind: count\nselect: {apiVersion: v1, kind: Service}\nop: '=='\nvalue: 0"))
             .unwrap();
@@ -1389,10 +1399,8 @@ mod tests {
         assert!(spec.selects().contains(&table.select()), "the report reads the table's pods");
 
         let with_table = |table: &str| {
-            let text = format!(
-                "{}\nreport:\n  - {{id: t, title: {{zh: 表, en: t}}, {table}}}\n",
-                real().trim_end()
-            );
+            let text =
+                format!("{}\nreport:\n  - {{id: t, title: {{zh: 表, en: t}}, {table}}}\n", real().trim_end());
             LabSpec::parse(&text, "lab.yaml")
         };
         let row = "{title: {zh: 行, en: r}, labels: {a: b}}";
@@ -1401,10 +1409,15 @@ mod tests {
             (format!("pods: {{}}, rows: [{row}], columns: [{row}]"), "`pods` needs labels"),
             (format!("pods: {{x: y}}, rows: [], columns: [{row}]"), "`rows` is empty"),
             (
-                format!("pods: {{x: y}}, rows: [{row}], columns: [{{title: {{zh: 列, en: c}}, labels: {{'a b': c}}}}]"),
+                format!(
+                    "pods: {{x: y}}, rows: [{row}], columns: [{{title: {{zh: 列, en: c}}, labels: {{'a b': c}}}}]"
+                ),
                 "columns[0]: invalid label",
             ),
-            (format!("pods: {{x: y}}, rows: [{row}], columns: [{row}], colums: []"), "unknown field `colums`"),
+            (
+                format!("pods: {{x: y}}, rows: [{row}], columns: [{row}], colums: []"),
+                "unknown field `colums`",
+            ),
         ] {
             let err = with_table(&table).expect_err(&table);
             assert!(err.to_string().contains(reason), "{table}: {err}");

@@ -307,8 +307,11 @@ impl EventQuery<'_> {
 fn event(wanted: &EventQuery, obs: &Observation, lang: Lang) -> Finding {
     let (subject, reason) = (wanted.subject(), wanted.reason);
     let (what, pattern) = wanted.shown();
-    let expected =
-        tr(lang, &format!("关于 {subject} 的 {what} 事件{pattern}"), &format!("a {what} event about {subject}{pattern}"));
+    let expected = tr(
+        lang,
+        &format!("关于 {subject} 的 {what} 事件{pattern}"),
+        &format!("a {what} event about {subject}{pattern}"),
+    );
     let events = match selected(&Select::events(), obs, &expected, lang) {
         Ok(events) => events,
         Err(found) => return found,
@@ -341,8 +344,11 @@ fn event(wanted: &EventQuery, obs: &Observation, lang: Lang) -> Finding {
 fn no_event(wanted: &EventQuery, obs: &Observation, lang: Lang) -> Finding {
     let subject = wanted.subject();
     let (what, pattern) = wanted.shown();
-    let expected =
-        tr(lang, &format!("没有关于 {subject} 的 {what} 事件{pattern}"), &format!("no {what} event about {subject}{pattern}"));
+    let expected = tr(
+        lang,
+        &format!("没有关于 {subject} 的 {what} 事件{pattern}"),
+        &format!("no {what} event about {subject}{pattern}"),
+    );
     let events = match selected(&Select::events(), obs, &expected, lang) {
         Ok(events) => events,
         Err(found) => return found,

@@ -227,7 +227,8 @@ fn comparisons_match_numbers_within_their_bounds() {
     let pod = json!({"status": {"containerStatuses": [
         {"name": "app", "restartCount": 3, "lastState": {"terminated": {"exitCode": 0}}},
     ]}});
-    let at_least = |n: i64| json!({"status": {"containerStatuses": [{"name": "app", "restartCount": {">=": n}}]}});
+    let at_least =
+        |n: i64| json!({"status": {"containerStatuses": [{"name": "app", "restartCount": {">=": n}}]}});
     assert!(matches(&at_least(2), &pod));
     assert!(matches(&at_least(3), &pod), ">= holds on equality");
     assert_eq!(

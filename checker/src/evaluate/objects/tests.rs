@@ -319,7 +319,11 @@ fn an_absent_event_passes_until_one_fits_and_is_never_pending() {
     // One that fits fails, and is shown.
     let found = no_event(scaled(), "FailedScheduling", Some("Insufficient cpu"));
     assert_eq!(found.outcome, Outcome::Fail);
-    assert!(found.observed.starts_with("Warning FailedScheduling: 0/1 nodes are available"), "{}", found.observed);
+    assert!(
+        found.observed.starts_with("Warning FailedScheduling: 0/1 nodes are available"),
+        "{}",
+        found.observed
+    );
     // One with the reason but another message does not fit: still none of those.
     assert_eq!(no_event(scaled(), "FailedScheduling", Some("Insufficient memory")).outcome, Outcome::Pass);
     // Events about another object do not count.
