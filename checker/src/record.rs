@@ -271,7 +271,10 @@ fn step_section(out: &mut String, step: &lab_spec::Step, entry: &StepEntry, now:
 
 fn pod_section(out: &mut String, t: &PodTimings, observed: &PassRecord, lang: Lang) {
     let timeline =
-        Timeline { entries: observed.timeline.iter().filter(|e| e.pod == t.pod).cloned().collect() };
+        Timeline {
+            entries: observed.timeline.iter().filter(|e| e.pod == t.pod).cloned().collect(),
+            restarts: Vec::new(),
+        };
     if !timeline.entries.is_empty() {
         let _ = writeln!(out, "### {} `{}`\n", tr(lang, "状态变化", "STATUS changes of"), line(&t.pod));
         let _ = writeln!(

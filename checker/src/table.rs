@@ -280,85 +280,6 @@ fn sidecar_row(c: &ContainerRun, lang: Lang) -> Vec<String> {
     ]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cluster_text_cannot_forge_rows() {
-        let table = vec![
-            vec!["NAME".to_string(), "STATUS".into()],
-            vec!["evil\u{1b}[2J".to_string(), "Err\nforged line".into()],
-        ];
-        let out = columns(&table);
-        assert_eq!(out.lines().count(), 2, "{out}");
-        assert!(out.contains("evil\\x1b[2J   Err\\nforged line"), "{out}");
-        assert_eq!(cell("a|b\r\nc\u{1b}[2J"), "a\\|b\\r c\\x1b[2J");
-    }
-
-    #[test]
-    fn columns_pad_like_kubectl() {
-        let table = vec![
-            vec!["NAME".to_string(), "READY".into(), "AGE".into()],
-            vec!["init-demo".to_string(), "1/1".into(), "5m".into()],
-        ];
-        assert_eq!(columns(&table), "NAME        READY   AGE\ninit-demo   1/1     5m\n");
-    }
-
-    #[test]
-    fn one_table_two_renderings() {
-        let mut table = Table::new(["NAME", "NOTE"]);
-        table.rows.push(vec!["a|b".into(), "one\ntwo".into()]);
-        assert_eq!(table.columns(), "NAME   NOTE\na|b    one\\ntwo\n");
-        assert_eq!(table.markdown(), "| NAME | NOTE |\n|---|---|\n| a\\|b | one two |\n");
-    }
-
-    #[test]
-    fn the_timing_table_of_the_records_pod() {
-        let pod = crate::timing::pod_timings(&crate::fixtures::pod("init-demo-running")).unwrap();
-        let table = timings(&pod, Lang::Zh);
-        let (start, end) = (pod.containers[0].started_at.unwrap(), pod.containers[0].finished_at.unwrap());
-        let span = format!("{} → {}", clock::time(start), clock::time(end));
-        assert_eq!(table.rows[0], ["init-1 执行时间", "5s", span.as_str()]);
-        let measures: Vec<&str> = table.rows.iter().map(|r| r[0].as_str()).collect();
-        assert_eq!(
-            measures[3..],
-            ["启动准备", "总初始化时间", "主容器启动延迟", "就绪时间"],
-            "one name per quantity, as the book's 耗时分析 names them"
-        );
-        assert_eq!(table.columns().lines().count(), table.rows.len() + 1);
-    }
-
-    #[test]
-    fn a_sidecar_row_says_it_keeps_running() {
-        let pod =
-            crate::timing::pod_timings(&crate::fixtures::pod("sidecar-demo-sidecar-restarted")).unwrap();
-        let table = timings(&pod, Lang::En);
-        assert_eq!(table.rows[0][..2], ["log-shipper (sidecar)", "keeps running"]);
-        assert!(table.rows[0][2].ends_with("restarted 1×"), "{:?}", table.rows[0]);
-        assert!(table.rows.iter().any(|r| r[0] == "log-shipper start → init-config start" && r[1] == "1s"));
-        assert!(table.rows.iter().all(|r| !r[1].starts_with('-') || r[1] == "-"), "no negative values");
-    }
-
-    #[test]
-    fn columns_align_by_display_width() {
-        let table = vec![
-            vec!["步骤".to_string(), "结果".into(), "时间".into()],
-            vec!["1".to_string(), "\u{1b}[32;1m通过\u{1b}[0m".into(), "x".into()],
-            vec!["部署带 Init Container 的 Pod".to_string(), "pass".into(), "y".into()],
-        ];
-        let text = columns_with(&table, 3, "");
-        let plain: Vec<String> =
-            text.lines().map(|l| l.replace("\u{1b}[32;1m", "").replace("\u{1b}[0m", "")).collect();
-        let third: Vec<usize> =
-            plain.iter().map(|l| display_width(&l[..l.rfind(' ').unwrap() + 1])).collect();
-        assert_eq!(third[0], third[1]);
-        assert_eq!(third[1], third[2], "{text}");
-        assert_eq!(display_width("部署 Pod"), 8);
-        assert_eq!(display_width("\u{1b}[1m通过\u{1b}[0m"), 4);
-    }
-}
-
 /// A report table of the spec ([`ReportTable`]): a row per row heading, a column per column
 /// heading, in each cell the pod with the labels of both as `STATUS · phase · RESTARTS`; `—`
 /// where there is none, `(+N)` after the first when several have the labels.
@@ -476,4 +397,119 @@ pub fn measured_restarts(rows: &[MeasuredRestart], lang: Lang) -> Table {
         ]);
     }
     table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cluster_text_cannot_forge_rows() {
+        let table = vec![
+            vec!["NAME".to_string(), "STATUS".into()],
+            vec!["evil\u{1b}[2J".to_string(), "Err\nforged line".into()],
+        ];
+        let out = columns(&table);
+        assert_eq!(out.lines().count(), 2, "{out}");
+        assert!(out.contains("evil\\x1b[2J   Err\\nforged line"), "{out}");
+        assert_eq!(cell("a|b\r\nc\u{1b}[2J"), "a\\|b\\r c\\x1b[2J");
+    }
+
+    #[test]
+    fn columns_pad_like_kubectl() {
+        let table = vec![
+            vec!["NAME".to_string(), "READY".into(), "AGE".into()],
+            vec!["init-demo".to_string(), "1/1".into(), "5m".into()],
+        ];
+        assert_eq!(columns(&table), "NAME        READY   AGE\ninit-demo   1/1     5m\n");
+    }
+
+    #[test]
+    fn one_table_two_renderings() {
+        let mut table = Table::new(["NAME", "NOTE"]);
+        table.rows.push(vec!["a|b".into(), "one\ntwo".into()]);
+        assert_eq!(table.columns(), "NAME   NOTE\na|b    one\\ntwo\n");
+        assert_eq!(table.markdown(), "| NAME | NOTE |\n|---|---|\n| a\\|b | one two |\n");
+    }
+
+    #[test]
+    fn the_timing_table_of_the_records_pod() {
+        let pod = crate::timing::pod_timings(&crate::fixtures::pod("init-demo-running")).unwrap();
+        let table = timings(&pod, Lang::Zh);
+        let (start, end) = (pod.containers[0].started_at.unwrap(), pod.containers[0].finished_at.unwrap());
+        let span = format!("{} → {}", clock::time(start), clock::time(end));
+        assert_eq!(table.rows[0], ["init-1 执行时间", "5s", span.as_str()]);
+        let measures: Vec<&str> = table.rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(
+            measures[3..],
+            ["启动准备", "总初始化时间", "主容器启动延迟", "就绪时间"],
+            "one name per quantity, as the book's 耗时分析 names them"
+        );
+        assert_eq!(table.columns().lines().count(), table.rows.len() + 1);
+    }
+
+    #[test]
+    fn a_sidecar_row_says_it_keeps_running() {
+        let pod =
+            crate::timing::pod_timings(&crate::fixtures::pod("sidecar-demo-sidecar-restarted")).unwrap();
+        let table = timings(&pod, Lang::En);
+        assert_eq!(table.rows[0][..2], ["log-shipper (sidecar)", "keeps running"]);
+        assert!(table.rows[0][2].ends_with("restarted 1×"), "{:?}", table.rows[0]);
+        assert!(table.rows.iter().any(|r| r[0] == "log-shipper start → init-config start" && r[1] == "1s"));
+        assert!(table.rows.iter().all(|r| !r[1].starts_with('-') || r[1] == "-"), "no negative values");
+    }
+
+    #[test]
+    fn columns_align_by_display_width() {
+        let table = vec![
+            vec!["步骤".to_string(), "结果".into(), "时间".into()],
+            vec!["1".to_string(), "\u{1b}[32;1m通过\u{1b}[0m".into(), "x".into()],
+            vec!["部署带 Init Container 的 Pod".to_string(), "pass".into(), "y".into()],
+        ];
+        let text = columns_with(&table, 3, "");
+        let plain: Vec<String> =
+            text.lines().map(|l| l.replace("\u{1b}[32;1m", "").replace("\u{1b}[0m", "")).collect();
+        let third: Vec<usize> =
+            plain.iter().map(|l| display_width(&l[..l.rfind(' ').unwrap() + 1])).collect();
+        assert_eq!(third[0], third[1]);
+        assert_eq!(third[1], third[2], "{text}");
+        assert_eq!(display_width("部署 Pod"), 8);
+        assert_eq!(display_width("\u{1b}[1m通过\u{1b}[0m"), 4);
+    }
+
+    #[test]
+    fn measured_restarts_read_as_the_book_shows_them() {
+        let row = |pod: &str, container: &str, init: bool, restart: u32, wait_seconds: i64| MeasuredRestart {
+            pod: pod.into(),
+            container: container.into(),
+            init,
+            restart,
+            wait_seconds,
+            rule_seconds: kubelet_backoff(restart),
+        };
+        let rows = [
+            row("rp-always-exits-1", "app", false, 2, 13),
+            row("rp-onfailure-init-fails", "init", true, 5, 91),
+            row("rp-always-exits-1", "app", false, 3, 27),
+            row("rp-always-exits-1", "app", false, 4, 44),
+            row("rp-always-exits-1", "app", false, 5, 86),
+        ];
+        // The sample of src/restart-policy/step4-backoff.md.
+        assert_eq!(
+            measured_restarts(&rows, Lang::Zh).columns(),
+            "Pod                       容器           第几次重启   实测等待   kubelet 的规则\n\
+             rp-always-exits-1         app            2            13s        10s\n\
+             rp-onfailure-init-fails   init（Init）   5            91s        80s\n\
+             rp-always-exits-1         app            3            27s        20s\n\
+             rp-always-exits-1         app            4            44s        40s\n\
+             rp-always-exits-1         app            5            86s        80s\n"
+        );
+        let en = measured_restarts(&rows[..1], Lang::En).columns();
+        assert!(
+            en.starts_with("POD                 CONTAINER   RESTART   WAITED   KUBELET'S RULE\n"),
+            "{en}"
+        );
+        let first = measured_restarts(&[row("p", "app", false, 1, 1)], Lang::En).columns();
+        assert!(first.ends_with("1s       immediate\n"), "{first}");
+    }
 }
