@@ -427,6 +427,16 @@ fn step5_cleanup_waits_for_terminating_pods() {
     assert_eq!(learner.step(5).verdict(), "pending");
     assert!(server.remove_namespace(NAMESPACE));
     assert_passes(&learner.step(5));
+
+    // Any pod left in the namespace counts, not only the lab's nine: a pod of the Job variant.
+    let mut job_pod = fixture("pod-rp-never-exits-1");
+    job_pod["metadata"]["name"] = json!("rp-job-exits-1-x7k2p");
+    job_pod["metadata"]["labels"] =
+        json!({"job-name": "rp-job-exits-1", "batch.kubernetes.io/job-name": "rp-job-exits-1"});
+    server.put_object(job_pod);
+    let run = learner.step(5);
+    assert_eq!(run.verdict(), "fail");
+    assert_eq!(run.check("pods-gone")["observed"], "still present: rp-job-exits-1-x7k2p");
 }
 
 #[test]

@@ -263,8 +263,8 @@ pub enum Check {
         #[serde(default, skip_serializing_if = "is_false")]
         converges: bool,
     },
-    /// No object of this kind with this name (or these labels) exists. Objects being deleted
-    /// (with a `deletionTimestamp`) are pending.
+    /// No object of this kind with this name (or these labels, or none at all when the selection
+    /// names neither) exists. Objects being deleted (with a `deletionTimestamp`) are pending.
     Absent {
         select: Select,
         #[serde(default, skip_serializing_if = "is_false")]
@@ -908,7 +908,7 @@ fn validate_generic(check: &Check) -> Result<(), String> {
                 _ => Err("`match` must be a non-empty mapping (a part of the object)".into()),
             }
         }
-        Check::Absent { select, .. } => validate_select(select, Selection::NameOrLabels),
+        Check::Absent { select, .. } => validate_select(select, Selection::Any),
         Check::Count { select, .. } => validate_select(select, Selection::LabelsOrAll),
         Check::Event { about, reason, message, .. } => {
             validate_kind(&about.kind)?;
@@ -952,6 +952,8 @@ enum Selection {
     NameOrLabels,
     /// Labels, or nothing (every object of the kind); never a name.
     LabelsOrAll,
+    /// A name, labels, or nothing (every object of the kind).
+    Any,
 }
 
 fn validate_select(select: &Select, selection: Selection) -> Result<(), String> {
@@ -968,7 +970,7 @@ fn validate_select(select: &Select, selection: Selection) -> Result<(), String> 
         (Some(_), false, Selection::LabelsOrAll) => {
             Err("`count` selects by labels (or all objects of the kind), not by name".into())
         }
-        (Some(name), false, Selection::NameOrLabels) if name.is_empty() => {
+        (Some(name), false, Selection::NameOrLabels | Selection::Any) if name.is_empty() => {
             Err("`name` must not be empty".into())
         }
         (None, false, Selection::NameOrLabels) => Err("`select` needs a name or labels".into()),
@@ -1214,6 +1216,10 @@ mod tests {
         assert_eq!(spec.steps[0].selects().len(), 3);
 
         with_check(&indent("kind: absent\nselect: {apiVersion: v1, kind: Pod, labels: {app: web}}")).unwrap();
+        // No object of the kind at all: neither a name nor labels.
+        let spec = with_check(&indent("kind: absent\nselect: {apiVersion: v1, kind: Pod}")).unwrap();
+        assert_eq!(spec.steps[0].selects()[0].describe(), "Pod");
+        assert!(spec.steps[0].pods().is_empty());
     }
 
     #[test]
