@@ -62,8 +62,9 @@ impl Learner {
     }
 
     /// `checker --lab restart-policy ARGS`, run outside the checkout: the lab as built in.
-    fn run(&self, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_checker"))
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_checker"));
+        command
             .args(["--lab", LAB])
             .args(args)
             .current_dir(self.dir.path())
@@ -72,10 +73,34 @@ impl Learner {
             .env("HOME", self.dir.path())
             .env("KUBECONFIG", &self.kubeconfig)
             .env("CHECKER_STATE_DIR", self.dir.path().join("state"))
-            .env("LANG", "en_US.UTF-8")
-            .output()
+            .env("LANG", "en_US.UTF-8");
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.command(args).output().unwrap())
+    }
+
+    /// `checker step N --wait 30s` while `play` puts the pods' next states, a moment apart, once
+    /// the checker watches.
+    fn wait_while(&self, server: &FakeApiServer, step: u32, play: Vec<Value>) -> Run {
+        server.clear_requests();
+        let child = self
+            .command(&["step", &step.to_string(), "--wait", "30s"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
             .unwrap();
-        Run::from(output)
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !server.requests().iter().any(|r| r.is_watch()) {
+            assert!(std::time::Instant::now() < deadline, "the checker never started a watch");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        for pod in play {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            server.put_object(pod);
+        }
+        Run::from(child.wait_with_output().unwrap())
     }
 
     fn step(&self, n: u32) -> Run {
@@ -471,7 +496,7 @@ fn whole_lab() -> FakeApiServer {
 }
 
 #[test]
-fn report_fills_the_policy_by_case_table_and_the_back_off_from_the_cluster() {
+fn report_fills_the_policy_by_case_table_from_the_live_cluster_before_any_pass() {
     let server = whole_lab();
     let learner = Learner::new(&server);
     let run = learner.run(&["report", "--lang", "en"]);
@@ -484,27 +509,62 @@ fn report_fills_the_policy_by_case_table_and_the_back_off_from_the_cluster() {
         "| OnFailure | Init:CrashLoopBackOff · Pending · 3 | Completed · Succeeded · 0 | CrashLoopBackOff · Running · 3 |",
         "| Always | Init:Error · Pending · 3 | CrashLoopBackOff · Running · 3 | Running · Running · 3 |",
         "### Restarts and back-off",
-        // The wait before restart 3 (10:04:20 → 10:04:40) next to the kubelet's 20 s.
-        "| rp-always-exits-1 | app | 3 | 20s | 20s | running |",
-        "| rp-always-exits-0 | app | 3 | — | 20s | in back-off: the kubelet says 40s (rule 40s), waited ",
-        "| rp-onfailure-init-fails | init (init) | 3 | — | 20s | in back-off: the kubelet says 40s (rule 40s)",
+        "| POD | CONTAINER | RESTART | WAITED | KUBELET'S RULE |",
+        // Its latest run started 20 s after the run before ended (10:04:18 → 10:04:38).
+        "| rp-always-exits-1 | app | 3 | 20s | 20s |",
+        "| rp-always-init-fails | init (init) | 3 | 20s | 20s |",
     ] {
         assert!(md.contains(needle), "missing {needle:?} in\n{md}");
     }
-    assert!(!md.contains("rp-never-exits-1 | app"), "a pod never restarted is not in the back-off table");
+    // Containers in back-off have nothing to measure; a pod never restarted has no restart.
+    assert!(!md.contains("| rp-always-exits-0 | app |"), "{md}");
+    assert!(!md.contains("| rp-never-exits-1 | app |"), "{md}");
     assert!(server.requests().iter().all(|r| r.method == "GET"), "the report only reads");
+}
 
-    // In Chinese, and with a pod missing from the table.
-    assert!(server.delete_object("v1", "Pod", NAMESPACE, "rp-always-exits-0"));
+#[test]
+fn after_cleanup_the_record_keeps_each_pods_state_at_its_pass_and_the_restarts_seen() {
+    let server = whole_lab();
+    let learner = Learner::new(&server);
+    for n in 1..=3 {
+        assert_passes(&learner.step(n));
+    }
+    // Step 4 watched while rp-always-exits-1 restarted twice more.
+    let run = learner.wait_while(
+        &server,
+        4,
+        vec![
+            always_exits_1_running(4, "2026-11-20T10:04:40Z", "2026-11-20T10:05:20Z"),
+            always_exits_1_running(5, "2026-11-20T10:05:22Z", "2026-11-20T10:06:42Z"),
+            fixture("pod-rp-onfailure-init-fails-restarts-5"),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(server.remove_namespace(NAMESPACE));
+    assert_passes(&learner.step(5));
+
     let md = learner.run(&["report", "--lang", "zh"]).stdout;
     for needle in [
         "### 对照表：策略 × 情形（你的集群）",
-        "| Always | Init:Error · Pending · 3 | — | Running · Running · 3 |",
+        "| Never | Init:Error · Failed · 0 | Completed · Succeeded · 0 | Error · Failed · 0 |",
+        // rp-onfailure-init-fails and rp-always-exits-1 as step 4 saw them, the others as step 2
+        // and step 3 did.
+        "| OnFailure | Init:CrashLoopBackOff · Pending · 5 | Completed · Succeeded · 0 | CrashLoopBackOff · Running · 3 |",
+        "| Always | Init:Error · Pending · 3 | CrashLoopBackOff · Running · 3 | Running · Running · 5 |",
         "### 重启与退避",
-        "| rp-always-exits-1 | app | 3 | 20s | 20s | 运行中 |",
+        "| rp-always-init-fails | init（Init） | 3 | 20s | 20s |",
+        "| rp-always-exits-1 | app | 3 | 20s | 20s |",
+        "| rp-always-exits-1 | app | 4 | 40s | 40s |",
+        "| rp-always-exits-1 | app | 5 | 80s | 80s |",
     ] {
         assert!(md.contains(needle), "missing {needle:?} in\n{md}");
     }
+    let order: Vec<usize> =
+        ["| rp-always-init-fails |", "| rp-always-exits-1 | app | 3 |", "| rp-always-exits-1 | app | 5 |"]
+            .iter()
+            .map(|row| md.find(row).unwrap())
+            .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "by pod in the lab's order, then restart:\n{md}");
 }
 
 /// `rp-always-exits-1` during run `restart + 1`: started at `started`, the run before finished
@@ -522,38 +582,19 @@ fn always_exits_1_running(restart: u32, finished: &str, started: &str) -> Value 
 #[test]
 fn step4_wait_measures_each_restart_it_sees_against_the_kubelets_rule() {
     let server = whole_lab();
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = server.write_kubeconfig(dir.path());
-    let child = Command::new(env!("CARGO_BIN_EXE_checker"))
-        .args(["--lab", LAB, "step", "4", "--wait", "30s", "--lang", "en"])
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir.path())
-        .env("KUBECONFIG", &kubeconfig)
-        .env("CHECKER_STATE_DIR", dir.path().join("state"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !server.requests().iter().any(|r| r.is_watch()) {
-        assert!(std::time::Instant::now() < deadline, "the checker never started a watch");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let learner = Learner::new(&server);
     // Restarts 4 and 5 of rp-always-exits-1 as the kubelet makes them (+80 s and +162 s), then
     // the five restarts the step waits for.
-    for pod in [
-        always_exits_1_running(4, "2026-11-20T10:04:40Z", "2026-11-20T10:05:20Z"),
-        always_exits_1_running(5, "2026-11-20T10:05:22Z", "2026-11-20T10:06:42Z"),
-        fixture("pod-rp-always-exits-1-restarts-5"),
-        fixture("pod-rp-onfailure-init-fails-restarts-5"),
-    ] {
-        std::thread::sleep(std::time::Duration::from_millis(300));
-        server.put_object(pod);
-    }
-    let out = child.wait_with_output().unwrap();
-    let run = Run::from(out);
+    let run = learner.wait_while(
+        &server,
+        4,
+        vec![
+            always_exits_1_running(4, "2026-11-20T10:04:40Z", "2026-11-20T10:05:20Z"),
+            always_exits_1_running(5, "2026-11-20T10:05:22Z", "2026-11-20T10:06:42Z"),
+            fixture("pod-rp-always-exits-1-restarts-5"),
+            fixture("pod-rp-onfailure-init-fails-restarts-5"),
+        ],
+    );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let table =
         run.stdout.split("Restarts seen meanwhile").nth(1).unwrap_or_else(|| panic!("{}", run.stdout));

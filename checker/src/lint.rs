@@ -548,13 +548,14 @@ fn texts(spec: &LabSpec) -> Vec<(String, &Text)> {
             out.push((format!("step {n} expectation `{}` hint", e.id), &e.hint));
         }
     }
-    for table in &spec.report {
-        let id = &table.id;
-        out.push((format!("report table `{id}` title"), &table.title));
-        for (what, headings) in [("rows", &table.rows), ("columns", &table.columns)] {
-            for (i, heading) in headings.iter().enumerate() {
-                out.push((format!("report table `{id}` {what}[{i}] title"), &heading.title));
-            }
+    // Where a report table's texts are, as a path into the spec: `report[0].rows[2].title`.
+    for (t, table) in spec.report.iter().enumerate() {
+        out.push((format!("report[{t}].title"), &table.title));
+        for (i, column) in table.columns.iter().enumerate() {
+            out.push((format!("report[{t}].columns[{i}]"), column));
+        }
+        for (i, row) in table.rows.iter().enumerate() {
+            out.push((format!("report[{t}].rows[{i}].title"), &row.title));
         }
     }
     out

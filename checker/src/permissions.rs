@@ -92,9 +92,9 @@ pub fn needed(spec: &LabSpec) -> BTreeSet<Permission> {
             add(&group, &resource, verbs, cluster);
         }
     }
-    // `checker report` lists the pods of each report table.
+    // The pods of the report tables are read by name, like those of the checks.
     if !spec.report.is_empty() {
-        add("", "pods", &["list"], false);
+        add("", "pods", &["get", "list", "watch"], false);
     }
     needed
 }

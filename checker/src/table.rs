@@ -6,18 +6,15 @@
 //! - [`timings`]: the record's timing table ("性能数据"), from the containers' timestamps;
 //! - [`labs`]: CURRENT, LAB, PASSED, TITLE, as `checker labs` lists the book's labs;
 //! - [`matrix`]: a report table of the spec, one pod per cell (`Init:Error · Failed · 0`);
-//! - [`restarts`]: each restarted container, its measured wait next to the kubelet's back-off;
-//! - [`measured_restarts`]: the restarts `--wait` saw, each wait next to the kubelet's rule.
+//! - [`measured_restarts`]: restarts with their measured waits, next to the kubelet's rule.
 
-use jiff::Timestamp;
-use k8s_openapi::api::core::v1::Pod;
 use lab_spec::{Lang, ReportTable};
 use unicode_width::UnicodeWidthStr;
 
 use crate::clock;
 use crate::i18n::tr;
-use crate::restarts::{MeasuredRestart, Now, RestartRow, kubelet_backoff};
-use crate::status::{PodRow, pod_row};
+use crate::restarts::MeasuredRestart;
+use crate::status::PodRow;
 use crate::timing::{ContainerRun, PodTimings};
 
 /// A header row and the rows under it, all cells text.
@@ -280,88 +277,26 @@ fn sidecar_row(c: &ContainerRun, lang: Lang) -> Vec<String> {
     ]
 }
 
-/// A report table of the spec ([`ReportTable`]): a row per row heading, a column per column
-/// heading, in each cell the pod with the labels of both as `STATUS · phase · RESTARTS`; `—`
-/// where there is none, `(+N)` after the first when several have the labels.
-pub fn matrix(table: &ReportTable, pods: &[Pod], now: Timestamp, lang: Lang) -> Table {
+/// A report table of the spec ([`ReportTable`]): the row titles down the first column, in each
+/// cell the pod's `STATUS · phase · RESTARTS` as `found` has it, `—` when it has none.
+pub fn matrix<'a>(table: &ReportTable, found: impl Fn(&str) -> Option<&'a PodRow>, lang: Lang) -> Table {
     let mut header = vec![String::new()];
-    header.extend(table.columns.iter().map(|c| c.title.get(lang).to_string()));
+    header.extend(table.columns.iter().map(|c| c.get(lang).to_string()));
     let mut out = Table { header, rows: Vec::new() };
     for row in &table.rows {
         let mut cells = vec![row.title.get(lang).to_string()];
-        for column in &table.columns {
-            let labels = table.cell_labels(row, column);
-            let found: Vec<&Pod> = pods
-                .iter()
-                .filter(|p| {
-                    let have = p.metadata.labels.as_ref();
-                    labels.iter().all(|(k, v)| have.and_then(|l| l.get(k)) == Some(v))
-                })
-                .collect();
-            cells.push(match found.split_first() {
+        for pod in &row.pods {
+            cells.push(match found(pod) {
                 None => "—".to_string(),
-                Some((pod, rest)) => {
-                    let row = pod_row(pod, now);
-                    let phase = pod.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default();
-                    let more = if rest.is_empty() { String::new() } else { format!(" (+{})", rest.len()) };
-                    format!("{} · {phase} · {}{more}", row.status, row.restarts)
+                Some(r) => {
+                    let phase = if r.phase.is_empty() { "?" } else { r.phase.as_str() };
+                    format!("{} · {phase} · {}", r.status, r.restarts)
                 }
             });
         }
         out.rows.push(cells);
     }
     out
-}
-
-/// Each restarted container: the wait before its latest restart as measured, the kubelet's rule
-/// for that restart, and what it does now (in back-off: the back-off the kubelet states).
-pub fn restarts(rows: &[RestartRow], lang: Lang) -> Table {
-    let header = [
-        "Pod".to_string(),
-        tr(lang, "容器", "container"),
-        tr(lang, "重启次数 n", "restarts n"),
-        tr(lang, "第 n 次重启前的等待（实测）", "wait before restart n (measured)"),
-        tr(lang, "kubelet 的规则", "kubelet's rule"),
-        tr(lang, "现在", "now"),
-    ];
-    let seconds = |s: u64| match s {
-        0 => tr(lang, "立即", "immediate"),
-        s => format!("{s}s"),
-    };
-    let mut table = Table { header: header.to_vec(), rows: Vec::new() };
-    for row in rows {
-        let container = match row.init {
-            true => tr(lang, &format!("{}（Init）", row.container), &format!("{} (init)", row.container)),
-            false => row.container.clone(),
-        };
-        let measured = row.measured.map_or_else(|| "—".to_string(), |s| format!("{s}s"));
-        let now = match &row.now {
-            Now::Running => tr(lang, "运行中", "running"),
-            Now::Exited(code) => {
-                tr(lang, &format!("已退出（退出码 {code}）"), &format!("exited (exit code {code})"))
-            }
-            Now::BackOff { stated, waited } => {
-                let rule = seconds(kubelet_backoff(row.restarts + 1));
-                let stated = stated.clone().unwrap_or_else(|| "?".into());
-                let waited = waited.map_or_else(|| "?".to_string(), |s| format!("{s}s"));
-                tr(
-                    lang,
-                    &format!("退避中：kubelet 给出 {stated}（规则 {rule}），已等 {waited}"),
-                    &format!("in back-off: the kubelet says {stated} (rule {rule}), waited {waited} so far"),
-                )
-            }
-            Now::Waiting(reason) => tr(lang, &format!("等待中（{reason}）"), &format!("waiting ({reason})")),
-        };
-        table.rows.push(vec![
-            row.pod.clone(),
-            container,
-            row.restarts.to_string(),
-            measured,
-            seconds(kubelet_backoff(row.restarts)),
-            now,
-        ]);
-    }
-    table
 }
 
 /// The restarts seen while watching: which restart, the measured wait before it, the kubelet's
@@ -485,12 +420,12 @@ mod tests {
             init,
             restart,
             wait_seconds,
-            rule_seconds: kubelet_backoff(restart),
+            rule_seconds: crate::restarts::kubelet_backoff(restart),
         };
         let rows = [
             row("rp-always-exits-1", "app", false, 2, 13),
-            row("rp-onfailure-init-fails", "init", true, 5, 91),
             row("rp-always-exits-1", "app", false, 3, 27),
+            row("rp-onfailure-init-fails", "init", true, 5, 91),
             row("rp-always-exits-1", "app", false, 4, 44),
             row("rp-always-exits-1", "app", false, 5, 86),
         ];
@@ -499,8 +434,8 @@ mod tests {
             measured_restarts(&rows, Lang::Zh).columns(),
             "Pod                       容器           第几次重启   实测等待   kubelet 的规则\n\
              rp-always-exits-1         app            2            13s        10s\n\
-             rp-onfailure-init-fails   init（Init）   5            91s        80s\n\
              rp-always-exits-1         app            3            27s        20s\n\
+             rp-onfailure-init-fails   init（Init）   5            91s        80s\n\
              rp-always-exits-1         app            4            44s        40s\n\
              rp-always-exits-1         app            5            86s        80s\n"
         );

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
 use serde::Serialize;
 
-use crate::restarts::{MeasuredRestart, measured_restarts};
+use crate::restarts::{self, MeasuredRestart, measured_restarts};
 use crate::status::{human_duration, pod_row};
 use crate::table::Table;
 
@@ -33,15 +33,7 @@ pub struct Timeline {
 impl Timeline {
     /// Notes the pod as seen at `now`; returns whether its columns changed.
     pub fn observe(&mut self, pod: &Pod, now: Timestamp) -> bool {
-        for measured in measured_restarts(pod) {
-            let seen = self.restarts.iter().any(|r| {
-                (r.pod.as_str(), r.container.as_str(), r.restart)
-                    == (measured.pod.as_str(), measured.container.as_str(), measured.restart)
-            });
-            if !seen {
-                self.restarts.push(measured);
-            }
-        }
+        restarts::merge(&mut self.restarts, measured_restarts(pod));
         let row = pod_row(pod, now);
         let last = self.entries.iter().rev().find(|e| e.pod == row.name);
         if last.is_some_and(|e| e.ready == row.ready && e.status == row.status && e.restarts == row.restarts)

@@ -63,42 +63,26 @@ pub struct LabSpec {
     pub report: Vec<ReportTable>,
 }
 
-/// A table of the record that `checker report` fills from the learner's own cluster: one pod per
-/// cell, the pod with the labels of its row and of its column among the table's pods. A cell
-/// shows the pod as `kubectl get pods` and its phase do (`Init:Error · Failed · 0`).
+/// A table of the learner's record (`checker report`) filled with the lab's pods as the checks
+/// observed them: one pod per cell, shown as `kubectl get pods` and its phase show it
+/// (`Init:Error · Failed · 0`). The columns are titles; each row a title and the pod of each
+/// column, in order.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportTable {
     /// Unique in the lab.
     pub id: String,
     pub title: Text,
-    /// The labels every pod of the table has: the report lists these pods (one LIST request).
-    pub pods: BTreeMap<String, String>,
-    pub rows: Vec<Heading>,
-    pub columns: Vec<Heading>,
+    pub columns: Vec<Text>,
+    pub rows: Vec<ReportRow>,
 }
 
-/// A row or a column of a [`ReportTable`]: its title and the labels its pods have.
+/// A row of a [`ReportTable`]: its title and the pod of each column.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Heading {
+pub struct ReportRow {
     pub title: Text,
-    pub labels: BTreeMap<String, String>,
-}
-
-impl ReportTable {
-    /// The table's pods, as a selection.
-    pub fn select(&self) -> Select {
-        Select { api_version: "v1".into(), kind: "Pod".into(), name: None, labels: self.pods.clone() }
-    }
-
-    /// The labels of the cell at `row` and `column`: the table's, the row's and the column's.
-    pub fn cell_labels(&self, row: &Heading, column: &Heading) -> BTreeMap<String, String> {
-        let mut labels = self.pods.clone();
-        labels.extend(row.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
-        labels.extend(column.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
-        labels
-    }
+    pub pods: Vec<String>,
 }
 
 /// A text in the book's two languages. Chinese is the lab's first language.
@@ -753,25 +737,22 @@ impl LabSpec {
         self.steps.iter().find(|s| s.manifest.is_some() && s.pods().contains(&pod))
     }
 
-    /// Every pod any step names, in order of first mention: the lab's pods.
+    /// Every pod any step or report table names, in order of first mention: the lab's pods.
     pub fn pods(&self) -> Vec<&str> {
         let mut pods: Vec<&str> = Vec::new();
-        for step in &self.steps {
-            for p in step.pods() {
-                if !pods.contains(&p) {
-                    pods.push(p);
-                }
+        let tables = self.report.iter().flat_map(|t| &t.rows).flat_map(|r| r.pods.iter().map(String::as_str));
+        for p in self.steps.iter().flat_map(Step::pods).chain(tables) {
+            if !pods.contains(&p) {
+                pods.push(p);
             }
         }
         pods
     }
 
-    /// The objects any step's generic checks and any report table read, each selection once,
-    /// in order.
+    /// The objects any step's generic checks read, each selection once, in order.
     pub fn selects(&self) -> Vec<Select> {
         let mut selects: Vec<Select> = Vec::new();
-        let tables = self.report.iter().map(ReportTable::select);
-        for select in self.steps.iter().flat_map(Step::selects).chain(tables) {
+        for select in self.steps.iter().flat_map(Step::selects) {
             if !selects.contains(&select) {
                 selects.push(select);
             }
@@ -873,24 +854,24 @@ impl LabSpec {
     }
 }
 
-/// A report table's labels are valid and say which pods it shows.
+/// A report table has columns and rows, and each row names a pod for each column.
 fn validate_table(table: &ReportTable) -> Result<(), String> {
-    let labels = |labels: &BTreeMap<String, String>, what: &str| {
-        if labels.is_empty() {
-            return Err(format!("{what} needs labels"));
+    if table.columns.is_empty() {
+        return Err("`columns` is empty".into());
+    }
+    if table.rows.is_empty() {
+        return Err("`rows` is empty".into());
+    }
+    for (i, row) in table.rows.iter().enumerate() {
+        if row.pods.len() != table.columns.len() {
+            return Err(format!(
+                "rows[{i}] names {} pods for {} columns: one pod per column",
+                row.pods.len(),
+                table.columns.len()
+            ));
         }
-        match labels.iter().find(|(k, v)| !valid_label_key(k) || !valid_label_value(v)) {
-            Some((key, value)) => Err(format!("{what}: invalid label `{key}: {value}`")),
-            None => Ok(()),
-        }
-    };
-    labels(&table.pods, "`pods`")?;
-    for (what, headings) in [("rows", &table.rows), ("columns", &table.columns)] {
-        if headings.is_empty() {
-            return Err(format!("`{what}` is empty"));
-        }
-        for (i, heading) in headings.iter().enumerate() {
-            labels(&heading.labels, &format!("{what}[{i}]"))?;
+        if let Some(name) = row.pods.iter().find(|p| !is_dns_subdomain(p)) {
+            return Err(format!("rows[{i}]: `{name}` is not a pod name"));
         }
     }
     Ok(())
@@ -1397,31 +1378,30 @@ mod tests {
         let spec = Labs::embedded().unwrap().get("restart-policy").unwrap().spec.clone();
         let table = &spec.report[0];
         assert_eq!((table.rows.len(), table.columns.len()), (3, 3));
-        let labels = table.cell_labels(&table.rows[2], &table.columns[1]);
-        assert_eq!(
-            labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
-            ["app.kubernetes.io/part-of=restart-policy-lab", "case=exits-0", "restart-policy=always"]
-        );
-        assert!(spec.selects().contains(&table.select()), "the report reads the table's pods");
+        assert_eq!(table.rows[2].pods[1], "rp-always-exits-0");
+        assert!(spec.pods().contains(&"rp-always-exits-0"), "a table's pods are the lab's");
 
         let with_table = |table: &str| {
             let text =
                 format!("{}\nreport:\n  - {{id: t, title: {{zh: 表, en: t}}, {table}}}\n", real().trim_end());
             LabSpec::parse(&text, "lab.yaml")
         };
-        let row = "{title: {zh: 行, en: r}, labels: {a: b}}";
-        with_table(&format!("pods: {{x: y}}, rows: [{row}], columns: [{row}]")).unwrap();
+        let column = "{zh: 列, en: c}";
+        with_table(&format!("columns: [{column}], rows: [{{title: {{zh: 行, en: r}}, pods: [init-demo]}}]"))
+            .unwrap();
         for (table, reason) in [
-            (format!("pods: {{}}, rows: [{row}], columns: [{row}]"), "`pods` needs labels"),
-            (format!("pods: {{x: y}}, rows: [], columns: [{row}]"), "`rows` is empty"),
+            (format!("columns: [], rows: [{{title: {{zh: 行, en: r}}, pods: []}}]"), "`columns` is empty"),
+            (format!("columns: [{column}], rows: []"), "`rows` is empty"),
             (
-                format!(
-                    "pods: {{x: y}}, rows: [{row}], columns: [{{title: {{zh: 列, en: c}}, labels: {{'a b': c}}}}]"
-                ),
-                "columns[0]: invalid label",
+                format!("columns: [{column}], rows: [{{title: {{zh: 行, en: r}}, pods: [a, b]}}]"),
+                "rows[0] names 2 pods for 1 columns",
             ),
             (
-                format!("pods: {{x: y}}, rows: [{row}], columns: [{row}], colums: []"),
+                format!("columns: [{column}], rows: [{{title: {{zh: 行, en: r}}, pods: [A_b]}}]"),
+                "`A_b` is not a pod name",
+            ),
+            (
+                format!("columns: [{column}], rows: [{{title: {{zh: 行, en: r}}, pods: [a]}}], colums: []"),
                 "unknown field `colums`",
             ),
         ] {

@@ -74,7 +74,7 @@ fn texts_need_both_languages_and_chinese_in_the_chinese() {
 fn report_tables_are_texts_a_learner_reads() {
     let spec = Labs::embedded().unwrap().get("restart-policy").unwrap().spec.clone();
     let places: Vec<String> = texts(&spec).into_iter().map(|(place, _)| place).collect();
-    for place in ["report table `policy-by-case` title", "report table `policy-by-case` columns[2] title"] {
+    for place in ["report[0].title", "report[0].columns[2]", "report[0].rows[1].title"] {
         assert!(places.contains(&place.to_string()), "{place}: {places:?}");
     }
 }
