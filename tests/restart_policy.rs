@@ -509,7 +509,7 @@ fn report_fills_the_policy_by_case_table_from_the_live_cluster_before_any_pass()
         "| OnFailure | Init:CrashLoopBackOff · Pending · 3 | Completed · Succeeded · 0 | CrashLoopBackOff · Running · 3 |",
         "| Always | Init:Error · Pending · 3 | CrashLoopBackOff · Running · 3 | Running · Running · 3 |",
         "### Restarts and back-off",
-        "| POD | CONTAINER | RESTART | WAITED | KUBELET'S RULE |",
+        "| Pod | Container | Restart | Waited | Kubelet's rule |",
         // Its latest run started 20 s after the run before ended (10:04:18 → 10:04:38).
         "| rp-always-exits-1 | app | 3 | 20s | 20s |",
         "| rp-always-init-fails | init (init) | 3 | 20s | 20s |",

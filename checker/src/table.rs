@@ -304,16 +304,12 @@ pub fn matrix<'a>(table: &ReportTable, found: impl Fn(&str) -> Option<&'a PodRow
 pub fn measured_restarts(rows: &[MeasuredRestart], lang: Lang) -> Table {
     let header = [
         "Pod".to_string(),
-        tr(lang, "容器", "CONTAINER"),
-        tr(lang, "第几次重启", "RESTART"),
-        tr(lang, "实测等待", "WAITED"),
-        tr(lang, "kubelet 的规则", "KUBELET'S RULE"),
+        tr(lang, "容器", "Container"),
+        tr(lang, "第几次重启", "Restart"),
+        tr(lang, "实测等待", "Waited"),
+        tr(lang, "kubelet 的规则", "Kubelet's rule"),
     ];
-    let header = match lang {
-        Lang::Zh => header.to_vec(),
-        Lang::En => std::iter::once("POD".to_string()).chain(header.into_iter().skip(1)).collect(),
-    };
-    let mut table = Table { header, rows: Vec::new() };
+    let mut table = Table { header: header.to_vec(), rows: Vec::new() };
     for r in rows {
         let container = match r.init {
             true => tr(lang, &format!("{}（Init）", r.container), &format!("{} (init)", r.container)),
@@ -429,7 +425,6 @@ mod tests {
             row("rp-always-exits-1", "app", false, 4, 44),
             row("rp-always-exits-1", "app", false, 5, 86),
         ];
-        // The sample of src/restart-policy/step4-backoff.md.
         assert_eq!(
             measured_restarts(&rows, Lang::Zh).columns(),
             "Pod                       容器           第几次重启   实测等待   kubelet 的规则\n\
@@ -439,9 +434,14 @@ mod tests {
              rp-always-exits-1         app            4            44s        40s\n\
              rp-always-exits-1         app            5            86s        80s\n"
         );
+        // The sample of the book's chapter is this table, as the record writes it.
+        let chapter = format!("{}/../src/restart-policy/step4-backoff.md", env!("CARGO_MANIFEST_DIR"));
+        let chapter = std::fs::read_to_string(chapter).unwrap();
+        let markdown = measured_restarts(&rows, Lang::Zh).markdown();
+        assert!(chapter.contains(&markdown), "src/restart-policy/step4-backoff.md lacks\n{markdown}");
         let en = measured_restarts(&rows[..1], Lang::En).columns();
         assert!(
-            en.starts_with("POD                 CONTAINER   RESTART   WAITED   KUBELET'S RULE\n"),
+            en.starts_with("Pod                 Container   Restart   Waited   Kubelet's rule\n"),
             "{en}"
         );
         let first = measured_restarts(&[row("p", "app", false, 1, 1)], Lang::En).columns();
