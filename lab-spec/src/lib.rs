@@ -1390,7 +1390,7 @@ mod tests {
         with_table(&format!("columns: [{column}], rows: [{{title: {{zh: 行, en: r}}, pods: [init-demo]}}]"))
             .unwrap();
         for (table, reason) in [
-            (format!("columns: [], rows: [{{title: {{zh: 行, en: r}}, pods: []}}]"), "`columns` is empty"),
+            ("columns: [], rows: [{title: {zh: 行, en: r}, pods: []}]".to_string(), "`columns` is empty"),
             (format!("columns: [{column}], rows: []"), "`rows` is empty"),
             (
                 format!("columns: [{column}], rows: [{{title: {{zh: 行, en: r}}, pods: [a, b]}}]"),
