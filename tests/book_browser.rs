@@ -274,6 +274,11 @@ fn english_search_finds_the_shared_volume() {
     english_search_finds("emptyDir volume", "step4-volume.html");
 }
 
+#[test]
+fn english_search_finds_the_restart_policy_lab() {
+    english_search_finds("pod worker", "restart-policy/step4-backoff.html");
+}
+
 /// The quiz and the ratings speak the page's language (theme/lab.js reads `<html lang>`).
 #[test]
 fn the_quiz_speaks_the_language_of_the_page() {
