@@ -84,9 +84,9 @@ impl Timeline {
 /// The STATUS changes a pod with init containers went through, rebuilt from its containers'
 /// own timestamps (for `checker report`, when nobody watched): created → `Init:0/M` when the
 /// first init container started → `Init:k/M` as each finished → `PodInitializing` → `Running`
-/// when the first main container started; an init container that failed for good (not
-/// restarted: `restartPolicy: Never`) ends it with kubectl's `Init:Error` when it finished.
-/// Only changes the timestamps prove are included.
+/// when the first main container started; an init container whose current run failed ends it
+/// with the STATUS kubectl shows from then on (`Init:Error`: for good under `restartPolicy:
+/// Never`). Only changes the timestamps prove are included.
 pub fn reconstruct(pod: &Pod) -> Timeline {
     use crate::inspect;
     let name = pod.metadata.name.clone().unwrap_or_default();
