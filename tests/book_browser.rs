@@ -274,6 +274,11 @@ fn english_search_finds_the_shared_volume() {
     english_search_finds("emptyDir volume", "step4-volume.html");
 }
 
+#[test]
+fn english_search_finds_the_restart_policy_lab() {
+    english_search_finds("pod worker", "restart-policy/step4-backoff.html");
+}
+
 /// The quiz and the ratings speak the page's language (theme/lab.js reads `<html lang>`).
 #[test]
 fn the_quiz_speaks_the_language_of_the_page() {
@@ -296,6 +301,11 @@ fn chinese_search_finds_init_containers() {
 #[test]
 fn chinese_search_finds_restart_policy() {
     search_finds("重启策略", "concepts.md");
+}
+
+#[test]
+fn chinese_search_finds_the_restart_policy_lab() {
+    search_finds("退避间隔", "restart-policy/step4-backoff.md");
 }
 
 /// The theme class mdBook put on `<html>` after its scripts ran.

@@ -345,7 +345,8 @@ fn pages_get_the_script_and_the_built_book_stays_plain() {
 
     // The book on disk is the plain one: the command to copy, no script of ours.
     let plain = std::fs::read_to_string(out.join("step1-deploy.html")).unwrap();
-    assert!(plain.contains("$ checker step 1"));
+    // A book of several labs: the box names the lab.
+    assert!(plain.contains("$ checker --lab init-container step 1"));
     assert!(!plain.contains("_checker"));
 
     let js = served.get("/_checker/serve.js");

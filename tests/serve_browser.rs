@@ -141,7 +141,7 @@ async fn scenario(
     assert_eq!(chips, want);
     // The command to copy stays; the line on installing checker goes (the reader has it).
     let command = c.find(Locator::Css(&format!("{BOX1} pre code"))).await.unwrap();
-    assert_eq!(command.text().await.unwrap(), "$ checker step 1");
+    assert_eq!(command.text().await.unwrap(), "$ checker --lab init-container step 1");
     let install = c.find(Locator::Css(&format!("{BOX1} .lab-check-install"))).await.unwrap();
     assert!(!install.is_displayed().await.unwrap(), "checker serve shows the install line");
 
@@ -292,7 +292,7 @@ async fn scenario(
         c.find_all(Locator::Css(".lab-check-run, .lab-check-actions, #lab-serve-progress")).await.unwrap();
     assert!(buttons.is_empty(), "the plain book has Run-check controls");
     let command = c.find(Locator::Css(&format!("{BOX1} pre code"))).await.unwrap();
-    assert_eq!(command.text().await.unwrap(), "$ checker step 1");
+    assert_eq!(command.text().await.unwrap(), "$ checker --lab init-container step 1");
     // The install line shows the installer for this system (Linux: the shell one) and links to
     // the install section.
     let shown = |css: &'static str| async move {

@@ -420,6 +420,17 @@ mod anyhow_like {
 mod tests {
     use super::*;
 
+    /// A `{{#check LAB N}}` box for every step of every built-in lab, each in a paragraph.
+    fn every_box() -> String {
+        Labs::embedded()
+            .unwrap()
+            .iter()
+            .flat_map(|lab| {
+                lab.spec.steps.iter().map(move |s| format!("{{{{#check {} {}}}}}\n\n", lab.id(), s.number))
+            })
+            .collect()
+    }
+
     #[test]
     fn the_root_is_found_upward() {
         let dir = tempfile::tempdir().unwrap();
@@ -497,12 +508,7 @@ mod tests {
         )
         .unwrap();
         std::fs::write(root.join("src/SUMMARY.md"), "# S\n\n- [One](one.md)\n").unwrap();
-        let checks: String = lab_spec::LabSpec::embedded()
-            .unwrap()
-            .steps
-            .iter()
-            .map(|s| format!("{{{{#check {}}}}}\n\n", s.number))
-            .collect();
+        let checks = every_box();
         std::fs::write(
             root.join("src/one.md"),
             format!("# One\n\n{checks}```mermaid\ngraph TD; A-->B\n```\n"),
@@ -570,12 +576,7 @@ mod tests {
         )
         .unwrap();
         std::fs::write(root.join("src/SUMMARY.md"), "# S\n\n- [一](one.md)\n").unwrap();
-        let checks: String = lab_spec::LabSpec::embedded()
-            .unwrap()
-            .steps
-            .iter()
-            .map(|s| format!("{{{{#check {}}}}}\n\n", s.number))
-            .collect();
+        let checks = every_box();
         std::fs::write(root.join("src/one.md"), format!("# 一\n\n你好。\n\n{checks}")).unwrap();
         std::fs::write(
             root.join("po/en.po"),

@@ -187,12 +187,15 @@ pub fn select_lab(
 pub struct Checked {
     pub report: StepReport,
     pub obs: Observation,
+    /// The restarts seen while `--wait` watched (the observation holds only each container's
+    /// latest), kept with a pass.
+    pub restarts_seen: Vec<crate::restarts::MeasuredRestart>,
 }
 
 /// Observes and evaluates one step against the cluster.
 pub async fn check_step(ctx: &Context, cluster: &Cluster, step: &Step) -> Result<Checked> {
     let obs = cluster.observe(&ctx.wanted(step)).await?;
-    Ok(Checked { report: evaluate(&ctx.spec, step, &obs, ctx.lang), obs })
+    Ok(Checked { report: evaluate(&ctx.spec, step, &obs, ctx.lang), obs, restarts_seen: Vec::new() })
 }
 
 /// One observation of every lab pod and every log any step reads.
@@ -216,7 +219,9 @@ pub fn record(ctx: &Context, cluster: &Cluster, checked: &Checked) -> Result<()>
 /// What a pass observed, to keep with it in the progress file; `None` when the step did not pass.
 pub fn pass_record(ctx: &Context, checked: &Checked) -> Option<PassRecord> {
     match (checked.report.verdict, ctx.spec.step(checked.report.step)) {
-        (Verdict::Pass, Some(step)) => Some(PassRecord::new(&ctx.spec, step, &checked.obs)),
+        (Verdict::Pass, Some(step)) => {
+            Some(PassRecord::new(&ctx.spec, step, &checked.obs).with_restarts_seen(&checked.restarts_seen))
+        }
         _ => None,
     }
 }
@@ -253,7 +258,10 @@ mod tests {
         assert_eq!(pick(None, Some("objects"), Some("init-container")).unwrap(), "objects");
         assert_eq!(pick(Some("objects"), Some("objects"), None).unwrap(), "objects");
         let err = pick(Some("nope"), None, None).unwrap_err();
-        assert!(err.contains("unknown lab nope") && err.contains("init-container, objects"), "{err}");
+        assert!(
+            err.contains("unknown lab nope") && err.contains("init-container, restart-policy, objects"),
+            "{err}"
+        );
         let err = pick(Some("init-container"), Some("objects"), None).unwrap_err();
         assert!(err.contains("disagrees"), "{err}");
     }

@@ -33,6 +33,7 @@ pub mod progress;
 pub mod proxy;
 pub mod record;
 pub mod report;
+pub mod restarts;
 pub mod sanitize;
 pub mod serve;
 pub mod status;

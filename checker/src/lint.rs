@@ -548,6 +548,16 @@ fn texts(spec: &LabSpec) -> Vec<(String, &Text)> {
             out.push((format!("step {n} expectation `{}` hint", e.id), &e.hint));
         }
     }
+    // Where a report table's texts are, as a path into the spec: `report[0].rows[2].title`.
+    for (t, table) in spec.report.iter().enumerate() {
+        out.push((format!("report[{t}].title"), &table.title));
+        for (i, column) in table.columns.iter().enumerate() {
+            out.push((format!("report[{t}].columns[{i}]"), column));
+        }
+        for (i, row) in table.rows.iter().enumerate() {
+            out.push((format!("report[{t}].rows[{i}].title"), &row.title));
+        }
+    }
     out
 }
 

@@ -75,7 +75,7 @@ pub fn needed(spec: &LabSpec) -> BTreeSet<Permission> {
     for check in spec.steps.iter().flat_map(|s| &s.expectations).map(|e| &e.check) {
         // Pods are read by name, listed by `checker status`, watched by `--wait`; their
         // Warning events are listed for the report.
-        if check.pod().is_some() || *check == Check::LabPodsGone {
+        if !check.pods().is_empty() || *check == Check::LabPodsGone {
             add("", "pods", &["get", "list", "watch"], false);
             add("", "events", &["list"], false);
         }
@@ -91,6 +91,10 @@ pub fn needed(spec: &LabSpec) -> BTreeSet<Permission> {
                 if select.name.is_some() { &["get", "list", "watch"] } else { &["list", "watch"] };
             add(&group, &resource, verbs, cluster);
         }
+    }
+    // The pods of the report tables are read by name, like those of the checks.
+    if !spec.report.is_empty() {
+        add("", "pods", &["get", "list", "watch"], false);
     }
     needed
 }

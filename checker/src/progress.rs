@@ -31,6 +31,7 @@ use crate::error::{Error, Result};
 use crate::evaluate::{Outcome, Verdict, evaluate};
 use crate::i18n::{Lang, Msg};
 use crate::observation::Observation;
+use crate::restarts::{self, MeasuredRestart, measured_restarts};
 use crate::status::PodRow;
 use crate::timeline::{TimelineEntry, reconstruct};
 use crate::timing::PodTimings;
@@ -114,6 +115,9 @@ pub struct PassRecord {
     /// The API server's version, for the steps that read it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_version: Option<String>,
+    /// The restarts measured at the pass, and those seen while `--wait` watched before it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub restarts: Vec<MeasuredRestart>,
 }
 
 /// One expectation at a pass: its outcome and what was observed.
@@ -151,7 +155,18 @@ impl PassRecord {
             timings: zh.timings,
             timeline,
             server_version: obs.server_version.clone(),
+            restarts: obs.pods.iter().flat_map(measured_restarts).collect(),
         }
+    }
+
+    /// The same pass with the restarts `--wait` saw before it (the observation keeps only each
+    /// container's latest).
+    pub fn with_restarts_seen(mut self, seen: &[MeasuredRestart]) -> PassRecord {
+        let now = std::mem::take(&mut self.restarts);
+        let mut all = seen.to_vec();
+        restarts::merge(&mut all, now);
+        self.restarts = all;
+        self
     }
 }
 
@@ -457,6 +472,7 @@ mod tests {
             timings: vec![],
             timeline: vec![],
             server_version: None,
+            restarts: vec![],
         }
     }
 

@@ -1,6 +1,8 @@
 //! `checker report`: the learner's own experiment record, in Markdown, in the shape of the
-//! original record: environment, each step with what was really observed, the logs, the STATUS
-//! timeline, the timing table and a Mermaid gantt chart of the containers' real run times.
+//! original record: environment, each step with what was really observed, the logs, the lab's
+//! report tables (its pods as the checks saw them: policy × case), the restarts with their
+//! measured waits next to the kubelet's back-off, the STATUS timeline, the timing table and a
+//! Mermaid gantt chart of the containers' real run times.
 //!
 //! The record is written from the learner's achievements: each step as observed when it last
 //! passed ([`PassRecord`], kept in the progress file), so that it is complete after cleanup; only
@@ -17,6 +19,7 @@ use crate::clock;
 use crate::evaluate::Verdict;
 use crate::i18n::tr;
 use crate::progress::{PassRecord, StepRecord};
+use crate::restarts;
 use crate::sanitize::line;
 use crate::table::{self, cell};
 use crate::timeline::Timeline;
@@ -174,6 +177,10 @@ pub fn markdown(input: &RecordInput) -> String {
         let _ = writeln!(out, "- [{}] {}", if done { "x" } else { " " }, goal.text.get(lang));
     }
     out.push('\n');
+    for table in &input.spec.report {
+        report_table(&mut out, table, input.steps, lang);
+    }
+    restarts_section(&mut out, input.spec, input.steps, lang);
 
     // Each pod with init containers once, from the first step that shows it.
     let mut seen = BTreeSet::new();
@@ -186,6 +193,58 @@ pub fn markdown(input: &RecordInput) -> String {
         }
     }
     out
+}
+
+/// A report table of the spec, each pod as the latest step that shows it saw it.
+fn report_table(out: &mut String, table: &lab_spec::ReportTable, steps: &[StepEntry], lang: Lang) {
+    let latest = |pod: &str| {
+        steps.iter().rev().filter_map(StepEntry::observed).find_map(|o| o.pods.iter().find(|r| r.name == pod))
+    };
+    let _ = writeln!(out, "### {}\n", line(table.title.get(lang)));
+    let _ = writeln!(
+        out,
+        "{}\n",
+        tr(
+            lang,
+            "每格是这个 Pod 的 STATUS · 阶段（phase）· RESTARTS，取自检查它的最后一个步骤：该步骤通过时（从未通过则是生成记录时）的状态；—：没有步骤看到过它。",
+            "Each cell is the pod's STATUS · phase · RESTARTS as the latest step that checks it saw it: when that step passed (or, if it never did, when this record was written); —: no step saw it.",
+        )
+    );
+    let _ = writeln!(out, "{}", table::matrix(table, latest, lang).markdown());
+}
+
+/// Every restart measured at a pass or while `--wait` watched, by pod in the lab's order, next to
+/// the kubelet's back-off.
+fn restarts_section(out: &mut String, spec: &LabSpec, steps: &[StepEntry], lang: Lang) {
+    let mut all = Vec::new();
+    for observed in steps.iter().filter_map(StepEntry::observed) {
+        restarts::merge(&mut all, observed.restarts.iter().cloned());
+    }
+    if all.is_empty() {
+        return;
+    }
+    let pods = spec.pods();
+    let rank = |pod: &str| pods.iter().position(|p| *p == pod).unwrap_or(usize::MAX);
+    all.sort_by(|a, b| {
+        (rank(&a.pod), &a.pod, !a.init, &a.container, a.restart).cmp(&(
+            rank(&b.pod),
+            &b.pod,
+            !b.init,
+            &b.container,
+            b.restart,
+        ))
+    });
+    let _ = writeln!(out, "### {}\n", tr(lang, "重启与退避", "Restarts and back-off"));
+    let _ = writeln!(
+        out,
+        "{}\n",
+        tr(
+            lang,
+            "每次重启前的等待取自容器状态：上一次运行的 finishedAt 到这一次的 startedAt，在步骤通过时或 `--wait` 观察期间测得。kubelet 的规则：第 1 次重启立即进行，第 n 次（n ≥ 2）在上一次运行结束后至少等待 10 × 2ⁿ⁻² 秒，最多 300 秒；实测还包含 kubelet 发现退出、重新检查 Pod 和创建容器的时间。",
+            "Each wait comes from the container status, from the run before's finishedAt to this run's startedAt, measured when a step passed or while `--wait` watched. The kubelet's rule: the first restart is immediate, restart n (n ≥ 2) comes at least 10 × 2ⁿ⁻² s, at most 300 s, after the run before ended; a measured wait also holds the time the kubelet takes to notice the exit, look at the pod again and create the container.",
+        )
+    );
+    let _ = writeln!(out, "{}", table::measured_restarts(&all, lang).markdown());
 }
 
 fn step_section(out: &mut String, step: &lab_spec::Step, entry: &StepEntry, now: Timestamp, lang: Lang) {
@@ -270,8 +329,10 @@ fn step_section(out: &mut String, step: &lab_spec::Step, entry: &StepEntry, now:
 }
 
 fn pod_section(out: &mut String, t: &PodTimings, observed: &PassRecord, lang: Lang) {
-    let timeline =
-        Timeline { entries: observed.timeline.iter().filter(|e| e.pod == t.pod).cloned().collect() };
+    let timeline = Timeline {
+        entries: observed.timeline.iter().filter(|e| e.pod == t.pod).cloned().collect(),
+        restarts: Vec::new(),
+    };
     if !timeline.entries.is_empty() {
         let _ = writeln!(out, "### {} `{}`\n", tr(lang, "状态变化", "STATUS changes of"), line(&t.pod));
         let _ = writeln!(

@@ -15,6 +15,7 @@ use crate::clock;
 use crate::evaluate::{Cause, CheckResult, NextStep, Outcome, StepReport, Verdict};
 use crate::i18n::tr;
 use crate::progress::{LabProgress, StepRecord};
+use crate::restarts::MeasuredRestart;
 use crate::sanitize::{line, lines};
 use crate::status::PodRow;
 use crate::table;
@@ -181,10 +182,25 @@ pub fn timings_title(t: &PodTimings, lang: Lang) -> String {
     )
 }
 
-/// The STATUS timeline recorded while waiting, in the shape of the record's "实际结果".
+/// The STATUS timeline recorded while waiting, in the shape of the record's "实际结果", and the
+/// restarts seen meanwhile with their measured waits.
 pub fn timeline_text(timeline: &Timeline, lang: Lang) -> String {
     let title = tr(lang, "STATUS 变化（观察到的时间线）", "STATUS changes (timeline as observed)");
-    format!("\n{}\n{}", paint(BOLD, &title), timeline.table())
+    let mut out = format!("\n{}\n{}", paint(BOLD, &title), timeline.table());
+    if !timeline.restarts.is_empty() {
+        let title = tr(
+            lang,
+            "观察期间的重启：上一次运行结束到这次启动的等待，与 kubelet 的退避规则对照",
+            "Restarts seen meanwhile: the wait from the end of the run before, next to the kubelet's back-off",
+        );
+        let _ = write!(
+            out,
+            "\n{}\n{}",
+            paint(BOLD, &title),
+            table::measured_restarts(&timeline.restarts, lang).columns()
+        );
+    }
+    out
 }
 
 /// `checker list`: the steps with their titles, the mark of each one's latest result and, once
@@ -339,6 +355,10 @@ pub struct StepJson<'a> {
     pub cause: Option<&'a Cause>,
     /// The step after a passed one (`null` otherwise, and after the last step).
     pub next: Option<&'a NextStep>,
+    /// The restarts seen while waiting, each with its measured wait and the kubelet's rule
+    /// (`--wait` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restarts: Option<&'a [MeasuredRestart]>,
 }
 
 #[derive(Serialize)]
@@ -403,11 +423,16 @@ impl<'a> StepJson<'a> {
             timeline: None,
             cause: report.cause.as_ref(),
             next: report.next.as_ref(),
+            restarts: None,
         }
     }
 
     pub fn with_timeline(self, timeline: Option<&'a Timeline>) -> Self {
-        StepJson { timeline: timeline.map(|t| t.entries.as_slice()), ..self }
+        StepJson {
+            timeline: timeline.map(|t| t.entries.as_slice()),
+            restarts: timeline.map(|t| t.restarts.as_slice()),
+            ..self
+        }
     }
 }
 

@@ -40,6 +40,10 @@ pub struct PodRow {
     pub restarts_column: String,
     /// The AGE column, e.g. `5m`; `<unknown>` without a creation timestamp.
     pub age: String,
+    /// The pod's phase (`status.phase`), which STATUS does not always show: a pod in
+    /// `CrashLoopBackOff` is `Running`. Empty when unknown (a row recorded by an older checker).
+    #[serde(default)]
+    pub phase: String,
 }
 
 const PHASE_SUCCEEDED: &str = "Succeeded";
@@ -310,6 +314,7 @@ pub fn pod_row(pod: &Pod, now: Timestamp) -> PodRow {
         restarts: u32::try_from(restarts.max(0)).unwrap_or(u32::MAX),
         restarts_column,
         age: translate_timestamp_since(pod.metadata.creation_timestamp.as_ref(), now),
+        phase: status.and_then(|s| s.phase.clone()).unwrap_or_default(),
     }
 }
 

@@ -4,13 +4,16 @@
 //!
 //! - [`pods`]: NAME, READY, STATUS, RESTARTS, AGE, as kubectl prints them;
 //! - [`timings`]: the record's timing table ("性能数据"), from the containers' timestamps;
-//! - [`labs`]: CURRENT, LAB, PASSED, TITLE, as `checker labs` lists the book's labs.
+//! - [`labs`]: CURRENT, LAB, PASSED, TITLE, as `checker labs` lists the book's labs;
+//! - [`matrix`]: a report table of the spec, one pod per cell (`Init:Error · Failed · 0`);
+//! - [`measured_restarts`]: restarts with their measured waits, next to the kubelet's rule.
 
-use lab_spec::Lang;
+use lab_spec::{Lang, ReportTable};
 use unicode_width::UnicodeWidthStr;
 
 use crate::clock;
 use crate::i18n::tr;
+use crate::restarts::MeasuredRestart;
 use crate::status::PodRow;
 use crate::timing::{ContainerRun, PodTimings};
 
@@ -274,6 +277,59 @@ fn sidecar_row(c: &ContainerRun, lang: Lang) -> Vec<String> {
     ]
 }
 
+/// A report table of the spec ([`ReportTable`]): the row titles down the first column, in each
+/// cell the pod's `STATUS · phase · RESTARTS` as `found` has it, `—` when it has none.
+pub fn matrix<'a>(table: &ReportTable, found: impl Fn(&str) -> Option<&'a PodRow>, lang: Lang) -> Table {
+    let mut header = vec![String::new()];
+    header.extend(table.columns.iter().map(|c| c.get(lang).to_string()));
+    let mut out = Table { header, rows: Vec::new() };
+    for row in &table.rows {
+        let mut cells = vec![row.title.get(lang).to_string()];
+        for pod in &row.pods {
+            cells.push(match found(pod) {
+                None => "—".to_string(),
+                Some(r) => {
+                    let phase = if r.phase.is_empty() { "?" } else { r.phase.as_str() };
+                    format!("{} · {phase} · {}", r.status, r.restarts)
+                }
+            });
+        }
+        out.rows.push(cells);
+    }
+    out
+}
+
+/// The restarts seen while watching: which restart, the measured wait before it, the kubelet's
+/// rule for it.
+pub fn measured_restarts(rows: &[MeasuredRestart], lang: Lang) -> Table {
+    let header = [
+        "Pod".to_string(),
+        tr(lang, "容器", "Container"),
+        tr(lang, "第几次重启", "Restart"),
+        tr(lang, "实测等待", "Waited"),
+        tr(lang, "kubelet 的规则", "Kubelet's rule"),
+    ];
+    let mut table = Table { header: header.to_vec(), rows: Vec::new() };
+    for r in rows {
+        let container = match r.init {
+            true => tr(lang, &format!("{}（Init）", r.container), &format!("{} (init)", r.container)),
+            false => r.container.clone(),
+        };
+        let rule = match r.rule_seconds {
+            0 => tr(lang, "立即", "immediate"),
+            s => format!("{s}s"),
+        };
+        table.rows.push(vec![
+            r.pod.clone(),
+            container,
+            r.restart.to_string(),
+            format!("{}s", r.wait_seconds),
+            rule,
+        ]);
+    }
+    table
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,5 +406,45 @@ mod tests {
         assert_eq!(third[1], third[2], "{text}");
         assert_eq!(display_width("部署 Pod"), 8);
         assert_eq!(display_width("\u{1b}[1m通过\u{1b}[0m"), 4);
+    }
+
+    #[test]
+    fn measured_restarts_read_as_the_book_shows_them() {
+        let row = |pod: &str, container: &str, init: bool, restart: u32, wait_seconds: i64| MeasuredRestart {
+            pod: pod.into(),
+            container: container.into(),
+            init,
+            restart,
+            wait_seconds,
+            rule_seconds: crate::restarts::kubelet_backoff(restart),
+        };
+        let rows = [
+            row("rp-always-exits-1", "app", false, 2, 13),
+            row("rp-always-exits-1", "app", false, 3, 27),
+            row("rp-onfailure-init-fails", "init", true, 5, 91),
+            row("rp-always-exits-1", "app", false, 4, 44),
+            row("rp-always-exits-1", "app", false, 5, 86),
+        ];
+        assert_eq!(
+            measured_restarts(&rows, Lang::Zh).columns(),
+            "Pod                       容器           第几次重启   实测等待   kubelet 的规则\n\
+             rp-always-exits-1         app            2            13s        10s\n\
+             rp-always-exits-1         app            3            27s        20s\n\
+             rp-onfailure-init-fails   init（Init）   5            91s        80s\n\
+             rp-always-exits-1         app            4            44s        40s\n\
+             rp-always-exits-1         app            5            86s        80s\n"
+        );
+        // The sample of the book's chapter is this table, as the record writes it.
+        let chapter = format!("{}/../src/restart-policy/step4-backoff.md", env!("CARGO_MANIFEST_DIR"));
+        let chapter = std::fs::read_to_string(chapter).unwrap();
+        let markdown = measured_restarts(&rows, Lang::Zh).markdown();
+        assert!(chapter.contains(&markdown), "src/restart-policy/step4-backoff.md lacks\n{markdown}");
+        let en = measured_restarts(&rows[..1], Lang::En).columns();
+        assert!(
+            en.starts_with("Pod                 Container   Restart   Waited   Kubelet's rule\n"),
+            "{en}"
+        );
+        let first = measured_restarts(&[row("p", "app", false, 1, 1)], Lang::En).columns();
+        assert!(first.ends_with("1s       immediate\n"), "{first}");
     }
 }

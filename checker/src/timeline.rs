@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
 use serde::Serialize;
 
+use crate::restarts::{self, MeasuredRestart, measured_restarts};
 use crate::status::{human_duration, pod_row};
 use crate::table::Table;
 
@@ -24,11 +25,15 @@ pub struct TimelineEntry {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Timeline {
     pub entries: Vec<TimelineEntry>,
+    /// Each restart seen while watching, with the wait before it (once per container and
+    /// restart), for comparison with the kubelet's back-off.
+    pub restarts: Vec<MeasuredRestart>,
 }
 
 impl Timeline {
     /// Notes the pod as seen at `now`; returns whether its columns changed.
     pub fn observe(&mut self, pod: &Pod, now: Timestamp) -> bool {
+        restarts::merge(&mut self.restarts, measured_restarts(pod));
         let row = pod_row(pod, now);
         let last = self.entries.iter().rev().find(|e| e.pod == row.name);
         if last.is_some_and(|e| e.ready == row.ready && e.status == row.status && e.restarts == row.restarts)
@@ -79,7 +84,9 @@ impl Timeline {
 /// The STATUS changes a pod with init containers went through, rebuilt from its containers'
 /// own timestamps (for `checker report`, when nobody watched): created → `Init:0/M` when the
 /// first init container started → `Init:k/M` as each finished → `PodInitializing` → `Running`
-/// when the first main container started. Only changes the timestamps prove are included.
+/// when the first main container started; an init container whose current run failed ends it
+/// with the STATUS kubectl shows from then on (`Init:Error`: for good under `restartPolicy:
+/// Never`). Only changes the timestamps prove are included.
 pub fn reconstruct(pod: &Pod) -> Timeline {
     use crate::inspect;
     let name = pod.metadata.name.clone().unwrap_or_default();
@@ -106,6 +113,13 @@ pub fn reconstruct(pod: &Pod) -> Timeline {
         };
         if i == 0 {
             push(format!("Init:0/{}", init.len()), started);
+        }
+        let failed = inspect::exit_code(status.state.as_ref()).is_some_and(|code| code != 0);
+        if let (true, Some(finished)) = (failed, finished) {
+            // The current state is the failure itself: the pod shows it from then on.
+            let status = pod_row(pod, finished).status;
+            push(status, finished);
+            return timeline;
         }
         let Some(finished) = finished.filter(|_| inspect::exit_code(status.state.as_ref()) == Some(0)) else {
             return timeline;
@@ -150,6 +164,22 @@ mod tests {
     }
 
     #[test]
+    fn each_restart_seen_is_measured_once() {
+        let path = format!(
+            "{}/../tests/fixtures/labs/restart-policy/cluster/pod-rp-always-exits-1.yaml",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let pod: Pod = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut timeline = Timeline::default();
+        let now: Timestamp = "2026-11-20T10:04:41Z".parse().unwrap();
+        timeline.observe(&pod, now);
+        timeline.observe(&pod, now);
+        assert_eq!(timeline.restarts.len(), 1, "{:?}", timeline.restarts);
+        let r = &timeline.restarts[0];
+        assert_eq!((r.container.as_str(), r.restart, r.wait_seconds, r.rule_seconds), ("app", 3, 20, 20));
+    }
+
+    #[test]
     fn reconstructs_the_records_timeline_from_container_timestamps() {
         let timeline = reconstruct(&fixture("init-demo-running"));
         let rows: Vec<_> = timeline.entries.iter().map(|e| (e.status.as_str(), e.offset_seconds)).collect();
@@ -161,5 +191,20 @@ mod tests {
         assert_eq!(partial.entries.last().unwrap().status, "Init:1/2");
         let failing = reconstruct(&fixture("init-demo-fail-crashloop"));
         assert!(failing.entries.iter().all(|e| e.status != "PodInitializing"));
+    }
+
+    #[test]
+    fn an_init_container_that_failed_for_good_ends_the_timeline() {
+        let path = format!(
+            "{}/../tests/fixtures/labs/restart-policy/cluster/pod-rp-never-init-fails.yaml",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let pod: Pod = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let rows: Vec<_> =
+            reconstruct(&pod).entries.iter().map(|e| (e.status.clone(), e.offset_seconds)).collect();
+        assert_eq!(
+            rows,
+            [("Pending".to_string(), 0), ("Init:0/1".to_string(), 2), ("Init:Error".to_string(), 2)]
+        );
     }
 }

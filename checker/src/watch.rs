@@ -147,7 +147,11 @@ pub async fn wait_for_step(
     let first = evaluate(&ctx.spec, step, &obs, ctx.lang);
     if first.cause.as_ref().is_some_and(|c| c.kind == CauseKind::Missing) {
         live.show(&first, started.elapsed(), ctx.lang);
-        return Ok(Waited { checked: Checked { report: first, obs }, timeline, end: WaitEnd::Missing });
+        return Ok(Waited {
+            checked: Checked { report: first, obs, restarts_seen: timeline.restarts.clone() },
+            timeline,
+            end: WaitEnd::Missing,
+        });
     }
 
     let config = match wanted.pods.as_slice() {
@@ -169,7 +173,11 @@ pub async fn wait_for_step(
         let report = evaluate(&ctx.spec, step, &obs, ctx.lang);
         live.show(&report, started.elapsed(), ctx.lang);
         if report.verdict == Verdict::Pass {
-            return Ok(Waited { checked: Checked { report, obs }, timeline, end: WaitEnd::Passed });
+            return Ok(Waited {
+                checked: Checked { report, obs, restarts_seen: timeline.restarts.clone() },
+                timeline,
+                end: WaitEnd::Passed,
+            });
         }
         if let Some((since, error)) = &failing
             && since.elapsed() >= RECONNECT_BUDGET
@@ -181,13 +189,13 @@ pub async fn wait_for_step(
                 if let Some((since, error)) = &failing {
                     return Err(lost(cluster, since.elapsed(), error));
                 }
-                return Ok(Waited { checked: Checked { report, obs }, timeline, end: WaitEnd::TimedOut });
+                return Ok(Waited { checked: Checked { report, obs, restarts_seen: timeline.restarts.clone() }, timeline, end: WaitEnd::TimedOut });
             }
             _ = &mut ctrl_c => {
                 if let Some((since, error)) = &failing {
                     return Err(lost(cluster, since.elapsed(), error));
                 }
-                return Ok(Waited { checked: Checked { report, obs }, timeline, end: WaitEnd::Interrupted });
+                return Ok(Waited { checked: Checked { report, obs, restarts_seen: timeline.restarts.clone() }, timeline, end: WaitEnd::Interrupted });
             }
             _ = tick.tick() => {
                 // A credential plugin's credential that expired: a new one, and a new watch.

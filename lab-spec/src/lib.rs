@@ -58,6 +58,31 @@ pub struct LabSpec {
     /// The record's goals, each achieved when all the steps it names have passed.
     pub goals: Vec<Goal>,
     pub steps: Vec<Step>,
+    /// The tables `checker report` fills from the learner's cluster, besides the steps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub report: Vec<ReportTable>,
+}
+
+/// A table of the learner's record (`checker report`) filled with the lab's pods as the checks
+/// observed them: one pod per cell, shown as `kubectl get pods` and its phase show it
+/// (`Init:Error · Failed · 0`). The columns are titles; each row a title and the pod of each
+/// column, in order.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportTable {
+    /// Unique in the lab.
+    pub id: String,
+    pub title: Text,
+    pub columns: Vec<Text>,
+    pub rows: Vec<ReportRow>,
+}
+
+/// A row of a [`ReportTable`]: its title and the pod of each column.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRow {
+    pub title: Text,
+    pub pods: Vec<String>,
 }
 
 /// A text in the book's two languages. Chinese is the lab's first language.
@@ -222,8 +247,8 @@ pub enum Check {
         #[serde(default, skip_serializing_if = "is_false")]
         converges: bool,
     },
-    /// No object of this kind with this name (or these labels) exists. Objects being deleted
-    /// (with a `deletionTimestamp`) are pending.
+    /// No object of this kind with this name (or these labels, or none at all when the selection
+    /// names neither) exists. Objects being deleted (with a `deletionTimestamp`) are pending.
     Absent {
         select: Select,
         #[serde(default, skip_serializing_if = "is_false")]
@@ -240,6 +265,7 @@ pub enum Check {
     },
     /// An event with this `reason` about the object (core `involvedObject`, `events.k8s.io`
     /// `regarding`), optionally of this `type` and with a message matching the `message` regex.
+    /// With `absent: true`, that no such event has come (the kubelet never backed off).
     Event {
         about: About,
         reason: String,
@@ -247,6 +273,8 @@ pub enum Check {
         message: Option<String>,
         #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
         event_type: Option<EventType>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        absent: bool,
     },
     /// Each moment happened at or before the next one: e.g. `web-0` ready, then `web-1`
     /// created.
@@ -319,6 +347,90 @@ impl CountOp {
             CountOp::AtMost => "≤",
             CountOp::Exactly => "=",
         }
+    }
+}
+
+/// The operator of a numeric comparison in an `object` check's `match`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    AtLeast,
+    Above,
+    AtMost,
+    Below,
+}
+
+impl CompareOp {
+    /// The operators as written in a `match`, in the order they are shown.
+    pub const ALL: [(&'static str, CompareOp); 4] = [
+        (">=", CompareOp::AtLeast),
+        (">", CompareOp::Above),
+        ("<=", CompareOp::AtMost),
+        ("<", CompareOp::Below),
+    ];
+
+    pub fn holds(self, ordering: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        match self {
+            CompareOp::AtLeast => ordering != Less,
+            CompareOp::Above => ordering == Greater,
+            CompareOp::AtMost => ordering != Greater,
+            CompareOp::Below => ordering == Less,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CompareOp::AtLeast => "≥",
+            CompareOp::Above => ">",
+            CompareOp::AtMost => "≤",
+            CompareOp::Below => "<",
+        }
+    }
+}
+
+/// A numeric comparison written in place of a scalar in an `object` check's `match`: a mapping
+/// whose keys are all operators, each with a number, `restartCount: {">=": 2}` or
+/// `{">": 0, "<": 10}`. No Kubernetes field name is an operator, so such a mapping cannot mean
+/// a part of the object.
+///
+/// `None` when `value` is no such mapping (it has no operator key); `Some(Err)` when it mixes
+/// operators with other keys or compares with something other than a number.
+pub fn comparison(value: &serde_json::Value) -> Option<Result<Vec<(CompareOp, serde_json::Number)>, String>> {
+    let map = value.as_object()?;
+    let op_of = |key: &str| CompareOp::ALL.iter().find(|(k, _)| *k == key).map(|(_, op)| *op);
+    if map.is_empty() || !map.keys().any(|k| op_of(k).is_some()) {
+        return None;
+    }
+    let mut ops = Vec::new();
+    for (key, bound) in map {
+        let Some(op) = op_of(key) else {
+            return Some(Err(format!(
+                "a comparison takes only the operators >=, >, <=, <, not `{key}` beside them"
+            )));
+        };
+        match bound {
+            serde_json::Value::Number(n) => ops.push((op, n.clone())),
+            other => return Some(Err(format!("`{key}` compares with a number, not {other}"))),
+        }
+    }
+    Some(Ok(ops))
+}
+
+/// Every comparison of a `match` is well formed (see [`comparison`]): the first error, with the
+/// path where it is.
+fn validate_comparisons(value: &serde_json::Value, path: &str) -> Result<(), String> {
+    if let Some(found) = comparison(value) {
+        return found.map(|_| ()).map_err(|why| format!("`match` at {path}: {why}"));
+    }
+    match value {
+        serde_json::Value::Object(map) => {
+            map.iter().try_for_each(|(key, child)| validate_comparisons(child, &format!("{path}.{key}")))
+        }
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, child)| validate_comparisons(child, &format!("{path}[{i}]"))),
+        _ => Ok(()),
     }
 }
 
@@ -513,14 +625,33 @@ impl Check {
     }
 }
 
+impl Check {
+    /// The pods this check names: the pod of a pod check, and the core `Pod`s a generic check
+    /// selects by name, orders or reads the events of.
+    pub fn pods(&self) -> Vec<&str> {
+        let core_pod = |select: &Select| select.api_version == "v1" && select.kind == "Pod";
+        match self {
+            Check::Object { select, .. } | Check::Absent { select, .. } | Check::Count { select, .. } => {
+                select.name.as_deref().filter(|_| core_pod(select)).into_iter().collect()
+            }
+            Check::Order { sequence } => sequence
+                .iter()
+                .filter(|m| m.api_version == "v1" && m.kind == "Pod")
+                .map(|m| m.name.as_str())
+                .collect(),
+            Check::Event { about, .. } if about.kind == "Pod" => vec![about.name.as_str()],
+            _ => self.pod().into_iter().collect(),
+        }
+    }
+}
+
 impl Step {
-    /// The pods this step looks at, in the order they are first named.
+    /// The pods this step looks at, in the order they are first named: those of its pod checks
+    /// and those its generic checks name (an `object` check on `Pod rp-never-exits-0`).
     pub fn pods(&self) -> Vec<&str> {
         let mut pods: Vec<&str> = Vec::new();
-        for e in &self.expectations {
-            if let Some(p) = e.check.pod()
-                && !pods.contains(&p)
-            {
+        for p in self.expectations.iter().flat_map(|e| e.check.pods()) {
+            if !pods.contains(&p) {
                 pods.push(p);
             }
         }
@@ -606,14 +737,13 @@ impl LabSpec {
         self.steps.iter().find(|s| s.manifest.is_some() && s.pods().contains(&pod))
     }
 
-    /// Every pod any step names, in order of first mention: the lab's pods.
+    /// Every pod any step or report table names, in order of first mention: the lab's pods.
     pub fn pods(&self) -> Vec<&str> {
         let mut pods: Vec<&str> = Vec::new();
-        for step in &self.steps {
-            for p in step.pods() {
-                if !pods.contains(&p) {
-                    pods.push(p);
-                }
+        let tables = self.report.iter().flat_map(|t| &t.rows).flat_map(|r| r.pods.iter().map(String::as_str));
+        for p in self.steps.iter().flat_map(Step::pods).chain(tables) {
+            if !pods.contains(&p) {
+                pods.push(p);
             }
         }
         pods
@@ -713,8 +843,38 @@ impl LabSpec {
                 return Err(format!("goal `{}` names step {n}, which does not exist", goal.id));
             }
         }
+        let mut table_ids = BTreeSet::new();
+        for table in &self.report {
+            if !table_ids.insert(table.id.as_str()) {
+                return Err(format!("report table id `{}` is used twice", table.id));
+            }
+            validate_table(table).map_err(|why| format!("report table `{}`: {why}", table.id))?;
+        }
         Ok(())
     }
+}
+
+/// A report table has columns and rows, and each row names a pod for each column.
+fn validate_table(table: &ReportTable) -> Result<(), String> {
+    if table.columns.is_empty() {
+        return Err("`columns` is empty".into());
+    }
+    if table.rows.is_empty() {
+        return Err("`rows` is empty".into());
+    }
+    for (i, row) in table.rows.iter().enumerate() {
+        if row.pods.len() != table.columns.len() {
+            return Err(format!(
+                "rows[{i}] names {} pods for {} columns: one pod per column",
+                row.pods.len(),
+                table.columns.len()
+            ));
+        }
+        if let Some(name) = row.pods.iter().find(|p| !is_dns_subdomain(p)) {
+            return Err(format!("rows[{i}]: `{name}` is not a pod name"));
+        }
+    }
+    Ok(())
 }
 
 /// The rules of the generic kinds that serde cannot express.
@@ -723,11 +883,13 @@ fn validate_generic(check: &Check) -> Result<(), String> {
         Check::Object { select, expected, .. } => {
             validate_select(select, Selection::NameOrLabels)?;
             match expected {
-                serde_json::Value::Object(fields) if !fields.is_empty() => Ok(()),
+                serde_json::Value::Object(fields) if !fields.is_empty() && comparison(expected).is_none() => {
+                    validate_comparisons(expected, "")
+                }
                 _ => Err("`match` must be a non-empty mapping (a part of the object)".into()),
             }
         }
-        Check::Absent { select, .. } => validate_select(select, Selection::NameOrLabels),
+        Check::Absent { select, .. } => validate_select(select, Selection::Any),
         Check::Count { select, .. } => validate_select(select, Selection::LabelsOrAll),
         Check::Event { about, reason, message, .. } => {
             validate_kind(&about.kind)?;
@@ -771,6 +933,8 @@ enum Selection {
     NameOrLabels,
     /// Labels, or nothing (every object of the kind); never a name.
     LabelsOrAll,
+    /// A name, labels, or nothing (every object of the kind).
+    Any,
 }
 
 fn validate_select(select: &Select, selection: Selection) -> Result<(), String> {
@@ -787,7 +951,7 @@ fn validate_select(select: &Select, selection: Selection) -> Result<(), String> 
         (Some(_), false, Selection::LabelsOrAll) => {
             Err("`count` selects by labels (or all objects of the kind), not by name".into())
         }
-        (Some(name), false, Selection::NameOrLabels) if name.is_empty() => {
+        (Some(name), false, Selection::NameOrLabels | Selection::Any) if name.is_empty() => {
             Err("`name` must not be empty".into())
         }
         (None, false, Selection::NameOrLabels) => Err("`select` needs a name or labels".into()),
@@ -1015,6 +1179,13 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(spec.steps[0].selects(), [Select::events()]);
+        let Check::Event { absent, .. } = &spec.steps[0].expectations[0].check else { panic!() };
+        assert!(!absent, "an event check expects the event unless it says `absent: true`");
+        let spec = with_check(&indent(
+            "kind: event\nabout: {kind: Pod, name: web-0}\nreason: BackOff\nabsent: true",
+        ))
+        .unwrap();
+        assert!(matches!(&spec.steps[0].expectations[0].check, Check::Event { absent: true, .. }));
 
         let spec = with_check(&indent(
             "kind: order\nsequence:\n  - {name: web-0, moment: ready}\n  - {name: web-1, moment: created}\n  - {apiVersion: apps/v1, kind: StatefulSet, name: web, moment: created}",
@@ -1026,6 +1197,31 @@ mod tests {
         assert_eq!(spec.steps[0].selects().len(), 3);
 
         with_check(&indent("kind: absent\nselect: {apiVersion: v1, kind: Pod, labels: {app: web}}")).unwrap();
+        // No object of the kind at all: neither a name nor labels.
+        let spec = with_check(&indent("kind: absent\nselect: {apiVersion: v1, kind: Pod}")).unwrap();
+        assert_eq!(spec.steps[0].selects()[0].describe(), "Pod");
+        assert!(spec.steps[0].pods().is_empty());
+    }
+
+    #[test]
+    fn a_step_looks_at_the_pods_its_generic_checks_name() {
+        let pods = |check: &str| with_check(&indent(check)).unwrap().steps[0].pods().join(",");
+        assert_eq!(pods("kind: object\nselect: {apiVersion: v1, kind: Pod, name: p}\nmatch: {a: 1}"), "p");
+        assert_eq!(pods("kind: absent\nselect: {apiVersion: v1, kind: Pod, name: p}"), "p");
+        assert_eq!(pods("kind: event\nabout: {kind: Pod, name: p}\nreason: BackOff"), "p");
+        assert_eq!(
+            pods(
+                "kind: order\nsequence: [{name: a, moment: ready}, {apiVersion: apps/v1, kind: StatefulSet, name: s, moment: created}, {name: b, moment: created}]"
+            ),
+            "a,b"
+        );
+        // Not a pod, or no name: none.
+        assert_eq!(
+            pods("kind: object\nselect: {apiVersion: apps/v1, kind: StatefulSet, name: p}\nmatch: {a: 1}"),
+            ""
+        );
+        assert_eq!(pods("kind: absent\nselect: {apiVersion: v1, kind: Pod, labels: {a: b}}"), "");
+        assert_eq!(pods("kind: event\nabout: {kind: Node, name: n}\nreason: X"), "");
     }
 
     #[test]
@@ -1092,11 +1288,35 @@ mod tests {
                 "kind: object\nselect: {apiVersion: v1, kind: Pod, name: p}\nmatch: {a: 1}\nmatches: {}",
                 "unknown field `matches`",
             ),
+            (
+                "kind: object\nselect: {apiVersion: v1, kind: Pod, name: p}\nmatch: {status: {containerStatuses: [{restartCount: {'>=': two}}]}}",
+                "`match` at .status.containerStatuses[0].restartCount: `>=` compares with a number",
+            ),
+            (
+                "kind: object\nselect: {apiVersion: v1, kind: Pod, name: p}\nmatch: {spec: {replicas: {'>': 1, name: x}}}",
+                "only the operators >=, >, <=, <, not `name`",
+            ),
+            (
+                "kind: object\nselect: {apiVersion: v1, kind: Pod, name: p}\nmatch: {'>=': 1}",
+                "non-empty mapping",
+            ),
         ];
         for (check, reason) in cases {
             let err = with_check(&indent(check)).expect_err(check);
             assert!(err.to_string().contains(reason), "{check}: {err}");
         }
+        // Comparisons in place of scalars, alone or as a range.
+        with_check(&indent(
+            "kind: object\nselect: {apiVersion: v1, kind: Pod, name: p}\nmatch: {status: {containerStatuses: [{restartCount: {'>=': 2}}], x: {'>': 0, '<': 1.5}}}",
+        ))
+        .unwrap();
+        let bounds = comparison(&serde_json::json!({">": 0, "<=": 3})).unwrap().unwrap();
+        assert_eq!(bounds.iter().map(|(op, _)| op.symbol()).collect::<Vec<_>>(), ["≤", ">"]);
+        assert!(comparison(&serde_json::json!({"name": "x"})).is_none());
+        assert!(
+            CompareOp::AtLeast.holds(std::cmp::Ordering::Equal)
+                && !CompareOp::Below.holds(std::cmp::Ordering::Equal)
+        );
         // A count of every Service, and a count of zero, are fine.
         with_check(&indent("kind: count\nselect: {apiVersion: v1, kind: Service}\nop: '=='\nvalue: 0"))
             .unwrap();
@@ -1151,6 +1371,43 @@ mod tests {
         assert!(err.reason.contains("`Crashed` is not a pod phase"), "{err}");
         let empty = real().replacen("- when: { phase: Failed }", "- when: {}", 1);
         assert!(LabSpec::parse(&empty, "lab.yaml").unwrap_err().reason.contains("names no condition"));
+    }
+
+    #[test]
+    fn report_tables_parse_and_are_validated() {
+        let spec = Labs::embedded().unwrap().get("restart-policy").unwrap().spec.clone();
+        let table = &spec.report[0];
+        assert_eq!((table.rows.len(), table.columns.len()), (3, 3));
+        assert_eq!(table.rows[2].pods[1], "rp-always-exits-0");
+        assert!(spec.pods().contains(&"rp-always-exits-0"), "a table's pods are the lab's");
+
+        let with_table = |table: &str| {
+            let text =
+                format!("{}\nreport:\n  - {{id: t, title: {{zh: 表, en: t}}, {table}}}\n", real().trim_end());
+            LabSpec::parse(&text, "lab.yaml")
+        };
+        let column = "{zh: 列, en: c}";
+        with_table(&format!("columns: [{column}], rows: [{{title: {{zh: 行, en: r}}, pods: [init-demo]}}]"))
+            .unwrap();
+        for (table, reason) in [
+            ("columns: [], rows: [{title: {zh: 行, en: r}, pods: []}]".to_string(), "`columns` is empty"),
+            (format!("columns: [{column}], rows: []"), "`rows` is empty"),
+            (
+                format!("columns: [{column}], rows: [{{title: {{zh: 行, en: r}}, pods: [a, b]}}]"),
+                "rows[0] names 2 pods for 1 columns",
+            ),
+            (
+                format!("columns: [{column}], rows: [{{title: {{zh: 行, en: r}}, pods: [A_b]}}]"),
+                "`A_b` is not a pod name",
+            ),
+            (
+                format!("columns: [{column}], rows: [{{title: {{zh: 行, en: r}}, pods: [a]}}], colums: []"),
+                "unknown field `colums`",
+            ),
+        ] {
+            let err = with_table(&table).expect_err(&table);
+            assert!(err.to_string().contains(reason), "{table}: {err}");
+        }
     }
 
     #[test]

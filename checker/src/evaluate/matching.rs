@@ -25,6 +25,9 @@
 //!   does not fail them for it. A check that needs an exact list of containers has the pod kind
 //!   `containers`.) Elements are matched greedily, each to the first live element after the
 //!   previous match that matches it, which finds an ordered match whenever one exists.
+//! - **Comparisons**: a map of operators in place of a scalar, `restartCount: {">=": 2}` or
+//!   `{">": 0, "<": 10}` ([`lab_spec::comparison`]), matches a number (or a string spelling one)
+//!   for which every comparison holds. A missing key is a mismatch, as for a scalar.
 //! - A **type mismatch** (a map expected, a string found) is a mismatch at that path.
 //!
 //! When a list element matches no live element, the mismatches reported are those of the
@@ -32,8 +35,10 @@
 //! reads `.spec.template.spec.initContainers[0].image: expected "busybox:1.36.1", found
 //! "busybox:latest"` rather than "no element matches".
 
+use std::cmp::Ordering;
 use std::fmt;
 
+use lab_spec::CompareOp;
 use serde_json::Value;
 
 /// One step of a path into an object.
@@ -128,6 +133,12 @@ fn compare(expected: &Value, live: &Value, path: &Path, out: &mut Vec<Mismatch>)
             found: Found::Value(live.clone()),
         })
     };
+    if let Some(Ok(bounds)) = lab_spec::comparison(expected) {
+        if !compares(&bounds, live) {
+            differ(out);
+        }
+        return;
+    }
     match (expected, live) {
         (Value::Object(want), Value::Object(have)) => {
             for (key, want) in want {
@@ -191,11 +202,29 @@ fn scalars_equal(expected: &Value, live: &Value) -> bool {
 }
 
 fn numbers_equal(a: &serde_json::Number, b: &serde_json::Number) -> bool {
+    order(a, b) == Some(Ordering::Equal)
+}
+
+/// How two numbers compare: exactly for integers, as floats otherwise.
+fn order(a: &serde_json::Number, b: &serde_json::Number) -> Option<Ordering> {
     match (a.as_i64(), b.as_i64(), a.as_u64(), b.as_u64()) {
-        (Some(x), Some(y), _, _) => x == y,
-        (_, _, Some(x), Some(y)) => x == y,
-        _ => a.as_f64().zip(b.as_f64()).is_some_and(|(x, y)| x == y),
+        (Some(x), Some(y), _, _) => Some(x.cmp(&y)),
+        (_, _, Some(x), Some(y)) => Some(x.cmp(&y)),
+        _ => a.as_f64()?.partial_cmp(&b.as_f64()?),
     }
+}
+
+/// Whether a live value is a number (or spells one) for which every comparison holds.
+fn compares(bounds: &[(CompareOp, serde_json::Number)], live: &Value) -> bool {
+    let number = match live {
+        Value::Number(n) => n.clone(),
+        Value::String(s) => match spelled_number(s) {
+            Some(n) => n,
+            None => return false,
+        },
+        _ => return false,
+    };
+    bounds.iter().all(|(op, bound)| order(&number, bound).is_some_and(|o| op.holds(o)))
 }
 
 /// A string that is a plain decimal number (`80`, `-1`, `0.5`), as a JSON number.
@@ -212,9 +241,15 @@ fn spelled_number(text: &str) -> Option<serde_json::Number> {
     }
 }
 
-/// A value as a report shows it: compact JSON, cut after `max` characters.
+/// A value as a report shows it: compact JSON, cut after `max` characters; a comparison as
+/// `≥ 2` (`> 0, < 10`).
 pub fn show(value: &Value, max: usize) -> String {
-    let text = value.to_string();
+    let text = match lab_spec::comparison(value) {
+        Some(Ok(bounds)) => {
+            bounds.iter().map(|(op, n)| format!("{} {n}", op.symbol())).collect::<Vec<_>>().join(", ")
+        }
+        _ => value.to_string(),
+    };
     if text.chars().count() <= max {
         return text;
     }

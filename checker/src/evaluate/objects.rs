@@ -18,7 +18,8 @@
 //! - `event`: pass when an event about the object has the reason (and the type, and a message
 //!   matching the pattern); fail when events with that reason came but none fits (the scheduler
 //!   said "Insufficient memory", not "cpu"); pending while none has come. Events expire (an hour
-//!   by default), so a check of an old step may turn pending again.
+//!   by default), so a check of an old step may turn pending again. With `absent: true`: pass
+//!   while no such event has come, fail when one has (never pending).
 //! - `order`: each moment must be at or before the next (timestamps have whole seconds). Fail
 //!   when a later moment happened while an earlier one has not (or happened after it); pending
 //!   while a later moment has not happened yet.
@@ -47,8 +48,12 @@ pub(super) fn evaluate(check: &Check, obs: &Observation, lang: Lang) -> Finding 
         Check::Object { select, expected, converges } => object(select, expected, *converges, obs, lang),
         Check::Absent { select, converges } => absent(select, *converges, obs, lang),
         Check::Count { select, op, value, converges } => count(select, *op, *value, *converges, obs, lang),
-        Check::Event { about, reason, message, event_type } => {
-            event(about, reason, message.as_deref(), *event_type, obs, lang)
+        Check::Event { about, reason, message, event_type, absent } => {
+            let wanted = EventQuery { about, reason, message: message.as_deref(), event_type: *event_type };
+            match absent {
+                false => event(&wanted, obs, lang),
+                true => no_event(&wanted, obs, lang),
+            }
         }
         Check::Order { sequence } => order(sequence, obs, lang),
         _ => unreachable!("the pod checks are evaluated by the evaluate module"),
@@ -256,46 +261,67 @@ fn count(
     finding(outcome, wanted, observed)
 }
 
-fn event(
-    about: &About,
-    reason: &str,
-    message: Option<&str>,
+/// What an `event` check looks for.
+struct EventQuery<'a> {
+    about: &'a About,
+    reason: &'a str,
+    message: Option<&'a str>,
     event_type: Option<EventType>,
-    obs: &Observation,
-    lang: Lang,
-) -> Finding {
-    let subject = format!("{} {}", about.kind, about.name);
-    let kind = event_type.map(|t| format!("{} ", t.as_str())).unwrap_or_default();
-    let pattern = message.map(|m| format!(" /{m}/")).unwrap_or_default();
-    let wanted = tr(
+}
+
+impl EventQuery<'_> {
+    fn subject(&self) -> String {
+        format!("{} {}", self.about.kind, self.about.name)
+    }
+
+    /// `Warning BackOff … /pattern/`, as the expectation reads.
+    fn shown(&self) -> (String, String) {
+        let kind = self.event_type.map(|t| format!("{} ", t.as_str())).unwrap_or_default();
+        let pattern = self.message.map(|m| format!(" /{m}/")).unwrap_or_default();
+        (format!("{kind}{}", self.reason), pattern)
+    }
+
+    /// The events about the object, oldest first, and those of them with the reason.
+    fn events<'o>(&self, events: Vec<&'o Value>) -> (Vec<&'o Value>, Vec<&'o Value>) {
+        let mut about_it: Vec<&Value> = events
+            .into_iter()
+            .filter(|e| {
+                text(e, "/involvedObject/kind") == self.about.kind
+                    && text(e, "/involvedObject/name") == self.about.name
+            })
+            .collect();
+        about_it.sort_by_key(|e| event_time(e));
+        let with_reason = about_it.iter().copied().filter(|e| text(e, "/reason") == self.reason).collect();
+        (about_it, with_reason)
+    }
+
+    /// Whether an event with the reason has the type and a message matching the pattern.
+    fn fits(&self, event: &Value) -> bool {
+        // The spec's pattern was validated when it was loaded.
+        let pattern = self.message.and_then(|m| regex::Regex::new(m).ok());
+        self.event_type.is_none_or(|t| text(event, "/type") == t.as_str())
+            && pattern.as_ref().is_none_or(|p| p.is_match(text(event, "/message")))
+    }
+}
+
+fn event(wanted: &EventQuery, obs: &Observation, lang: Lang) -> Finding {
+    let (subject, reason) = (wanted.subject(), wanted.reason);
+    let (what, pattern) = wanted.shown();
+    let expected = tr(
         lang,
-        &format!("关于 {subject} 的 {kind}{reason} 事件{pattern}"),
-        &format!("a {kind}{reason} event about {subject}{pattern}"),
+        &format!("关于 {subject} 的 {what} 事件{pattern}"),
+        &format!("a {what} event about {subject}{pattern}"),
     );
-    let events = match selected(&Select::events(), obs, &wanted, lang) {
+    let events = match selected(&Select::events(), obs, &expected, lang) {
         Ok(events) => events,
         Err(found) => return found,
     };
-    let mut about_it: Vec<&Value> = events
-        .into_iter()
-        .filter(|e| {
-            text(e, "/involvedObject/kind") == about.kind && text(e, "/involvedObject/name") == about.name
-        })
-        .collect();
-    about_it.sort_by_key(|e| event_time(e));
-    let with_reason: Vec<&Value> =
-        about_it.iter().copied().filter(|e| text(e, "/reason") == reason).collect();
-    // The spec's pattern was validated when it was loaded.
-    let pattern = message.and_then(|m| regex::Regex::new(m).ok());
-    let fits = |e: &&Value| {
-        event_type.is_none_or(|t| text(e, "/type") == t.as_str())
-            && pattern.as_ref().is_none_or(|p| p.is_match(text(e, "/message")))
-    };
-    if let Some(found) = with_reason.iter().rev().find(|e| fits(e)) {
-        return finding(Outcome::Pass, wanted, shown_event(found));
+    let (about_it, with_reason) = wanted.events(events);
+    if let Some(found) = with_reason.iter().rev().find(|e| wanted.fits(e)) {
+        return finding(Outcome::Pass, expected, shown_event(found));
     }
     if let Some(latest) = with_reason.last() {
-        return finding(Outcome::Fail, wanted, shown_event(latest));
+        return finding(Outcome::Fail, expected, shown_event(latest));
     }
     let others: Vec<&str> = about_it.iter().rev().map(|e| text(e, "/reason")).take(MAX_NAMES).collect();
     let observed = match others.is_empty() {
@@ -310,7 +336,32 @@ fn event(
             &format!("no {reason} event yet; latest events: {}", others.join(", ")),
         ),
     };
-    finding(Outcome::Pending, wanted, safe(&observed))
+    finding(Outcome::Pending, expected, safe(&observed))
+}
+
+/// `absent: true`: pass while no event fits, fail on the latest one that does. Never pending:
+/// an event that must not come cannot be on its way.
+fn no_event(wanted: &EventQuery, obs: &Observation, lang: Lang) -> Finding {
+    let subject = wanted.subject();
+    let (what, pattern) = wanted.shown();
+    let expected = tr(
+        lang,
+        &format!("没有关于 {subject} 的 {what} 事件{pattern}"),
+        &format!("no {what} event about {subject}{pattern}"),
+    );
+    let events = match selected(&Select::events(), obs, &expected, lang) {
+        Ok(events) => events,
+        Err(found) => return found,
+    };
+    let (_, with_reason) = wanted.events(events);
+    match with_reason.iter().rev().find(|e| wanted.fits(e)) {
+        Some(found) => finding(Outcome::Fail, expected, shown_event(found)),
+        None => finding(
+            Outcome::Pass,
+            expected,
+            tr(lang, &format!("没有关于 {subject} 的这种事件"), &format!("no such event about {subject}")),
+        ),
+    }
 }
 
 /// `Warning FailedScheduling: 0/1 nodes are available: … (×3)`.

@@ -71,6 +71,15 @@ fn texts_need_both_languages_and_chinese_in_the_chinese() {
 }
 
 #[test]
+fn report_tables_are_texts_a_learner_reads() {
+    let spec = Labs::embedded().unwrap().get("restart-policy").unwrap().spec.clone();
+    let places: Vec<String> = texts(&spec).into_iter().map(|(place, _)| place).collect();
+    for place in ["report[0].title", "report[0].columns[2]", "report[0].rows[1].title"] {
+        assert!(places.contains(&place.to_string()), "{place}: {places:?}");
+    }
+}
+
+#[test]
 fn manifests_parse_as_kubernetes_objects() {
     let objects = parse_objects("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: web, namespace: a}\n").unwrap();
     let shown: Vec<_> =

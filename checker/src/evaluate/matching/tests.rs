@@ -221,3 +221,32 @@ fn long_values_are_cut_for_the_report() {
     assert_eq!(long.chars().count(), 20);
     assert!(long.ends_with('…'));
 }
+
+#[test]
+fn comparisons_match_numbers_within_their_bounds() {
+    let pod = json!({"status": {"containerStatuses": [
+        {"name": "app", "restartCount": 3, "lastState": {"terminated": {"exitCode": 0}}},
+    ]}});
+    let at_least =
+        |n: i64| json!({"status": {"containerStatuses": [{"name": "app", "restartCount": {">=": n}}]}});
+    assert!(matches(&at_least(2), &pod));
+    assert!(matches(&at_least(3), &pod), ">= holds on equality");
+    assert_eq!(
+        report(at_least(5), pod.clone()),
+        [".status.containerStatuses[0].restartCount: {\">=\":5} → 3"]
+    );
+    // Every bound must hold; strict bounds are strict; floats and spelled numbers compare too.
+    assert!(matches(&json!({"status": {"containerStatuses": [{"restartCount": {">": 0, "<": 4}}]}}), &pod));
+    assert!(!matches(&json!({"status": {"containerStatuses": [{"restartCount": {">": 3}}]}}), &pod));
+    assert!(!matches(&json!({"status": {"containerStatuses": [{"restartCount": {"<=": 2.5}}]}}), &pod));
+    assert!(matches(&json!({"spec": {"replicas": {"<": 10}}}), &json!({"spec": {"replicas": "2"}})));
+    // Not a number, or missing: a mismatch (a comparison never matches a map or null).
+    assert!(!matches(&json!({"a": {">=": 0}}), &json!({"a": "many"})));
+    assert!(!matches(&json!({"a": {">=": 0}}), &json!({"a": {"b": 1}})));
+    assert_eq!(report(json!({"a": {">=": 0}}), json!({})), [".a: {\">=\":0} → missing"]);
+    // The report shows the bound, not the map.
+    assert_eq!(show(&json!({">=": 2}), 20), "≥ 2");
+    assert_eq!(show(&json!({">": 0, "<": 10}), 20), "< 10, > 0");
+    // A map that merely has other keys is a part of the object, as before.
+    assert!(matches(&json!({"status": {"containerStatuses": [{"name": "app"}]}}), &pod));
+}

@@ -294,6 +294,56 @@ fn an_event_with_another_message_fails_and_none_yet_is_pending() {
     assert_eq!(event.observed, "no FailedScheduling event yet; latest events: Scheduled");
 }
 
+/// An `event` check with `absent: true` on an observation of step 2 (which reads the events).
+fn no_event(objects: Vec<Value>, reason: &str, message: Option<&str>) -> Finding {
+    let spec = objects_lab();
+    let check = Check::Event {
+        about: About { kind: "Pod".into(), name: "web-2".into() },
+        reason: reason.into(),
+        message: message.map(str::to_string),
+        event_type: Some(EventType::Warning),
+        absent: true,
+    };
+    evaluate(&check, &observe(&spec, 2, objects), Lang::En)
+}
+
+#[test]
+fn an_absent_event_passes_until_one_fits_and_is_never_pending() {
+    let found = no_event(scaled(), "BackOff", None);
+    assert_eq!(
+        (found.outcome, found.expected.as_str(), found.observed.as_str()),
+        (Outcome::Pass, "no Warning BackOff event about Pod web-2", "no such event about Pod web-2")
+    );
+    // Before any event came, too: an event that must not come is not on its way.
+    assert_eq!(no_event(deployed(), "FailedScheduling", None).outcome, Outcome::Pass);
+    // One that fits fails, and is shown.
+    let found = no_event(scaled(), "FailedScheduling", Some("Insufficient cpu"));
+    assert_eq!(found.outcome, Outcome::Fail);
+    assert!(
+        found.observed.starts_with("Warning FailedScheduling: 0/1 nodes are available"),
+        "{}",
+        found.observed
+    );
+    // One with the reason but another message does not fit: still none of those.
+    assert_eq!(no_event(scaled(), "FailedScheduling", Some("Insufficient memory")).outcome, Outcome::Pass);
+    // Events about another object do not count.
+    let mut objects = scaled();
+    edit(&mut objects, "Event", "web-2.1879a6c2f4b3d210", |e| e["involvedObject"]["name"] = json!("web-1"));
+    assert_eq!(no_event(objects, "FailedScheduling", None).outcome, Outcome::Pass);
+    // Events that were never read (a file without them) cannot be vouched for.
+    let spec = objects_lab();
+    let mut obs = observe(&spec, 2, scaled());
+    obs.objects.reads.clear();
+    let check = Check::Event {
+        about: About { kind: "Pod".into(), name: "web-2".into() },
+        reason: "BackOff".into(),
+        message: None,
+        event_type: None,
+        absent: true,
+    };
+    assert_eq!(evaluate(&check, &obs, Lang::En).outcome, Outcome::Unverifiable);
+}
+
 #[test]
 fn order_fails_when_the_second_pod_came_before_the_first_was_ready() {
     // podManagementPolicy: Parallel creates both pods at once.
