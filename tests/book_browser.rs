@@ -2,8 +2,8 @@
 //! 127.0.0.1: every page of both loads without JavaScript errors, every Mermaid diagram renders,
 //! only the pages with a diagram fetch Mermaid's library, every page has a language switch to the
 //! same page in the other edition, the print view draws every diagram before it prints, diagrams
-//! follow a theme switch and draw from file:// too, the Chinese search finds its chapters in the
-//! book and the English search in the English edition, the quiz speaks the page's language, and
+//! follow a theme switch and draw from file:// too, the search (theme/search.js) puts each
+//! kubectl word's chapter first in both editions, the quiz speaks the page's language, and
 //! screenshots of the step pages in the light and the dark theme land in /tmp/shots (or
 //! `BOOK_SHOTS_DIR`) for a person to look at.
 //!
@@ -27,7 +27,7 @@ use browser::{Options, StaticServer, attr, dump_dom, open_tags, percent_encode};
 use fantoccini::{Client, Locator};
 use futures::FutureExt;
 use serde_json::Value;
-use support::{book, chapter_pages, sources};
+use support::{book, chapter_pages};
 use webdriver::{DIAGRAM_WATCH, Driver, console_errors, tools_present, wait_until};
 
 /// Whether a request path is Mermaid's library: `/mermaid.min.js` as `theme/mermaid-loader.js`
@@ -192,91 +192,152 @@ fn every_page_loads_and_every_mermaid_diagram_renders() {
     );
 }
 
-/// The result links of a search, from the dumped DOM: the hrefs inside
-/// `<ul id="mdbook-searchresults">`.
-fn search_results(dom: &str) -> Vec<String> {
-    let Some(start) = dom.find("id=\"mdbook-searchresults\"") else {
-        return Vec::new();
-    };
-    let rest = &dom[start..];
-    let end = rest.find("</ul>").unwrap_or(rest.len());
-    open_tags(&rest[..end], "a")
-        .into_iter()
-        .filter_map(|t| attr(t, "href"))
-        .map(browser::unescape_attr)
+/// Queries and the page their first result must be on, in both editions: kubectl's status words
+/// lead to the chapter that shows or explains them, also where the book writes them inside a
+/// longer token (`Init:CrashLoopBackOff`), and a term typed in Chinese finds the chapter that
+/// uses its English name (边车 → sidecar). Each page must contain the query (or, for a name in
+/// theme/search.js's TERMS, one of its names): checked first, so that a rewritten chapter fails
+/// with a clear message rather than a puzzling ranking.
+const FIRST_RESULTS: &[(&str, &str, &[&str])] = &[
+    ("CrashLoopBackOff", "step3-failure.html", &["Init:CrashLoopBackOff"]),
+    ("Init:CrashLoopBackOff", "step3-failure.html", &["Init:CrashLoopBackOff"]),
+    ("PodInitializing", "concepts.html", &["PodInitializing"]),
+    ("ImagePullBackOff", "troubleshooting.html", &["ImagePullBackOff"]),
+    ("emptyDir", "step4-volume.html", &["emptyDir"]),
+    ("sidecar", "step5-sidecar.html", &["sidecar"]),
+    ("边车", "step5-sidecar.html", &["sidecar"]),
+    ("restartPolicy", "step3-failure.html", &["restartPolicy"]),
+];
+
+/// Queries for one edition only (words of its prose).
+const CHINESE_FIRST_RESULTS: &[(&str, &str, &[&str])] =
+    &[("重启策略", "step3-failure.html", &["重启策略"]), ("幂等", "lessons.html", &["幂等"])];
+const ENGLISH_FIRST_RESULTS: &[(&str, &str, &[&str])] = &[
+    ("idempotent", "lessons.html", &["idempotent"]),
+    ("emptyDir volume", "step4-volume.html", &["emptyDir volume"]),
+    ("restart policy", "step3-failure.html", &["restart policy"]),
+];
+
+/// Queries and a page that must be among their results (not necessarily first), by edition:
+/// the restart-policy lab's words.
+const FOUND_RESULTS: &[(&str, &str, &str)] = &[
+    ("", "退避间隔", "restart-policy/step4-backoff.html"),
+    ("en/", "pod worker", "restart-policy/step4-backoff.html"),
+];
+
+/// The names under which a page is about init containers (theme/search.js's TERMS).
+const INIT_CONTAINER_NAMES: &[&str] = &["初始化容器", "init 容器", "init container", "initcontainers"];
+
+/// The text of a built page's `<main>`, lower-cased, tags dropped.
+fn main_text(html: &str) -> String {
+    let start = html.find("<main").unwrap_or(0);
+    let end = html[start..].find("</main>").map_or(html.len(), |e| start + e);
+    let mut text = String::new();
+    let mut in_tag = false;
+    for ch in html[start..end].chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => text.push(ch),
+            _ => {}
+        }
+    }
+    text.to_lowercase()
+}
+
+/// Searches `edition` ("" or "en/") for `query` through its search bar (`index.html?search=…`)
+/// and returns the result links' pages, in order, once theme/search.js has rendered them.
+async fn search_pages(c: &Client, server: &StaticServer, edition: &str, query: &str) -> Vec<String> {
+    c.goto(&server.url(&format!("{edition}index.html?search={}", percent_encode(query)))).await.unwrap();
+    let q = serde_json::to_string(query).unwrap();
+    wait_until(
+        c,
+        &format!("the results for {query}"),
+        &format!(
+            "const l = document.getElementById('mdbook-searchresults');\
+             return l.getAttribute('data-lab-query') === {q} && l.children.length > 0 &&\
+             Array.prototype.every.call(l.children, li => li.hasAttribute('data-lab-search'));"
+        ),
+    )
+    .await;
+    let hrefs = c
+        .execute(
+            "return Array.from(document.querySelectorAll('#mdbook-searchresults li > a'))\
+             .map(a => a.getAttribute('href'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    hrefs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap_or("").split(['?', '#']).next().unwrap_or("").to_string())
         .collect()
 }
 
-/// Searches the book for `term` from `index.html?search=…` and checks that `expected_page` is
-/// among the results. The premise, that the chapter contains the term, is checked first so
-/// that a rewritten chapter fails with a clear message rather than a puzzling search failure.
-fn search_finds(term: &str, expected_source: &str) {
-    let sources = sources();
-    let text = sources
-        .get(Path::new(expected_source))
-        .unwrap_or_else(|| panic!("src/{expected_source} does not exist: update this test"));
-    assert!(
-        text.contains(term),
-        "src/{expected_source} no longer contains 「{term}」: update this test's expectation"
-    );
-    let expected_page = support::page_of(Path::new(expected_source));
-    let server = server();
-    let url = server.url(&format!("index.html?search={}", percent_encode(term)));
-    let run = dump_dom(&url, Options::default()).expect("chromium");
-    let results = search_results(&run.stdout);
-    let pages: Vec<String> =
-        results.iter().map(|h| h.split(['?', '#']).next().unwrap_or("").to_string()).collect();
-    let header = run
-        .stdout
-        .find("id=\"mdbook-searchresults-header\"")
-        .map(|i| run.stdout[i..].chars().take(200).collect::<String>())
-        .unwrap_or_default();
-    assert!(
-        pages.iter().any(|p| Path::new(p) == expected_page),
-        "searching 「{term}」 did not find {}: results {results:?}\nheader: {header}\n\
-         JavaScript errors: {:?}",
-        expected_page.display(),
-        run.js_errors()
-    );
-}
-
-/// Searches the English edition for `term` (mdBook's own search, English stemming) and checks
-/// that the page `expected` is among the results. The premise, that the built page contains
-/// the term, is checked first.
-fn english_search_finds(term: &str, expected: &str) {
+/// The first result of each query in FIRST_RESULTS is on its page, in the book and in the
+/// English edition; 初始化容器 (and "init container" in English) lists every page about init
+/// containers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_ranks_each_word_on_its_chapter_first() {
+    if !tools_present() {
+        return;
+    }
     let b = book();
-    let html = fs::read_to_string(b.out.join("en").join(expected)).expect("the English page");
-    assert!(
-        html.to_lowercase().contains(&term.to_lowercase()),
-        "en/{expected} no longer contains “{term}”: update this test's expectation"
-    );
     let server = server();
-    let url = server.url(&format!("en/index.html?search={}", percent_encode(term)));
-    let run = dump_dom(&url, Options::default()).expect("chromium");
-    let results = search_results(&run.stdout);
-    let pages: Vec<&str> = results.iter().map(|h| h.split(['?', '#']).next().unwrap_or("")).collect();
-    assert!(
-        pages.contains(&expected),
-        "searching the English edition for “{term}” did not find {expected}: results {results:?}\n\
-         JavaScript errors: {:?}",
-        run.js_errors()
-    );
-    assert!(results.iter().all(|h| !h.contains("data-cjk")), "{results:?}");
-}
-
-#[test]
-fn english_search_finds_idempotent_init_containers() {
-    english_search_finds("idempotent", "lessons.html");
-}
-
-#[test]
-fn english_search_finds_the_shared_volume() {
-    english_search_finds("emptyDir volume", "step4-volume.html");
-}
-
-#[test]
-fn english_search_finds_the_restart_policy_lab() {
-    english_search_finds("pod worker", "restart-policy/step4-backoff.html");
+    let work = tempfile::tempdir().unwrap();
+    let driver = Driver::start(&work.path().join("chromedriver.log"));
+    let c = driver.session(&work.path().join("profile"), (1280, 900)).await;
+    let outcome = AssertUnwindSafe(async {
+        for (edition, own, all_query) in [
+            ("", CHINESE_FIRST_RESULTS, "初始化容器"),
+            ("en/", ENGLISH_FIRST_RESULTS, "init container"),
+        ] {
+            let dir = b.out.join(edition);
+            for (query, page, premise) in FIRST_RESULTS.iter().chain(own) {
+                let text = main_text(&fs::read_to_string(dir.join(page)).expect("the page"));
+                assert!(
+                    premise.iter().all(|w| text.contains(&w.to_lowercase())),
+                    "{edition}{page} no longer contains {premise:?}: update this test's expectation"
+                );
+                let pages = search_pages(&c, &server, edition, query).await;
+                assert_eq!(
+                    pages.first().map(String::as_str),
+                    Some(*page),
+                    "{edition}: the first result for “{query}” is not on {page}: {pages:?}"
+                );
+            }
+            let about: Vec<String> = chapter_pages(&dir)
+                .into_iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .filter(|p| {
+                    let text = main_text(&fs::read_to_string(dir.join(p)).unwrap());
+                    INIT_CONTAINER_NAMES.iter().any(|n| text.contains(n))
+                })
+                .collect();
+            assert!(about.len() >= 10, "{edition}: only {about:?} are about init containers?");
+            for query in ["初始化容器", all_query] {
+                let pages = search_pages(&c, &server, edition, query).await;
+                let missed: Vec<&String> = about.iter().filter(|p| !pages.contains(p)).collect();
+                assert!(missed.is_empty(), "{edition}: “{query}” misses {missed:?}; it found {pages:?}");
+            }
+            for (_, query, page) in FOUND_RESULTS.iter().filter(|(e, ..)| *e == edition) {
+                let text = main_text(&fs::read_to_string(dir.join(page)).expect("the page"));
+                assert!(text.contains(&query.to_lowercase()), "{edition}{page} no longer contains {query}");
+                let pages = search_pages(&c, &server, edition, query).await;
+                assert!(pages.iter().any(|p| p == page), "{edition}: “{query}” does not find {page}: {pages:?}");
+            }
+        }
+        let errors = console_errors(&c).await;
+        assert!(errors.is_empty(), "{errors:#?}");
+    })
+    .catch_unwind()
+    .await;
+    let _ = c.close().await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
 }
 
 /// The quiz and the ratings speak the page's language (theme/lab.js reads `<html lang>`).
@@ -291,21 +352,6 @@ fn the_quiz_speaks_the_language_of_the_page() {
             assert!(dom.contains(word), "{page}: “{word}” not on the page");
         }
     }
-}
-
-#[test]
-fn chinese_search_finds_init_containers() {
-    search_finds("初始化容器", "README.md");
-}
-
-#[test]
-fn chinese_search_finds_restart_policy() {
-    search_finds("重启策略", "concepts.md");
-}
-
-#[test]
-fn chinese_search_finds_the_restart_policy_lab() {
-    search_finds("退避间隔", "restart-policy/step4-backoff.md");
 }
 
 /// The theme class mdBook put on `<html>` after its scripts ran.
