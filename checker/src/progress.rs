@@ -14,9 +14,15 @@
 //! under a unique name (`.corrupt-<time>[-N]`), reported once, and started afresh; reading works
 //! in a read-only state directory. Nothing waits more than [`LOCK_TIMEOUT`] for the lock.
 //!
-//! Format versions: 1 kept only the latest verdict and time of each step; 2 adds `last_lab`, `passed_at` and
-//! `pass`. A version 1 file is read as version 2 without loss (a latest pass is also the last
-//! pass, with nothing recorded of what was observed) and written as version 2 on the next check.
+//! The book's quiz and self-ratings are kept per lab (not per cluster: they are the learner's,
+//! whatever cluster they use) as a [`QuizRecord`], which `checker serve` writes for the served
+//! book (`PUT /api/quiz`).
+//!
+//! Format versions: 1 kept only the latest verdict and time of each step; 2 adds `last_lab`,
+//! `passed_at` and `pass`; 3 adds `quizzes`. Older files are read as version 3 without loss (a
+//! version 1 latest pass is also the last pass, with nothing recorded of what was observed;
+//! neither has quizzes) and written as version 3 on the next write. A version 2 checker sets a
+//! version 3 file aside as unknown rather than drop its quizzes when it rewrites it.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -41,9 +47,16 @@ use crate::{input, msg};
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 
 const FILE_NAME: &str = "progress.json";
-/// Version 2 added `last_lab`, and `passed_at` and `pass` to each step; a version 1 file is read
-/// and migrated without loss (see [`ProgressFile::migrated`]).
-const FORMAT_VERSION: u32 = 2;
+/// Version 2 added `last_lab`, and `passed_at` and `pass` to each step; version 3 `quizzes`.
+/// Versions 1 and 2 are read and migrated without loss (see [`ProgressFile::migrated`]).
+const FORMAT_VERSION: u32 = 3;
+
+/// Bounds of a [`QuizRecord`]: the number of questions and ratings, the length of their names.
+pub const QUIZ_MAX_QUESTIONS: usize = 100;
+pub const QUIZ_MAX_RATINGS: usize = 20;
+pub const QUIZ_MAX_NAME: usize = 40;
+/// The most stars of a self-rating.
+pub const QUIZ_MAX_STARS: u8 = 5;
 
 /// What is kept of one step: its latest result, and its last pass.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -173,6 +186,84 @@ impl PassRecord {
 /// The results of one lab on one cluster context and namespace, by step number.
 pub type LabProgress = BTreeMap<u32, StepRecord>;
 
+/// A lab's quiz and self-ratings, as the book's page keeps them (theme/lab.js): the first answer
+/// checked for each question (the one that is scored: trying again after the reveal changes
+/// nothing), and the stars of each rating.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuizRecord {
+    /// The number of questions of the quiz, as the page counted them.
+    pub total: u32,
+    /// The first answer to each question, by the question's id.
+    #[serde(default)]
+    pub answers: BTreeMap<String, QuizAnswer>,
+    /// Stars (1 to [`QUIZ_MAX_STARS`]) by rating name; an unrated one is absent.
+    #[serde(default)]
+    pub ratings: BTreeMap<String, u8>,
+    /// When the page last changed it.
+    pub at: Timestamp,
+}
+
+/// The first answer checked to one question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuizAnswer {
+    /// The option chosen (`a`, `b`, …).
+    pub choice: String,
+    pub right: bool,
+}
+
+impl QuizRecord {
+    /// The number of questions answered right the first time.
+    pub fn right(&self) -> usize {
+        self.answers.values().filter(|a| a.right).count()
+    }
+
+    /// Whether every question has been answered.
+    pub fn finished(&self) -> bool {
+        self.total > 0 && self.answers.len() >= self.total as usize
+    }
+
+    /// Whether the record is one the book can have written: bounded counts and names, a
+    /// choice of one letter, stars within range. The one-line reason otherwise.
+    pub fn validate(&self) -> std::result::Result<(), Msg> {
+        let name_ok = |n: &str| {
+            !n.is_empty()
+                && n.len() <= QUIZ_MAX_NAME
+                && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        if self.total as usize > QUIZ_MAX_QUESTIONS || self.answers.len() > self.total as usize {
+            let (total, answered) = (self.total, self.answers.len());
+            return Err(msg!(
+                "题目数不对：共 {total} 题，作答 {answered} 题（最多 {QUIZ_MAX_QUESTIONS} 题）",
+                "wrong number of questions: {total} in all, {answered} answered (at most {QUIZ_MAX_QUESTIONS})"
+            ));
+        }
+        if let Some((id, _)) = self.answers.iter().find(|(id, a)| {
+            !name_ok(id) || a.choice.len() != 1 || !a.choice.bytes().all(|b| b.is_ascii_lowercase())
+        }) {
+            let id = crate::sanitize::line(id);
+            return Err(msg!("无效的题目或选项：{id}", "invalid question or choice: {id}"));
+        }
+        if self.ratings.len() > QUIZ_MAX_RATINGS {
+            return Err(msg!(
+                "评分项太多（最多 {QUIZ_MAX_RATINGS} 项）",
+                "too many ratings (at most {QUIZ_MAX_RATINGS})"
+            ));
+        }
+        if let Some((name, _)) =
+            self.ratings.iter().find(|(name, stars)| !name_ok(name) || !(1..=QUIZ_MAX_STARS).contains(*stars))
+        {
+            let name = crate::sanitize::line(name);
+            return Err(msg!(
+                "无效的评分：{name}（1 到 {QUIZ_MAX_STARS} 星）",
+                "invalid rating: {name} (1 to {QUIZ_MAX_STARS} stars)"
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ProgressFile {
@@ -182,15 +273,24 @@ struct ProgressFile {
     last_lab: Option<String>,
     /// Keyed by [`key`].
     labs: BTreeMap<String, LabProgress>,
+    /// The quiz and self-ratings, keyed by lab id (version 3).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    quizzes: BTreeMap<String, QuizRecord>,
 }
 
 impl ProgressFile {
-    /// The file as this version reads it, from this version's text or version 1's; `None` for
-    /// another version.
+    /// The file as this version reads it, from this version's text or an older one's; `None`
+    /// for another version.
     fn migrated(mut self) -> Option<ProgressFile> {
         match self.version {
             FORMAT_VERSION => Some(self),
-            1 => {
+            // Version 2 is version 3 without quizzes (which the reader refuses in a version 2
+            // file: that checker could not have written them).
+            2 if self.quizzes.is_empty() => {
+                self.version = FORMAT_VERSION;
+                Some(self)
+            }
+            1 if self.quizzes.is_empty() => {
                 // The lab checked last is the lab of the newest record.
                 let newest =
                     self.labs.iter().flat_map(|(key, steps)| steps.values().map(move |r| (r.at, key)));
@@ -307,6 +407,39 @@ impl ProgressStore {
         let lab = file.labs.entry(key.to_string()).or_default();
         let record = StepRecord::updated(lab.remove(&step), verdict, at, pass);
         lab.insert(step, record);
+        self.write(&file)?;
+        Ok(read.warning)
+    }
+
+    /// The quiz and self-ratings of `lab`, if any were kept (read like [`ProgressStore::load`]).
+    pub fn load_quiz(&self, lab: &str) -> Result<(Option<QuizRecord>, Option<Msg>)> {
+        let _lock = match self.lock_file(false) {
+            Ok(file) => Some(file),
+            Err(LockError::Unwritable) => None,
+            Err(LockError::Failed(e)) => return Err(e),
+        };
+        let read = self.read();
+        let mut file = read.file;
+        Ok((file.quizzes.remove(lab), read.warning))
+    }
+
+    /// Keeps `record` as the quiz and self-ratings of `lab`, replacing what was kept (the page
+    /// holds the whole state: a reset sends an empty record); checked with
+    /// [`QuizRecord::validate`] first. Returns a warning if an unreadable file was set aside.
+    pub fn record_quiz(&self, lab: &str, record: QuizRecord) -> Result<Option<Msg>> {
+        record.validate().map_err(Error::Input)?;
+        let _lock = self.lock_file(true).map_err(|e| match e {
+            LockError::Failed(e) => e,
+            LockError::Unwritable => unreachable!("create = true reports every failure"),
+        })?;
+        let read = self.read();
+        if read.stuck {
+            return Err(Error::Input(
+                read.warning.unwrap_or_else(|| msg!("进度文件无法读取", "unreadable progress file")),
+            ));
+        }
+        let mut file = read.file;
+        file.quizzes.insert(lab.to_string(), record);
         self.write(&file)?;
         Ok(read.warning)
     }
@@ -521,7 +654,7 @@ mod tests {
         store.record("other-lab/kind-kind/other", 1, Verdict::Pass, at(50), None).unwrap();
         let text = fs::read_to_string(store.path()).unwrap();
         let written: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(written["version"], 2);
+        assert_eq!(written["version"], 3);
         assert_eq!(written["last_lab"], "other-lab");
         let old: serde_json::Value = serde_json::from_str(VERSION_1).unwrap();
         assert_eq!(written["labs"]["init-container/prod/lab"], old["labs"]["init-container/prod/lab"]);
@@ -632,7 +765,7 @@ mod tests {
     }
 
     #[test]
-    fn a_format_1_file_is_read_without_loss_and_rewritten_as_format_2() {
+    fn a_format_1_file_is_read_without_loss_and_rewritten_as_format_3() {
         let dir = tempfile::tempdir().unwrap();
         let store = ProgressStore::in_dir(dir.path());
         let v1 = r#"{
@@ -655,11 +788,11 @@ mod tests {
         assert_eq!(step1.pass, None, "format 1 recorded no observation");
         assert_eq!(kind.progress[&3].passed_at, None);
 
-        // The next check writes format 2 and keeps every lab and step of the old file.
+        // The next check writes the current format and keeps every lab and step of the old file.
         store.record("init-container/kind-kind/experiments", 3, Verdict::Fail, at(100), None).unwrap();
         let text = fs::read_to_string(store.path()).unwrap();
         let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(json["version"], 2);
+        assert_eq!(json["version"], 3);
         let kind = &json["labs"]["init-container/kind-kind/experiments"];
         assert_eq!(kind["1"]["passed_at"], "2026-11-20T10:05:00Z");
         assert_eq!(
@@ -698,6 +831,92 @@ mod tests {
         // It survives the file.
         let json = serde_json::to_string(&record).unwrap();
         assert_eq!(serde_json::from_str::<PassRecord>(&json).unwrap(), record);
+    }
+
+    fn quiz(answers: &[(&str, &str, bool)], ratings: &[(&str, u8)]) -> QuizRecord {
+        QuizRecord {
+            total: 7,
+            answers: answers
+                .iter()
+                .map(|(id, c, right)| (id.to_string(), QuizAnswer { choice: c.to_string(), right: *right }))
+                .collect(),
+            ratings: ratings.iter().map(|(n, s)| (n.to_string(), *s)).collect(),
+            at: at(200),
+        }
+    }
+
+    #[test]
+    fn the_quiz_is_kept_per_lab_beside_the_steps_and_replaced_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ProgressStore::in_dir(dir.path());
+        assert_eq!(store.load_quiz("init-container").unwrap(), (None, None));
+        store.record("init-container/kind-kind/experiments", 1, Verdict::Pass, at(10), None).unwrap();
+        let first = quiz(&[("quiz-1", "b", true), ("quiz-2", "a", false)], &[("knowledge", 4)]);
+        store.record_quiz("init-container", first.clone()).unwrap();
+        assert_eq!(store.load_quiz("init-container").unwrap().0, Some(first.clone()));
+        assert_eq!(store.load_quiz("other-lab").unwrap().0, None);
+        assert_eq!(first.right(), 1);
+        assert!(!first.finished());
+        // The steps are untouched, and a later check keeps the quiz.
+        let steps = store.load("init-container/kind-kind/experiments").unwrap().progress;
+        assert_eq!(steps[&1].verdict, Verdict::Pass);
+        store.record("init-container/kind-kind/experiments", 2, Verdict::Fail, at(20), None).unwrap();
+        assert_eq!(store.load_quiz("init-container").unwrap().0, Some(first));
+        // A reset replaces it with an empty record.
+        store.record_quiz("init-container", quiz(&[], &[])).unwrap();
+        assert_eq!(store.load_quiz("init-container").unwrap().0.unwrap().answers.len(), 0);
+        let json: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(store.path()).unwrap()).unwrap();
+        assert_eq!(json["version"], 3);
+        assert_eq!(json["quizzes"]["init-container"]["total"], 7);
+    }
+
+    #[test]
+    fn a_quiz_the_book_cannot_have_written_is_refused_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ProgressStore::in_dir(dir.path());
+        let long = "x".repeat(QUIZ_MAX_NAME + 1);
+        let bad = [
+            quiz(&[("quiz-1", "bb", true)], &[]),
+            quiz(&[("quiz-1", "B", true)], &[]),
+            quiz(&[(&long, "a", true)], &[]),
+            quiz(&[("quiz 1", "a", true)], &[]),
+            quiz(&[], &[("knowledge", 0)]),
+            quiz(&[], &[("knowledge", QUIZ_MAX_STARS + 1)]),
+            quiz(&[], &[("", 3)]),
+            QuizRecord { total: QUIZ_MAX_QUESTIONS as u32 + 1, ..quiz(&[], &[]) },
+            QuizRecord { total: 1, ..quiz(&[("quiz-1", "a", true), ("quiz-2", "a", true)], &[]) },
+        ];
+        for record in bad {
+            let e = store.record_quiz("init-container", record.clone()).unwrap_err();
+            assert!(!e.to_string().is_empty(), "{record:?}");
+            assert!(!store.path().exists(), "{record:?} was written");
+        }
+    }
+
+    #[test]
+    fn a_version_2_file_is_read_as_version_3_but_not_with_quizzes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ProgressStore::in_dir(dir.path());
+        let v2 = r#"{ "version": 2, "last_lab": "init-container", "labs": {
+            "init-container/kind-kind/experiments": { "1": { "verdict": "pass", "at": "2026-11-20T10:05:00Z",
+              "passed_at": "2026-11-20T10:05:00Z" } } } }"#;
+        fs::write(store.path(), v2).unwrap();
+        let loaded = store.load("init-container/kind-kind/experiments").unwrap();
+        assert!(loaded.warning.is_none(), "{:?}", loaded.warning);
+        assert!(loaded.progress[&1].ever_passed());
+        store.record_quiz("init-container", quiz(&[("quiz-1", "b", true)], &[])).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(store.path()).unwrap()).unwrap();
+        assert_eq!(json["version"], 3);
+        assert_eq!(json["labs"]["init-container/kind-kind/experiments"]["1"]["verdict"], "pass");
+
+        // Quizzes in a version 2 file: no version 2 checker wrote that; set aside, not trusted.
+        let text = fs::read_to_string(store.path()).unwrap().replace("\"version\": 3", "\"version\": 2");
+        fs::write(store.path(), text).unwrap();
+        let (quiz, warning) = store.load_quiz("init-container").unwrap();
+        assert_eq!(quiz, None);
+        assert!(warning.is_some());
     }
 
     #[test]
