@@ -290,10 +290,9 @@ async fn search_ranks_each_word_on_its_chapter_first() {
     let driver = Driver::start(&work.path().join("chromedriver.log"));
     let c = driver.session(&work.path().join("profile"), (1280, 900)).await;
     let outcome = AssertUnwindSafe(async {
-        for (edition, own, all_query) in [
-            ("", CHINESE_FIRST_RESULTS, "初始化容器"),
-            ("en/", ENGLISH_FIRST_RESULTS, "init container"),
-        ] {
+        for (edition, own, all_query) in
+            [("", CHINESE_FIRST_RESULTS, "初始化容器"), ("en/", ENGLISH_FIRST_RESULTS, "init container")]
+        {
             let dir = b.out.join(edition);
             for (query, page, premise) in FIRST_RESULTS.iter().chain(own) {
                 let text = main_text(&fs::read_to_string(dir.join(page)).expect("the page"));

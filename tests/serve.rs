@@ -708,6 +708,64 @@ fn only_reads_are_served() {
     assert_eq!(served.request("HEAD", "/step1-deploy.html", &[]).status, 200);
 }
 
+/// The served book keeps the quiz and self-ratings in the progress file (`POST /api/quiz`), so a
+/// server on a new port (another origin, another localStorage) still has them; the body is
+/// bounded and checked; the cluster is never asked anything.
+#[test]
+fn the_quiz_is_kept_in_the_progress_file_and_outlives_the_port() {
+    let (server, _dir, kubeconfig) = cluster(None);
+    let mut served = Served::start(&kubeconfig, &[]);
+    assert_eq!(served.get("/api/quiz").json()["quiz"], Value::Null);
+    let origin = served.origin();
+    let json = [("Origin", origin.as_str()), ("Content-Type", "application/json")];
+    let body = r#"{"total": 7, "answers": {"quiz-1": {"choice": "b", "right": true},
+        "quiz-2": {"choice": "a", "right": false}}, "ratings": {"knowledge": 4}}"#;
+    let r = served.request_with_body("POST", "/api/quiz?lang=en", &json, body);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["lab"], "init-container");
+    assert_eq!(r.json()["quiz"]["answers"]["quiz-1"]["choice"], "b");
+
+    // What the book cannot have sent: 400 in the page's language, and nothing changes.
+    for (bad, says) in [
+        (r#"{"total": 7, "answers": {"quiz-1": {"choice": "bb", "right": true}}}"#, "invalid question"),
+        (r#"{"total": 7, "ratings": {"knowledge": 9}}"#, "invalid rating"),
+        (
+            r#"{"total": 1, "answers": {"a": {"choice": "a", "right": true}, "b": {"choice": "a", "right": true}}}"#,
+            "wrong number",
+        ),
+        (r#"{"total": 7, "extra": 1}"#, "invalid quiz data"),
+        ("not json", "invalid quiz data"),
+    ] {
+        let r = served.request_with_body("POST", "/api/quiz?lang=en", &json, bad);
+        assert_eq!(r.status, 400, "{bad}: {}", r.body);
+        assert_eq!(r.json()["kind"], "input");
+        assert!(r.json()["error"].as_str().unwrap().contains(says), "{bad}: {}", r.body);
+    }
+    let zh = served.request_with_body("POST", "/api/quiz", &json, "{}");
+    assert!(zh.json()["error"].as_str().unwrap().starts_with("测验数据无效"), "{}", zh.body);
+    let huge = format!(r#"{{"total": 7, "pad": "{}"}}"#, "x".repeat(64 * 1024));
+    assert_eq!(served.request_with_body("POST", "/api/quiz", &json, &huge).status, 413);
+    // Like every POST to the API, only as JSON from our own origin.
+    let form = [("Origin", origin.as_str()), ("Content-Type", "text/plain")];
+    assert_eq!(served.request_with_body("POST", "/api/quiz", &form, body).status, 415);
+    let elsewhere = [("Origin", "http://example.com"), ("Content-Type", "application/json")];
+    assert_eq!(served.request_with_body("POST", "/api/quiz", &elsewhere, body).status, 403);
+
+    // A new server on a new port, same learner: the quiz is still there, in the progress file.
+    let home = std::mem::replace(&mut served.home, tempfile::tempdir().unwrap());
+    drop(served);
+    let again = Served::start_in(home, &kubeconfig, &[]);
+    let kept = again.get("/api/quiz").json();
+    assert_eq!(kept["quiz"]["total"], 7);
+    assert_eq!(kept["quiz"]["answers"]["quiz-2"], serde_json::json!({"choice": "a", "right": false}));
+    assert_eq!(kept["quiz"]["ratings"]["knowledge"], 4);
+    let file = std::fs::read_to_string(again.home.path().join("state/progress.json")).unwrap();
+    let progress: Value = serde_json::from_str(&file).unwrap();
+    assert_eq!(progress["version"], 3);
+    assert_eq!(progress["quizzes"]["init-container"]["total"], 7);
+    assert!(server.requests().iter().all(|r| r.method == "GET"), "{:?}", server.requests());
+}
+
 // ---- never destructive ----
 
 #[test]

@@ -20,6 +20,13 @@
 //!   steps that passed at least once; `verdict` and `at` are the latest result, `passed_at` the
 //!   last pass (or null); the `*_text` times are in the learner's zone and words.
 //! - `GET /api/status` → `{"pods": [rows as kubectl prints them], "context", ...}`
+//! - `GET /api/quiz` → the lab's quiz and self-ratings as the progress file keeps them
+//!   (`{"quiz": {"total", "answers": {"quiz-1": {"choice": "b", "right": true}}, "ratings":
+//!   {"knowledge": 4}, "at"}}`, or `{"quiz": null}`); `POST /api/quiz` with `{"total", "answers",
+//!   "ratings"}` (at most [`QUIZ_BODY_LIMIT`] bytes) replaces them: the served book keeps them in
+//!   the progress file, so that they outlive the port (a browser keeps localStorage per origin)
+//!   and `checker progress` and `checker report` show them. Neither touches the cluster. A body
+//!   the book cannot have sent is 400 `{"kind": "input"}`.
 //!
 //! The cluster work runs apart from the server ([`super::checks`]): identical checks at the same
 //! time share one observation, and requests beyond the bound get 503 `{"kind": "busy"}`.
@@ -50,6 +57,7 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::evaluate::Verdict;
 use crate::i18n::{Lang, tr};
+use crate::progress::{QuizAnswer, QuizRecord};
 use crate::report::{self, StepJson};
 use crate::status::pod_row;
 use crate::table;
@@ -59,6 +67,9 @@ use crate::words;
 pub const MAX_WAIT: Duration = Duration::from_secs(120);
 /// How often a long poll checks again.
 pub const WAIT_INTERVAL: Duration = Duration::from_secs(2);
+
+/// The largest body of `POST /api/quiz`: a quiz at the bounds of [`QuizRecord::validate`] fits.
+pub const QUIZ_BODY_LIMIT: usize = 16 * 1024;
 
 /// The commands that start a local cluster, offered when there is none.
 const LOCAL_CLUSTERS: &[&str] = &["kind create cluster", "minikube start", "k3d cluster create"];
@@ -382,4 +393,66 @@ mod tests {
             }
         }
     }
+}
+
+/// The body of `POST /api/quiz`: the page's whole quiz state (the server adds the time).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuizInput {
+    total: u32,
+    #[serde(default)]
+    answers: std::collections::BTreeMap<String, QuizAnswer>,
+    #[serde(default)]
+    ratings: std::collections::BTreeMap<String, u8>,
+}
+
+pub(crate) async fn quiz(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
+    let ctx = &match state.ctx_for(query.as_deref()) {
+        Ok(ctx) => ctx,
+        Err(id) => return unknown_lab(&state, id),
+    };
+    match state.checks.quiz(&ctx.spec.id).await {
+        Ok(quiz) => Json(json!({ "lab": ctx.spec.id, "quiz": quiz })).into_response(),
+        Err(e) => progress_error(ctx, &e),
+    }
+}
+
+pub(crate) async fn save_quiz(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+    body: axum::body::Bytes,
+) -> Response {
+    let ctx = &match state.ctx_for(query.as_deref()) {
+        Ok(ctx) => ctx,
+        Err(id) => return unknown_lab(&state, id),
+    };
+    let input: QuizInput = match serde_json::from_slice(&body) {
+        Ok(input) => input,
+        Err(e) => {
+            let e = crate::sanitize::line(&e.to_string()).into_owned();
+            let message = tr(ctx.lang, &format!("测验数据无效：{e}"), &format!("invalid quiz data: {e}"));
+            return (StatusCode::BAD_REQUEST, Json(json!({ "error": message, "kind": "input" })))
+                .into_response();
+        }
+    };
+    let record = QuizRecord {
+        total: input.total,
+        answers: input.answers,
+        ratings: input.ratings,
+        at: Timestamp::now(),
+    };
+    if let Err(reason) = record.validate() {
+        return (StatusCode::BAD_REQUEST, Json(json!({ "error": reason.get(ctx.lang), "kind": "input" })))
+            .into_response();
+    }
+    match state.checks.record_quiz(&ctx.spec.id, record.clone()).await {
+        Ok(()) => Json(json!({ "lab": ctx.spec.id, "quiz": record })).into_response(),
+        Err(e) => progress_error(ctx, &e),
+    }
+}
+
+/// The progress file could not be read or written: 500 with the reason.
+fn progress_error(ctx: &Context, error: &Error) -> Response {
+    let message = error.message().get(ctx.lang);
+    (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": message, "kind": "progress" }))).into_response()
 }

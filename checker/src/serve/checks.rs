@@ -33,7 +33,7 @@ use crate::context::{self, Context};
 use crate::error::{Error, Result};
 use crate::evaluate::StepReport;
 use crate::msg;
-use crate::progress::{self, LabProgress, ProgressStore};
+use crate::progress::{self, LabProgress, ProgressStore, QuizRecord};
 
 /// At most this many checks talk to the cluster at once; more wait their turn.
 pub const CLUSTER_SLOTS: usize = 4;
@@ -150,6 +150,31 @@ impl Checks {
                 crate::i18n::warn(warning);
             }
             Ok(loaded.progress)
+        })
+        .await
+    }
+
+    /// The quiz and self-ratings kept for `lab`, read on a blocking thread.
+    pub async fn quiz(&self, lab: &str) -> Result<Option<QuizRecord>> {
+        let lab = lab.to_string();
+        blocking(move || {
+            let (quiz, warning) = ProgressStore::from_env()?.load_quiz(&lab)?;
+            if let Some(warning) = warning {
+                crate::i18n::warn(warning);
+            }
+            Ok(quiz)
+        })
+        .await
+    }
+
+    /// Keeps `record` as the quiz and self-ratings of `lab` (validated), on a blocking thread.
+    pub async fn record_quiz(&self, lab: &str, record: QuizRecord) -> Result<()> {
+        let lab = lab.to_string();
+        blocking(move || {
+            if let Some(warning) = ProgressStore::from_env()?.record_quiz(&lab, record)? {
+                crate::i18n::warn(warning);
+            }
+            Ok(())
         })
         .await
     }
