@@ -724,6 +724,9 @@ fn the_quiz_is_kept_in_the_progress_file_and_outlives_the_port() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["lab"], "init-container");
     assert_eq!(r.json()["quiz"]["answers"]["quiz-1"]["choice"], "b");
+    // With the sidebar's line in the page's language.
+    assert_eq!(r.json()["text"], "Quiz: 2 of 7 answered, 1 right; wrong: 2. Self-rating: How well I understand it: 4/5");
+    assert_eq!(r.json()["summary"]["wrong"], serde_json::json!(["2"]));
 
     // What the book cannot have sent: 400 in the page's language, and nothing changes.
     for (bad, says) in [
@@ -759,6 +762,7 @@ fn the_quiz_is_kept_in_the_progress_file_and_outlives_the_port() {
     assert_eq!(kept["quiz"]["total"], 7);
     assert_eq!(kept["quiz"]["answers"]["quiz-2"], serde_json::json!({"choice": "a", "right": false}));
     assert_eq!(kept["quiz"]["ratings"]["knowledge"], 4);
+    assert_eq!(kept["text"], "测验：已作答 2/7 题，答对 1 题；答错：第 2 题。自评：知识掌握程度：4/5");
     let file = std::fs::read_to_string(again.home.path().join("state/progress.json")).unwrap();
     let progress: Value = serde_json::from_str(&file).unwrap();
     assert_eq!(progress["version"], 3);

@@ -236,6 +236,16 @@ pub fn load_progress(ctx: &Context, cluster: &Cluster) -> Result<LabProgress> {
     Ok(loaded.progress)
 }
 
+/// The book's quiz and self-ratings of the context's lab, if the page kept any (a warning if
+/// the progress file was unreadable, as for [`load_progress`]).
+pub fn load_quiz(ctx: &Context) -> Result<Option<crate::progress::QuizRecord>> {
+    let (quiz, warning) = ProgressStore::from_env()?.load_quiz(&ctx.spec.id)?;
+    if let Some(warning) = warning {
+        i18n::warn(warning);
+    }
+    Ok(quiz)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

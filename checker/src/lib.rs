@@ -31,6 +31,7 @@ pub mod observation;
 pub mod permissions;
 pub mod progress;
 pub mod proxy;
+pub mod quiz;
 pub mod record;
 pub mod report;
 pub mod restarts;

@@ -16,7 +16,7 @@
 //!
 //! The book's quiz and self-ratings are kept per lab (not per cluster: they are the learner's,
 //! whatever cluster they use) as a [`QuizRecord`], which `checker serve` writes for the served
-//! book (`PUT /api/quiz`).
+//! book (`POST /api/quiz`).
 //!
 //! Format versions: 1 kept only the latest verdict and time of each step; 2 adds `last_lab`,
 //! `passed_at` and `pass`; 3 adds `quizzes`. Older files are read as version 3 without loss (a

@@ -38,6 +38,8 @@ pub struct RecordInput<'a> {
     pub steps: &'a [StepEntry],
     /// Why the live cluster could not be read for the steps that never passed, if it could not.
     pub live_problem: Option<String>,
+    /// The book's quiz and self-ratings, shown in a short section when there are any.
+    pub quiz: Option<&'a crate::quiz::QuizSummary>,
 }
 
 /// One step as the record shows it.
@@ -181,6 +183,7 @@ pub fn markdown(input: &RecordInput) -> String {
         report_table(&mut out, table, input.steps, lang);
     }
     restarts_section(&mut out, input.spec, input.steps, lang);
+    out.push_str(&crate::quiz::markdown(input.quiz, lang));
 
     // Each pod with init containers once, from the first step that shows it.
     let mut seen = BTreeSet::new();

@@ -9,16 +9,21 @@ use serde::Serialize;
 use super::print;
 use crate::cli::Format;
 use crate::cluster::Cluster;
-use crate::context::{Context, load_progress};
+use crate::context::{Context, load_progress, load_quiz};
 use crate::error::Result;
 use crate::progress::StepSummary;
+use crate::quiz::{self, QuizSummary};
 use crate::report;
 
 pub(super) async fn show_progress(ctx: &Context, format: Format) -> Result<ExitCode> {
     let cluster = Cluster::connect(&ctx.target).await?;
     let progress = load_progress(ctx, &cluster)?;
+    let quiz = load_quiz(ctx)?.map(|q| QuizSummary::new(&q, ctx.lang));
     match format {
-        Format::Text => print(&report::progress_text(&ctx.spec, &progress, ctx.lang))?,
+        Format::Text => {
+            let text = report::progress_text(&ctx.spec, &progress, ctx.lang);
+            print(&format!("{text}{}", quiz::progress_text(quiz.as_ref(), ctx.lang)))?
+        }
         Format::Json => {
             #[derive(Serialize)]
             struct Goal<'a> {
@@ -38,6 +43,8 @@ pub(super) async fn show_progress(ctx: &Context, format: Format) -> Result<ExitC
                 complete: bool,
                 steps: BTreeMap<u32, StepSummary>,
                 goals: Vec<Goal<'a>>,
+                /// The book's quiz (first answers) and self-ratings, or null.
+                quiz: Option<QuizSummary>,
             }
             let goals = ctx
                 .spec
@@ -58,6 +65,7 @@ pub(super) async fn show_progress(ctx: &Context, format: Format) -> Result<ExitC
                 complete: report::complete(&ctx.spec, &progress),
                 steps: progress.iter().map(|(n, r)| (*n, r.summary())).collect(),
                 goals,
+                quiz,
             };
             print(&report::to_json(&json))?;
         }

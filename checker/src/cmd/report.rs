@@ -10,7 +10,7 @@ use jiff::Timestamp;
 
 use super::emit;
 use crate::cluster::Cluster;
-use crate::context::{Context, load_progress};
+use crate::context::{Context, load_progress, load_quiz};
 use crate::error::Result;
 use crate::evaluate::evaluate;
 use crate::progress::PassRecord;
@@ -39,6 +39,7 @@ pub(super) async fn write_report(ctx: &Context, file: Option<&Path>) -> Result<E
     };
     let recorded_version = progress.values().filter_map(|r| r.pass.as_ref()?.server_version.clone()).next();
     let version = live_version.or(recorded_version);
+    let quiz = load_quiz(ctx)?.map(|q| crate::quiz::QuizSummary::new(&q, ctx.lang));
     let text = record::markdown(&record::RecordInput {
         spec: &ctx.spec,
         lang: ctx.lang,
@@ -48,6 +49,7 @@ pub(super) async fn write_report(ctx: &Context, file: Option<&Path>) -> Result<E
         written_at: Timestamp::now(),
         steps: &steps,
         live_problem,
+        quiz: quiz.as_ref(),
     });
     emit(&text, file)?;
     Ok(ExitCode::SUCCESS)

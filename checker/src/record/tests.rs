@@ -36,6 +36,7 @@ fn render(spec: &LabSpec, steps: &[StepEntry], lang: Lang, written_at: Timestamp
         written_at,
         steps,
         live_problem: None,
+        quiz: None,
     })
 }
 
@@ -163,8 +164,46 @@ fn a_step_never_passed_on_an_unreadable_cluster_has_no_data() {
         written_at: "2026-11-20T12:00:00Z".parse().unwrap(),
         steps: &steps,
         live_problem: Some("connection refused".into()),
+        quiz: None,
     });
     assert!(md.contains("读取集群失败（connection refused）"), "{md}");
     assert!(md.contains("— ○ 未完成"), "{md}");
     assert!(md.contains("已通过 0/6 个步骤"), "{md}");
+}
+
+#[test]
+fn the_quiz_and_self_ratings_have_a_short_section_after_the_goals() {
+    let spec = LabSpec::embedded().unwrap();
+    let quiz = crate::progress::QuizRecord {
+        total: 7,
+        answers: (1..=7)
+            .map(|n| {
+                let answer = crate::progress::QuizAnswer { choice: "a".into(), right: n != 4 };
+                (format!("quiz-{n}"), answer)
+            })
+            .collect(),
+        ratings: [("knowledge".to_string(), 4)].into(),
+        at: "2026-11-20T12:00:00Z".parse().unwrap(),
+    };
+    for (lang, heading, score) in [
+        (Lang::Zh, "## 📝 小测验与自我评估", "答对 6/7 题；答错：第 4 题"),
+        (Lang::En, "## 📝 Quiz and self-assessment", "6 of 7 right; wrong: 4"),
+    ] {
+        let summary = crate::quiz::QuizSummary::new(&quiz, lang);
+        let md = markdown(&RecordInput {
+            spec: &spec,
+            lang,
+            context: "kind-kind",
+            server: "https://127.0.0.1:6443",
+            server_version: None,
+            written_at: "2026-11-20T12:00:00Z".parse().unwrap(),
+            steps: &entries(&spec, &LabProgress::new(), |_| None),
+            live_problem: None,
+            quiz: Some(&summary),
+        });
+        let (goals, section) = (md.find("## 📊").unwrap(), md.find(heading).expect(heading));
+        assert!(goals < section, "{md}");
+        assert!(md[section..].contains(score), "{md}");
+        assert!(md[section..].contains("★★★★☆ 4/5"), "{md}");
+    }
 }

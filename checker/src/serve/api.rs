@@ -25,7 +25,9 @@
 //!   {"knowledge": 4}, "at"}}`, or `{"quiz": null}`); `POST /api/quiz` with `{"total", "answers",
 //!   "ratings"}` (at most [`QUIZ_BODY_LIMIT`] bytes) replaces them: the served book keeps them in
 //!   the progress file, so that they outlive the port (a browser keeps localStorage per origin)
-//!   and `checker progress` and `checker report` show them. Neither touches the cluster. A body
+//!   and `checker progress` and `checker report` show them. Both answer with the record, its
+//!   `summary` ([`crate::quiz::QuizSummary`]) and `text`, the sidebar's line in the page's
+//!   language (null when nothing is answered or rated). Neither touches the cluster. A body
 //!   the book cannot have sent is 400 `{"kind": "input"}`.
 //!
 //! The cluster work runs apart from the server ([`super::checks`]): identical checks at the same
@@ -412,7 +414,7 @@ pub(crate) async fn quiz(State(state): State<Arc<AppState>>, RawQuery(query): Ra
         Err(id) => return unknown_lab(&state, id),
     };
     match state.checks.quiz(&ctx.spec.id).await {
-        Ok(quiz) => Json(json!({ "lab": ctx.spec.id, "quiz": quiz })).into_response(),
+        Ok(quiz) => Json(quiz_json(ctx, quiz.as_ref())).into_response(),
         Err(e) => progress_error(ctx, &e),
     }
 }
@@ -446,9 +448,17 @@ pub(crate) async fn save_quiz(
             .into_response();
     }
     match state.checks.record_quiz(&ctx.spec.id, record.clone()).await {
-        Ok(()) => Json(json!({ "lab": ctx.spec.id, "quiz": record })).into_response(),
+        Ok(()) => Json(quiz_json(ctx, Some(&record))).into_response(),
         Err(e) => progress_error(ctx, &e),
     }
+}
+
+/// The answer of `/api/quiz`: the record as kept, and its summary and sidebar line (`text`, or
+/// null when nothing is answered or rated) in the page's language.
+fn quiz_json(ctx: &Context, quiz: Option<&QuizRecord>) -> serde_json::Value {
+    let summary = quiz.map(|q| crate::quiz::QuizSummary::new(q, ctx.lang));
+    let text = summary.as_ref().filter(|s| !s.is_empty()).map(|s| s.line(ctx.lang));
+    json!({ "lab": ctx.spec.id, "quiz": quiz, "summary": summary, "text": text })
 }
 
 /// The progress file could not be read or written: 500 with the reason.
