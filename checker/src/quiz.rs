@@ -15,8 +15,9 @@ use crate::i18n::{Lang, tr};
 use crate::progress::{QUIZ_MAX_STARS, QuizRecord};
 use crate::sanitize::line;
 
-/// The ratings the book asks for (src/summary.md's `data-rating`), with their names as the
-/// chapter words them in each edition. Another name is shown as it is.
+/// The ratings the book asks for (the summary chapters' `data-rating`, also with a lab's prefix:
+/// `rp-knowledge`), with their names as the chapters word them in each edition. Another name is
+/// shown as it is.
 const RATINGS: &[(&str, &str, &str)] = &[
     ("knowledge", "知识掌握程度", "How well I understand it"),
     ("practice", "实践能力提升", "How much my hands-on skills grew"),
@@ -53,7 +54,7 @@ impl QuizSummary {
         // quiz-10 after quiz-9, not after quiz-1.
         wrong.sort_by_key(|label| (label.parse::<u32>().unwrap_or(u32::MAX), label.clone()));
         // In the chapter's order where the book's names are known, then the others.
-        let rank = |id: &str| RATINGS.iter().position(|(known, ..)| *known == id).unwrap_or(RATINGS.len());
+        let rank = |id: &str| RATINGS.iter().position(|(known, ..)| is_rating(id, known)).unwrap_or(RATINGS.len());
         let mut ratings: Vec<Rating> = record
             .ratings
             .iter()
@@ -171,16 +172,28 @@ pub fn markdown(quiz: Option<&QuizSummary>, lang: Lang) -> String {
 
 /// A rating's name in `lang`: the book's words for its own ratings, else the id.
 pub fn rating_name(id: &str, lang: Lang) -> String {
-    match RATINGS.iter().find(|(known, ..)| *known == id) {
+    match RATINGS.iter().find(|(known, ..)| is_rating(id, known)) {
         Some((_, zh, en)) => tr(lang, zh, en),
         None => line(id).into_owned(),
     }
 }
 
-/// A question's number as the chapter shows it (`quiz-3` → `3`), else its id.
+/// Whether `id` is the book's rating `known`, with or without a lab's prefix (`rp-knowledge`).
+fn is_rating(id: &str, known: &str) -> bool {
+    id == known || id.strip_suffix(known).is_some_and(|prefix| prefix.ends_with('-'))
+}
+
+/// A question's number as the chapter shows it (`quiz-3`, `rp-quiz-3` → `3`), else its id.
 fn question_label(id: &str) -> String {
-    match id.strip_prefix("quiz-") {
-        Some(n) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => n.to_string(),
+    let number = id.rsplit_once("quiz-");
+    match number {
+        Some((prefix, n))
+            if (prefix.is_empty() || prefix.ends_with('-'))
+                && !n.is_empty()
+                && n.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            n.to_string()
+        }
         _ => line(id).into_owned(),
     }
 }
@@ -264,6 +277,10 @@ mod tests {
     #[test]
     fn names_from_the_page_are_shown_safely() {
         assert_eq!(question_label("quiz-12"), "12");
+        assert_eq!(question_label("rp-quiz-3"), "3");
+        assert_eq!(question_label("myquiz-3"), "myquiz-3");
+        assert_eq!(rating_name("rp-knowledge", Lang::Zh), "知识掌握程度");
+        assert_eq!(rating_name("xknowledge", Lang::Zh), "xknowledge");
         assert_eq!(question_label("quiz-x"), "quiz-x");
         assert_eq!(rating_name("fun", Lang::Zh), "fun");
         assert_eq!(rating_name("knowledge", Lang::En), "How well I understand it");

@@ -385,7 +385,35 @@
       return api("GET", "/api/progress" + labQuery(lab)).then(function (r) {
         if (r.ok) showProgress(r.data, lab, lab === pageLab);
       });
-    }));
+    }).concat([refreshQuiz()]));
+  }
+
+  // The quiz score and self-ratings of the page's lab, under its progress in the sidebar: the
+  // server's line (`text` of /api/quiz, in the page's language), or nothing before any answer.
+  var quizText = null;
+
+  function refreshQuiz() {
+    var pageLab = boxes.length ? boxes[0].lab : defaultLab;
+    return api("GET", "/api/quiz" + labQuery(pageLab)).then(function (r) {
+      if (!r.ok) return;
+      quizText = r.data.text || null;
+      showQuiz();
+    });
+  }
+
+  function showQuiz() {
+    var node = progressBox && progressBox.isConnected ? progressBox : null;
+    if (!node) return;
+    var line = node.querySelector(".lab-serve-quiz");
+    if (!quizText) {
+      if (line) line.remove();
+      return;
+    }
+    if (!line) {
+      line = el("div", { class: "lab-serve-quiz" });
+      node.appendChild(line);
+    }
+    line.textContent = quizText;
   }
 
   // A chip's words: when the step passed, and its latest result when that is not the pass.
@@ -418,6 +446,7 @@
         chips.appendChild(el(page ? "a" : "span", attrs, label.text));
       });
       node.appendChild(chips);
+      showQuiz();
     }
     boxes.forEach(function (b) {
       if (b.lab !== lab) return;
@@ -498,6 +527,8 @@
         boxes.push(setup(box));
       });
       refreshProgress();
+      // theme/lab.js saved the quiz through /api/quiz: show the new score.
+      document.addEventListener("lab-quiz-saved", function () { refreshQuiz(); });
     });
   }
 
