@@ -3,7 +3,8 @@
 //! only the pages with a diagram fetch Mermaid's library, every page has a language switch to the
 //! same page in the other edition, the print view draws every diagram before it prints, diagrams
 //! follow a theme switch and draw from file:// too, the search (theme/search.js) puts each
-//! kubectl word's chapter first in both editions, the quiz speaks the page's language, and
+//! kubectl word's chapter first in both editions, the quiz speaks the page's language, scores
+//! first answers, sums up, resets and keeps its state in localStorage, and
 //! screenshots of the step pages in the light and the dark theme land in /tmp/shots (or
 //! `BOOK_SHOTS_DIR`) for a person to look at.
 //!
@@ -18,6 +19,9 @@ mod browser;
 
 #[path = "support/webdriver.rs"]
 mod webdriver;
+
+#[path = "support/quiz.rs"]
+mod quiz;
 
 use std::fs;
 use std::panic::AssertUnwindSafe;
@@ -350,6 +354,44 @@ fn the_quiz_speaks_the_language_of_the_page() {
         for word in words {
             assert!(dom.contains(word), "{page}: “{word}” not on the page");
         }
+    }
+}
+
+/// The quiz of the static book, in both editions: scored on the first answer (the right answer
+/// after the reveal does not count), a summary after the last question with the wrong ones, the
+/// closing words only once every question is answered, kept in localStorage across a reload,
+/// and a reset that clears the answers (and the closing words) but keeps the ratings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quiz_scores_first_answers_sums_up_and_resets_in_both_editions() {
+    if !tools_present() {
+        return;
+    }
+    let server = server();
+    let work = tempfile::tempdir().unwrap();
+    let driver = Driver::start(&work.path().join("chromedriver.log"));
+    let c = driver.session(&work.path().join("profile"), (1280, 900)).await;
+    let outcome = AssertUnwindSafe(async {
+        for words in [&quiz::ZH, &quiz::EN] {
+            c.goto(&server.url(&format!("{}summary.html", words.edition))).await.unwrap();
+            quiz::wait_ready(&c).await;
+            quiz::answer_all_but_the_first_right(&c, words).await;
+            c.refresh().await.unwrap();
+            quiz::wait_ready(&c).await;
+            quiz::assert_kept(&quiz::shown(&c).await, words);
+            quiz::reset_and_check(&c, words).await;
+            c.refresh().await.unwrap();
+            quiz::wait_ready(&c).await;
+            let s = quiz::shown(&c).await;
+            assert_eq!(s["answered"], serde_json::json!([]), "the reset was not kept: {s}");
+        }
+        let errors = console_errors(&c).await;
+        assert!(errors.is_empty(), "{errors:#?}");
+    })
+    .catch_unwind()
+    .await;
+    let _ = c.close().await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
     }
 }
 

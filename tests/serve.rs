@@ -725,7 +725,10 @@ fn the_quiz_is_kept_in_the_progress_file_and_outlives_the_port() {
     assert_eq!(r.json()["lab"], "init-container");
     assert_eq!(r.json()["quiz"]["answers"]["quiz-1"]["choice"], "b");
     // With the sidebar's line in the page's language.
-    assert_eq!(r.json()["text"], "Quiz: 2 of 7 answered, 1 right; wrong: 2. Self-rating: How well I understand it: 4/5");
+    assert_eq!(
+        r.json()["text"],
+        "Quiz: 2 of 7 answered, 1 right; wrong: 2. Self-rating: How well I understand it: 4/5"
+    );
     assert_eq!(r.json()["summary"]["wrong"], serde_json::json!(["2"]));
 
     // What the book cannot have sent: 400 in the page's language, and nothing changes.

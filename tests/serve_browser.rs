@@ -19,6 +19,9 @@ mod browser;
 #[path = "support/webdriver.rs"]
 mod webdriver;
 
+#[path = "support/quiz.rs"]
+mod quiz;
+
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -102,6 +105,63 @@ async fn run_check_buttons_in_a_real_browser() {
         Ok(Ok(())) => {}
         Ok(Err(e)) => panic!("{e}"),
         Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// The served book keeps the quiz in the progress file through /api/quiz: answered in the
+/// Chinese book, it is there in the English book of a server on another port (another origin,
+/// so not from localStorage), with the score and ratings in the sidebar in each language; a
+/// reset there reaches the file too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quiz_outlives_the_port_in_the_progress_file() {
+    if !tools_present() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let api = FakeApiServer::start();
+    api.add_namespace("experiments");
+    let kubeconfig = api.write_kubeconfig(work.path());
+    let mut served = Served::start(&kubeconfig, &[]);
+    let driver = Driver::start(&work.path().join("chromedriver.log"));
+    let c = driver.session(&work.path().join("profile"), (1280, 1000)).await;
+    let outcome = AssertUnwindSafe(async {
+        c.goto(&format!("{}{}summary.html", served.url, quiz::ZH.edition)).await.unwrap();
+        quiz::wait_ready(&c).await;
+        quiz::answer_all_but_the_first_right(&c, &quiz::ZH).await;
+        wait_for_text(&c, ".lab-serve-quiz", "测验：答对 6/7 题；答错：第 1 题。自评：知识掌握程度：4/5")
+            .await;
+        let kept = served.get("/api/quiz").json();
+        assert_eq!(kept["quiz"]["answers"].as_object().map(|a| a.len()), Some(7), "{kept}");
+        assert_eq!(kept["quiz"]["answers"]["quiz-1"]["right"], false, "{kept}");
+
+        // Another port: another origin, whose localStorage is empty.
+        let home = std::mem::replace(&mut served.home, tempfile::tempdir().unwrap());
+        let old_url = served.url.clone();
+        drop(served);
+        let again = Served::start_in(home, &kubeconfig, &[]);
+        assert_ne!(again.url, old_url);
+        c.goto(&format!("{}{}summary.html", again.url, quiz::EN.edition)).await.unwrap();
+        quiz::wait_ready(&c).await;
+        quiz::assert_kept(&quiz::shown(&c).await, &quiz::EN);
+        wait_for_text(
+            &c,
+            ".lab-serve-quiz",
+            "Quiz: 6 of 7 right; wrong: 1. Self-rating: How well I understand it: 4/5",
+        )
+        .await;
+        quiz::reset_and_check(&c, &quiz::EN).await;
+        wait_for_text(&c, ".lab-serve-quiz", "Quiz: 0 of 7 answered, 0 right").await;
+        let kept = again.get("/api/quiz").json();
+        assert_eq!(kept["quiz"]["answers"], json!({}), "{kept}");
+        assert_eq!(kept["quiz"]["ratings"]["knowledge"], 4, "{kept}");
+        let errors = console_errors(&c).await;
+        assert!(errors.is_empty(), "{errors:#?}");
+    })
+    .catch_unwind()
+    .await;
+    let _ = c.close().await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
     }
 }
 
