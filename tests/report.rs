@@ -102,6 +102,22 @@ fn the_record_written_after_cleanup_has_every_recorded_pass() {
     assert_eq!(checker(&["step", "6"]).0, 0);
     assert_eq!(checker(&["step", "1"]).0, 1, "the pod is gone");
 
+    // The quiz, as the served book keeps it (POST /api/quiz): question 4 wrong, two ratings.
+    let quiz = checker::progress::QuizRecord {
+        total: 7,
+        answers: (1..=7)
+            .map(|n| {
+                let answer = checker::progress::QuizAnswer { choice: "a".into(), right: n != 4 };
+                (format!("quiz-{n}"), answer)
+            })
+            .collect(),
+        ratings: [("knowledge".to_string(), 4), ("recommend".to_string(), 5)].into(),
+        at: "2026-11-20T10:30:00Z".parse().unwrap(),
+    };
+    checker::progress::ProgressStore::in_dir(&dir.path().join("state"))
+        .record_quiz("init-container", quiz)
+        .unwrap();
+
     server.clear_requests();
     let file = dir.path().join("record.md");
     let (code, _, err) = checker(&["report", "--output", file.to_str().unwrap()]);
@@ -123,6 +139,9 @@ fn the_record_written_after_cleanup_has_every_recorded_pass() {
         "```mermaid\ngantt",
         "init-1 :done, c0, 2026-11-20 18:00:02, 2026-11-20 18:00:07",
         "- 时区: UTC+08:00",
+        "## 📝 小测验与自我评估",
+        "- 小测验（按第一次作答计分）: 答对 6/7 题；答错：第 4 题",
+        "- 知识掌握程度: ★★★★☆ 4/5",
     ] {
         assert!(md.contains(needle), "missing {needle:?} in\n{md}");
     }
@@ -138,6 +157,20 @@ fn the_record_written_after_cleanup_has_every_recorded_pass() {
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!((json["passed"].as_u64(), json["complete"].as_bool()), (Some(6), Some(true)), "{json:#}");
     assert_eq!(json["steps"]["1"]["verdict"], "fail");
+    // With the quiz and the self-ratings.
+    assert!(
+        progress.contains(
+            "小测验：答对 6/7 题；答错：第 4 题\n自我评估：知识掌握程度：4/5 · 推荐给其他学习者：5/5"
+        ),
+        "{progress}"
+    );
+    assert_eq!(
+        (json["quiz"]["right"].as_u64(), json["quiz"]["finished"].as_bool()),
+        (Some(6), Some(true)),
+        "{json:#}"
+    );
+    assert_eq!(json["quiz"]["wrong"], serde_json::json!(["4"]), "{json:#}");
+    assert_eq!(json["quiz"]["ratings"][0]["name"], "知识掌握程度", "{json:#}");
 }
 
 #[test]
