@@ -114,7 +114,7 @@ fn the_record_written_after_cleanup_has_every_recorded_pass() {
         ratings: [("knowledge".to_string(), 4), ("recommend".to_string(), 5)].into(),
         at: "2026-11-20T10:30:00Z".parse().unwrap(),
     };
-    checker::progress::ProgressStore::in_dir(&dir.path().join("state"))
+    checker::progress::ProgressStore::in_dir(dir.path().join("state"))
         .record_quiz("init-container", quiz)
         .unwrap();
 
