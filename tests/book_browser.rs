@@ -329,7 +329,10 @@ async fn search_ranks_each_word_on_its_chapter_first() {
                 let text = main_text(&fs::read_to_string(dir.join(page)).expect("the page"));
                 assert!(text.contains(&query.to_lowercase()), "{edition}{page} no longer contains {query}");
                 let pages = search_pages(&c, &server, edition, query).await;
-                assert!(pages.iter().any(|p| p == page), "{edition}: “{query}” does not find {page}: {pages:?}");
+                assert!(
+                    pages.iter().any(|p| p == page),
+                    "{edition}: “{query}” does not find {page}: {pages:?}"
+                );
             }
         }
         let errors = console_errors(&c).await;

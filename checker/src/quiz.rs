@@ -54,7 +54,8 @@ impl QuizSummary {
         // quiz-10 after quiz-9, not after quiz-1.
         wrong.sort_by_key(|label| (label.parse::<u32>().unwrap_or(u32::MAX), label.clone()));
         // In the chapter's order where the book's names are known, then the others.
-        let rank = |id: &str| RATINGS.iter().position(|(known, ..)| is_rating(id, known)).unwrap_or(RATINGS.len());
+        let rank =
+            |id: &str| RATINGS.iter().position(|(known, ..)| is_rating(id, known)).unwrap_or(RATINGS.len());
         let mut ratings: Vec<Rating> = record
             .ratings
             .iter()

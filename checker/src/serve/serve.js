@@ -373,10 +373,18 @@
     return progressBox;
   }
 
-  // The sidebar shows the progress of the page's lab (its boxes' lab, else the default one);
-  // each box, the last result of its own lab's step.
+  // The lab of the page: its boxes' lab, else its quiz's (`data-lab` of the quiz or its score
+  // line, see theme/lab.js), else the default one.
+  function labOfPage() {
+    if (boxes.length) return boxes[0].lab;
+    var quiz = document.querySelector("[data-quiz-score][data-lab], .quiz[data-lab]");
+    return (quiz && quiz.getAttribute("data-lab")) || defaultLab;
+  }
+
+  // The sidebar shows the progress of the page's lab; each box, the last result of its own
+  // lab's step.
   function refreshProgress() {
-    var pageLab = boxes.length ? boxes[0].lab : defaultLab;
+    var pageLab = labOfPage();
     var labs = [pageLab];
     boxes.forEach(function (b) {
       if (labs.indexOf(b.lab) < 0) labs.push(b.lab);
@@ -393,8 +401,7 @@
   var quizText = null;
 
   function refreshQuiz() {
-    var pageLab = boxes.length ? boxes[0].lab : defaultLab;
-    return api("GET", "/api/quiz" + labQuery(pageLab)).then(function (r) {
+    return api("GET", "/api/quiz" + labQuery(labOfPage())).then(function (r) {
       if (!r.ok) return;
       quizText = r.data.text || null;
       showQuiz();
