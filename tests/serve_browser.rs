@@ -154,6 +154,11 @@ async fn the_quiz_outlives_the_port_in_the_progress_file() {
         let kept = again.get("/api/quiz").json();
         assert_eq!(kept["quiz"]["answers"], json!({}), "{kept}");
         assert_eq!(kept["quiz"]["ratings"]["knowledge"], 4, "{kept}");
+        // The other lab's quiz is its own (data-lab="restart-policy"): nothing answered there.
+        c.goto(&format!("{}restart-policy/summary.html", again.url)).await.unwrap();
+        quiz::wait_ready(&c).await;
+        let other = quiz::shown(&c).await;
+        assert_eq!((&other["score"], &other["answered"]), (&json!("共 6 题。"), &json!([])), "{other}");
         let errors = console_errors(&c).await;
         assert!(errors.is_empty(), "{errors:#?}");
     })
