@@ -34,6 +34,7 @@ pub mod proxy;
 pub mod record;
 pub mod report;
 pub mod restarts;
+pub mod resources;
 pub mod sanitize;
 pub mod serve;
 pub mod status;

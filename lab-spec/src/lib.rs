@@ -214,8 +214,18 @@ pub enum Check {
     NeverStarted { pod: String, container: String },
     /// The pod's phase is this one (`Pending`, `Running`, ...).
     Phase { pod: String, phase: String },
-    /// The pod's condition of this type has this status (`True`/`False`).
-    Condition { pod: String, condition: String, status: String },
+    /// The pod's condition of this type has this status (`True`/`False`) and, if given, this
+    /// reason (`PodScheduled` `False` with reason `Unschedulable`, not `SchedulingGated`).
+    Condition {
+        pod: String,
+        condition: String,
+        status: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// The pod's QoS class (`status.qosClass`, which the API server sets when it creates the
+    /// pod, from the requests and limits of all its containers, init containers included).
+    QosClass { pod: String, class: QosClass },
     /// The container's log contains one of these texts.
     LogContains { pod: String, container: String, any_of: Vec<String> },
     /// None of the lab's pods (every pod any step names) remain in the namespace.
@@ -521,6 +531,24 @@ fn is_false(value: &bool) -> bool {
     !value
 }
 
+/// A pod's quality of service class, as `status.qosClass` names it.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+pub enum QosClass {
+    Guaranteed,
+    Burstable,
+    BestEffort,
+}
+
+impl QosClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QosClass::Guaranteed => "Guaranteed",
+            QosClass::Burstable => "Burstable",
+            QosClass::BestEffort => "BestEffort",
+        }
+    }
+}
+
 /// Which moment of the other container a [`Check::StartedAfter`] compares with.
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -548,6 +576,7 @@ impl Check {
             | Check::NeverStarted { pod, .. }
             | Check::Phase { pod, .. }
             | Check::Condition { pod, .. }
+            | Check::QosClass { pod, .. }
             | Check::LogContains { pod, .. }
             | Check::ServesPage { pod, .. }
             | Check::Sidecar { pod, .. }
@@ -809,6 +838,14 @@ impl LabSpec {
                     && any_of.is_empty()
                 {
                     return Err(format!("step {}: expectation `{}` has an empty any_of", step.number, e.id));
+                }
+                if let Check::Condition { reason: Some(reason), .. } = &e.check
+                    && reason.trim().is_empty()
+                {
+                    return Err(format!(
+                        "step {}: expectation `{}`: `reason` is empty: name the reason, or leave it out",
+                        step.number, e.id
+                    ));
                 }
                 validate_generic(&e.check)
                     .map_err(|why| format!("step {}: expectation `{}`: {why}", step.number, e.id))?;
