@@ -1127,8 +1127,7 @@ mod tests {
     fn embedded_spec_parses_and_names_the_records_steps() {
         let spec = LabSpec::embedded().expect("embedded spec");
         let numbers: Vec<u32> = spec.steps.iter().map(|s| s.number).collect();
-        assert_eq!(numbers, [1, 2, 3, 4, 5, 6]);
-        assert!(numbers.contains(&6));
+        assert_eq!(numbers, [1, 2, 3, 4, 5, 7, 8, 6], "in the book's order: the cleanup comes last");
         assert_eq!(spec.namespace, "experiments");
         assert!(spec.pods().contains(&"init-demo"));
         assert!(spec.pods().contains(&"init-demo-fail"));
@@ -1259,6 +1258,30 @@ mod tests {
         );
         assert_eq!(pods("kind: absent\nselect: {apiVersion: v1, kind: Pod, labels: {a: b}}"), "");
         assert_eq!(pods("kind: event\nabout: {kind: Node, name: n}\nreason: X"), "");
+    }
+
+    #[test]
+    fn conditions_with_a_reason_and_qos_classes_parse_and_are_validated() {
+        let spec = with_check(&indent(
+            "kind: condition\npod: p\ncondition: PodScheduled\nstatus: 'False'\nreason: Unschedulable",
+        ))
+        .unwrap();
+        let Check::Condition { reason, .. } = &spec.steps[0].expectations[0].check else { panic!() };
+        assert_eq!(reason.as_deref(), Some("Unschedulable"));
+        let spec = with_check(&indent("kind: condition\npod: p\ncondition: Ready\nstatus: 'True'")).unwrap();
+        let Check::Condition { reason, .. } = &spec.steps[0].expectations[0].check else { panic!() };
+        assert_eq!(*reason, None, "the reason is optional");
+        let err =
+            with_check(&indent("kind: condition\npod: p\ncondition: Ready\nstatus: 'True'\nreason: ' '"))
+                .unwrap_err();
+        assert!(err.reason.contains("`reason` is empty"), "{err}");
+
+        let spec = with_check(&indent("kind: qos_class\npod: p\nclass: Burstable")).unwrap();
+        let check = &spec.steps[0].expectations[0].check;
+        assert_eq!(check, &Check::QosClass { pod: "p".into(), class: QosClass::Burstable });
+        assert_eq!(check.pod(), Some("p"));
+        let err = with_check(&indent("kind: qos_class\npod: p\nclass: burstable")).unwrap_err();
+        assert!(err.to_string().contains("unknown variant `burstable`"), "{err}");
     }
 
     #[test]
