@@ -246,7 +246,7 @@ fn nodes_text(pods: &[PodResources], nodes: &Nodes, lang: Lang) -> String {
 
 /// The pod's QoS class, from its spec, and the class the API server stored.
 pub fn qos_line(r: &PodResources, lang: Lang) -> String {
-    let class = r.qos.class;
+    let class = r.qos.class.as_str();
     let stored = match r.qos.status.as_deref() {
         Some(s) if s == class => tr(lang, "，与 status.qosClass 相同", ", as in status.qosClass"),
         Some(s) => {

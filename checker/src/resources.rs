@@ -29,7 +29,7 @@ use std::fmt;
 use k8s_openapi::api::core::v1::{Container, Pod, ResourceRequirements};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use lab_spec::{Lang, Select};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::i18n::tr;
@@ -244,8 +244,22 @@ impl Serialize for Amounts {
     }
 }
 
+impl<'de> Deserialize<'de> for Amounts {
+    /// The quantities as [`Serialize`] writes them (a record in the progress file).
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Amounts, D::Error> {
+        let shown = BTreeMap::<String, String>::deserialize(deserializer)?;
+        let mut amounts = BTreeMap::new();
+        for (name, text) in shown {
+            let amount = Amount::parse(&text)
+                .ok_or_else(|| serde::de::Error::custom(format!("{name}: not a quantity: {text:?}")))?;
+            amounts.insert(name, amount);
+        }
+        Ok(Amounts(amounts))
+    }
+}
+
 /// What a container runs as, for the resource rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// A regular init container: runs to completion before the next one starts.
@@ -257,7 +271,7 @@ pub enum Role {
 }
 
 /// One container's requests and limits, as its spec says.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContainerResources {
     pub name: String,
     pub role: Role,
@@ -266,25 +280,25 @@ pub struct ContainerResources {
 }
 
 /// Requests and limits side by side.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Totals {
     pub requests: Amounts,
     pub limits: Amounts,
 }
 
 /// The QoS class and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Qos {
     /// The class computed from the spec.
-    pub class: &'static str,
+    pub class: String,
     /// `status.qosClass`, as the API server set it when it created the pod.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     pub why: QosWhy,
 }
 
 /// Why a pod has its QoS class.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "rule", rename_all = "kebab-case")]
 pub enum QosWhy {
     /// No container sets a cpu or memory request or limit.
@@ -301,14 +315,14 @@ pub enum QosWhy {
 }
 
 /// A container by name and role.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContainerRef {
     pub name: String,
     pub role: Role,
 }
 
 /// A pod's resources: each container's, the two phases, and what the scheduler reserves.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PodResources {
     pub pod: String,
     pub containers: Vec<ContainerResources>,
@@ -320,10 +334,10 @@ pub struct PodResources {
     /// The app phase: the app containers and every sidecar, summed.
     pub app: Totals,
     /// `spec.resources`, when the pod sets pod-level resources.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod_level: Option<Totals>,
     /// `spec.overhead` (from a RuntimeClass), added to the requests and the limits set.
-    #[serde(skip_serializing_if = "Amounts::is_empty")]
+    #[serde(default, skip_serializing_if = "Amounts::is_empty")]
     pub overhead: Amounts,
     /// What the scheduler reserves (requests) and the pod's limits.
     pub effective: Totals,
@@ -420,7 +434,7 @@ pub fn qos_of(pod: &Pod) -> Option<Qos> {
     match pod_resources(pod) {
         Some(resources) => Some(resources.qos),
         None => pod.spec.as_ref().map(|_| Qos {
-            class: "BestEffort",
+            class: "BestEffort".into(),
             status: pod.status.as_ref().and_then(|s| s.qos_class.clone()),
             why: QosWhy::NothingSet,
         }),
@@ -536,7 +550,7 @@ fn qos(containers: &[ContainerResources], pod_level: Option<&Totals>, status: Op
     } else {
         ("Guaranteed", if pod_level.is_some() { QosWhy::PodLevel } else { QosWhy::AllEqual })
     };
-    Qos { class, status, why }
+    Qos { class: class.to_string(), status, why }
 }
 
 impl Qos {
@@ -587,12 +601,12 @@ impl Qos {
 }
 
 /// What a node can give pods: its `status.allocatable`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NodeAllocatable {
     pub name: String,
     pub allocatable: Amounts,
     /// Cordoned (`spec.unschedulable`): the scheduler places no new pod on it.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unschedulable: bool,
 }
 
@@ -628,7 +642,7 @@ impl NodeAllocatable {
 }
 
 /// What was learnt of the nodes, for the resource table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(tag = "state", rename_all = "lowercase")]
 pub enum Nodes {
     /// Read: these nodes (the first ones only, when `more`).
@@ -637,7 +651,14 @@ pub enum Nodes {
     /// grant them.
     Forbidden { message: String },
     /// Not read: a file without nodes, or no pod of the step declares resources.
+    #[default]
     Unknown,
+}
+
+impl Nodes {
+    pub fn is_unknown(&self) -> bool {
+        *self == Nodes::Unknown
+    }
 }
 
 /// The selection of every node.

@@ -220,14 +220,14 @@ fn qos_counts_init_containers() {
     let p = pod(&[], &[("app", "cpu=50m,memory=64Mi", "cpu=100m,memory=64Mi")]);
     let r = pod_resources(&p).unwrap();
     assert_eq!(
-        (r.qos.class, r.qos.why),
+        (r.qos.class.as_str(), r.qos.why),
         ("Burstable", QosWhy::RequestsBelowLimits { resource: "cpu".into() })
     );
 
     // Requests of other resources do not count for QoS; zero does not count either.
     let p = pod(&[("setup", false, "ephemeral-storage=1Gi", "")], &[("app", "cpu=0", "")]);
     let r = pod_resources(&p).unwrap();
-    assert_eq!((r.qos.class, r.qos.why), ("BestEffort", QosWhy::NothingSet));
+    assert_eq!((r.qos.class.as_str(), r.qos.why), ("BestEffort", QosWhy::NothingSet));
 }
 
 #[test]
