@@ -569,15 +569,21 @@ impl Qos {
                         Role::App => tr(lang, &format!("容器 {}", c.name), &format!("container {}", c.name)),
                         _ => format!("Init Container {}", c.name),
                     })
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                    .collect::<Vec<_>>();
+                let english = match names.split_last() {
+                    Some((last, [])) => last.clone(),
+                    Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+                    None => String::new(),
+                };
+                let does = if names.len() > 1 { "do" } else { "does" };
                 tr(
                     lang,
                     &format!(
-                        "{names} 没有同时设置 cpu 和 memory 上限（Init Container 也算在内），所以不是 Guaranteed。"
+                        "不是 Guaranteed：{} 没有同时设置 cpu 和 memory 上限（Init Container 也算在内）。",
+                        names.join("、")
                     ),
                     &format!(
-                        "{names} does not set both a cpu and a memory limit (init containers count too), so it is not Guaranteed."
+                        "Not Guaranteed: {english} {does} not set both a cpu and a memory limit (init containers count too)."
                     ),
                 )
             }

@@ -390,17 +390,23 @@ pub fn resources(r: &PodResources, lang: Lang) -> Table {
 pub fn nodes(nodes: &[NodeAllocatable], also: &[String], lang: Lang) -> Table {
     let mut names: Vec<String> = vec!["cpu".into(), "memory".into(), "pods".into()];
     names.extend(also.iter().filter(|n| !names.contains(n)).cloned().collect::<Vec<_>>());
+    // A note column only when a node needs one: a cordoned node takes no new pod.
+    let noted = nodes.iter().any(|n| n.unschedulable);
     let mut header = vec![tr(lang, "节点", "node")];
     header.extend(names.iter().cloned());
-    header.push(tr(lang, "备注", "note"));
+    if noted {
+        header.push(tr(lang, "备注", "note"));
+    }
     let mut table = Table { header, rows: Vec::new() };
     for node in nodes {
         let mut row = vec![node.name.clone()];
         row.extend(names.iter().map(|n| node.allocatable.get(n).map_or("-".to_string(), |a| a.show(n))));
-        row.push(match node.unschedulable {
-            true => tr(lang, "已停止调度（cordon）", "cordoned"),
-            false => String::new(),
-        });
+        if noted {
+            row.push(match node.unschedulable {
+                true => tr(lang, "已停止调度（cordon）", "cordoned"),
+                false => "-".to_string(),
+            });
+        }
         table.rows.push(row);
     }
     table
@@ -437,6 +443,22 @@ mod tests {
         table.rows.push(vec!["a|b".into(), "one\ntwo".into()]);
         assert_eq!(table.columns(), "NAME   NOTE\na|b    one\\ntwo\n");
         assert_eq!(table.markdown(), "| NAME | NOTE |\n|---|---|\n| a\\|b | one two |\n");
+    }
+
+    #[test]
+    fn the_node_table_notes_a_cordoned_node_only_when_there_is_one() {
+        let node = crate::fixtures::cluster("node-kind-control-plane");
+        let ready = crate::resources::NodeAllocatable::from_object(&node).unwrap();
+        let table = nodes(std::slice::from_ref(&ready), &["nvidia.com/gpu".to_string()], Lang::En);
+        assert_eq!(table.header, ["node", "cpu", "memory", "pods", "nvidia.com/gpu"]);
+        assert_eq!(table.rows[0], ["kind-control-plane", "8", "16318588Ki", "110", "-"]);
+        let mut cordoned = ready.clone();
+        cordoned.name = "worker".into();
+        cordoned.unschedulable = true;
+        let table = nodes(&[ready, cordoned], &[], Lang::Zh);
+        assert_eq!(table.header.last().unwrap(), "备注");
+        assert_eq!(table.rows[0].last().unwrap(), "-");
+        assert_eq!(table.rows[1].last().unwrap(), "已停止调度（cordon）");
     }
 
     #[test]

@@ -192,7 +192,7 @@ fn the_record_of_step_7_keeps_its_resource_and_node_tables_after_cleanup() {
         "| prepare | Init | 1000 | 16Mi | - | - |",
         "| = effective | larger | 1000 | 32Mi | - | - |",
         "No node can hold it: kind-control-plane (cpu: needs 1000, allocatable 8).",
-        "| kind-control-plane | 8 | 16318588Ki | 110 |  |",
+        "| kind-control-plane | 8 | 16318588Ki | 110 |",
     ] {
         assert!(md.contains(needle), "missing {needle:?} in\n{md}");
     }

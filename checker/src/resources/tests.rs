@@ -279,3 +279,20 @@ fn the_json_shows_quantities_as_the_api_does() {
     assert_eq!(json["qos"]["why"]["rule"], "limits-missing");
     assert!(json.get("overhead").is_none() && json.get("pod_level").is_none());
 }
+
+#[test]
+fn the_qos_class_is_explained_in_both_languages() {
+    let p = pod(&[("prepare", false, "cpu=1000", "")], &[("app", "cpu=50m", "")]);
+    let qos = pod_resources(&p).unwrap().qos;
+    assert_eq!(
+        qos.explain(Lang::En),
+        "Not Guaranteed: container app and Init Container prepare do not set both a cpu and a memory limit (init containers count too)."
+    );
+    assert_eq!(
+        qos.explain(Lang::Zh),
+        "不是 Guaranteed：容器 app、Init Container prepare 没有同时设置 cpu 和 memory 上限（Init Container 也算在内）。"
+    );
+    let best = qos_of(&fixture("init-demo-running")).unwrap();
+    assert_eq!((best.class.as_str(), best.status.as_deref()), ("BestEffort", Some("BestEffort")));
+    assert!(best.explain(Lang::En).starts_with("No container sets"));
+}
