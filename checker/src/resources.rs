@@ -567,7 +567,14 @@ impl Qos {
                     .iter()
                     .map(|c| match c.role {
                         Role::App => tr(lang, &format!("容器 {}", c.name), &format!("container {}", c.name)),
-                        _ => format!("Init Container {}", c.name),
+                        Role::Init => tr(
+                            lang,
+                            &format!("Init Container {}", c.name),
+                            &format!("init container {}", c.name),
+                        ),
+                        Role::Sidecar => {
+                            tr(lang, &format!("Sidecar {}", c.name), &format!("sidecar {}", c.name))
+                        }
                     })
                     .collect::<Vec<_>>();
                 let english = match names.split_last() {

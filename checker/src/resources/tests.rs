@@ -286,11 +286,19 @@ fn the_qos_class_is_explained_in_both_languages() {
     let qos = pod_resources(&p).unwrap().qos;
     assert_eq!(
         qos.explain(Lang::En),
-        "Not Guaranteed: container app and Init Container prepare do not set both a cpu and a memory limit (init containers count too)."
+        "Not Guaranteed: container app and init container prepare do not set both a cpu and a memory limit (init containers count too)."
     );
     assert_eq!(
         qos.explain(Lang::Zh),
         "不是 Guaranteed：容器 app、Init Container prepare 没有同时设置 cpu 和 memory 上限（Init Container 也算在内）。"
+    );
+    let with_sidecar = pod(
+        &[("prepare", false, "cpu=10m", "cpu=10m,memory=8Mi"), ("ship", true, "cpu=10m", "")],
+        &[("app", "cpu=50m", "cpu=50m,memory=32Mi")],
+    );
+    assert_eq!(
+        pod_resources(&with_sidecar).unwrap().qos.explain(Lang::En),
+        "Not Guaranteed: sidecar ship does not set both a cpu and a memory limit (init containers count too)."
     );
     let best = qos_of(&fixture("init-demo-running")).unwrap();
     assert_eq!((best.class.as_str(), best.status.as_deref()), ("BestEffort", Some("BestEffort")));

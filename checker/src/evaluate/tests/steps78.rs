@@ -51,7 +51,7 @@ fn step7_reports_each_pods_effective_request_next_to_the_node() {
     for line in [
         "Resources of init-demo-resources (computed from its spec; the scheduler places it by the effective requests)",
         "No node can hold it: kind-control-plane (cpu: needs 1000, allocatable 8). The scheduler reports Insufficient.",
-        "QoS class: Burstable, as in status.qosClass. Not Guaranteed: Init Container setup does not set both a cpu and a memory limit (init containers count too).",
+        "QoS class: Burstable, as in status.qosClass. Not Guaranteed: init container setup does not set both a cpu and a memory limit (init containers count too).",
         "What the nodes can allocate (status.allocatable)",
     ] {
         assert!(plain.contains(line), "{line}\n{plain}");
