@@ -399,7 +399,7 @@ impl Words<'_> {
             "services",
             &a.services,
             &[200, 404][..],
-            self.tr("读取 Service（services）", "read Services"),
+            self.tr("读取 Service（services）", "read services"),
             services,
         );
         let needed = (!services_item.5.is_empty()).then_some(services_item);
