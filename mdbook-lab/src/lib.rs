@@ -186,7 +186,7 @@ pub fn mark_messages(content: &str) -> String {
         let info = body[indent.len() + fence.len()..].trim();
         let eol = if text.ends_with("\r\n") { "\r\n" } else { "\n" };
         match info {
-            "mermaid" if !inner.first().is_some_and(|l| l.trim() == MERMAID_I18N) => {
+            "mermaid" if inner.first().is_none_or(|l| l.trim() != MERMAID_I18N) => {
                 out.push_str(body);
                 out.push_str(eol);
                 out.push_str(indent);
