@@ -15,8 +15,8 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::clock;
 use crate::i18n::tr;
-use crate::restarts::MeasuredRestart;
 use crate::resources::{Amounts, NodeAllocatable, PodResources, Role};
+use crate::restarts::MeasuredRestart;
 use crate::status::PodRow;
 use crate::timing::{ContainerRun, PodTimings};
 
