@@ -113,13 +113,24 @@ fn all_set_on_a_new_enough_cluster() {
     assert_eq!(json["problems"], 0);
     assert_eq!(json["context"], "fake");
     assert_eq!(json["server_version"], "v1.34.0");
-    for id in
-        ["cluster", "server-version", "namespace", "pods", "pods-log", "events", "pods-proxy", "kubectl"]
-    {
+    for id in [
+        "cluster",
+        "server-version",
+        "namespace",
+        "pods",
+        "pods-log",
+        "events",
+        "pods-proxy",
+        "services",
+        "nodes",
+        "kubectl",
+    ] {
         assert_eq!(item(&json, id)["status"], "ok", "{id}: {json:#}");
     }
     assert!(item(&json, "server-version")["text"].as_str().unwrap().contains("step 5 needs ≥ 1.29"));
-    assert_eq!(item(&json, "pods-log")["steps"], serde_json::json!([2, 3]), "from the spec's log checks");
+    assert_eq!(item(&json, "pods-log")["steps"], serde_json::json!([2, 3, 8]), "from the spec's log checks");
+    assert_eq!(item(&json, "services")["steps"], serde_json::json!([6, 8]), "from the spec's Service checks");
+    assert_eq!(item(&json, "nodes")["status"], "ok", "the fake server lets the kubeconfig's user list nodes");
     assert_eq!(item(&json, "pods-proxy")["steps"], serde_json::json!([4]), "from the spec's page checks");
     // The fake server serves no storage classes: worth knowing, nothing to fix.
     assert_eq!(item(&json, "storage-class")["status"], "info");
@@ -206,7 +217,7 @@ fn refused_reads_of_pods_logs_and_events_are_each_flagged() {
     assert_eq!(code, 1);
     assert_eq!(problems(&json), ["pods", "pods-log", "events"]);
     assert!(item(&json, "pods")["text"].as_str().unwrap().contains("get, list, watch"), "{json:#}");
-    assert_eq!(item(&json, "pods")["steps"], serde_json::json!([1, 2, 3, 4, 5, 6]));
+    assert_eq!(item(&json, "pods")["steps"], serde_json::json!([1, 2, 3, 4, 5, 6, 7, 8]));
 }
 
 #[test]

@@ -1218,3 +1218,56 @@ fn watches_of_other_kinds_resume_from_a_resource_version_and_expire() {
     let error = watch.event().unwrap().unwrap();
     assert_eq!((error["type"].as_str(), error["object"]["code"].as_u64()), (Some("ERROR"), Some(410)));
 }
+
+#[test]
+fn lists_come_in_pages_as_limit_and_continue_ask() {
+    let s = setup(FakeApiServer::start());
+    for name in ["a", "b", "c", "d", "e"] {
+        let mut pod = base_pod();
+        pod["metadata"]["name"] = json!(name);
+        s.server.put_pod(pod);
+    }
+    let get = |target: &str| raw_request(s.server.address(), "GET", target);
+    let names = |list: &Value| -> Vec<String> {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["metadata"]["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first = get("/api/v1/namespaces/experiments/pods?limit=2").json();
+    assert_eq!(names(&first), ["a", "b"]);
+    assert_eq!(first["metadata"]["remainingItemCount"], 3);
+    let token = first["metadata"]["continue"].as_str().unwrap().to_owned();
+    let second = get(&format!("/api/v1/namespaces/experiments/pods?limit=2&continue={token}")).json();
+    assert_eq!(names(&second), ["c", "d"]);
+    let token = second["metadata"]["continue"].as_str().unwrap().to_owned();
+    let last = get(&format!("/api/v1/namespaces/experiments/pods?limit=2&continue={token}")).json();
+    assert_eq!(names(&last), ["e"]);
+    assert!(
+        last["metadata"].get("continue").is_none() && last["metadata"].get("remainingItemCount").is_none()
+    );
+
+    // A selector makes the number of the rest unknown: no remainingItemCount.
+    let selected =
+        get("/api/v1/namespaces/experiments/pods?limit=1&labelSelector=app.kubernetes.io%2Fpart-of%3Dinit-container-lab")
+            .json();
+    assert_eq!(names(&selected), ["a"]);
+    assert!(selected["metadata"]["continue"].is_string());
+    assert!(selected["metadata"].get("remainingItemCount").is_none());
+
+    let refused = get("/api/v1/namespaces/experiments/pods?limit=2&continue=not-a-token");
+    assert_eq!(refused.status, 400);
+    assert!(refused.json()["message"].as_str().unwrap().contains("continue key is not valid"));
+
+    // kubectl lists in chunks and follows the tokens.
+    let table = rows(&ok(kubectl(&s.kubeconfig, &["get", "pods", "-n", "experiments", "--chunk-size=2"])));
+    let listed: Vec<&str> = table[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(listed, ["a", "b", "c", "d", "e"]);
+    let limits: Vec<String> = s.server.requests().iter().filter_map(|r| r.query_param("limit")).collect();
+    assert!(
+        limits.iter().filter(|l| l.as_str() == "2").count() >= 3 + 3,
+        "kubectl asked page by page: {limits:?}"
+    );
+}

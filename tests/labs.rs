@@ -121,7 +121,7 @@ fn outside_a_checkout_the_built_in_labs_are_listed() {
 
     let run = learner.run(&["labs"]);
     let line = run.stdout.lines().find(|l| l.contains("init-container")).unwrap();
-    assert!(line.starts_with('*') && line.contains("0/6"), "{}", run.stdout);
+    assert!(line.starts_with('*') && line.contains("0/8"), "{}", run.stdout);
     assert!(run.stdout.starts_with("CURRENT"), "{}", run.stdout);
 }
 
@@ -168,7 +168,7 @@ fn in_a_checkout_its_labs_win_and_the_lab_checked_last_is_the_default() {
     assert_eq!(current.len(), 1, "{text}");
     assert!(current[0].contains("objects"), "{text}");
     let first = text.lines().find(|l| l.contains("init-container")).unwrap();
-    assert!(first.contains("1/6"), "step 1 passed on the deployed pod: {text}");
+    assert!(first.contains("1/8"), "step 1 passed on the deployed pod: {text}");
 
     // CHECKER_LAB and --lab pick a lab; an unknown one is a usage error naming the labs.
     let run = learner.run_env(&["list", "-o", "json"], &[("CHECKER_LAB", "init-container")]);

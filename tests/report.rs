@@ -61,8 +61,8 @@ fn report_has_steps_timeline_timings_and_goals() {
     assert!(server.requests().iter().all(|r| r.method == "GET"));
 }
 
-/// The learner's whole journey on the fake cluster: steps 1 to 5 pass, the pods are deleted,
-/// step 6 passes, step 1 is checked once more (it fails: its pod is gone), and only then the
+/// The learner's whole journey on the fake cluster: steps 1 to 5, 7 and 8 pass, the pods and
+/// the Service are deleted, step 6 passes, step 1 is checked once more (it fails: its pod is gone), and only then the
 /// record is written.
 #[test]
 fn the_record_written_after_cleanup_has_every_recorded_pass() {
@@ -75,6 +75,26 @@ fn the_record_written_after_cleanup_has_every_recorded_pass() {
         "<h1>Prepared by an init container</h1>\n<p>lab-marker: init-container-volume</p>\n",
     );
     server.put_pod_fixture("sidecar-demo-running");
+    // Steps 7 and 8: their pods, the scheduler's event, the node, the Service and the wait's log.
+    let object = |name: &str| -> serde_json::Value {
+        let path = testkit::fixtures_dir().join(format!("cluster/{name}.yaml"));
+        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    for pod in [
+        "init-demo-resources-unschedulable",
+        "init-demo-qos-running",
+        "init-demo-resources-fixed-running",
+        "init-demo-wait-running",
+        "init-demo-deadline-exceeded",
+    ] {
+        server.put_pod_fixture(pod);
+    }
+    for name in ["node-kind-control-plane", "event-init-demo-resources-failed-scheduling", "service-lab-db"] {
+        server.put_object(object(name));
+    }
+    let log =
+        std::fs::read_to_string(testkit::fixtures_dir().join("cluster/log-init-demo-wait-wait-for-db.txt"));
+    server.set_log("experiments", "init-demo-wait", "wait-for-db", false, &log.unwrap());
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = server.write_kubeconfig(dir.path());
     let checker = |args: &[&str]| {
@@ -92,13 +112,24 @@ fn the_record_written_after_cleanup_has_every_recorded_pass() {
             String::from_utf8(out.stderr).unwrap(),
         )
     };
-    for step in ["1", "2", "3", "4", "5"] {
+    for step in ["1", "2", "3", "4", "5", "7", "8"] {
         let (code, out, err) = checker(&["step", step]);
         assert_eq!(code, 0, "step {step}: {out}{err}");
     }
-    for pod in ["init-demo", "init-demo-fail", "init-demo-volume", "sidecar-demo"] {
+    for pod in [
+        "init-demo",
+        "init-demo-fail",
+        "init-demo-volume",
+        "sidecar-demo",
+        "init-demo-resources",
+        "init-demo-qos",
+        "init-demo-resources-fixed",
+        "init-demo-wait",
+        "init-demo-deadline",
+    ] {
         assert!(server.delete_pod("experiments", pod));
     }
+    assert!(server.delete_object("v1", "Service", "experiments", "lab-db"));
     assert_eq!(checker(&["step", "6"]).0, 0);
     assert_eq!(checker(&["step", "1"]).0, 1, "the pod is gone");
 
@@ -124,7 +155,7 @@ fn the_record_written_after_cleanup_has_every_recorded_pass() {
     assert_eq!(code, 0, "{err}");
     let md = std::fs::read_to_string(&file).unwrap();
     for needle in [
-        "> 🎉 全部 6 个步骤都已通过：实验完成。",
+        "> 🎉 全部 8 个步骤都已通过：实验完成。",
         "### 步骤 1: 部署带 Init Container 的 Pod — ✅ 通过（",
         "> 之后最近一次检查：❌ 未通过（",
         "init-demo   1/1     Running",
@@ -142,6 +173,12 @@ fn the_record_written_after_cleanup_has_every_recorded_pass() {
         "## 📝 小测验与自我评估",
         "- 小测验（按第一次作答计分）: 答对 6/7 题；答错：第 4 题",
         "- 知识掌握程度: ★★★★☆ 4/5",
+        "### 步骤 7: 资源与调度 — ✅ 通过（",
+        "**`init-demo-resources` 的资源（由 Pod 规格计算）**:",
+        "| = 有效值 | 较大者 | 1000 | 32Mi | - | - |",
+        "没有节点放得下它：kind-control-plane（cpu：需要 1000，可分配 8）。",
+        "### 步骤 8: 等待依赖服务 — ✅ 通过（",
+        "- [x] 掌握 Init Container 与主容器的区别",
     ] {
         assert!(md.contains(needle), "missing {needle:?} in\n{md}");
     }
@@ -152,10 +189,10 @@ fn the_record_written_after_cleanup_has_every_recorded_pass() {
 
     // The progress lasts, and says the lab is complete.
     let (_, progress, _) = checker(&["progress"]);
-    assert!(progress.contains("🎉 实验完成：全部 6 个步骤都通过过"), "{progress}");
+    assert!(progress.contains("🎉 实验完成：全部 8 个步骤都通过过"), "{progress}");
     let (_, json, _) = checker(&["progress", "-o", "json"]);
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!((json["passed"].as_u64(), json["complete"].as_bool()), (Some(6), Some(true)), "{json:#}");
+    assert_eq!((json["passed"].as_u64(), json["complete"].as_bool()), (Some(8), Some(true)), "{json:#}");
     assert_eq!(json["steps"]["1"]["verdict"], "fail");
     // With the quiz and the self-ratings.
     assert!(

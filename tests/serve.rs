@@ -938,11 +938,19 @@ fn two_lab_book(root: &Path) {
             .into(),
     );
     write("src/SUMMARY.md", "# Summary\n\n- [Init](init.md)\n- [Objects](objects/steps.md)\n".into());
-    let boxes = |n: u32| (1..=n).map(|i| format!("{{{{#check {i}}}}}\n\n")).collect::<String>();
-    write("src/init.md", format!("# Init\n\n{}", boxes(6)));
-    write("src/objects/steps.md", format!("# Objects\n\n{}", boxes(3)));
-    write("labs/labs.yaml", "version: 1\nlabs: [init-container, objects]\n".into());
     let read = |path: &str| std::fs::read_to_string(repo_root().join(path)).unwrap();
+    // One box per step of each lab, whatever its numbers.
+    let boxes = |spec: &str| {
+        let spec: serde_yaml::Value = serde_yaml::from_str(&read(spec)).unwrap();
+        let steps = spec["steps"].as_sequence().unwrap();
+        steps
+            .iter()
+            .map(|s| format!("{{{{#check {}}}}}\n\n", s["number"].as_u64().unwrap()))
+            .collect::<String>()
+    };
+    write("src/init.md", format!("# Init\n\n{}", boxes("labs/init-container/lab.yaml")));
+    write("src/objects/steps.md", format!("# Objects\n\n{}", boxes("tests/fixtures/labs/objects/lab.yaml")));
+    write("labs/labs.yaml", "version: 1\nlabs: [init-container, objects]\n".into());
     write("labs/init-container/lab.yaml", read("labs/init-container/lab.yaml"));
     write("labs/objects/lab.yaml", read("tests/fixtures/labs/objects/lab.yaml"));
 }

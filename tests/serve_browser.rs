@@ -185,8 +185,8 @@ async fn scenario(
     let run = wait_for(c, &format!("{BOX1} button.lab-check-run")).await;
     assert_eq!(run.text().await.unwrap(), "运行检查");
     wait_for_text(c, "#lab-serve-progress", &passed_of(0)).await;
-    // The chips are named as the sidebar names the chapters ("步骤 1" … "步骤 5", "实验清理")
-    // and link to them.
+    // The chips are named as the sidebar names the chapters ("步骤 1" … "步骤 8", "实验清理"),
+    // in the book's order (the cleanup, step 6, last), and link to them.
     let chips = c
         .execute(
             "return Array.from(document.querySelectorAll('.lab-step-chip'))\
@@ -201,6 +201,8 @@ async fn scenario(
         ["3", "step3-failure.html"],
         ["4", "step4-volume.html"],
         ["5", "step5-sidecar.html"],
+        ["7", "step7-resources.html"],
+        ["8", "step8-wait.html"],
         ["实验清理", "cleanup.html"]
     ]);
     assert_eq!(chips, want);

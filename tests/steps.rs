@@ -344,7 +344,7 @@ fn a_pass_lasts_after_a_failed_recheck() {
     assert_eq!(learner.run(&["step", "1"]).code, 1);
 
     let json = learner.run(&["progress", "-o", "json"]).json();
-    assert_eq!((json["passed"].as_u64(), json["total"].as_u64()), (Some(1), Some(6)), "{json:#}");
+    assert_eq!((json["passed"].as_u64(), json["total"].as_u64()), (Some(1), Some(8)), "{json:#}");
     assert_eq!(json["complete"], false);
     let step1 = &json["steps"]["1"];
     assert_eq!(step1["verdict"], "fail", "the latest result: {json:#}");
@@ -465,7 +465,7 @@ fn assert_one_line_error(run: &Run, code: i32, needle: &str) {
 fn unknown_step_is_a_usage_error() {
     let server = server_with(&[]);
     let run = Learner::new(&server).run(&["step", "9"]);
-    assert_one_line_error(&run, 2, "unknown step 9: the lab has steps 1, 2, 3, 4, 5, 6");
+    assert_one_line_error(&run, 2, "unknown step 9: the lab has steps 1, 2, 3, 4, 5, 6, 7, 8");
     assert!(server.requests().is_empty(), "no request for a usage error");
 }
 
@@ -710,4 +710,203 @@ fn step5_passes_after_a_sidecar_restart_and_says_what_a_sidecar_between_restarts
     assert_eq!(check(&json, "after-the-sidecar")["outcome"], "pass");
     assert_eq!(check(&json, "sidecar-running")["outcome"], "fail");
     assert_only_reads(&server);
+}
+
+// Steps 7 and 8: resources and scheduling, waiting for a dependency. The cluster's objects other
+// than pods are in tests/fixtures/cluster (README there).
+
+/// An object of `tests/fixtures/cluster/`.
+fn cluster_object(name: &str) -> Value {
+    let path = fixtures_dir().join(format!("cluster/{name}.yaml"));
+    serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// Step 7's cluster: the three pods, the node, and the scheduler's event as it writes it
+/// (`events.k8s.io/v1`), which the fake server also serves through the core API.
+fn step7_server() -> FakeApiServer {
+    let server = server_with(&[
+        "init-demo-resources-unschedulable",
+        "init-demo-qos-running",
+        "init-demo-resources-fixed-running",
+    ]);
+    server.put_object(cluster_object("node-kind-control-plane"));
+    server.put_object(cluster_object("event-init-demo-resources-failed-scheduling"));
+    server
+}
+
+#[test]
+fn the_schedulers_event_is_served_in_both_api_forms() {
+    let server = step7_server();
+    let learner = Learner::new(&server);
+    let get = |args: &[&str]| -> Value {
+        let output = testkit::kubectl(&learner.kubeconfig, args);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let without_version = |mut event: Value| {
+        event["metadata"].as_object_mut().unwrap().remove("resourceVersion");
+        event
+    };
+    let core = get(&["get", "events", "-n", "experiments", "-o", "json"]);
+    assert_eq!(
+        without_version(core["items"][0].clone()),
+        without_version(cluster_object("event-init-demo-resources-failed-scheduling.core")),
+        "the core view of the scheduler's event"
+    );
+    let v1 = get(&["get", "events.v1.events.k8s.io", "-n", "experiments", "-o", "json"]);
+    assert_eq!(
+        without_version(v1["items"][0].clone()),
+        without_version(cluster_object("event-init-demo-resources-failed-scheduling"))
+    );
+}
+
+#[test]
+fn step7_passes_and_shows_each_pods_effective_request_next_to_the_node() {
+    let server = step7_server();
+    let learner = Learner::new(&server);
+    let run = learner.run(&["step", "7", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let json = run.json();
+    assert_eq!(json["verdict"], "pass");
+    assert_eq!(json["resources"][0]["pod"], "init-demo-resources");
+    assert_eq!(
+        json["resources"][0]["effective"]["requests"],
+        serde_json::json!({"cpu": "1000", "memory": "32Mi"})
+    );
+    assert_eq!(
+        json["resources"][0]["containers"][0]["requests"]["cpu"], "1000",
+        "stored as 1k, shown in cores"
+    );
+    assert_eq!(json["resources"][1]["qos"]["class"], "Burstable");
+    assert_eq!(json["resources"][1]["qos"]["why"]["containers"][0]["name"], "setup");
+    assert_eq!(json["resources"][2]["effective"]["requests"]["cpu"], "100m");
+    assert_eq!(json["nodes"]["state"], "read");
+    assert_eq!(json["nodes"]["items"][0]["allocatable"]["memory"], "16318588Ki");
+    assert_only_reads(&server);
+    let nodes: Vec<_> = server.requests().into_iter().filter(|r| r.path == "/api/v1/nodes").collect();
+    assert_eq!(nodes.len(), 1, "one list of nodes");
+    assert_eq!(nodes[0].query_param("limit").as_deref(), Some("20"), "one page");
+
+    let run = learner.run(&["step", "7"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    for line in [
+        "Resources of init-demo-resources (computed from its spec; the scheduler places it by the effective requests)",
+        "No node can hold it: kind-control-plane (cpu: needs 1000, allocatable 8). The scheduler reports Insufficient.",
+        "What the nodes can allocate (status.allocatable)",
+    ] {
+        assert!(run.stdout.contains(line), "{line}\n{}", run.stdout);
+    }
+    let zh = learner.run(&["step", "7", "--lang", "zh"]);
+    assert!(
+        zh.stdout.contains("没有节点放得下它：kind-control-plane（cpu：需要 1000，可分配 8）"),
+        "{}",
+        zh.stdout
+    );
+    assert!(zh.stdout.contains("= 有效值"), "{}", zh.stdout);
+}
+
+#[test]
+fn step7_without_the_permission_to_list_nodes_still_passes_and_says_why_the_nodes_are_missing() {
+    let server = step7_server();
+    server.forbid("", "nodes");
+    let learner = Learner::new(&server);
+    let run = learner.run(&["step", "7", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.json()["nodes"]["state"], "forbidden");
+    let run = learner.run(&["step", "7"]);
+    assert!(run.stdout.contains("no permission to list nodes"), "{}", run.stdout);
+    assert!(!run.stdout.contains("No node can hold it"), "{}", run.stdout);
+}
+
+#[test]
+fn step7_on_a_large_cluster_shows_the_first_nodes_only() {
+    let server = step7_server();
+    let node = cluster_object("node-kind-control-plane");
+    for i in 0..25 {
+        let mut worker = node.clone();
+        worker["metadata"]["name"] = Value::String(format!("worker-{i:02}"));
+        worker["metadata"].as_object_mut().unwrap().remove("uid");
+        server.put_object(worker);
+    }
+    let run = Learner::new(&server).run(&["step", "7", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let json = run.json();
+    assert_eq!(json["nodes"]["items"].as_array().unwrap().len(), 20);
+    assert_eq!(json["nodes"]["more"], true);
+}
+
+#[test]
+fn step7_before_the_fix_names_the_fixed_manifest() {
+    let server = server_with(&["init-demo-resources-unschedulable", "init-demo-qos-running"]);
+    server.put_object(cluster_object("node-kind-control-plane"));
+    server.put_object(cluster_object("event-init-demo-resources-failed-scheduling"));
+    let run = Learner::new(&server).run(&["step", "7", "-o", "json"]);
+    assert_eq!(run.code, 1);
+    let json = run.json();
+    assert_eq!(check(&json, "unschedulable")["outcome"], "pass");
+    assert_eq!(check(&json, "insufficient-cpu")["outcome"], "pass");
+    let fixed = check(&json, "fixed-exists");
+    assert_eq!(fixed["outcome"], "fail");
+    assert!(
+        fixed["hint"]
+            .as_str()
+            .unwrap()
+            .contains("kubectl apply -f manifests/init-container-resources-fixed.yaml")
+    );
+}
+
+/// Step 8's pods while `wait-for-db` loops, with its log so far.
+fn step8_waiting_server() -> FakeApiServer {
+    let server = server_with(&["init-demo-wait-waiting", "init-demo-deadline-waiting"]);
+    server.set_log(
+        "experiments",
+        "init-demo-wait",
+        "wait-for-db",
+        false,
+        &"wait-for-db: waiting for lab-db\n".repeat(5),
+    );
+    server
+}
+
+#[test]
+fn step8_is_pending_while_the_pod_waits_and_says_to_create_the_service() {
+    let server = step8_waiting_server();
+    let run = Learner::new(&server).run(&["step", "8"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stdout.contains("Result: pending"), "{}", run.stdout);
+    assert!(run.stdout.contains("kubectl apply -f manifests/lab-db.yaml"), "{}", run.stdout);
+    assert!(run.stdout.contains("init-demo-wait       0/1     Init:0/1"), "{}", run.stdout);
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    assert!(paths.iter().any(|p| p == "/api/v1/namespaces/experiments/services/lab-db"), "{paths:?}");
+    assert!(!paths.iter().any(|p| p == "/api/v1/nodes"), "no pod of step 8 declares resources: {paths:?}");
+}
+
+#[test]
+fn step8_passes_once_the_service_exists_and_the_deadline_ended_the_other_pod() {
+    let server = server_with(&["init-demo-wait-running", "init-demo-deadline-exceeded"]);
+    server.put_object(cluster_object("service-lab-db"));
+    let log =
+        std::fs::read_to_string(fixtures_dir().join("cluster/log-init-demo-wait-wait-for-db.txt")).unwrap();
+    server.set_log("experiments", "init-demo-wait", "wait-for-db", false, &log);
+    let run = Learner::new(&server).run(&["step", "8", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let json = run.json();
+    assert_eq!(json["verdict"], "pass");
+    let statuses: Vec<&str> =
+        json["pods"].as_array().unwrap().iter().map(|p| p["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["Running", "Init:Error"]);
+    assert_only_reads(&server);
+}
+
+#[test]
+fn step6_then_needs_the_service_gone_too() {
+    let server = server_with(&[]);
+    server.put_object(cluster_object("service-lab-db"));
+    let learner = Learner::new(&server);
+    let run = learner.run(&["step", "6", "-o", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(check(&run.json(), "service-gone")["outcome"], "fail");
+    server.delete_object("v1", "Service", "experiments", "lab-db");
+    let run = learner.run(&["step", "6", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
 }

@@ -191,3 +191,52 @@ fn a_missing_pod_ends_the_wait_at_once_with_the_failure() {
     assert_eq!(json["verdict"], "fail");
     assert_eq!(json["cause"]["kind"], "missing");
 }
+
+/// Step 8 as a learner lives it: the pod waits for the Service (`Init:0/1`), the deadline ends
+/// the other pod, the learner creates the Service, the wait ends and the app runs.
+#[test]
+fn step8_waits_through_the_dependency_and_the_deadline() {
+    let server = server();
+    let created = now_rfc3339();
+    server.put_pod(pod_created_at("init-demo-wait-waiting", &created));
+    server.put_pod(pod_created_at("init-demo-deadline-waiting", &created));
+    server.set_log(
+        "experiments",
+        "init-demo-wait",
+        "wait-for-db",
+        false,
+        "wait-for-db: waiting for lab-db\n",
+    );
+    let wait = start_wait(&server, &["step", "8", "--wait", "30s", "-o", "json"]);
+    until_watching(&server);
+    thread::sleep(Duration::from_millis(400));
+    server.put_pod(pod_created_at("init-demo-deadline-exceeded", &created));
+    thread::sleep(Duration::from_millis(400));
+    let service: Value = serde_yaml::from_str(
+        &std::fs::read_to_string(testkit::fixtures_dir().join("cluster/service-lab-db.yaml")).unwrap(),
+    )
+    .unwrap();
+    server.put_object(service);
+    let log =
+        std::fs::read_to_string(testkit::fixtures_dir().join("cluster/log-init-demo-wait-wait-for-db.txt"))
+            .unwrap();
+    server.set_log("experiments", "init-demo-wait", "wait-for-db", false, &log);
+    thread::sleep(Duration::from_millis(400));
+    server.put_pod(pod_created_at("init-demo-wait-running", &created));
+    let (code, stdout, stderr) = wait.finish();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["verdict"], "pass");
+    let seen = |pod: &str| -> Vec<String> {
+        json["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["pod"] == pod)
+            .map(|e| e["status"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(seen("init-demo-wait"), ["Init:0/1", "Running"], "{stdout}");
+    assert_eq!(seen("init-demo-deadline"), ["Init:0/1", "Init:Error"], "{stdout}");
+    assert!(server.requests().iter().all(|r| r.method == "GET"));
+}

@@ -11,7 +11,7 @@ use std::time::Duration;
 use base64::Engine;
 use futures::future::join_all;
 use jiff::Timestamp;
-use k8s_openapi::api::core::v1::{Event, Namespace, Pod};
+use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
 use kube::api::{DynamicObject, ListParams, LogParams, TypeMeta};
 use kube::config::ExecAuthCluster;
 use kube::core::gvk::GroupVersion;
@@ -30,6 +30,7 @@ use crate::kubeconfig::{self, Selected, Sources};
 use crate::msg;
 use crate::observation::{self, ContainerLog, Logs, Objects, Observation, Page, Pages, Read, ReadError};
 use crate::proxy::{self, ProxyEnv};
+use crate::resources;
 
 mod class;
 pub use class::KindList;
@@ -40,6 +41,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// At most this much of a page is read through the pod proxy: the checker looks for a marker near
 /// the top, and a learner's pod must not make it hold an unbounded body.
 const MAX_PAGE_BYTES: usize = 1024 * 1024;
+/// At most this many nodes are listed for the resource table (one page of the list): a
+/// learner's cluster has a few; a company's may have thousands, of which the first show enough.
+const NODE_LIMIT: u32 = 20;
 
 /// Which cluster and namespace to look at, as given on the command line.
 #[derive(Debug, Clone, Default)]
@@ -187,7 +191,10 @@ impl Cluster {
         for pod in found {
             pods.extend(pod?);
         }
-        let objects = self.objects(&wanted.selects).await?;
+        let mut objects = self.objects(&wanted.selects).await?;
+        if pods.iter().any(resources::declares) {
+            self.add_nodes(&mut objects).await?;
+        }
         // Whether the namespace exists is worth a request only to explain what is missing.
         let none_selected = |select: &Select| {
             let found = objects.select(select);
@@ -241,6 +248,40 @@ impl Cluster {
             objects.reads.push(read);
         }
         Ok(objects)
+    }
+
+    /// Adds the nodes' allocatable resources to `objects`, for the resource table next to a
+    /// pod's effective request: one page of [`NODE_LIMIT`] nodes, each trimmed to its name,
+    /// `spec.unschedulable` and `status.allocatable`. A refusal is recorded, not raised: nodes
+    /// are cluster-scoped, and the lab's Role does not grant them.
+    pub async fn add_nodes(&self, objects: &mut Objects) -> Result<()> {
+        let select = resources::all_nodes();
+        if objects.read_of(&select).is_some() {
+            return Ok(());
+        }
+        let api: Api<Node> = Api::all(self.client().await?);
+        let mut read = Read::of(&select, None);
+        match self.timed(api.list(&ListParams::default().limit(NODE_LIMIT))).await? {
+            Ok(list) => {
+                read.more = list.metadata.continue_.as_deref().is_some_and(|c| !c.is_empty());
+                for node in &list.items {
+                    let value = serde_json::to_value(node).map_err(|e| {
+                        let server = &self.server;
+                        Error::Server(msg!(
+                            "{server} 发来的 Node 无法读取：{e}",
+                            "{server} sent a Node that cannot be read: {e}"
+                        ))
+                    })?;
+                    objects.add(resources::trim_node(&value));
+                }
+            }
+            Err(kube::Error::Api(status)) if status.code == 401 || status.code == 403 => {
+                read.error = Some(ReadError::Forbidden(status.message));
+            }
+            Err(e) => return Err(self.explain(e)),
+        }
+        objects.reads.push(read);
+        Ok(())
     }
 
     /// Where a selection's kind is served, from discovery of its apiVersion (asked once per run).

@@ -82,7 +82,9 @@ impl Context {
 
     pub fn step(&self, number: u32) -> Result<&Step> {
         self.spec.step(number).ok_or_else(|| {
-            let known = self.spec.steps.iter().map(|s| s.number.to_string()).collect::<Vec<_>>().join(", ");
+            let mut numbers: Vec<u32> = self.spec.steps.iter().map(|s| s.number).collect();
+            numbers.sort_unstable();
+            let known = numbers.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
             let program = crate::i18n::program();
             Error::Usage(msg!(
                 "没有步骤 {number}：本实验的步骤为 {known}（见 `{program} list`）",

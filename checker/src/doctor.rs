@@ -2,8 +2,9 @@
 //! the last step? What was found out ([`Facts`]) is judged here, purely, item by item: the
 //! cluster answers, its version is new enough for every step (each step's
 //! `min_server_version`), the namespace, the reads the checks need (pods, their logs, events,
-//! the pod proxy, each found out with a GET: the checker never writes, not even a
-//! SelfSubjectAccessReview), kubectl's version skew, and a default StorageClass (for later labs).
+//! the pod proxy, Services, each found out with a GET: the checker never writes, not even a
+//! SelfSubjectAccessReview), the optional list of nodes (shown next to a pod's resources),
+//! kubectl's version skew, and a default StorageClass (for later labs).
 //! Every problem comes with the command that fixes it.
 //!
 //! The facts are gathered by `cmd/doctor.rs`.
@@ -59,6 +60,10 @@ pub struct Answers {
     pub events: Option<Answer>,
     /// `GET pods/NAME/proxy/` of a pod that does not exist.
     pub proxy: Option<Answer>,
+    /// `GET services/NAME` of a Service that does not exist.
+    pub services: Option<Answer>,
+    /// `GET nodes?limit=1` (cluster-wide; optional: the nodes shown next to a pod's resources).
+    pub nodes: Option<Answer>,
 }
 
 /// How the API server answered a probe.
@@ -106,7 +111,7 @@ pub enum Status {
 #[derive(Debug, Clone, Serialize)]
 pub struct Item {
     /// Stable: `cluster`, `server-version`, `namespace`, `pods`, `pods-log`, `events`,
-    /// `pods-proxy`, `kubectl`, `storage-class`.
+    /// `pods-proxy`, `services`, `nodes`, `kubectl`, `storage-class`.
     pub id: &'static str,
     pub status: Status,
     /// What was checked, and what was found.
@@ -167,8 +172,12 @@ pub fn judge(spec: &LabSpec, facts: &Facts, lang: Lang) -> Report {
 }
 
 /// The steps that read something: every step reads pods; these read more.
+/// The numbers of the steps that make a read, in ascending order (the book's order puts the
+/// cleanup, step 6, last).
 fn steps_where(spec: &LabSpec, reads: impl Fn(&Step) -> bool) -> Vec<u32> {
-    spec.steps.iter().filter(|s| reads(s)).map(|s| s.number).collect()
+    let mut steps: Vec<u32> = spec.steps.iter().filter(|s| reads(s)).map(|s| s.number).collect();
+    steps.sort_unstable();
+    steps
 }
 
 fn list(steps: &[u32], separator: &str) -> String {
@@ -213,7 +222,7 @@ impl Words<'_> {
     }
 
     fn all_steps(&self) -> Vec<u32> {
-        self.spec.steps.iter().map(|s| s.number).collect()
+        steps_where(self.spec, |_| true)
     }
 
     fn reached(&self, version: &str) -> Item {
@@ -342,6 +351,9 @@ impl Words<'_> {
         let all = self.all_steps();
         let logs = steps_where(self.spec, |s| !s.logs().is_empty());
         let pages = steps_where(self.spec, |s| !s.pages().is_empty());
+        let services = steps_where(self.spec, |s| {
+            s.selects().iter().any(|sel| sel.group().is_empty() && sel.kind == "Service")
+        });
         let mut items = Vec::new();
         // pods: get (404 for the probe), list and watch, in one line.
         let pods = [
@@ -382,7 +394,16 @@ impl Words<'_> {
                 pages,
             ),
         ];
-        for (id, resource, answer, ok, what, steps) in simple {
+        let services_item = (
+            "services",
+            "services",
+            &a.services,
+            &[200, 404][..],
+            self.tr("读取 Service（services）", "read services"),
+            services,
+        );
+        let needed = (!services_item.5.is_empty()).then_some(services_item);
+        for (id, resource, answer, ok, what, steps) in simple.into_iter().chain(needed) {
             let Some(answer) = answer else { continue };
             let refused: Vec<&str> = match allowed(Some(answer), ok) {
                 true => Vec::new(),
@@ -390,7 +411,42 @@ impl Words<'_> {
             };
             items.push(self.read_item(id, resource, &what, &refused, Some(answer), steps));
         }
+        if let Some(answer) = &a.nodes {
+            items.push(self.nodes(answer));
+        }
         items
+    }
+
+    /// The optional list of nodes: no check needs it, but with it a step's report shows what the
+    /// nodes can allocate next to a pod's effective requests (step 7 of experiment 1.2).
+    fn nodes(&self, answer: &Answer) -> Item {
+        let what = self.tr("列出节点（nodes，集群范围，可选）", "list nodes (cluster-wide, optional)");
+        let use_ = self.tr(
+            "用于在 Pod 的有效请求旁边显示节点的可分配资源",
+            "to show what the nodes can allocate next to a pod's effective requests",
+        );
+        if allowed(Some(answer), &[200]) {
+            let text = self.tr(&format!("{what}：允许，{use_}"), &format!("{what}: allowed, {use_}"));
+            return self.item("nodes", Status::Ok, text);
+        }
+        let said = self.answer(answer);
+        let text = self.tr(
+            &format!("{what}：不允许（{said}）；检查照常进行，只是不显示节点"),
+            &format!(
+                "{what}: not allowed ({said}); the checks work without it, the nodes are just not shown"
+            ),
+        );
+        let fix = match &self.spec.rbac {
+            Some(rbac) => self.tr(
+                &format!("想看到节点，请集群管理员应用 `{rbac}` 中的 ClusterRole `checker-node-reader`，再 `kubectl create clusterrolebinding checker-node-reader --clusterrole=checker-node-reader --user=<你的用户名>`"),
+                &format!("To see the nodes, ask a cluster admin to apply the ClusterRole `checker-node-reader` of `{rbac}`, then `kubectl create clusterrolebinding checker-node-reader --clusterrole=checker-node-reader --user=<your-user-name>`"),
+            ),
+            None => self.tr(
+                "想看到节点，请集群管理员授予你集群范围内 nodes 的 list 权限",
+                "To see the nodes, ask a cluster admin to grant you list on nodes, cluster-wide",
+            ),
+        };
+        Item { fix: Some(fix), ..self.item("nodes", Status::Info, text) }
     }
 
     fn read_item(

@@ -1,5 +1,6 @@
 //! Test support: the Pod fixtures of `tests/fixtures/pods/` and the test lab of
-//! `tests/fixtures/labs/objects/`, in real wire format.
+//! `tests/fixtures/labs/objects/`, and the other objects of experiment 1.2 (`tests/fixtures/cluster/`),
+//! in real wire format.
 
 use k8s_openapi::api::core::v1::Pod;
 
@@ -21,4 +22,18 @@ pub fn object(name: &str) -> serde_json::Value {
     let path = format!("{}/../tests/fixtures/labs/objects/cluster/{name}.yaml", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// An object of experiment 1.2 other than a pod (events, the Service, the node):
+/// `tests/fixtures/cluster/{name}.yaml`.
+pub fn cluster(name: &str) -> serde_json::Value {
+    let path = format!("{}/../tests/fixtures/cluster/{name}.yaml", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// A text fixture of experiment 1.2, `tests/fixtures/cluster/{name}` (a container's log).
+pub fn cluster_text(name: &str) -> String {
+    let path = format!("{}/../tests/fixtures/cluster/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }

@@ -94,6 +94,12 @@ pub fn condition<'a>(pod: &'a Pod, type_: &str) -> Option<&'a str> {
     pod.status.as_ref()?.conditions.iter().flatten().find(|c| c.type_ == type_).map(|c| c.status.as_str())
 }
 
+/// The reason of the pod's condition of this type, if it has one.
+pub fn condition_reason<'a>(pod: &'a Pod, type_: &str) -> Option<&'a str> {
+    let conditions = pod.status.as_ref()?.conditions.as_ref()?;
+    conditions.iter().find(|c| c.type_ == type_)?.reason.as_deref()
+}
+
 pub fn is_terminating(pod: &Pod) -> bool {
     pod.metadata.deletion_timestamp.is_some()
 }

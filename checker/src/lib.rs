@@ -34,6 +34,7 @@ pub mod proxy;
 pub mod quiz;
 pub mod record;
 pub mod report;
+pub mod resources;
 pub mod restarts;
 pub mod sanitize;
 pub mod serve;

@@ -77,6 +77,10 @@ pub struct Read {
     /// Why nothing was read, if the API server did not answer with objects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ReadError>,
+    /// The list was cut at a limit: the objects are the first ones only (the nodes of a large
+    /// cluster).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub more: bool,
 }
 
 /// Why a read gave no objects.
@@ -111,6 +115,7 @@ impl Read {
             name: select.name.clone(),
             labels: select.labels.clone(),
             error: None,
+            more: false,
         }
     }
 
@@ -401,7 +406,15 @@ fn file_objects(items: &[&serde_yaml::Value], namespace: &str, single: bool) -> 
             continue;
         }
         let name = if single { text("/metadata/name") } else { None };
-        let read = Read { api_version, kind, namespace: None, name, labels: BTreeMap::new(), error: None };
+        let read = Read {
+            api_version,
+            kind,
+            namespace: None,
+            name,
+            labels: BTreeMap::new(),
+            error: None,
+            more: false,
+        };
         if !objects.reads.contains(&read) {
             objects.reads.push(read);
         }

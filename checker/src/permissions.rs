@@ -189,6 +189,19 @@ mod tests {
     }
 
     #[test]
+    fn the_labs_manifest_grants_the_services_of_step_8_and_optionally_the_nodes() {
+        let needed = needed(&lab_spec::LabSpec::embedded().unwrap());
+        for verb in ["get", "list", "watch"] {
+            assert!(needed.contains(&Permission::new("", "services", verb, false)), "{verb} services");
+        }
+        // The nodes of the resource table are read best-effort, not by a check: not needed, but
+        // granted by the manifest's optional ClusterRole.
+        let nodes = Permission::new("", "nodes", "list", true);
+        assert!(!needed.contains(&nodes));
+        assert!(Grants::parse(&rbac_manifest()).unwrap().grants(&nodes));
+    }
+
+    #[test]
     fn the_test_labs_reads_are_derived_from_its_checks() {
         let derived: Vec<String> =
             needed(&crate::fixtures::objects_lab()).iter().map(ToString::to_string).collect();
@@ -207,19 +220,13 @@ mod tests {
                 "watch statefulsets.apps",
             ]
         );
-        // The lab manifest's Role does not grant StatefulSets or Services: a lab reading them
-        // would need them added.
+        // The lab manifest's Role grants Services (step 8 reads one) but not StatefulSets: a lab
+        // reading them would need them added.
         let missing =
             Grants::parse(&rbac_manifest()).unwrap().missing(&super::needed(&crate::fixtures::objects_lab()));
         assert_eq!(
             shown(&missing),
-            [
-                "list services",
-                "watch services",
-                "get statefulsets.apps",
-                "list statefulsets.apps",
-                "watch statefulsets.apps"
-            ]
+            ["get statefulsets.apps", "list statefulsets.apps", "watch statefulsets.apps"]
         );
     }
 

@@ -37,6 +37,7 @@ use crate::error::{Error, Result};
 use crate::evaluate::{Outcome, Verdict, evaluate};
 use crate::i18n::{Lang, Msg};
 use crate::observation::Observation;
+use crate::resources::{Nodes, PodResources};
 use crate::restarts::{self, MeasuredRestart, measured_restarts};
 use crate::status::PodRow;
 use crate::timeline::{TimelineEntry, reconstruct};
@@ -114,7 +115,8 @@ pub struct StepSummary {
 
 /// What was observed when a step passed: enough to write the learner's record after the pods
 /// are gone. Compact: the expectations' observed values (in both languages, as the record may
-/// be written in either), the pods' kubectl rows, their timings and STATUS changes.
+/// be written in either), the pods' kubectl rows, their timings and STATUS changes, and the
+/// resources of the pods that declare some (nodes trimmed to their allocatable resources).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PassRecord {
     pub checks: Vec<RecordedCheck>,
@@ -131,6 +133,12 @@ pub struct PassRecord {
     /// The restarts measured at the pass, and those seen while `--wait` watched before it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub restarts: Vec<MeasuredRestart>,
+    /// The resources of the step's pods that declare some (effective requests, QoS class).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<PodResources>,
+    /// What the nodes could allocate, next to them.
+    #[serde(default, skip_serializing_if = "Nodes::is_unknown")]
+    pub nodes: Nodes,
 }
 
 /// One expectation at a pass: its outcome and what was observed.
@@ -169,6 +177,8 @@ impl PassRecord {
             timeline,
             server_version: obs.server_version.clone(),
             restarts: obs.pods.iter().flat_map(measured_restarts).collect(),
+            resources: zh.resources,
+            nodes: zh.nodes,
         }
     }
 
@@ -606,6 +616,8 @@ mod tests {
             timeline: vec![],
             server_version: None,
             restarts: vec![],
+            resources: vec![],
+            nodes: Nodes::Unknown,
         }
     }
 

@@ -19,6 +19,8 @@ use crate::clock;
 use crate::evaluate::Verdict;
 use crate::i18n::tr;
 use crate::progress::{PassRecord, StepRecord};
+use crate::report;
+use crate::resources::{Amounts, Nodes};
 use crate::restarts;
 use crate::sanitize::line;
 use crate::table::{self, cell};
@@ -328,6 +330,28 @@ fn step_section(out: &mut String, step: &lab_spec::Step, entry: &StepEntry, now:
     if !observed.pods.is_empty() {
         let _ = writeln!(out, "**{}**:\n", tr(lang, "实际结果", "Observed"));
         let _ = writeln!(out, "```\n{}```\n", table::pods(&observed.pods).columns());
+    }
+    resources_section(out, observed, lang);
+}
+
+/// The resources of the step's pods that declare some, and what the nodes could allocate.
+fn resources_section(out: &mut String, observed: &PassRecord, lang: Lang) {
+    for r in &observed.resources {
+        let title = tr(lang, "的资源（由 Pod 规格计算）", "resources (computed from its spec)");
+        let _ = writeln!(out, "**`{}` {title}**:\n", line(&r.pod));
+        let _ = writeln!(out, "{}", table::resources(r, lang).markdown());
+        let _ = writeln!(out, "{}\n", cell(&report::qos_line(r, lang)));
+        if let Some(fit) = report::fit_line(r, &observed.nodes, lang) {
+            let _ = writeln!(out, "{}\n", cell(&fit));
+        }
+    }
+    if let (false, Nodes::Read { items, .. }) = (observed.resources.is_empty(), &observed.nodes)
+        && !items.is_empty()
+    {
+        let requested: Vec<&Amounts> = observed.resources.iter().map(|r| &r.effective.requests).collect();
+        let title = tr(lang, "节点可分配的资源", "What the nodes can allocate");
+        let _ = writeln!(out, "**{title}** (`status.allocatable`):\n");
+        let _ = writeln!(out, "{}", table::nodes(items, &Amounts::names(&requested), lang).markdown());
     }
 }
 

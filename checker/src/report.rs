@@ -15,6 +15,7 @@ use crate::clock;
 use crate::evaluate::{Cause, CheckResult, NextStep, Outcome, StepReport, Verdict};
 use crate::i18n::tr;
 use crate::progress::{LabProgress, StepRecord};
+use crate::resources::{Amounts, Nodes, PodResources};
 use crate::restarts::MeasuredRestart;
 use crate::sanitize::{line, lines};
 use crate::status::PodRow;
@@ -77,6 +78,10 @@ pub fn step_text(report: &StepReport, lang: Lang) -> String {
         for w in &report.warnings {
             let _ = writeln!(out, "  {}", line(w));
         }
+    }
+    if !report.resources.is_empty() {
+        out.push('\n');
+        out.push_str(&resources_text(&report.resources, &report.nodes, lang));
     }
     for timings in &report.timings {
         out.push('\n');
@@ -180,6 +185,117 @@ pub fn timings_title(t: &PodTimings, lang: Lang) -> String {
         &format!("{pod} 的耗时（来自容器时间戳）"),
         &format!("Timings of {pod} (from container timestamps)"),
     )
+}
+
+/// Each pod's resources ([`table::resources`]) with its QoS class and the nodes that cannot
+/// hold it, then what the nodes can allocate ([`table::nodes`]).
+pub fn resources_text(pods: &[PodResources], nodes: &Nodes, lang: Lang) -> String {
+    let mut out = String::new();
+    for (i, r) in pods.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let title = tr(
+            lang,
+            &format!("{} 的资源（由 Pod 规格计算；调度器按有效请求选节点）", line(&r.pod)),
+            &format!(
+                "Resources of {} (computed from its spec; the scheduler places it by the effective requests)",
+                line(&r.pod)
+            ),
+        );
+        let _ = writeln!(out, "{}", paint(BOLD, &title));
+        out.push_str(&table::resources(r, lang).columns());
+        let _ = writeln!(out, "{}", line(&qos_line(r, lang)));
+        if let Some(fit) = fit_line(r, nodes, lang) {
+            let _ = writeln!(out, "{}", line(&fit));
+        }
+    }
+    out.push_str(&nodes_text(pods, nodes, lang));
+    out
+}
+
+/// The nodes' allocatable resources, or why they are not shown.
+fn nodes_text(pods: &[PodResources], nodes: &Nodes, lang: Lang) -> String {
+    match nodes {
+        Nodes::Read { items, more } if !items.is_empty() => {
+            let requested: Vec<&Amounts> = pods.iter().map(|r| &r.effective.requests).collect();
+            let also = Amounts::names(&requested);
+            let title = tr(
+                lang,
+                "节点可分配的资源（status.allocatable）",
+                "What the nodes can allocate (status.allocatable)",
+            );
+            let mut out =
+                format!("\n{}\n{}", paint(BOLD, &title), table::nodes(items, &also, lang).columns());
+            if *more {
+                let _ = writeln!(out, "{}", tr(lang, "（只列出了前面的节点）", "(the first nodes only)"));
+            }
+            out
+        }
+        Nodes::Forbidden { .. } => format!(
+            "\n{}\n",
+            tr(
+                lang,
+                "（没有读取节点的权限，所以不能把有效请求和节点的可分配资源放在一起比较；`kubectl describe node` 的 Allocatable 一节有这些数字）",
+                "(no permission to list nodes, so the effective requests are not compared with what the nodes can allocate; `kubectl describe node` shows it under Allocatable)"
+            )
+        ),
+        _ => String::new(),
+    }
+}
+
+/// The pod's QoS class, from its spec, and the class the API server stored.
+pub fn qos_line(r: &PodResources, lang: Lang) -> String {
+    let class = r.qos.class.as_str();
+    let stored = match r.qos.status.as_deref() {
+        Some(s) if s == class => tr(lang, "，与 status.qosClass 相同", ", as in status.qosClass"),
+        Some(s) => {
+            tr(lang, &format!("，但 status.qosClass 是 {s}"), &format!(", but status.qosClass is {s}"))
+        }
+        None => String::new(),
+    };
+    tr(
+        lang,
+        &format!("QoS 等级：{class}{stored}。{}", r.qos.explain(lang)),
+        &format!("QoS class: {class}{stored}. {}", r.qos.explain(lang)),
+    )
+}
+
+/// Which nodes cannot hold the pod at all, when the nodes were read.
+pub fn fit_line(r: &PodResources, nodes: &Nodes, lang: Lang) -> Option<String> {
+    let Nodes::Read { items, .. } = nodes else { return None };
+    if items.is_empty() {
+        return None;
+    }
+    let short: Vec<String> = items
+        .iter()
+        .filter_map(|node| {
+            let (resource, wanted, has) = node.short_of(&r.effective.requests).into_iter().next()?;
+            let (wanted, has) = (wanted.show(&resource), has.show(&resource));
+            Some(tr(
+                lang,
+                &format!("{}（{resource}：需要 {wanted}，可分配 {has}）", node.name),
+                &format!("{} ({resource}: needs {wanted}, allocatable {has})", node.name),
+            ))
+        })
+        .collect();
+    Some(match (short.len(), items.len()) {
+        (0, _) => tr(
+            lang,
+            "每个节点的可分配资源都够它的有效请求（调度时还要减去节点上已有 Pod 的请求：`kubectl describe node`）。",
+            "Every node can allocate its effective requests (the scheduler also takes off what the node's pods already request: `kubectl describe node`).",
+        ),
+        (n, all) if n == all => tr(
+            lang,
+            &format!("没有节点放得下它：{}。调度器会报告 Insufficient。", short.join("，")),
+            &format!("No node can hold it: {}. The scheduler reports Insufficient.", short.join(", ")),
+        ),
+        _ => tr(
+            lang,
+            &format!("这些节点放不下它：{}。", short.join("，")),
+            &format!("These nodes cannot hold it: {}.", short.join(", ")),
+        ),
+    })
 }
 
 /// The STATUS timeline recorded while waiting, in the shape of the record's "实际结果", and the
@@ -348,6 +464,10 @@ pub struct StepJson<'a> {
     pub timings: &'a [PodTimings],
     /// The latest Warning events about the step's pods.
     pub warnings: &'a [String],
+    /// The resources of the step's pods that declare some (effective requests and QoS class).
+    pub resources: &'a [PodResources],
+    /// The nodes' allocatable resources (`state`: `read`, `forbidden` or `unknown`).
+    pub nodes: &'a Nodes,
     /// The STATUS changes seen while waiting (`--wait` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeline: Option<&'a [TimelineEntry]>,
@@ -420,6 +540,8 @@ impl<'a> StepJson<'a> {
             pods: report.pods.iter().map(PodJson::new).collect(),
             timings: &report.timings,
             warnings: &report.warnings,
+            resources: &report.resources,
+            nodes: &report.nodes,
             timeline: None,
             cause: report.cause.as_ref(),
             next: report.next.as_ref(),

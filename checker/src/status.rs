@@ -1065,6 +1065,13 @@ mod tests {
         fixture!("sidecar-demo-sidecar-restarted.yaml", "2/2", "Running", "1 (50s ago)", "2m"),
         fixture!("sidecar-demo-sidecar-exits.yaml", "1/2", "Init:CrashLoopBackOff", "2 (16s ago)", "2m"),
         fixture!("sidecar-demo-old-cluster.yaml", "0/1", "Init:0/2", "0", "2m"),
+        fixture!("init-demo-resources-unschedulable.yaml", "0/1", "Pending", "0", "110s"),
+        fixture!("init-demo-qos-running.yaml", "1/1", "Running", "0", "110s"),
+        fixture!("init-demo-resources-fixed-running.yaml", "1/1", "Running", "0", "80s"),
+        fixture!("init-demo-wait-waiting.yaml", "0/1", "Init:0/1", "0", "80s"),
+        fixture!("init-demo-wait-running.yaml", "1/1", "Running", "0", "80s"),
+        fixture!("init-demo-deadline-waiting.yaml", "0/1", "Init:0/1", "0", "80s"),
+        fixture!("init-demo-deadline-exceeded.yaml", "0/1", "Init:Error", "0", "80s"),
     ];
 
     fn fixture_pod(file: &str) -> Pod {
@@ -1087,10 +1094,19 @@ mod tests {
                 f.file
             );
             assert_eq!(r.namespace, "experiments", "{}", f.file);
-            let name = ["init-demo-fail", "init-demo-volume", "sidecar-demo"]
-                .into_iter()
-                .find(|n| f.file.starts_with(&format!("{n}-")))
-                .unwrap_or("init-demo");
+            let name = [
+                "init-demo-fail",
+                "init-demo-volume",
+                "sidecar-demo",
+                "init-demo-resources-fixed",
+                "init-demo-resources",
+                "init-demo-qos",
+                "init-demo-wait",
+                "init-demo-deadline",
+            ]
+            .into_iter()
+            .find(|n| f.file.starts_with(&format!("{n}-")))
+            .unwrap_or("init-demo");
             assert_eq!(r.name, name, "{}", f.file);
         }
     }

@@ -7,12 +7,15 @@
 //! - [`labs`]: CURRENT, LAB, PASSED, TITLE, as `checker labs` lists the book's labs;
 //! - [`matrix`]: a report table of the spec, one pod per cell (`Init:Error · Failed · 0`);
 //! - [`measured_restarts`]: restarts with their measured waits, next to the kubelet's rule.
+//! - [`resources`]: a pod's requests and limits per container, its two phases and the
+//!   effective values the scheduler uses; [`nodes`]: what each node can allocate.
 
 use lab_spec::{Lang, ReportTable};
 use unicode_width::UnicodeWidthStr;
 
 use crate::clock;
 use crate::i18n::tr;
+use crate::resources::{Amounts, NodeAllocatable, PodResources, Role};
 use crate::restarts::MeasuredRestart;
 use crate::status::PodRow;
 use crate::timing::{ContainerRun, PodTimings};
@@ -330,6 +333,85 @@ pub fn measured_restarts(rows: &[MeasuredRestart], lang: Lang) -> Table {
     table
 }
 
+/// A container's role in words.
+pub fn role(role: Role, lang: Lang) -> String {
+    match role {
+        Role::Init => "Init".into(),
+        Role::Sidecar => "Sidecar".into(),
+        Role::App => tr(lang, "主容器", "app"),
+    }
+}
+
+/// A pod's resources: each container's requests and limits, then the init phase's peak, the
+/// app phase's sum, the pod-level values and the overhead when set, and the effective values
+/// (the larger phase, per resource): what the scheduler reserves.
+pub fn resources(r: &PodResources, lang: Lang) -> Table {
+    let mut lists: Vec<&Amounts> = Vec::new();
+    for c in &r.containers {
+        lists.extend([&c.requests, &c.limits]);
+    }
+    lists.extend([&r.effective.requests, &r.effective.limits, &r.overhead]);
+    let names = Amounts::names(&lists);
+    let mut header = vec![tr(lang, "容器", "container"), tr(lang, "类型", "role")];
+    header.extend(names.iter().map(|n| tr(lang, &format!("{n} 请求"), &format!("{n} request"))));
+    header.extend(names.iter().map(|n| tr(lang, &format!("{n} 上限"), &format!("{n} limit"))));
+    let mut table = Table { header, rows: Vec::new() };
+    let row = |first: String, second: String, requests: &Amounts, limits: &Amounts| {
+        let cell = |list: &Amounts, n: &String| list.get(n).map_or("-".to_string(), |a| a.show(n));
+        let mut row = vec![first, second];
+        row.extend(names.iter().map(|n| cell(requests, n)));
+        row.extend(names.iter().map(|n| cell(limits, n)));
+        row
+    };
+    for c in &r.containers {
+        table.rows.push(row(c.name.clone(), role(c.role, lang), &c.requests, &c.limits));
+    }
+    if r.containers.iter().any(|c| c.role != Role::App) {
+        let (first, second) = (tr(lang, "= Init 阶段", "= init phase"), tr(lang, "取最大", "peak"));
+        table.rows.push(row(first, second, &r.init.requests, &r.init.limits));
+    }
+    let (first, second) = (tr(lang, "= 主容器阶段", "= app phase"), tr(lang, "求和", "sum"));
+    table.rows.push(row(first, second, &r.app.requests, &r.app.limits));
+    if let Some(level) = &r.pod_level {
+        let (first, second) = (tr(lang, "Pod 级资源", "pod-level"), "spec.resources".to_string());
+        table.rows.push(row(first, second, &level.requests, &level.limits));
+    }
+    if !r.overhead.is_empty() {
+        let (first, second) = (tr(lang, "+ Pod 开销", "+ overhead"), "spec.overhead".to_string());
+        table.rows.push(row(first, second, &r.overhead, &Amounts::default()));
+    }
+    let (first, second) = (tr(lang, "= 有效值", "= effective"), tr(lang, "较大者", "larger"));
+    table.rows.push(row(first, second, &r.effective.requests, &r.effective.limits));
+    table
+}
+
+/// What each node can allocate (`status.allocatable`): cpu, memory, pods, and every other
+/// resource in `also` (what the pods request).
+pub fn nodes(nodes: &[NodeAllocatable], also: &[String], lang: Lang) -> Table {
+    let mut names: Vec<String> = vec!["cpu".into(), "memory".into(), "pods".into()];
+    names.extend(also.iter().filter(|n| !names.contains(n)).cloned().collect::<Vec<_>>());
+    // A note column only when a node needs one: a cordoned node takes no new pod.
+    let noted = nodes.iter().any(|n| n.unschedulable);
+    let mut header = vec![tr(lang, "节点", "node")];
+    header.extend(names.iter().cloned());
+    if noted {
+        header.push(tr(lang, "备注", "note"));
+    }
+    let mut table = Table { header, rows: Vec::new() };
+    for node in nodes {
+        let mut row = vec![node.name.clone()];
+        row.extend(names.iter().map(|n| node.allocatable.get(n).map_or("-".to_string(), |a| a.show(n))));
+        if noted {
+            row.push(match node.unschedulable {
+                true => tr(lang, "已停止调度（cordon）", "cordoned"),
+                false => "-".to_string(),
+            });
+        }
+        table.rows.push(row);
+    }
+    table
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,6 +443,22 @@ mod tests {
         table.rows.push(vec!["a|b".into(), "one\ntwo".into()]);
         assert_eq!(table.columns(), "NAME   NOTE\na|b    one\\ntwo\n");
         assert_eq!(table.markdown(), "| NAME | NOTE |\n|---|---|\n| a\\|b | one two |\n");
+    }
+
+    #[test]
+    fn the_node_table_notes_a_cordoned_node_only_when_there_is_one() {
+        let node = crate::fixtures::cluster("node-kind-control-plane");
+        let ready = crate::resources::NodeAllocatable::from_object(&node).unwrap();
+        let table = nodes(std::slice::from_ref(&ready), &["nvidia.com/gpu".to_string()], Lang::En);
+        assert_eq!(table.header, ["node", "cpu", "memory", "pods", "nvidia.com/gpu"]);
+        assert_eq!(table.rows[0], ["kind-control-plane", "8", "16318588Ki", "110", "-"]);
+        let mut cordoned = ready.clone();
+        cordoned.name = "worker".into();
+        cordoned.unschedulable = true;
+        let table = nodes(&[ready, cordoned], &[], Lang::Zh);
+        assert_eq!(table.header.last().unwrap(), "备注");
+        assert_eq!(table.rows[0].last().unwrap(), "-");
+        assert_eq!(table.rows[1].last().unwrap(), "已停止调度（cordon）");
     }
 
     #[test]

@@ -284,6 +284,9 @@ pub async fn wait_for_step(
                 continue;
             }
             timeline.observe(&pod, Timestamp::now());
+            if crate::resources::declares(&pod) {
+                cluster.add_nodes(&mut obs.objects).await?;
+            }
             obs.pods.retain(|p| p.metadata.name.as_deref() != Some(name.as_str()));
             obs.pods.push(pod);
             obs.namespace_exists = Some(true);

@@ -214,8 +214,18 @@ pub enum Check {
     NeverStarted { pod: String, container: String },
     /// The pod's phase is this one (`Pending`, `Running`, ...).
     Phase { pod: String, phase: String },
-    /// The pod's condition of this type has this status (`True`/`False`).
-    Condition { pod: String, condition: String, status: String },
+    /// The pod's condition of this type has this status (`True`/`False`) and, if given, this
+    /// reason (`PodScheduled` `False` with reason `Unschedulable`, not `SchedulingGated`).
+    Condition {
+        pod: String,
+        condition: String,
+        status: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// The pod's QoS class (`status.qosClass`, which the API server sets when it creates the
+    /// pod, from the requests and limits of all its containers, init containers included).
+    QosClass { pod: String, class: QosClass },
     /// The container's log contains one of these texts.
     LogContains { pod: String, container: String, any_of: Vec<String> },
     /// None of the lab's pods (every pod any step names) remain in the namespace.
@@ -521,6 +531,24 @@ fn is_false(value: &bool) -> bool {
     !value
 }
 
+/// A pod's quality of service class, as `status.qosClass` names it.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+pub enum QosClass {
+    Guaranteed,
+    Burstable,
+    BestEffort,
+}
+
+impl QosClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QosClass::Guaranteed => "Guaranteed",
+            QosClass::Burstable => "Burstable",
+            QosClass::BestEffort => "BestEffort",
+        }
+    }
+}
+
 /// Which moment of the other container a [`Check::StartedAfter`] compares with.
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -548,6 +576,7 @@ impl Check {
             | Check::NeverStarted { pod, .. }
             | Check::Phase { pod, .. }
             | Check::Condition { pod, .. }
+            | Check::QosClass { pod, .. }
             | Check::LogContains { pod, .. }
             | Check::ServesPage { pod, .. }
             | Check::Sidecar { pod, .. }
@@ -809,6 +838,14 @@ impl LabSpec {
                     && any_of.is_empty()
                 {
                     return Err(format!("step {}: expectation `{}` has an empty any_of", step.number, e.id));
+                }
+                if let Check::Condition { reason: Some(reason), .. } = &e.check
+                    && reason.trim().is_empty()
+                {
+                    return Err(format!(
+                        "step {}: expectation `{}`: `reason` is empty: name the reason, or leave it out",
+                        step.number, e.id
+                    ));
                 }
                 validate_generic(&e.check)
                     .map_err(|why| format!("step {}: expectation `{}`: {why}", step.number, e.id))?;
@@ -1090,8 +1127,7 @@ mod tests {
     fn embedded_spec_parses_and_names_the_records_steps() {
         let spec = LabSpec::embedded().expect("embedded spec");
         let numbers: Vec<u32> = spec.steps.iter().map(|s| s.number).collect();
-        assert_eq!(numbers, [1, 2, 3, 4, 5, 6]);
-        assert!(numbers.contains(&6));
+        assert_eq!(numbers, [1, 2, 3, 4, 5, 7, 8, 6], "in the book's order: the cleanup comes last");
         assert_eq!(spec.namespace, "experiments");
         assert!(spec.pods().contains(&"init-demo"));
         assert!(spec.pods().contains(&"init-demo-fail"));
@@ -1222,6 +1258,30 @@ mod tests {
         );
         assert_eq!(pods("kind: absent\nselect: {apiVersion: v1, kind: Pod, labels: {a: b}}"), "");
         assert_eq!(pods("kind: event\nabout: {kind: Node, name: n}\nreason: X"), "");
+    }
+
+    #[test]
+    fn conditions_with_a_reason_and_qos_classes_parse_and_are_validated() {
+        let spec = with_check(&indent(
+            "kind: condition\npod: p\ncondition: PodScheduled\nstatus: 'False'\nreason: Unschedulable",
+        ))
+        .unwrap();
+        let Check::Condition { reason, .. } = &spec.steps[0].expectations[0].check else { panic!() };
+        assert_eq!(reason.as_deref(), Some("Unschedulable"));
+        let spec = with_check(&indent("kind: condition\npod: p\ncondition: Ready\nstatus: 'True'")).unwrap();
+        let Check::Condition { reason, .. } = &spec.steps[0].expectations[0].check else { panic!() };
+        assert_eq!(*reason, None, "the reason is optional");
+        let err =
+            with_check(&indent("kind: condition\npod: p\ncondition: Ready\nstatus: 'True'\nreason: ' '"))
+                .unwrap_err();
+        assert!(err.reason.contains("`reason` is empty"), "{err}");
+
+        let spec = with_check(&indent("kind: qos_class\npod: p\nclass: Burstable")).unwrap();
+        let check = &spec.steps[0].expectations[0].check;
+        assert_eq!(check, &Check::QosClass { pod: "p".into(), class: QosClass::Burstable });
+        assert_eq!(check.pod(), Some("p"));
+        let err = with_check(&indent("kind: qos_class\npod: p\nclass: burstable")).unwrap_err();
+        assert!(err.to_string().contains("unknown variant `burstable`"), "{err}");
     }
 
     #[test]

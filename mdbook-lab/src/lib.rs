@@ -19,8 +19,8 @@
 //! For the translation (gettext, with mdbook-i18n-helpers) the preprocessor also runs for the
 //! `xgettext` renderer, which extracts the messages of the book: there the box lines become blank
 //! lines, since the boxes are written from the spec's own `en` texts, not translated. And every
-//! ```` ```mermaid ```` block gets [`MERMAID_I18N`] as its first line, so that gettext takes the
-//! diagram as one message (see [`mark_mermaid`]).
+//! ```` ```mermaid ```` block, and every ```` ```text ```` block holding Chinese, is marked so that
+//! gettext takes it as one message (see [`mark_messages`]).
 //!
 //! The box's HTML has stable class names (`lab-check`, `lab-check-title`,
 //! `lab-check-expectations`, `lab-check-hints`, `lab-check-result`) and data attributes
@@ -124,7 +124,7 @@ impl Preprocessor for LabPreprocessor {
                 return; // a draft chapter: no file, no content
             };
             let shown = src_dir.join(&source);
-            ch.content = mark_mermaid(&expander.expand(&shown, &source, &ch.content));
+            ch.content = mark_messages(&expander.expand(&shown, &source, &ch.content));
         });
         expander.finish()?;
         Ok(book)
@@ -138,46 +138,83 @@ impl Preprocessor for LabPreprocessor {
 /// The renderer of mdbook-i18n-helpers that extracts the book's messages into a `.pot` file.
 pub const XGETTEXT: &str = "xgettext";
 
-/// The line that [`mark_mermaid`] puts at the top of every Mermaid diagram: a Mermaid comment
+/// The line that [`mark_messages`] puts at the top of every Mermaid diagram: a Mermaid comment
 /// (which draws nothing) with a double quote in it.
 pub const MERMAID_I18N: &str = r#"%% i18n: "one gettext message: translate the labels""#;
 
-/// Adds [`MERMAID_I18N`] as the first line of every ```` ```mermaid ```` block that lacks it.
+/// The word that [`mark_messages`] adds to the info string of a ```` ```text ```` block holding
+/// Chinese: one word with a double quote in it. mdBook shows nothing of it (the words of an info
+/// string after the language become classes of the `<code>` element).
+pub const TEXT_I18N: &str = r#"i18n="one-gettext-message""#;
+
+/// Marks the code blocks that must be one gettext message each, but that mdbook-i18n-helpers
+/// would otherwise leave out of the translation:
+///
+/// - every ```` ```mermaid ```` block gets [`MERMAID_I18N`] as its first line;
+/// - a ```` ```text ```` block holding Chinese (a sample of what `checker` prints in Chinese, say)
+///   gets [`TEXT_I18N`] after `text` in its info string, so that the English edition can show
+///   the English output.
 ///
 /// Why: mdbook-i18n-helpers (0.4) extracts from a code block in a language it has no grammar for,
-/// such as Mermaid, either the whole block as one message or nothing: nothing unless the block
-/// holds a `"` or a `//` (its `heuristic_codeblock`). A flowchart with quoted labels would be
-/// extracted and a sequence diagram would not. With the line, every diagram is one message, both
-/// when `mdbook-xgettext` extracts it (this preprocessor runs for it) and when `mdbook-gettext`
-/// looks it up to translate the English edition (this preprocessor runs before it).
-pub fn mark_mermaid(content: &str) -> String {
-    let mut out = String::with_capacity(content.len());
-    let mut fence: Option<(char, usize)> = None;
-    let mut lines = content.split_inclusive('\n').peekable();
-    while let Some(text) = lines.next() {
-        out.push_str(text);
+/// such as Mermaid or `text`, either the whole block as one message or nothing: nothing unless the
+/// block (its fence line included) holds a `"` or a `//` (its `heuristic_codeblock`). A flowchart
+/// with quoted labels would be extracted and a sequence diagram would not. With the marks, every
+/// such block is one message, both when `mdbook-xgettext` extracts it (this preprocessor runs
+/// for it) and when `mdbook-gettext` looks it up to translate the English edition (this
+/// preprocessor runs before it). A `text` block without Chinese (a sample of `kubectl`'s output)
+/// stays as it is: it needs no translation. Marking twice changes nothing.
+pub fn mark_messages(content: &str) -> String {
+    let lines: Vec<&str> = content.split_inclusive('\n').collect();
+    let mut out = String::with_capacity(content.len() + 64);
+    let mut i = 0;
+    while i < lines.len() {
+        let text = lines[i];
         let body = text.trim_end_matches(['\n', '\r']);
-        if let Some((ch, len)) = fence {
-            if is_closing_fence(body, ch, len) {
-                fence = None;
-            }
+        let Some((ch, len)) = opening_fence(body) else {
+            out.push_str(text);
+            i += 1;
             continue;
-        }
-        let Some(open) = opening_fence(body) else { continue };
-        fence = Some(open);
-        let info = body.trim_start_matches(' ')[open.1 * open.0.len_utf8()..].trim();
-        let marked = lines.peek().is_some_and(|next| next.trim() == MERMAID_I18N);
-        if info == "mermaid" && !marked {
-            if !text.ends_with('\n') {
-                out.push('\n');
+        };
+        // The block runs to its closing fence, or to the end of the chapter.
+        let end = lines[i + 1..]
+            .iter()
+            .position(|l| is_closing_fence(l.trim_end_matches(['\n', '\r']), ch, len))
+            .map_or(lines.len(), |p| i + 1 + p);
+        let inner = &lines[i + 1..end];
+        let indent = &body[..body.len() - body.trim_start_matches(' ').len()];
+        let fence = &body[indent.len()..indent.len() + len * ch.len_utf8()];
+        let info = body[indent.len() + fence.len()..].trim();
+        let eol = if text.ends_with("\r\n") { "\r\n" } else { "\n" };
+        match info {
+            "mermaid" if inner.first().is_none_or(|l| l.trim() != MERMAID_I18N) => {
+                out.push_str(body);
+                out.push_str(eol);
+                out.push_str(indent);
+                out.push_str(MERMAID_I18N);
+                out.push_str(eol);
             }
-            let indent = &body[..body.len() - body.trim_start_matches(' ').len()];
-            out.push_str(indent);
-            out.push_str(MERMAID_I18N);
-            out.push_str(if text.ends_with("\r\n") { "\r\n" } else { "\n" });
+            "text" if inner.iter().any(|l| l.chars().any(is_chinese)) => {
+                out.push_str(indent);
+                out.push_str(fence);
+                out.push_str("text ");
+                out.push_str(TEXT_I18N);
+                out.push_str(eol);
+            }
+            _ => out.push_str(text),
         }
+        inner.iter().for_each(|l| out.push_str(l));
+        if let Some(closing) = lines.get(end) {
+            out.push_str(closing);
+        }
+        i = end + 1;
     }
     out
+}
+
+/// Han characters and CJK punctuation and full-width forms: what the Chinese source writes.
+fn is_chinese(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}'
+        | '\u{f900}'..='\u{faff}' | '\u{ff00}'..='\u{ffef}')
 }
 
 /// The book's language from `book.language` (`zh-CN`, `en`, ...): Chinese unless it is English.

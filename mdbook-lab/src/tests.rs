@@ -402,7 +402,7 @@ fn a_lab_outside_the_book_needs_no_box_but_may_have_one() {
 #[test]
 fn mermaid_blocks_get_the_i18n_line_once() {
     let md = "# T\n\n```mermaid\nsequenceDiagram\n    A->>B: 你好\n```\n\n```sh\necho hi\n```\n\n  ```mermaid\r\n  flowchart TD\r\n  ```\n";
-    let marked = mark_mermaid(md);
+    let marked = mark_messages(md);
     assert_eq!(
         marked,
         format!(
@@ -410,12 +410,31 @@ fn mermaid_blocks_get_the_i18n_line_once() {
              ```mermaid\r\n  {MERMAID_I18N}\r\n  flowchart TD\r\n  ```\n"
         )
     );
-    assert_eq!(mark_mermaid(&marked), marked, "marking twice changes nothing");
+    assert_eq!(mark_messages(&marked), marked, "marking twice changes nothing");
     // A Mermaid fence shown inside a longer fence is code, not a diagram.
     let shown = "````md\n```mermaid\nflowchart TD\n```\n````\n";
-    assert_eq!(mark_mermaid(shown), shown);
+    assert_eq!(mark_messages(shown), shown);
     // The line is what makes mdbook-i18n-helpers extract the block: it has a double quote.
     assert!(MERMAID_I18N.starts_with("%% ") && MERMAID_I18N.contains('"'));
+}
+
+#[test]
+fn text_blocks_holding_chinese_are_marked_in_their_info_string_once() {
+    let md = "Sample:\n\n```text\nNAME   READY\ninit-demo   1/1\n```\n\n```text\n结果：通过\r\n```\n\n\
+              ```bash\necho 你好\n```\n\n````md\n```text\n结果\n```\n````\n\n  ```text\n  未完";
+    let marked = mark_messages(md);
+    assert_eq!(
+        marked,
+        format!(
+            "Sample:\n\n```text\nNAME   READY\ninit-demo   1/1\n```\n\n```text {TEXT_I18N}\n结果：通过\r\n```\n\n\
+             ```bash\necho 你好\n```\n\n````md\n```text\n结果\n```\n````\n\n  ```text {TEXT_I18N}\n  未完"
+        ),
+        "only the text blocks holding Chinese, not one shown inside another block; an unclosed \
+         block runs to the end"
+    );
+    assert_eq!(mark_messages(&marked), marked, "marking twice changes nothing");
+    // One word with a double quote: mdBook makes it one class, mdbook-i18n-helpers a message.
+    assert!(TEXT_I18N.contains('"') && !TEXT_I18N.contains(char::is_whitespace));
 }
 
 #[test]

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::{Event, Pod};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use lab_spec::{LabSpec, Lang, Step};
 use serde_json::Value;
 
@@ -29,6 +30,25 @@ pub struct ClassObservation {
     /// One LIST per kind the lab reads.
     pub kinds: Vec<KindList>,
     pub server_version: Option<String>,
+}
+
+/// The class's one LIST of pods and of events as the lists of the kinds `v1 Pod` and `v1 Event`
+/// that a lab's object checks select, keeping the objects in the class's namespaces: no second
+/// LIST of the same objects. Events that may not be read give no list (the selection then reads
+/// them itself and records the refusal, as a learner's check does).
+pub fn core_lists(namespaces: &[String], pods: &[Pod], events: Option<&[Event]>) -> Vec<KindList> {
+    fn list<T: serde::Serialize + k8s_openapi::Metadata<Ty = ObjectMeta>>(
+        kind: &str,
+        items: &[T],
+        namespaces: &[String],
+    ) -> KindList {
+        let ours = |item: &&T| item.metadata().namespace.as_ref().is_some_and(|ns| namespaces.contains(ns));
+        let values = items.iter().filter(ours).filter_map(|item| serde_json::to_value(item).ok()).collect();
+        KindList { api_version: "v1".into(), kind: kind.into(), namespaced: true, found: Ok(values) }
+    }
+    let mut lists = vec![list("Pod", pods, namespaces)];
+    lists.extend(events.map(|events| list("Event", events, namespaces)));
+    lists
 }
 
 impl ClassObservation {

@@ -6,7 +6,7 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use jiff::Timestamp;
 use lab_spec::LabSpec;
 
-use super::board::ClassObservation;
+use super::board::{ClassObservation, core_lists};
 use crate::cluster::Cluster;
 use crate::context::wanted_lab;
 use crate::error::Result;
@@ -40,11 +40,18 @@ pub async fn observe(cluster: &Cluster, spec: &LabSpec, members: &Members) -> Re
     }
     let pods = cluster.list_all_pods().await?;
     let events = cluster.list_all_events().await?;
-    class.sort_in(spec, pods, events);
+    // The lab's selections of core Pods and Events are answered from these two LISTs.
+    let mut reused = core_lists(&class.namespaces, &pods, events.as_deref());
+    class.sort_in(spec, pods, events.unwrap_or_default());
     for select in &wanted.selects {
         let known = class.kinds.iter().any(|k| k.api_version == select.api_version && k.kind == select.kind);
         if !known {
-            class.kinds.push(cluster.list_kind(select).await?);
+            let at = reused.iter().position(|k| k.api_version == select.api_version && k.kind == select.kind);
+            let list = match at {
+                Some(at) => reused.swap_remove(at),
+                None => cluster.list_kind(select).await?,
+            };
+            class.kinds.push(list);
         }
     }
     if wanted.server_version {

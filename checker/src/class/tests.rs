@@ -6,9 +6,10 @@ use super::board::{ClassObservation, board};
 use super::learners::{self, Subject, Teacher};
 use super::manifests::{self, CLASS_LABEL};
 use super::render;
+use crate::cluster::KindList;
 use crate::context::wanted_step;
 use crate::evaluate::{Verdict, evaluate};
-use crate::observation::{ContainerLog, Observation};
+use crate::observation::{ContainerLog, Objects, Observation, Read};
 
 const CLASS: &str = "version: 1\nclass: k8s-spring\nteacher: {user: teach@school.edu}\nlearners:\n  \
                      - {name: alice, user: alice@school.edu}\n  - {name: bob, serviceAccount: bob}\n";
@@ -164,6 +165,7 @@ fn the_teacher_reads_exactly_what_the_labs_read() {
         "get pods",
         "get pods/log",
         "get pods/proxy",
+        "get services",
         "get statefulsets.apps",
         "list events",
         "list namespaces",
@@ -190,12 +192,23 @@ fn in_namespace(fixture: &str, namespace: &str) -> Pod {
     pod
 }
 
-/// Alice is done with step 1, Bob's init containers are failing, Carol has no pods.
+/// Alice is done with step 1, Bob's init containers are failing, Carol has no pods; the one
+/// LIST of each other kind the steps select (Events, the Service of step 8) found nothing.
 fn class() -> (LabSpec, ClassObservation) {
     let spec = LabSpec::embedded().unwrap();
+    let mut kinds: Vec<KindList> = Vec::new();
+    for step in &spec.steps {
+        for select in wanted_step(&spec, step).selects {
+            if !kinds.iter().any(|k| k.api_version == select.api_version && k.kind == select.kind) {
+                let (api_version, kind) = (select.api_version.clone(), select.kind.clone());
+                kinds.push(KindList { api_version, kind, namespaced: true, found: Ok(vec![]) });
+            }
+        }
+    }
     let mut class = ClassObservation {
         at: "2026-11-20T10:05:00Z".parse().unwrap(),
         namespaces: vec!["lab-alice".into(), "lab-bob".into(), "lab-carol".into()],
+        kinds,
         ..Default::default()
     };
     let pods = vec![
@@ -234,7 +247,11 @@ fn each_learner_is_judged_as_their_own_check_would_judge_them() {
                 events: Vec::new(),
                 pages: Some(Default::default()),
                 server_version: None,
-                objects: Default::default(),
+                // Each object it selects read in the namespace, none found (no Service yet).
+                objects: Objects {
+                    reads: wanted.selects.iter().map(|select| Read::of(select, Some(namespace))).collect(),
+                    ..Default::default()
+                },
                 at: class.at,
             };
             for &(pod, container) in &wanted.logs {
@@ -300,4 +317,36 @@ fn the_board_as_csv_and_json() {
 
     let text = render::text(&board, Lang::Zh);
     assert!(text.contains("命名空间") && text.contains("lab-carol") && text.contains("通过"), "{text}");
+}
+
+#[test]
+fn the_lists_of_pods_and_events_answer_the_selections_of_core_pods_and_events() {
+    let namespaces = vec!["lab-alice".to_string(), "lab-bob".to_string()];
+    let pods = vec![
+        in_namespace("init-demo-deadline-exceeded", "lab-alice"),
+        in_namespace("init-demo-running", "elsewhere"),
+    ];
+    let lists = super::board::core_lists(&namespaces, &pods, Some(&[]));
+    let kinds: Vec<(&str, &str)> = lists.iter().map(|k| (k.api_version.as_str(), k.kind.as_str())).collect();
+    assert_eq!(kinds, [("v1", "Pod"), ("v1", "Event")]);
+    let found = lists[0].found.as_ref().unwrap();
+    assert_eq!(found.len(), 1, "only the class's namespaces");
+    assert_eq!((found[0]["apiVersion"].as_str(), found[0]["kind"].as_str()), (Some("v1"), Some("Pod")));
+    assert_eq!(found[0]["status"]["reason"], "DeadlineExceeded", "the whole object, status included");
+
+    // Step 8 of a learner whose deadline pod exceeded its deadline: the object check reads it
+    // from the class's list of pods.
+    let spec = LabSpec::embedded().unwrap();
+    let class = ClassObservation {
+        at: "2026-11-20T10:05:00Z".parse().unwrap(),
+        namespaces: namespaces.clone(),
+        kinds: lists,
+        ..Default::default()
+    };
+    let step = spec.steps.iter().find(|s| s.number == 8).unwrap();
+    let report = class.report(&spec, step, "lab-alice", Lang::En);
+    let check = report.checks.iter().find(|c| c.id == "deadline-exceeded").unwrap();
+    assert_eq!(check.outcome, crate::evaluate::Outcome::Pass, "{check:?}");
+    // Events that may not be read give no list: the selection reads them itself.
+    assert_eq!(super::board::core_lists(&namespaces, &pods, None).len(), 1);
 }

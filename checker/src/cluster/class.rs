@@ -46,12 +46,13 @@ impl Cluster {
     }
 
     /// Every event, in one LIST (a learner's check lists its namespace's, and keeps those about
-    /// its pods: so does the class view); none when events may not be read, as for one learner.
-    pub async fn list_all_events(&self) -> Result<Vec<Event>> {
+    /// its pods: so does the class view); `None` when events may not be read (a learner's check
+    /// then sees none either).
+    pub async fn list_all_events(&self) -> Result<Option<Vec<Event>>> {
         let api: Api<Event> = Api::all(self.client().await?);
         match self.class_call(api.list(&ListParams::default()), "events").await {
-            Ok(list) => Ok(list.items),
-            Err(Error::AccessDenied(_)) => Ok(Vec::new()),
+            Ok(list) => Ok(Some(list.items)),
+            Err(Error::AccessDenied(_)) => Ok(None),
             Err(e) => Err(e),
         }
     }

@@ -81,6 +81,10 @@ async fn cluster_facts(ctx: &Context) -> Facts {
         logs: Some(code(cluster.probe(&format!("{pods}/{PROBE_POD}/log"), 0).await)),
         events: Some(code(cluster.probe(&format!("/api/v1/namespaces/{ns}/events?limit=1"), 0).await)),
         proxy: Some(code(cluster.probe(&format!("{pods}/{PROBE_POD}/proxy/"), 0).await)),
+        services: Some(code(
+            cluster.probe(&format!("/api/v1/namespaces/{ns}/services/{PROBE_POD}"), 0).await,
+        )),
+        nodes: Some(code(cluster.probe("/api/v1/nodes?limit=1", 0).await)),
     };
     facts.storage = storage(&cluster).await;
     facts

@@ -19,6 +19,8 @@ fn facts(version: &str) -> Facts {
             logs: ok(404),
             events: ok(200),
             proxy: ok(404),
+            services: ok(404),
+            nodes: ok(200),
         },
         kubectl: Kubectl::Version("v1.34.0".into()),
         storage: Storage::Default("standard".into()),
@@ -112,4 +114,26 @@ fn storage_classes_without_a_default_are_named() {
     let storage = item(&report, "storage-class");
     assert_eq!(storage.status, Status::Info);
     assert!(storage.text.starts_with("StorageClasses (fast, slow) but no default one"), "{}", storage.text);
+}
+
+#[test]
+fn services_are_needed_by_the_steps_that_read_them_and_nodes_are_optional() {
+    let spec = lab_spec::LabSpec::embedded().unwrap();
+    let report = judge(&spec, &facts("v1.34.0"), Lang::En);
+    let services = item(&report, "services");
+    assert_eq!(services.status, Status::Ok);
+    assert_eq!(services.steps, [6, 8], "the steps that read the Service lab-db");
+    assert_eq!(item(&report, "nodes").status, Status::Ok);
+
+    let mut refused = facts("v1.34.0");
+    refused.answers.services = Some(Answer::Code(403));
+    refused.answers.nodes = Some(Answer::Code(403));
+    let report = judge(&spec, &refused, Lang::En);
+    let services = item(&report, "services");
+    assert_eq!(services.status, Status::Problem);
+    assert!(services.fix.as_deref().unwrap().contains("manifests/checker-rbac.yaml"));
+    let nodes = item(&report, "nodes");
+    assert_eq!(nodes.status, Status::Info, "nothing to fix: the checks work without it");
+    assert!(nodes.text.contains("the nodes are just not shown"), "{}", nodes.text);
+    assert!(nodes.fix.as_deref().unwrap().contains("checker-node-reader"));
 }

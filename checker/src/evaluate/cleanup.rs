@@ -30,12 +30,12 @@ pub(super) fn lab_pods_gone(spec: &LabSpec, obs: &Observation, lang: Lang) -> Fi
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{observe, run};
+    use super::super::tests::{observe, observe_step, run};
     use crate::evaluate::Verdict;
 
     #[test]
     fn step6_cleanup() {
-        assert_eq!(run(6, &observe(&[], None)).verdict, Verdict::Pass);
+        assert_eq!(run(6, &observe_step(6, &[], None, Vec::new())).verdict, Verdict::Pass);
         assert_eq!(run(6, &observe(&["init-demo-terminating"], None)).verdict, Verdict::Pending);
         let report = run(6, &observe(&["init-demo-running", "init-demo-fail-crashloop"], None));
         assert_eq!(report.verdict, Verdict::Fail);

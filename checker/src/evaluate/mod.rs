@@ -29,6 +29,7 @@ pub use cause::{Cause, NextStep};
 use crate::i18n::tr;
 use crate::inspect::{self, Blocker};
 use crate::observation::Observation;
+use crate::resources::{Nodes, PodResources, pod_resources};
 use crate::status::{PodRow, pod_row};
 use crate::timing::{PodTimings, pod_timings};
 use cleanup::lab_pods_gone;
@@ -38,7 +39,7 @@ use containers::{
 };
 use logs::log_contains;
 use pages::serves_page;
-use pod::{expect_condition, expect_phase, images_pinned, pod_exists};
+use pod::{expect_condition, expect_phase, expect_qos, images_pinned, pod_exists};
 
 /// The outcome of one expectation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -110,6 +111,12 @@ pub struct StepReport {
     pub cause: Option<Cause>,
     /// The step after this one, once this one passed (`None` after the last step).
     pub next: Option<NextStep>,
+    /// The resources of each of the step's pods that declares some: per container, the two
+    /// phases, the effective request the scheduler reserves, and the QoS class.
+    pub resources: Vec<PodResources>,
+    /// The nodes' allocatable resources, next to the pods' effective requests (when any pod of
+    /// the step declares resources and the nodes could be read).
+    pub nodes: Nodes,
 }
 
 /// Evaluates every expectation of `step` against `obs`.
@@ -137,6 +144,11 @@ pub fn evaluate(spec: &LabSpec, step: &Step, obs: &Observation, lang: Lang) -> S
     let step_pods: Vec<&Pod> = pod_names.iter().filter_map(|name| obs.pod(name)).collect();
     let pods = step_pods.iter().map(|pod| pod_row(pod, obs.at)).collect();
     let timings = step_pods.iter().filter_map(|pod| pod_timings(pod)).collect();
+    let resources: Vec<PodResources> = step_pods.iter().filter_map(|pod| pod_resources(pod)).collect();
+    let nodes = match resources.is_empty() {
+        true => Nodes::Unknown,
+        false => Nodes::of(&obs.objects),
+    };
     StepReport {
         lab: spec.id.clone(),
         step: step.number,
@@ -150,6 +162,8 @@ pub fn evaluate(spec: &LabSpec, step: &Step, obs: &Observation, lang: Lang) -> S
         warnings: warnings(obs, &pod_names),
         cause,
         next,
+        resources,
+        nodes,
     }
 }
 
@@ -363,7 +377,10 @@ fn on_pod(check: &Check, pod: &Pod, obs: &Observation, lang: Lang) -> Finding {
         Check::Failed { container, min_restarts, .. } => failed(pod, container, *min_restarts, lang),
         Check::NeverStarted { container, .. } => never_started(pod, container, lang),
         Check::Phase { phase, .. } => expect_phase(pod, phase, lang),
-        Check::Condition { condition, status, .. } => expect_condition(pod, condition, status, lang),
+        Check::Condition { condition, status, reason, .. } => {
+            expect_condition(pod, condition, status, reason.as_deref(), lang)
+        }
+        Check::QosClass { class, .. } => expect_qos(pod, *class, lang),
         Check::LogContains { container, any_of, .. } => log_contains(pod, container, any_of, obs, lang),
         Check::PodExists { .. }
         | Check::LabPodsGone

@@ -1,7 +1,7 @@
 //! Checks on the pod as a whole: it exists, its images are pinned, its phase and conditions.
 
 use k8s_openapi::api::core::v1::Pod;
-use lab_spec::{CauseKind, Lang};
+use lab_spec::{CauseKind, Lang, QosClass};
 
 use super::{Finding, Outcome, finding, not_yet};
 use crate::i18n::tr;
@@ -83,18 +83,53 @@ pub(super) fn expect_phase(pod: &Pod, phase: &str, lang: Lang) -> Finding {
     }
 }
 
-pub(super) fn expect_condition(pod: &Pod, condition: &str, status: &str, lang: Lang) -> Finding {
-    let expected = format!("{condition}={status}");
+pub(super) fn expect_condition(
+    pod: &Pod,
+    condition: &str,
+    status: &str,
+    reason: Option<&str>,
+    lang: Lang,
+) -> Finding {
+    let expected = match reason {
+        Some(reason) => format!("{condition}={status} ({reason})"),
+        None => format!("{condition}={status}"),
+    };
+    let actual_reason = inspect::condition_reason(pod, condition);
+    let observed = |actual: &str| match actual_reason {
+        Some(r) if reason.is_some() => format!("{condition}={actual} ({r})"),
+        _ => format!("{condition}={actual}"),
+    };
     match inspect::condition(pod, condition) {
-        Some(actual) if actual == status => finding(Outcome::Pass, expected, format!("{condition}={actual}")),
-        Some(actual) if status == "True" => not_yet(pod, lang, expected, format!("{condition}={actual}")),
-        Some(actual) => finding(Outcome::Fail, expected, format!("{condition}={actual}")),
+        Some(actual) if actual == status && reason.is_none_or(|r| actual_reason == Some(r)) => {
+            finding(Outcome::Pass, expected, observed(actual))
+        }
+        // The right status for another reason (`SchedulingGated`, not `Unschedulable`).
+        Some(actual) if actual == status => finding(Outcome::Fail, expected, observed(actual)),
+        Some(actual) if status == "True" => not_yet(pod, lang, expected, observed(actual)),
+        Some(actual) => finding(Outcome::Fail, expected, observed(actual)),
         None => not_yet(
             pod,
             lang,
             expected,
             tr(lang, &format!("还没有 {condition} 条件"), &format!("no {condition} condition yet")),
         ),
+    }
+}
+
+/// The QoS class the API server stored, explained from the spec when it is not the expected one.
+pub(super) fn expect_qos(pod: &Pod, class: QosClass, lang: Lang) -> Finding {
+    let expected = class.as_str().to_string();
+    let stored = pod.status.as_ref().and_then(|s| s.qos_class.as_deref());
+    let why = crate::resources::qos_of(pod).map(|q| q.explain(lang));
+    match stored {
+        Some(actual) if actual == class.as_str() => finding(Outcome::Pass, expected, actual.to_string()),
+        Some(actual) => {
+            let because = why.map(|w| format!(": {w}")).unwrap_or_default();
+            finding(Outcome::Fail, expected, format!("{actual}{because}"))
+        }
+        None => {
+            finding(Outcome::Fail, expected, tr(lang, "状态中没有 qosClass", "the status has no qosClass"))
+        }
     }
 }
 

@@ -1,9 +1,12 @@
 //! The evaluator's tests on whole steps of the real lab, and the helpers the families' tests share.
 
 use super::*;
-use crate::observation::{ContainerLog, Logs};
+use crate::observation::{ContainerLog, Logs, Objects, Read};
+use crate::resources::all_nodes;
 
 use crate::fixtures::pod as fixture;
+
+mod steps78;
 
 /// An observation of these pods a few minutes after the fixtures' timeline, with logs.
 pub(super) fn observe(pods: &[&str], logs: Option<Logs>) -> Observation {
@@ -18,6 +21,23 @@ pub(super) fn observe(pods: &[&str], logs: Option<Logs>) -> Observation {
         objects: Default::default(),
         at: "2026-11-20T10:05:00Z".parse().unwrap(),
     }
+}
+
+/// An observation as the cluster edge makes it for `step`: every selection of the step read in
+/// the lab's namespace, and the nodes (cluster-wide), finding those of `objects`.
+pub(super) fn observe_step(
+    step: u32,
+    pods: &[&str],
+    logs: Option<Logs>,
+    objects: Vec<serde_json::Value>,
+) -> Observation {
+    let spec = LabSpec::embedded().unwrap();
+    let mut obs = observe(pods, logs);
+    let mut reads: Vec<Read> =
+        spec.step(step).unwrap().selects().iter().map(|s| Read::of(s, Some("experiments"))).collect();
+    reads.push(Read::of(&all_nodes(), None));
+    obs.objects = Objects { reads, items: objects };
+    obs
 }
 
 pub(super) fn log(pod: &str, container: &str, current: &str, previous: Option<&str>) -> Logs {

@@ -198,8 +198,10 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// The source that ships: test files and inline test modules left out.
 fn shipped_source(path: &Path) -> Option<String> {
     let name = path.file_name()?.to_str()?;
-    // Test code: the tests' own files, the fixtures and this file.
-    if ["tests.rs", "fixtures.rs", "completeness.rs"].contains(&name) {
+    // Test code: the tests' own files (and the files of a `tests/` module), the fixtures and this
+    // file.
+    let in_tests = path.parent().and_then(Path::file_name).is_some_and(|dir| dir == "tests");
+    if in_tests || ["tests.rs", "fixtures.rs", "completeness.rs"].contains(&name) {
         return None;
     }
     let text = std::fs::read_to_string(path).ok()?;

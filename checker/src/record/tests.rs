@@ -111,7 +111,7 @@ fn after_cleanup_the_record_is_written_from_the_recorded_passes() {
     assert!(asked.is_empty(), "every step has a recorded pass: the live cluster is not needed");
     let md = render(&spec, &steps, Lang::En, written_at);
     for needle in [
-        "🎉 All 6 steps passed: the lab is complete.",
+        "🎉 All 8 steps passed: the lab is complete.",
         "### Step 1: Deploy a pod with init containers — ✅ pass (",
         "The latest check since: ❌ fail (",
         "init-demo   1/1     Running",
@@ -168,7 +168,36 @@ fn a_step_never_passed_on_an_unreadable_cluster_has_no_data() {
     });
     assert!(md.contains("读取集群失败（connection refused）"), "{md}");
     assert!(md.contains("— ○ 未完成"), "{md}");
-    assert!(md.contains("已通过 0/6 个步骤"), "{md}");
+    assert!(md.contains("已通过 0/8 个步骤"), "{md}");
+}
+
+#[test]
+fn the_record_of_step_7_keeps_its_resource_and_node_tables_after_cleanup() {
+    let spec = LabSpec::embedded().unwrap();
+    let at: Timestamp = "2026-11-20T10:05:00Z".parse().unwrap();
+    let mut obs = observation(&["init-demo-resources-unschedulable", "init-demo-qos-running"], at);
+    let nodes = crate::resources::all_nodes();
+    obs.objects = crate::observation::Objects {
+        reads: vec![crate::observation::Read::of(&nodes, None)],
+        items: vec![crate::resources::trim_node(&crate::fixtures::cluster("node-kind-control-plane"))],
+    };
+    let pass = PassRecord::new(&spec, spec.step(7).unwrap(), &obs);
+    // Through the progress file and back, as `checker report` reads it after cleanup.
+    let pass: PassRecord = serde_json::from_str(&serde_json::to_string(&pass).unwrap()).unwrap();
+    let mut progress = LabProgress::new();
+    progress.insert(7, StepRecord::updated(None, Verdict::Pass, at, Some(pass)));
+    let steps = entries(&spec, &progress, |_| None);
+    let md = render(&spec, &steps, Lang::En, "2026-11-20T12:00:00Z".parse().unwrap());
+    for needle in [
+        "**`init-demo-resources` resources (computed from its spec)**:",
+        "| container | role | cpu request | memory request | cpu limit | memory limit |",
+        "| prepare | Init | 1000 | 16Mi | - | - |",
+        "| = effective | larger | 1000 | 32Mi | - | - |",
+        "No node can hold it: kind-control-plane (cpu: needs 1000, allocatable 8).",
+        "| kind-control-plane | 8 | 16318588Ki | 110 |",
+    ] {
+        assert!(md.contains(needle), "missing {needle:?} in\n{md}");
+    }
 }
 
 #[test]

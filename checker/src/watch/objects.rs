@@ -112,6 +112,14 @@ impl ObjectWatch {
                 (None, _) => {}
             }
         }
+        // Objects of other reads (the nodes of the resource table) are not watched: kept.
+        let watched = |o: &serde_json::Value| {
+            let text = |p: &str| o.pointer(p).and_then(serde_json::Value::as_str).unwrap_or_default();
+            self.selects.iter().any(|s| s.api_version == text("/apiVersion") && s.kind == text("/kind"))
+        };
+        for other in obs.objects.items.iter().filter(|o| !watched(o)) {
+            all.add(other.clone());
+        }
         obs.objects.items = all.items;
     }
 }

@@ -316,7 +316,13 @@ pub(crate) async fn handle(request: Request<Incoming>, shared: Arc<Shared>) -> R
             if watch {
                 return watch::respond(&shared, resource, filter, &query, repr);
             }
-            list(&shared, resource, &filter, repr)
+            let selected = query.get("labelSelector").is_some_and(|s| !s.is_empty())
+                || query.get("fieldSelector").is_some_and(|s| !s.is_empty());
+            let page = match Page::of(&query, selected) {
+                Ok(page) => page,
+                Err(message) => return status_response(&status::bad_request(&message)),
+            };
+            list(&shared, resource, &filter, repr, &page)
         }
         Target::Log { namespace, pod } => logs::respond(&shared, &namespace, &pod, &query),
         Target::Proxy { namespace, pod, path: _ } => proxy(&shared, &namespace, &pod),
@@ -403,13 +409,82 @@ fn get_object(
     }
 }
 
-fn list(shared: &Shared, resource: Resource, filter: &Filter, repr: Representation) -> Response<Body> {
+/// One page of a list, as `limit` and `continue` ask: the real server returns at most `limit`
+/// objects, in key order (namespace, then name), and a `continue` token to fetch the rest from,
+/// with `remainingItemCount` when no selector filters the list (kubectl lists in chunks of 500).
+struct Page {
+    limit: Option<usize>,
+    /// The key to resume from: `namespace/name`, from a `continue` token.
+    start: Option<String>,
+    selected: bool,
+}
+
+impl Page {
+    fn of(query: &Query, selected: bool) -> Result<Page, String> {
+        let limit = query
+            .number("limit")
+            .map_err(|raw| format!("invalid limit {raw:?}"))?
+            .filter(|n| *n > 0)
+            .map(|n| n as usize);
+        let start = match query.get("continue").filter(|c| !c.is_empty()) {
+            Some(token) => Some(continue_start(token).ok_or_else(|| {
+                "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
+                    .to_string()
+            })?),
+            None => None,
+        };
+        Ok(Page { limit, start, selected })
+    }
+}
+
+fn key_of(object: &Value) -> String {
+    let text = |p: &str| object.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
+    format!("{}/{}", text("/metadata/namespace"), text("/metadata/name"))
+}
+
+/// Keys compare as the store orders them: by namespace, then by name.
+fn key_order(key: &str) -> (&str, &str) {
+    key.split_once('/').unwrap_or(("", key))
+}
+
+/// The real server's token: base64 of `{"v":"meta.k8s.io/v1","rv":RV,"start":"KEY\u0000"}`.
+fn continue_token(resource_version: u64, last: &str) -> String {
+    use base64::Engine;
+    let token = json!({"v": "meta.k8s.io/v1", "rv": resource_version, "start": format!("{last}\u{0}")});
+    base64::engine::general_purpose::STANDARD.encode(token.to_string())
+}
+
+fn continue_start(token: &str) -> Option<String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(token).ok()?;
+    let token: Value = serde_json::from_slice(&bytes).ok()?;
+    (token["v"] == "meta.k8s.io/v1").then_some(())?;
+    token["start"].as_str().map(String::from)
+}
+
+fn list(
+    shared: &Shared,
+    resource: Resource,
+    filter: &Filter,
+    repr: Representation,
+    page: &Page,
+) -> Response<Body> {
     let cluster = shared.cluster();
     let items: Vec<&Value> = cluster
         .list(resource, filter.namespace.as_deref())
         .filter(|o| filter.matches(&resource.convert(o)))
+        .filter(|o| page.start.as_deref().is_none_or(|start| key_order(&key_of(o)) >= key_order(start)))
         .collect();
-    json_response(200, &repr.list(resource, &items, cluster.resource_version()))
+    let shown = page.limit.map_or(items.len(), |limit| limit.min(items.len()));
+    let mut body = repr.list(resource, &items[..shown], cluster.resource_version());
+    if shown < items.len() {
+        body["metadata"]["continue"] =
+            json!(continue_token(cluster.resource_version(), &key_of(items[shown - 1])));
+        if !page.selected {
+            body["metadata"]["remainingItemCount"] = json!(items.len() - shown);
+        }
+    }
+    json_response(200, &body)
 }
 
 fn proxy(shared: &Shared, namespace: &str, raw_name: &str) -> Response<Body> {

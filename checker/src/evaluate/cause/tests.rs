@@ -2,7 +2,7 @@
 
 use lab_spec::{CauseKind, LabSpec, Lang};
 
-use super::super::tests::{log, observe, outcome, run};
+use super::super::tests::{log, observe, observe_step, outcome, run};
 use crate::evaluate::{Outcome, StepReport, Verdict, evaluate};
 use crate::fixtures::pod as fixture;
 use crate::observation::Observation;
@@ -137,9 +137,15 @@ fn a_pass_names_the_next_step_and_the_last_step_names_none() {
     assert_eq!(next.command, "checker step 2");
     assert_eq!(next.chapter.as_deref(), Some("step2-logs.md"));
 
-    let last = run(6, &observe(&[], None));
+    // The cleanup comes last in the book's order: it has no next step.
+    let last = run(6, &observe_step(6, &[], None, Vec::new()));
     assert_eq!(last.verdict, Verdict::Pass);
     assert!(last.next.is_none());
+    let before_cleanup = run(8, &observe(&[], None));
+    assert_eq!(before_cleanup.verdict, Verdict::Fail, "its pods are missing");
+    let spec = LabSpec::embedded().unwrap();
+    assert_eq!(spec.next_step(5).map(|s| s.number), Some(7));
+    assert_eq!(spec.next_step(8).map(|s| s.number), Some(6));
 }
 
 #[test]
