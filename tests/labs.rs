@@ -226,7 +226,7 @@ fn an_older_progress_file_migrates_without_loss() {
 
     assert_eq!(learner.run(&["step", "1"]).code, 0);
     let written: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-    assert_eq!(written["version"], 2);
+    assert_eq!(written["version"], 3);
     assert_eq!(written["last_lab"], "init-container");
     let old: Value = serde_json::from_str(VERSION_1).unwrap();
     let mut kept = old["labs"]["init-container/fake/experiments"].clone();
