@@ -2,8 +2,8 @@
 //! passes, the time runs out, or the learner presses Ctrl-C.
 //!
 //! kube-runtime's watcher does the list-then-watch and re-lists with back-off when the stream
-//! drops or the API server restarts. Every pod version seen is evaluated again (logs are re-read
-//! only for a pod that changed) and added to the STATUS [`Timeline`]. The objects of the generic
+//! drops or the API server restarts. Every pod version seen is evaluated again (logs and pages
+//! are re-read only for a pod that changed) and added to the STATUS [`Timeline`]. The objects of the generic
 //! checks are followed by watchers of their own (`objects`).
 //!
 //! A pod the step needs that is missing when the wait starts ends it at once with the failure,
@@ -291,6 +291,14 @@ pub async fn wait_for_step(
             if !logs.is_empty() {
                 let fresh = cluster.logs(&obs.pods, &logs).await?;
                 let all = obs.logs.get_or_insert_with(Default::default);
+                all.remove(&name);
+                all.extend(fresh);
+            }
+            // A page is what the pod serves now: a replaced or restarted pod serves another.
+            let pages: Vec<(&str, &str)> = wanted.pages.iter().copied().filter(|(p, _)| *p == name).collect();
+            if !pages.is_empty() {
+                let fresh = cluster.pages(&obs.pods, &pages).await?;
+                let all = obs.pages.get_or_insert_with(Default::default);
                 all.remove(&name);
                 all.extend(fresh);
             }
