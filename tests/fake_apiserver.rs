@@ -1137,8 +1137,12 @@ fn kubectl_gets_endpoint_slices_by_their_service() {
         "json",
     ]))
     .unwrap();
-    let hostnames: Vec<&str> =
-        listed["items"][0]["endpoints"].as_array().unwrap().iter().map(|e| e["hostname"].as_str().unwrap()).collect();
+    let hostnames: Vec<&str> = listed["items"][0]["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["hostname"].as_str().unwrap())
+        .collect();
     assert_eq!(hostnames, ["web-0", "web-1", "web-2"]);
     assert_eq!(listed["items"][0]["apiVersion"], "discovery.k8s.io/v1");
     assert_eq!(get(&["get", "endpointslices", "-l", "kubernetes.io/service-name=db", "-o", "name"]), "");

@@ -550,9 +550,15 @@ mod tests {
         let cells = cells_of(Resource::EndpointSlices, slice);
         assert_eq!(
             cells[..4],
-            [json!("web-x7k2p"), json!("IPv4"), json!("80"), json!("10.244.0.12,10.244.0.13,10.244.0.14 + 1 more...")]
+            [
+                json!("web-x7k2p"),
+                json!("IPv4"),
+                json!("80"),
+                json!("10.244.0.12,10.244.0.13,10.244.0.14 + 1 more...")
+            ]
         );
-        let empty = json!({"metadata": {"name": "web-x7k2p"}, "addressType": "IPv4", "ports": [{"name": "http"}]});
+        let empty =
+            json!({"metadata": {"name": "web-x7k2p"}, "addressType": "IPv4", "ports": [{"name": "http"}]});
         let cells = cells_of(Resource::EndpointSlices, empty);
         assert_eq!(cells[2..4], [json!("http"), json!("<unset>")]);
     }
