@@ -187,7 +187,7 @@ fn step1_passes_when_the_replicas_started_one_after_the_other() {
     assert_eq!(
         run.observed("ordered"),
         "web-0 ready 2025-01-16T08:00:05Z, web-1 created 2025-01-16T08:00:05Z, \
-         web-1 ready 2025-01-16T08:00:10Z, web-2 created 2025-01-16T08:00:10Z"
+         web-1 ready 2025-01-16T08:00:10Z, web-2 created 2025-01-16T08:00:10Z, web-2 ready 2025-01-16T08:00:15Z"
     );
     // The report's pods are the replicas, as kubectl prints them, with their init timings.
     let pods: Vec<(String, String)> = run.json()["pods"]
@@ -235,13 +235,29 @@ fn step1_is_pending_while_the_next_replica_waits_for_the_previous() {
     );
     assert_eq!(run.observed("statefulset"), ".status.readyReplicas: expected 3, found 1");
     assert!(
-        run.observed("ordered").ends_with("web-1 ready: not yet, web-2 created: not yet"),
+        run.observed("ordered").ends_with("web-1 ready: not yet, web-2 created: not yet, web-2 ready: not yet"),
         "{}",
         run.stdout
     );
     // The step's advice while pending names what a replica stuck in Pending usually lacks.
     let text = Learner::new(&server).run(&["step", "1"]);
     assert!(text.stdout.contains("no default StorageClass"), "{}", text.stdout);
+}
+
+#[test]
+fn step1_waits_for_the_last_replica_itself_not_only_for_the_statefulsets_count() {
+    let server = started();
+    // The StatefulSet's status already says 3 ready (its watch event came first), web-2's own
+    // Ready condition has not arrived yet.
+    change(&server, "v1", "Pod", "web-2", |pod| {
+        let ready = pod["status"]["conditions"].as_array_mut().unwrap().iter_mut().find(|c| c["type"] == "Ready");
+        ready.unwrap()["status"] = json!("False");
+        pod["status"]["containerStatuses"][0]["ready"] = json!(false);
+    });
+    let run = Learner::new(&server).step(1);
+    assert_eq!(run.verdict(), "pending", "{}", run.stdout);
+    assert_eq!(run.outcome("statefulset"), "pass");
+    assert!(run.observed("ordered").ends_with("web-2 ready: not yet"), "{}", run.observed("ordered"));
 }
 
 #[test]
