@@ -299,6 +299,11 @@ fn chinese_search_finds_init_containers() {
 }
 
 #[test]
+fn chinese_search_finds_the_statefulset_lab() {
+    search_finds("稳定的网络标识", "statefulset/step2-identity.md");
+}
+
+#[test]
 fn chinese_search_finds_restart_policy() {
     search_finds("重启策略", "concepts.md");
 }

@@ -660,33 +660,120 @@ fn the_whole_lab_is_checked_step_by_step_and_its_goals_are_reached() {
     assert!(server.requests().iter().all(|r| r.method == "GET"));
 }
 
-#[test]
-fn kubectl_prints_the_fixtures_as_the_book_shows_them() {
-    let server = scaled_down();
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = server.write_kubeconfig(dir.path());
-    let get = |args: &[&str]| {
-        let out = kubectl(&kubeconfig, args);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
+/// The lines of a chapter of this lab's part of the book, each trimmed.
+fn chapter(name: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(repo().join("src/statefulset").join(name)).unwrap();
+    text.lines().map(|l| l.trim().to_string()).collect()
+}
+
+/// Whether `output`'s lines appear one after the other in the chapter (indentation aside).
+fn shows(chapter: &[String], output: &str) -> bool {
+    let wanted: Vec<&str> = output.lines().map(str::trim).collect();
+    chapter.windows(wanted.len()).any(|w| w.iter().zip(&wanted).all(|(a, b)| a == b))
+}
+
+/// Whether every row of a table kubectl printed is in the chapter, but for its last column
+/// (AGE, which depends on when the reader looks).
+fn shows_table_but_age(chapter: &[String], output: &str) -> bool {
+    let without_age = |line: &str| {
+        let mut words: Vec<&str> = line.split_whitespace().collect();
+        words.pop();
+        words.join(" ")
     };
-    let claims = get(&["get", "pvc", "-n", "statefulset", "-l", "app=web"]);
-    let rows: Vec<Vec<&str>> = claims.lines().map(|l| l.split_whitespace().collect()).collect();
-    assert_eq!(rows.len(), 6, "{claims}");
-    for (n, row) in rows[1..].iter().enumerate() {
-        assert_eq!(row[..2], [format!("www-web-{n}").as_str(), "Bound"], "{claims}");
-        assert_eq!(row[3..7], ["64Mi", "RWO", "standard", "<unset>"], "{claims}");
+    let rows: Vec<String> = chapter.iter().map(|l| without_age(l)).collect();
+    output.lines().all(|line| rows.contains(&without_age(line)))
+}
+
+struct Kubectl {
+    kubeconfig: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Kubectl {
+    fn on(server: &FakeApiServer) -> Kubectl {
+        let dir = tempfile::tempdir().unwrap();
+        Kubectl { kubeconfig: server.write_kubeconfig(dir.path()), _dir: dir }
     }
-    let sts = get(&["get", "sts", "web", "-n", "statefulset"]);
-    assert_eq!(sts.lines().nth(1).unwrap().split_whitespace().take(2).collect::<Vec<_>>(), ["web", "2/2"]);
-    let policy = get(&[
+
+    fn get(&self, args: &[&str]) -> String {
+        let out = kubectl(&self.kubeconfig, args);
+        assert!(out.status.success(), "kubectl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+const TIMES: &str = "jsonpath={range .items[*]}{.metadata.name}{\"\\t\"}{.metadata.creationTimestamp}{\"\\t\"}\
+    {.status.conditions[?(@.type==\"PodScheduled\")].lastTransitionTime}{\"\\t\"}\
+    {.status.conditions[?(@.type==\"Ready\")].lastTransitionTime}{\"\\n\"}{end}";
+
+const CONTAINER_TIMES: &str = "jsonpath={range .items[*]}{.metadata.name}{\"\\t\"}\
+    {.status.initContainerStatuses[0].state.terminated.startedAt}{\"\\t\"}\
+    {.status.initContainerStatuses[0].state.terminated.finishedAt}{\"\\t\"}\
+    {.status.containerStatuses[0].state.running.startedAt}{\"\\n\"}{end}";
+
+#[test]
+fn the_books_samples_are_what_kubectl_prints_for_the_fixtures() {
+    let server = started();
+    let k = Kubectl::on(&server);
+    let pods = ["get", "pods", "-n", "statefulset", "-l", "app=web", "-o"];
+    let times = k.get(&[&pods[..], &[TIMES]].concat());
+    assert_eq!(times.lines().count(), 3, "{times}");
+    assert!(shows(&chapter("step1-ordered.md"), &times), "step 1 lacks:\n{times}");
+    assert!(shows(&chapter("results.md"), &times), "results lack:\n{times}");
+    let container_times = k.get(&[&pods[..], &[CONTAINER_TIMES]].concat());
+    assert!(shows(&chapter("results.md"), &container_times), "results lack:\n{container_times}");
+    let identity = k.get(&[
+        &pods[..],
+        &["custom-columns=NAME:.metadata.name,HOSTNAME:.spec.hostname,SUBDOMAIN:.spec.subdomain,IP:.status.podIP"],
+    ]
+    .concat());
+    assert!(shows(&chapter("step2-identity.md"), &identity), "step 2 lacks:\n{identity}");
+    let hostnames = k.get(&[
+        "get",
+        "endpointslices",
+        "-n",
+        "statefulset",
+        "-l",
+        "kubernetes.io/service-name=web",
+        "-o",
+        "jsonpath={range .items[*].endpoints[*]}{.hostname}{\"\\t\"}{.addresses[0]}{\"\\t\"}{.conditions.ready}{\"\\n\"}{end}",
+    ]);
+    assert!(shows(&chapter("step2-identity.md"), &hostnames), "step 2 lacks:\n{hostnames}");
+    let page = k.get(&["get", "--raw", "/api/v1/namespaces/statefulset/pods/web-1/proxy/"]);
+    assert!(shows(&chapter("step2-identity.md"), &page), "step 2 lacks:\n{page}");
+    let claims = k.get(&["get", "sts,svc,pvc", "-n", "statefulset"]);
+    assert!(shows_table_but_age(&chapter("step1-ordered.md"), &claims), "step 1 lacks:\n{claims}");
+
+    let server = replaced();
+    let k = Kubectl::on(&server);
+    let page = k.get(&["get", "--raw", "/api/v1/namespaces/statefulset/pods/web-1/proxy/"]);
+    assert!(shows(&chapter("step3-replace.md"), &page), "step 3 lacks:\n{page}");
+    let volume = k.get(&[
+        "get",
+        "pod",
+        "web-1",
+        "-n",
+        "statefulset",
+        "-o",
+        "jsonpath={.metadata.uid}{\"\\t\"}{.spec.volumes[?(@.name==\"www\")].persistentVolumeClaim.claimName}{\"\\n\"}",
+    ]);
+    assert!(shows(&chapter("step3-replace.md"), &volume), "step 3 lacks:\n{volume}");
+
+    let server = scaled_down();
+    let k = Kubectl::on(&server);
+    let claims = k.get(&["get", "pvc", "-n", "statefulset", "-l", "app=web"]);
+    assert_eq!(claims.lines().count(), 6, "{claims}");
+    assert!(shows_table_but_age(&chapter("step4-scale.md"), &claims), "step 4 lacks:\n{claims}");
+    assert!(shows_table_but_age(&chapter("cleanup.md"), &claims), "cleanup lacks:\n{claims}");
+    let policy = k.get(&[
         "get",
         "sts",
         "web",
         "-n",
         "statefulset",
         "-o",
-        "jsonpath={.spec.persistentVolumeClaimRetentionPolicy}",
+        "jsonpath={.spec.persistentVolumeClaimRetentionPolicy}{\"\\n\"}",
     ]);
-    assert_eq!(policy, r#"{"whenDeleted":"Retain","whenScaled":"Retain"}"#);
+    assert_eq!(policy, "{\"whenDeleted\":\"Retain\",\"whenScaled\":\"Retain\"}\n");
+    assert!(shows(&chapter("step4-scale.md"), &policy));
 }
