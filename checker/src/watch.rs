@@ -7,8 +7,10 @@
 //! checks are followed by watchers of their own (`objects`).
 //!
 //! A pod the step needs that is missing when the wait starts ends it at once with the failure,
-//! as `kubectl wait` says NotFound at once: the lab's pods are bare pods, which nothing but the
-//! learner creates, so waiting would only wait for nothing.
+//! as `kubectl wait` says NotFound at once: a bare pod is created by nothing but the learner, so
+//! waiting would only wait for nothing. A pod a controller makes (an expectation marked
+//! `created_by: controller`, a StatefulSet's replica) is pending while missing instead, and the
+//! wait goes on until the controller has created it.
 //!
 //! An API server that stops answering is retried for [`RECONNECT_BUDGET`]; then, or when the
 //! time runs out or the learner presses Ctrl-C while it still does not answer, the wait ends
