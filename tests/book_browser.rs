@@ -233,6 +233,7 @@ const ENGLISH_FIRST_RESULTS: &[(&str, &str, &[&str])] = &[
 const FOUND_RESULTS: &[(&str, &str, &str)] = &[
     ("", "退避间隔", "restart-policy/step4-backoff.html"),
     ("en/", "pod worker", "restart-policy/step4-backoff.html"),
+    ("", "稳定的网络标识", "statefulset/step2-identity.html"),
 ];
 
 /// The names under which a page is about init containers (theme/search.js's TERMS).

@@ -316,3 +316,70 @@ fn the_setup_chapter_names_clusters_on_which_every_step_passes() {
         assert!(chapter.contains(create), "src/setup.md lacks `{create}`");
     }
 }
+
+#[test]
+fn a_lab_whose_claims_need_a_default_storage_class_is_told_when_there_is_none() {
+    let server = server("v1.34.0");
+    server.add_namespace("statefulset");
+    let machine = Machine::new(&server, Some("v1.34.0"));
+    let run = |machine: &Machine| {
+        let (code, stdout, stderr) =
+            machine.run(&["--lab", "statefulset", "doctor", "-o", "json"], "en_US.UTF-8");
+        let json: Value =
+            serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}{stderr}"));
+        (code, json)
+    };
+    // No StorageClass at all: experiment 2.1's claims would stay Pending.
+    let (code, json) = run(&machine);
+    assert_eq!(code, 1, "{json:#}");
+    assert_eq!(problems(&json), ["storage-class"], "{json:#}");
+    let storage = item(&json, "storage-class");
+    assert!(storage["text"].as_str().unwrap().starts_with("no StorageClass: this lab's claims"), "{storage}");
+    assert!(storage["fix"].as_str().unwrap().contains("local-path-provisioner"), "{storage}");
+    assert_eq!(item(&json, "namespace")["status"], "ok");
+    assert!(server.requests().iter().any(|r| r.path == "/apis/storage.k8s.io/v1/storageclasses"));
+
+    // kind's default StorageClass: all set.
+    server.put_object(serde_json::json!({
+        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+        "metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+        "provisioner": "rancher.io/local-path", "reclaimPolicy": "Delete", "volumeBindingMode": "WaitForFirstConsumer",
+    }));
+    let (code, json) = run(&machine);
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(item(&json, "storage-class")["status"], "ok");
+    assert_only_gets(&server);
+}
+
+#[test]
+fn the_statefulset_labs_sample_is_what_doctor_prints_before_its_step_1() {
+    let chapter =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../src/statefulset/index.md"))
+            .unwrap();
+    let sample = chapter
+        .split("```text\n环境检查")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .map(|rest| format!("环境检查{rest}\n"))
+        .expect("a sample of `checker doctor` in src/statefulset/index.md");
+    // The chapter's kind v1.31 cluster before step 1: no namespace yet, its default StorageClass.
+    let server = FakeApiServer::start();
+    server.set_server_version("v1.31.0");
+    server.put_object(serde_json::json!({
+        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+        "metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+        "provisioner": "rancher.io/local-path", "reclaimPolicy": "Delete", "volumeBindingMode": "WaitForFirstConsumer",
+    }));
+    let machine = Machine::new(&server, Some("v1.31.0"));
+    let (code, printed, _) = machine.run(&["--lab", "statefulset", "doctor"], "zh_CN.UTF-8");
+    assert_eq!(code, 0, "{printed}");
+    // What differs from kind: the context and address.
+    let place = |text: &str| text.lines().next().unwrap().split(" · 上下文").next().unwrap().to_string();
+    assert_eq!(place(&printed), place(&sample));
+    let body = |text: &str| -> Vec<String> { text.lines().skip(1).map(String::from).collect() };
+    assert_eq!(
+        body(&printed),
+        body(&sample),
+        "src/statefulset/index.md's sample differs from the output:\n{printed}"
+    );
+}

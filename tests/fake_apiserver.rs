@@ -1115,6 +1115,45 @@ fn cluster_scoped_nodes_and_storage_classes() {
 }
 
 #[test]
+fn kubectl_gets_endpoint_slices_by_their_service() {
+    let s = setup(FakeApiServer::start());
+    let path = fixtures_dir().join("labs/statefulset/cluster/endpointslice-web.yaml");
+    let slice: Value = serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    s.server.put_object(slice.clone());
+    let get = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["-n", "statefulset"]);
+        ok(kubectl(&s.kubeconfig, &all))
+    };
+    let table = rows(&get(&["get", "endpointslices"]));
+    assert_eq!(table[0], ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"]);
+    assert_eq!(table[1][..4], ["web-5xq7v", "IPv4", "80", "10.244.0.7,10.244.0.8,10.244.0.9"]);
+    let listed: Value = serde_json::from_str(&get(&[
+        "get",
+        "endpointslices.discovery.k8s.io",
+        "-l",
+        "kubernetes.io/service-name=web",
+        "-o",
+        "json",
+    ]))
+    .unwrap();
+    let hostnames: Vec<&str> = listed["items"][0]["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["hostname"].as_str().unwrap())
+        .collect();
+    assert_eq!(hostnames, ["web-0", "web-1", "web-2"]);
+    assert_eq!(listed["items"][0]["apiVersion"], "discovery.k8s.io/v1");
+    assert_eq!(get(&["get", "endpointslices", "-l", "kubernetes.io/service-name=db", "-o", "name"]), "");
+    s.server.forbid("discovery.k8s.io", "endpointslices");
+    fails_with(
+        kubectl(&s.kubeconfig, &["get", "endpointslices", "-n", "statefulset"]),
+        "endpointslices.discovery.k8s.io is forbidden: User \"learner\" cannot list resource \"endpointslices\" in API group \"discovery.k8s.io\" in the namespace \"statefulset\"",
+    );
+}
+
+#[test]
 fn a_denied_resource_gets_the_rbac_authorizers_403_and_the_rest_is_served() {
     let s = lab_cluster();
     s.server.forbid("apps", "statefulsets");

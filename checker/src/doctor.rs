@@ -4,7 +4,7 @@
 //! `min_server_version`), the namespace, the reads the checks need (pods, their logs, events,
 //! the pod proxy, Services, each found out with a GET: the checker never writes, not even a
 //! SelfSubjectAccessReview), the optional list of nodes (shown next to a pod's resources),
-//! kubectl's version skew, and a default StorageClass (for later labs).
+//! kubectl's version skew, and a default StorageClass (a problem for a lab that `requires` one).
 //! Every problem comes with the command that fixes it.
 //!
 //! The facts are gathered by `cmd/doctor.rs`.
@@ -12,7 +12,7 @@
 use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
-use lab_spec::{LabSpec, Lang, MinorVersion, Step};
+use lab_spec::{LabSpec, Lang, MinorVersion, Requirement, Step};
 use serde::Serialize;
 
 use crate::i18n::{Msg, tr};
@@ -480,6 +480,14 @@ impl Words<'_> {
             return Item { steps, ..self.item(id, Status::Info, text) };
         }
         let verbs = refused.join(", ");
+        if steps.is_empty() {
+            // No check of this lab reads it (its Role need not grant it): worth knowing only.
+            let text = self.tr(
+                &format!("{what}：被拒绝（{said}，{verbs}；本实验的检查不需要）"),
+                &format!("{what}: refused ({said}, {verbs}; this lab's checks do not need it)"),
+            );
+            return self.item(id, Status::Info, text);
+        }
         let text = self.tr(
             &format!("{what}：被拒绝（{said}，{verbs}）{for_steps}"),
             &format!("{what}: refused ({said}, {verbs}){for_steps}"),
@@ -558,8 +566,58 @@ impl Words<'_> {
         }
     }
 
-    /// A default StorageClass: later labs (StatefulSets) claim volumes; this one does not.
+    /// A default StorageClass: a problem for a lab that `requires` one (its claims name no
+    /// class), worth knowing for the others.
     fn storage(&self) -> Item {
+        if !self.spec.requires.contains(&Requirement::DefaultStorageClass) {
+            return self.storage_for_later();
+        }
+        let why = self.tr(
+            "本实验的 PVC 没有写 storageClassName，要用默认的 StorageClass",
+            "this lab's claims name no storageClassName and use the default StorageClass",
+        );
+        match &self.facts.storage {
+            Storage::Default(name) => {
+                let text = self.tr(
+                    &format!("默认 StorageClass：{name}（{why}）"),
+                    &format!("default StorageClass: {name} ({why})"),
+                );
+                self.item("storage-class", Status::Ok, text)
+            }
+            Storage::NoDefault(names) => {
+                let found = match names.is_empty() {
+                    true => self.tr("没有 StorageClass", "no StorageClass"),
+                    false => self.tr(
+                        &format!("有 StorageClass（{}），但没有默认的", names.join(", ")),
+                        &format!("StorageClasses ({}) but no default one", names.join(", ")),
+                    ),
+                };
+                let text = self.tr(
+                    &format!("{found}：{why}；没有它，PVC 会一直 Pending，Pod 也就无法启动"),
+                    &format!("{found}: {why}; without one the claims stay Pending and so do the pods"),
+                );
+                let fix = self.tr(
+                    "在自己的测试集群上安装一个卷制备器并设为默认，例如 `kubectl apply -f https://raw.githubusercontent.com/rancher/local-path-provisioner/v0.0.30/deploy/local-path-storage.yaml`，再 `kubectl patch storageclass local-path -p '{\"metadata\": {\"annotations\": {\"storageclass.kubernetes.io/is-default-class\": \"true\"}}}'`；在共享集群上不要改默认设置，把一个现有的类写进清单的 `storageClassName`（`kubectl get storageclass`）",
+                    "On a test cluster of your own, install a volume provisioner and make it the default, e.g. `kubectl apply -f https://raw.githubusercontent.com/rancher/local-path-provisioner/v0.0.30/deploy/local-path-storage.yaml`, then `kubectl patch storageclass local-path -p '{\"metadata\": {\"annotations\": {\"storageclass.kubernetes.io/is-default-class\": \"true\"}}}'`; on a shared cluster, leave the default alone and write an existing class into the manifest's `storageClassName` (`kubectl get storageclass`)",
+                );
+                Item {
+                    fix: Some(fix),
+                    steps: self.all_steps(),
+                    ..self.item("storage-class", Status::Problem, text)
+                }
+            }
+            Storage::Unknown(reason) => {
+                let text = self.tr(
+                    &format!("默认 StorageClass：无法读取（{}；{why}）", reason.get(self.lang)),
+                    &format!("default StorageClass: cannot tell ({}; {why})", reason.get(self.lang)),
+                );
+                self.item("storage-class", Status::Info, text)
+            }
+        }
+    }
+
+    /// The default StorageClass for a lab that needs none, for the later ones that do.
+    fn storage_for_later(&self) -> Item {
         let later = self.tr(
             "本实验不需要；后续的 2.1 StatefulSet 实验需要",
             "this lab needs none; the later 2.1 StatefulSet lab does",

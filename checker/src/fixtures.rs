@@ -37,3 +37,11 @@ pub fn cluster_text(name: &str) -> String {
     let path = format!("{}/../tests/fixtures/cluster/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
+
+/// An object of experiment 2.1's cluster, `tests/fixtures/labs/statefulset/cluster/{name}.yaml`.
+pub fn statefulset_object(name: &str) -> serde_json::Value {
+    let path =
+        format!("{}/../tests/fixtures/labs/statefulset/cluster/{name}.yaml", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}

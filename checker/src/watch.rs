@@ -2,13 +2,15 @@
 //! passes, the time runs out, or the learner presses Ctrl-C.
 //!
 //! kube-runtime's watcher does the list-then-watch and re-lists with back-off when the stream
-//! drops or the API server restarts. Every pod version seen is evaluated again (logs are re-read
-//! only for a pod that changed) and added to the STATUS [`Timeline`]. The objects of the generic
+//! drops or the API server restarts. Every pod version seen is evaluated again (logs and pages
+//! are re-read only for a pod that changed) and added to the STATUS [`Timeline`]. The objects of the generic
 //! checks are followed by watchers of their own (`objects`).
 //!
 //! A pod the step needs that is missing when the wait starts ends it at once with the failure,
-//! as `kubectl wait` says NotFound at once: the lab's pods are bare pods, which nothing but the
-//! learner creates, so waiting would only wait for nothing.
+//! as `kubectl wait` says NotFound at once: a bare pod is created by nothing but the learner, so
+//! waiting would only wait for nothing. A pod a controller makes (an expectation marked
+//! `created_by: controller`, a StatefulSet's replica) is pending while missing instead, and the
+//! wait goes on until the controller has created it.
 //!
 //! An API server that stops answering is retried for [`RECONNECT_BUDGET`]; then, or when the
 //! time runs out or the learner presses Ctrl-C while it still does not answer, the wait ends
@@ -294,6 +296,14 @@ pub async fn wait_for_step(
             if !logs.is_empty() {
                 let fresh = cluster.logs(&obs.pods, &logs).await?;
                 let all = obs.logs.get_or_insert_with(Default::default);
+                all.remove(&name);
+                all.extend(fresh);
+            }
+            // A page is what the pod serves now: a replaced or restarted pod serves another.
+            let pages: Vec<(&str, &str)> = wanted.pages.iter().copied().filter(|(p, _)| *p == name).collect();
+            if !pages.is_empty() {
+                let fresh = cluster.pages(&obs.pods, &pages).await?;
+                let all = obs.pages.get_or_insert_with(Default::default);
                 all.remove(&name);
                 all.extend(fresh);
             }

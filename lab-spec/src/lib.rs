@@ -55,6 +55,10 @@ pub struct LabSpec {
     /// the lab's words: named when the cluster is too old.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_setup: Option<Text>,
+    /// What the lab's manifests need of the cluster beyond its version (a default
+    /// StorageClass for claims without a `storageClassName`): `checker doctor` checks it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<Requirement>,
     /// The record's goals, each achieved when all the steps it names have passed.
     pub goals: Vec<Goal>,
     pub steps: Vec<Step>,
@@ -176,8 +180,19 @@ pub struct Expectation {
 pub enum CreatedBy {
     /// The learner, with a command the book gives (`kubectl run`, `kubectl create`).
     Learner,
-    /// A controller, from an object the manifests create (a Service's Endpoints).
+    /// A controller, from an object the manifests create (a Service's Endpoints, a
+    /// StatefulSet's pods). A pod check on such a pod is pending while the pod does not exist
+    /// or is being replaced: the controller is on its way, nothing is for the learner to do.
     Controller,
+}
+
+/// Something a lab's manifests need of the cluster, which `checker doctor` checks.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// A default StorageClass: the lab's claims (a StatefulSet's `volumeClaimTemplates`) name
+    /// no `storageClassName`, so without one they stay `Pending`.
+    DefaultStorageClass,
 }
 
 /// The kinds of expectation the checker knows how to evaluate.
@@ -808,6 +823,9 @@ impl LabSpec {
         }
         if self.rbac.as_deref().is_some_and(|r| r.trim().is_empty()) {
             return Err("rbac is empty: name the RBAC manifest, or leave the field out".into());
+        }
+        if self.requires.iter().collect::<BTreeSet<_>>().len() != self.requires.len() {
+            return Err("requires names the same requirement twice".into());
         }
         let mut numbers = BTreeSet::new();
         let mut ids = BTreeSet::new();
@@ -1468,6 +1486,24 @@ mod tests {
             let err = with_table(&table).expect_err(&table);
             assert!(err.to_string().contains(reason), "{table}: {err}");
         }
+    }
+
+    #[test]
+    fn requirements_parse_and_are_named_once() {
+        let statefulset = Labs::embedded_text("statefulset").expect("the lab is built in");
+        let spec = LabSpec::parse(statefulset, "lab.yaml").unwrap();
+        assert_eq!(spec.requires, [Requirement::DefaultStorageClass]);
+        assert!(LabSpec::embedded().unwrap().requires.is_empty(), "experiment 1.2 claims no volume");
+        let twice = statefulset.replacen(
+            "requires: [default_storage_class]",
+            "requires: [default_storage_class, default_storage_class]",
+            1,
+        );
+        let err = LabSpec::parse(&twice, "lab.yaml").unwrap_err();
+        assert!(err.reason.contains("the same requirement twice"), "{err}");
+        let unknown = statefulset.replacen("requires: [default_storage_class]", "requires: [ingress]", 1);
+        let err = LabSpec::parse(&unknown, "lab.yaml").unwrap_err();
+        assert!(err.to_string().contains("unknown variant `ingress`"), "{err}");
     }
 
     #[test]

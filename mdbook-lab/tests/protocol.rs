@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use lab_spec::LabSpec;
+use lab_spec::Labs;
 use mdbook_preprocessor::PreprocessorContext;
 use mdbook_preprocessor::book::{Book, Chapter};
 use mdbook_preprocessor::config::Config;
@@ -35,15 +35,20 @@ fn run(book: &Book) -> std::process::Output {
 
 #[test]
 fn expands_the_boxes_of_a_book_on_stdin() {
-    let spec = LabSpec::embedded().unwrap();
+    // A box for every step of every built-in lab: the first lab's chapters in the book's root,
+    // the others' in their own directory.
+    let labs = Labs::embedded().unwrap();
     let mut book = Book::new();
-    for step in &spec.steps {
-        book.push_item(Chapter::new(
-            &step.id,
-            format!("# {}\n\n{{{{#check {}}}}}\n", step.id, step.number),
-            format!("{}.md", step.id),
-            vec![],
-        ));
+    for (i, lab) in labs.iter().enumerate() {
+        let dir = if i == 0 { String::new() } else { format!("{}/", lab.id()) };
+        for step in &lab.spec.steps {
+            book.push_item(Chapter::new(
+                &step.id,
+                format!("# {}\n\n{{{{#check {}}}}}\n", step.id, step.number),
+                format!("{dir}{}.md", step.id),
+                vec![],
+            ));
+        }
     }
     let out = run(&book);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

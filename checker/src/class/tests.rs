@@ -160,6 +160,8 @@ fn the_teacher_reads_exactly_what_the_labs_read() {
         }
     }
     granted.sort();
+    // The statefulset lab's reads: its Service by name, its claims and the headless Service's
+    // EndpointSlices by label.
     let expected = [
         "get namespaces",
         "get pods",
@@ -167,13 +169,17 @@ fn the_teacher_reads_exactly_what_the_labs_read() {
         "get pods/proxy",
         "get services",
         "get statefulsets.apps",
+        "list endpointslices.discovery.k8s.io",
         "list events",
         "list namespaces",
+        "list persistentvolumeclaims",
         "list pods",
         "list services",
         "list statefulsets.apps",
+        "watch endpointslices.discovery.k8s.io",
         "watch events",
         "watch namespaces",
+        "watch persistentvolumeclaims",
         "watch pods",
         "watch services",
         "watch statefulsets.apps",

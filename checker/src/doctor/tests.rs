@@ -137,3 +137,63 @@ fn services_are_needed_by_the_steps_that_read_them_and_nodes_are_optional() {
     assert!(nodes.text.contains("the nodes are just not shown"), "{}", nodes.text);
     assert!(nodes.fix.as_deref().unwrap().contains("checker-node-reader"));
 }
+
+/// Experiment 2.1, which claims volumes (`requires: [default_storage_class]`) and reads no logs.
+fn statefulset() -> LabSpec {
+    lab_spec::Labs::embedded().unwrap().get("statefulset").expect("the lab is built in").spec.clone()
+}
+
+#[test]
+fn a_lab_that_requires_a_default_storage_class_makes_its_absence_a_problem() {
+    let mut facts = facts("v1.34.0");
+    facts.namespace = "statefulset".into();
+    let report = judge(&statefulset(), &facts, Lang::En);
+    let storage = item(&report, "storage-class");
+    assert_eq!(storage.status, Status::Ok, "{storage:#?}");
+    assert!(
+        storage.text.starts_with("default StorageClass: standard (this lab's claims"),
+        "{}",
+        storage.text
+    );
+    assert_eq!(report.problems, 0, "{report:#?}");
+
+    facts.storage = Storage::NoDefault(vec!["fast".into()]);
+    let report = judge(&statefulset(), &facts, Lang::Zh);
+    let storage = item(&report, "storage-class");
+    assert_eq!(storage.status, Status::Problem);
+    assert!(storage.text.starts_with("有 StorageClass（fast），但没有默认的"), "{}", storage.text);
+    assert!(storage.fix.as_deref().unwrap().contains("storageClassName"), "{storage:#?}");
+    assert_eq!(storage.steps, [1, 2, 3, 4, 5]);
+    assert_eq!(report.problems, 1);
+
+    // Experiment 1.2 claims no volume: the same cluster is only worth a note there.
+    let report = judge(&spec(), &facts, Lang::En);
+    assert_eq!(item(&report, "storage-class").status, Status::Info);
+    assert_eq!(report.problems, 0);
+}
+
+#[test]
+fn a_read_no_check_of_the_lab_needs_is_no_problem_when_refused() {
+    let mut facts = facts("v1.34.0");
+    facts.namespace = "statefulset".into();
+    facts.answers.logs = Some(Answer::Code(403));
+    let report = judge(&statefulset(), &facts, Lang::En);
+    let logs = item(&report, "pods-log");
+    assert_eq!(logs.status, Status::Info, "{logs:#?}");
+    assert!(logs.text.contains("this lab's checks do not need it"), "{}", logs.text);
+    assert!(logs.fix.is_none());
+    assert_eq!(report.problems, 0);
+    // Experiment 1.2 reads logs in step 2: there it is a problem.
+    let report = judge(&spec(), &facts, Lang::En);
+    assert_eq!(item(&report, "pods-log").status, Status::Problem);
+}
+
+#[test]
+fn a_cluster_too_old_for_the_retention_policy_step_is_named() {
+    let mut facts = facts("v1.26.15");
+    facts.namespace = "statefulset".into();
+    let report = judge(&statefulset(), &facts, Lang::En);
+    let version = item(&report, "server-version");
+    assert_eq!(version.status, Status::Problem, "{version:#?}");
+    assert_eq!(version.steps, [4]);
+}

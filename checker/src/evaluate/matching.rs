@@ -31,7 +31,9 @@
 //! - A **type mismatch** (a map expected, a string found) is a mismatch at that path.
 //!
 //! When a list element matches no live element, the mismatches reported are those of the
-//! closest live candidate (the fewest mismatches, the same index on a tie), so that the learner
+//! closest live candidate (the fewest mismatches; on a tie, the one that differs deepest, i.e.
+//! agrees on the keys that tell elements apart, such as `name`; then the same index), so that
+//! the learner
 //! reads `.spec.template.spec.initContainers[0].image: expected "busybox:1.36.1", found
 //! "busybox:latest"` rather than "no element matches".
 
@@ -168,16 +170,19 @@ fn compare_lists(want: &[Value], have: &[Value], path: &Path, out: &mut Vec<Mism
             next = found + 1;
             continue;
         }
-        // The closest candidate among those still free: fewest mismatches, then the same index.
+        // The closest candidate among those still free: fewest mismatches, then the one whose
+        // shallowest mismatch lies deepest (it agrees on the outer keys that tell elements
+        // apart, a `name` or a `hostname`), then the same index.
         let closest = (next..have.len())
             .map(|j| {
                 let mut found = Vec::new();
                 compare(element, &have[j], &path.index(j), &mut found);
-                (found.len(), usize::from(j != i), j, found)
+                let shallowest = found.iter().map(|m| m.path.0.len()).min().unwrap_or(0);
+                (found.len(), std::cmp::Reverse(shallowest), usize::from(j != i), j, found)
             })
-            .min_by_key(|(count, other_index, j, _)| (*count, *other_index, *j));
+            .min_by_key(|(count, depth, other_index, j, _)| (*count, *depth, *other_index, *j));
         match closest {
-            Some((_, _, _, found)) => out.extend(found),
+            Some((_, _, _, _, found)) => out.extend(found),
             None => out.push(Mismatch {
                 path: path.index(i),
                 expected: element.clone(),

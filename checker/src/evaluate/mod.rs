@@ -7,7 +7,9 @@
 //!
 //! This file holds the entry point ([`evaluate`]), the outcome and verdict types, the dispatch
 //! from a check kind to its family and the rules every family shares ("not yet" is pending
-//! unless the pod is blocked; a check on a missing pod is skipped, and its step fails). Each
+//! unless the pod is blocked; a check on a missing pod is skipped, and its step fails, unless a
+//! controller makes the pod (`created_by: controller`, a StatefulSet's replica): then a missing
+//! or terminating pod is the controller on its way, and the check is pending). Each
 //! family of checks has its own file, with its tests. `cause` finds the one root cause and next
 //! action of a step that did not pass, and the next step of one that did.
 
@@ -21,7 +23,7 @@ mod pages;
 mod pod;
 
 use k8s_openapi::api::core::v1::Pod;
-use lab_spec::{AfterEvent, CauseKind, Check, Expectation, LabSpec, Lang, Step};
+use lab_spec::{AfterEvent, CauseKind, Check, CreatedBy, Expectation, LabSpec, Lang, Step};
 use serde::Serialize;
 
 pub use cause::{Cause, NextStep};
@@ -292,10 +294,17 @@ fn access_hint(spec: &LabSpec, denied: &Denied, lang: Lang) -> String {
 }
 
 fn evaluate_one<'a>(spec: &LabSpec, e: &'a Expectation, obs: &Observation, lang: Lang) -> Judged<'a> {
-    let found = match (&e.check, e.check.pod()) {
-        (Check::LabPodsGone, _) => lab_pods_gone(spec, obs, lang),
-        (Check::PodExists { pod }, _) => pod_exists(pod, obs, lang),
-        (check, Some(name)) => match obs.pod(name) {
+    // A pod a controller makes (a StatefulSet's replica) is not the learner's to create: while it
+    // does not exist, or is being deleted and replaced, the controller is on its way.
+    let on_its_way = match e.created_by {
+        Some(CreatedBy::Controller) => e.check.pod().and_then(|name| controller_pod(name, obs, lang)),
+        _ => None,
+    };
+    let found = match (on_its_way, &e.check, e.check.pod()) {
+        (Some(pending), _, _) => pending,
+        (None, Check::LabPodsGone, _) => lab_pods_gone(spec, obs, lang),
+        (None, Check::PodExists { pod }, _) => pod_exists(pod, obs, lang),
+        (None, check, Some(name)) => match obs.pod(name) {
             Some(pod) => on_pod(check, pod, obs, lang),
             None => finding(
                 Outcome::Skipped,
@@ -308,7 +317,7 @@ fn evaluate_one<'a>(spec: &LabSpec, e: &'a Expectation, obs: &Observation, lang:
             )
             .because(CauseKind::Missing),
         },
-        (check, None) => objects::evaluate(check, obs, lang),
+        (None, check, None) => objects::evaluate(check, obs, lang),
     };
     let passed = found.outcome == Outcome::Pass;
     let hint = match (found.outcome, &found.denied, found.cause, found.hint) {
@@ -356,6 +365,27 @@ fn observed_hint<'a>(e: &'a Expectation, pod: Option<&Pod>) -> &'a lab_spec::Tex
         .find(|h| cause::holds(&h.when, pod, e.check.container()))
         .map(|h| &h.hint)
         .unwrap_or(&e.hint)
+}
+
+/// A pod its controller makes, when it is not there to be looked at: pending while it does not
+/// exist or is being deleted (the controller creates it, or its replacement). `None` when the
+/// pod is there.
+fn controller_pod(name: &str, obs: &Observation, lang: Lang) -> Option<Finding> {
+    let expected = tr(lang, &format!("Pod {name} 存在"), &format!("pod {name} exists"));
+    let observed = match obs.pod(name) {
+        Some(pod) if inspect::is_terminating(pod) => tr(
+            lang,
+            &format!("Pod {name} 正在被删除（Terminating），等待它的控制器"),
+            &format!("pod {name} is being deleted (Terminating), waiting for its controller"),
+        ),
+        Some(_) => return None,
+        None => tr(
+            lang,
+            &format!("Pod {name} 还不存在：它由控制器创建"),
+            &format!("pod {name} does not exist yet: its controller creates it"),
+        ),
+    };
+    Some(finding(Outcome::Pending, expected, observed))
 }
 
 /// The checks that look at one existing pod.

@@ -206,3 +206,53 @@ fn mini_a_refused_permission_names_no_rbac_file_when_the_lab_has_none() {
     let rbac = real.rbac.as_deref().unwrap();
     assert!(report.checks.iter().any(|c| c.hint.contains(rbac)), "{:#?}", report.checks);
 }
+
+/// Experiment 2.1's step `n` on these objects of its cluster (`tests/fixtures/labs/statefulset`),
+/// every selection of the step read.
+fn statefulset_step(n: u32, names: &[&str]) -> StepReport {
+    use crate::observation::{Objects, Read};
+    let labs = lab_spec::Labs::embedded().unwrap();
+    let spec = labs.get("statefulset").expect("the lab is built in").spec.clone();
+    let items: Vec<serde_json::Value> =
+        names.iter().map(|p| crate::fixtures::statefulset_object(p)).collect();
+    let pods =
+        items.iter().filter(|o| o["kind"] == "Pod").map(|o| serde_json::from_value(o.clone()).unwrap());
+    let reads = spec.step(n).unwrap().selects().iter().map(|s| Read::of(s, Some("statefulset"))).collect();
+    let obs = Observation {
+        namespace: "statefulset".into(),
+        pods: pods.collect(),
+        objects: Objects { reads, items },
+        ..observe(&[], None)
+    };
+    evaluate(&spec, spec.step(n).unwrap(), &obs, Lang::En)
+}
+
+#[test]
+fn a_pod_its_controller_makes_is_pending_while_missing_not_skipped() {
+    // web-0 ready, web-1 initializing, web-2 not created yet: the StatefulSet is on its way.
+    let report = statefulset_step(
+        1,
+        &["service-web", "statefulset-web-starting", "pod-web-0", "pod-web-1-initializing"],
+    );
+    assert_eq!(report.verdict, Verdict::Pending, "{:#?}", report.checks);
+    assert_eq!(outcome(&report, "web-2-init"), Outcome::Pending);
+    let web2 = report.checks.iter().find(|c| c.id == "web-2-init").unwrap();
+    assert_eq!(web2.observed, "pod web-2 does not exist yet: its controller creates it");
+    assert_eq!(report.cause.as_ref().map(|c| c.kind), Some(CauseKind::Progressing));
+}
+
+#[test]
+fn a_pod_its_controller_replaces_is_pending_while_terminating() {
+    // Step 3 right after `kubectl delete pod web-1`: the old pod's finished init container
+    // must not count for the new one.
+    let report = statefulset_step(3, &["pod-web-0", "pod-web-1-terminating", "pod-web-2"]);
+    assert_eq!(outcome(&report, "same-claim"), Outcome::Pending, "an object being deleted, which converges");
+    assert_eq!(outcome(&report, "init-ran-again"), Outcome::Pending, "{:#?}", report.checks);
+    let check = report.checks.iter().find(|c| c.id == "init-ran-again").unwrap();
+    assert!(check.observed.contains("being deleted (Terminating)"), "{}", check.observed);
+    assert_eq!(report.verdict, Verdict::Fail, "`replaced` fails until the new pod is created");
+    // The same pod without `created_by: controller` is the learner's: missing fails the step.
+    let report = run(1, &observe(&[], None));
+    assert_eq!(report.verdict, Verdict::Fail);
+    assert_eq!(outcome(&report, "init-1-completed"), Outcome::Skipped);
+}

@@ -55,7 +55,8 @@ fn group_json(group: &str, version: &str) -> Value {
     json!({"name": group, "versions": [version], "preferredVersion": version})
 }
 
-/// `GET /apis`: the named groups served (`apps`, `events.k8s.io`, `storage.k8s.io`).
+/// `GET /apis`: the named groups served (`apps`, `events.k8s.io`, `storage.k8s.io`,
+/// `discovery.k8s.io`).
 pub(crate) fn api_group_list() -> Value {
     let groups: Vec<Value> = groups().into_iter().map(|(g, v)| group_json(g, v)).collect();
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
@@ -130,7 +131,8 @@ mod tests {
         let list = api_group_list();
         let names: Vec<&str> =
             list["groups"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
-        assert_eq!(names, ["apps", "events.k8s.io", "storage.k8s.io"]);
+        // kube-apiserver lists storage.k8s.io before discovery.k8s.io.
+        assert_eq!(names, ["apps", "events.k8s.io", "storage.k8s.io", "discovery.k8s.io"]);
         assert_eq!(api_group("apps")["preferredVersion"]["groupVersion"], "apps/v1");
         let apps = api_resource_list("apps", "v1");
         assert_eq!(apps["groupVersion"], "apps/v1");
@@ -162,5 +164,11 @@ mod tests {
         assert_eq!(pvc["shortNames"], json!(["pvc"]));
         let nodes = core["resources"].as_array().unwrap().iter().find(|r| r["name"] == "nodes").unwrap();
         assert_eq!(nodes["namespaced"], false);
+        let discovery = api_resource_list("discovery.k8s.io", "v1");
+        assert_eq!(
+            discovery["resources"],
+            json!([{"name": "endpointslices", "singularName": "endpointslice", "namespaced": true,
+                "kind": "EndpointSlice", "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]}])
+        );
     }
 }

@@ -9,7 +9,8 @@
 //! - `server`: the handle, the modes, recorded requests; the thread and its Tokio runtime.
 //! - `resources`: the kinds served (core pods, events, services, PVCs, configmaps, nodes,
 //!   namespaces; `apps/v1` statefulsets and deployments; `events.k8s.io/v1` events;
-//!   `storage.k8s.io/v1` storageclasses), as a table of discovery facts.
+//!   `storage.k8s.io/v1` storageclasses; `discovery.k8s.io/v1` endpointslices), as a table of
+//!   discovery facts.
 //! - `api`: routing, modes, get/list; `watch`, `logs`: streaming answers; `table`, `printers`:
 //!   server-side printing for `kubectl get`; `discovery`: `/version`, `/api`, `/apis`, the group
 //!   and group-version documents.

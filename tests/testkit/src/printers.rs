@@ -1,7 +1,7 @@
 //! Server-side printing of the kinds other than pods, events and namespaces, following
 //! kube-apiserver's printers (`pkg/printers/internalversion`): the columns `kubectl get` shows
-//! for statefulsets, deployments, services, persistentvolumeclaims, configmaps, nodes and
-//! storageclasses, with the `-o wide` ones at priority 1.
+//! for statefulsets, deployments, services, persistentvolumeclaims, configmaps, nodes,
+//! storageclasses and endpointslices, with the `-o wide` ones at priority 1.
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -136,6 +136,28 @@ pub(crate) fn columns(resource: Resource) -> Vec<Value> {
             ),
             age(),
         ],
+        Resource::EndpointSlices => vec![
+            name(),
+            column(
+                "AddressType",
+                "string",
+                0,
+                "addressType specifies the type of address carried by this EndpointSlice. All addresses in this slice must be the same type. This field is immutable after creation. The following address types are currently supported: * IPv4: Represents an IPv4 Address. * IPv6: Represents an IPv6 Address. * FQDN: Represents a Fully Qualified Domain Name.",
+            ),
+            column(
+                "Ports",
+                "string",
+                0,
+                "ports specifies the list of network ports exposed by each endpoint in this slice. Each port must have a unique name. When ports is empty, it indicates that there are no defined ports. When a port is defined with a nil port value, it indicates \"all ports\". Each slice may include a maximum of 100 ports.",
+            ),
+            column(
+                "Endpoints",
+                "string",
+                0,
+                "endpoints is a list of unique endpoints in this slice. Each slice may include a maximum of 1000 endpoints.",
+            ),
+            age(),
+        ],
         Resource::Pods | Resource::Events | Resource::EventsV1 | Resource::Namespaces => {
             unreachable!("printed by the table module")
         }
@@ -194,10 +216,47 @@ pub(crate) fn cells(resource: Resource, object: &Value, now: Timestamp) -> Value
                 created,
             ])
         }
+        Resource::EndpointSlices => json!([
+            name,
+            text(object, "/addressType"),
+            endpoint_slice_ports(object),
+            endpoint_slice_addresses(object),
+            created,
+        ]),
         Resource::Pods | Resource::Events | Resource::EventsV1 | Resource::Namespaces => {
             unreachable!("printed by the table module")
         }
     }
+}
+
+/// How many ports or addresses an EndpointSlice's row lists before `+ N more...`.
+const LISTED: usize = 3;
+
+/// kube-apiserver's `listWithMoreString`: the first few, `+ N more...`, or `<unset>`.
+fn listed_with_more(all: Vec<String>) -> String {
+    let shown = all.iter().take(LISTED).cloned().collect::<Vec<_>>().join(",");
+    match all.len() {
+        0 => "<unset>".to_owned(),
+        n if n > LISTED => format!("{shown} + {} more...", n - LISTED),
+        _ => shown,
+    }
+}
+
+/// The slice's ports: each port's number, else its name, else `*` (`formatDiscoveryPorts`).
+fn endpoint_slice_ports(slice: &Value) -> String {
+    let ports = array(slice, "/ports").iter().map(|p| match p.get("port").and_then(Value::as_i64) {
+        Some(port) => port.to_string(),
+        None => p.get("name").and_then(Value::as_str).unwrap_or("*").to_owned(),
+    });
+    listed_with_more(ports.collect())
+}
+
+/// Every address of every endpoint, ready or not (`formatDiscoveryEndpoints`).
+fn endpoint_slice_addresses(slice: &Value) -> String {
+    let addresses = array(slice, "/endpoints")
+        .iter()
+        .flat_map(|e| array(e, "/addresses").iter().filter_map(Value::as_str).map(str::to_owned));
+    listed_with_more(addresses.collect())
 }
 
 fn or<'a>(value: &'a str, default: &'a str) -> &'a str {
@@ -480,5 +539,27 @@ mod tests {
         );
         let cm = json!({"metadata": {"name": "kube-root-ca.crt"}, "data": {"ca.crt": "x"}});
         assert_eq!(cells_of(Resource::ConfigMaps, cm)[1], 1);
+    }
+
+    #[test]
+    fn endpoint_slices() {
+        let endpoint = |ip: &str| json!({"addresses": [ip], "conditions": {"ready": true}});
+        let slice = json!({"metadata": {"name": "web-x7k2p"}, "addressType": "IPv4",
+            "ports": [{"name": "http", "port": 80, "protocol": "TCP"}],
+            "endpoints": [endpoint("10.244.0.12"), endpoint("10.244.0.13"), endpoint("10.244.0.14"), endpoint("10.244.0.15")]});
+        let cells = cells_of(Resource::EndpointSlices, slice);
+        assert_eq!(
+            cells[..4],
+            [
+                json!("web-x7k2p"),
+                json!("IPv4"),
+                json!("80"),
+                json!("10.244.0.12,10.244.0.13,10.244.0.14 + 1 more...")
+            ]
+        );
+        let empty =
+            json!({"metadata": {"name": "web-x7k2p"}, "addressType": "IPv4", "ports": [{"name": "http"}]});
+        let cells = cells_of(Resource::EndpointSlices, empty);
+        assert_eq!(cells[2..4], [json!("http"), json!("<unset>")]);
     }
 }

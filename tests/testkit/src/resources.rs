@@ -23,6 +23,7 @@ pub(crate) enum Resource {
     Deployments,
     EventsV1,
     StorageClasses,
+    EndpointSlices,
 }
 
 /// The discovery facts and selector fields of one resource type.
@@ -253,6 +254,20 @@ const STORAGE_CLASSES: Info = Info {
     field_labels: METADATA_FIELDS,
 };
 
+const ENDPOINT_SLICES: Info = Info {
+    group: "discovery.k8s.io",
+    version: "v1",
+    plural: "endpointslices",
+    singular: "endpointslice",
+    kind: "EndpointSlice",
+    namespaced: true,
+    verbs: READ_WRITE,
+    short_names: &[],
+    categories: &[],
+    subresources: &[],
+    field_labels: METADATA_FIELDS,
+};
+
 /// The core Event fields that `events.k8s.io/v1` names differently: `(core, events.k8s.io)`.
 const EVENT_RENAMES: [(&str, &str); 7] = [
     ("involvedObject", "regarding"),
@@ -265,7 +280,7 @@ const EVENT_RENAMES: [(&str, &str); 7] = [
 ];
 
 impl Resource {
-    pub(crate) const ALL: [Resource; 11] = [
+    pub(crate) const ALL: [Resource; 12] = [
         Self::Namespaces,
         Self::Pods,
         Self::Events,
@@ -277,6 +292,7 @@ impl Resource {
         Self::Deployments,
         Self::EventsV1,
         Self::StorageClasses,
+        Self::EndpointSlices,
     ];
 
     pub(crate) fn info(self) -> &'static Info {
@@ -292,6 +308,7 @@ impl Resource {
             Self::Deployments => &DEPLOYMENTS,
             Self::EventsV1 => &EVENTS_V1,
             Self::StorageClasses => &STORAGE_CLASSES,
+            Self::EndpointSlices => &ENDPOINT_SLICES,
         }
     }
 

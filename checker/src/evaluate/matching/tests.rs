@@ -182,6 +182,17 @@ fn an_unmatched_element_reports_its_closest_candidate() {
     // No candidate close to another: on a tie, the element at the same index.
     let live = json!({"l": [{"name": "x"}, {"name": "y"}]});
     assert_eq!(report(json!({"l": [{"name": "z"}]}), live.clone()), [".l[0].name: \"z\" → \"x\""]);
+    // On a tie in numbers, the candidate that agrees on the outer key: the endpoint named
+    // `web-1` that is not ready, not the ready endpoint of another name.
+    let slice = json!({"endpoints": [
+        {"hostname": "web-0", "conditions": {"ready": true}},
+        {"hostname": "web-2", "conditions": {"ready": true}},
+        {"hostname": "web-1", "conditions": {"ready": false}},
+    ]});
+    assert_eq!(
+        report(json!({"endpoints": [{"hostname": "web-1", "conditions": {"ready": true}}]}), slice),
+        [".endpoints[2].conditions.ready: true → false"]
+    );
     // After the last match, only later elements are candidates.
     assert_eq!(
         report(json!({"l": [{"name": "y"}, {"name": "x"}]}), live),
