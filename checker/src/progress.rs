@@ -672,6 +672,9 @@ mod tests {
         assert_eq!(written["labs"]["init-container/prod/lab"], old["labs"]["init-container/prod/lab"]);
         let kept = &written["labs"]["init-container/kind-kind/experiments"];
         assert_eq!(kept["3"], old["labs"]["init-container/kind-kind/experiments"]["3"]);
+        // Step 1's latest pass survives the rewrite, as its last pass too.
+        assert_eq!(kept["1"]["at"], old["labs"]["init-container/kind-kind/experiments"]["1"]["at"]);
+        assert_eq!(kept["1"]["passed_at"], "2026-11-20T10:01:00Z");
         assert_eq!(store.last_lab().as_deref(), Some("other-lab"));
     }
 

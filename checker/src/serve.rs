@@ -81,15 +81,24 @@ pub(crate) struct AppState {
 }
 
 impl AppState {
+    /// The language a request asks for with `lang=zh|en` in its query, else the default one.
+    pub fn lang_for(&self, query: Option<&str>) -> Lang {
+        let asked = query.into_iter().flat_map(|q| q.split('&')).find_map(|p| p.strip_prefix("lang="));
+        match asked.map(|l| mdbook_lab::lang_of(Some(l))) {
+            Some(lang) if lang == self.other.lang => lang,
+            _ => self.ctx.lang,
+        }
+    }
+
     /// The context a request asks for: in the language of `lang=zh|en` in its query (the page's
     /// language), else the default language; of the lab of `lab=ID` (a box's `data-lab`), else the
     /// default lab. `Err` names a lab the book does not have.
     pub fn ctx_for<'q>(&self, query: Option<&'q str>) -> Result<Arc<Context>, &'q str> {
         let param =
             |name: &str| query.into_iter().flat_map(|q| q.split('&')).find_map(|p| p.strip_prefix(name));
-        let base = match param("lang=").map(|l| mdbook_lab::lang_of(Some(l))) {
-            Some(lang) if lang == self.other.lang => &self.other,
-            _ => &self.ctx,
+        let base = match self.lang_for(query) == self.other.lang {
+            true => &self.other,
+            false => &self.ctx,
         };
         match param("lab=") {
             Some(id) if id == base.spec.id => Ok(base.clone()),

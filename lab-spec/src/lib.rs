@@ -1103,6 +1103,9 @@ fn validate_when(when: &When, check: &Check) -> Result<(), String> {
     if let Some(phase) = when.phase.as_deref().filter(|p| !PHASES.contains(p)) {
         return Err(format!("`{phase}` is not a pod phase ({})", PHASES.join(", ")));
     }
+    if check.pod().is_none() {
+        return Err("a hint's `when` is about a pod, but the check names no pod".into());
+    }
     if when.container.is_some() && check.container().is_none() {
         return Err("a hint's `when` names a container state, but the check names no container".into());
     }

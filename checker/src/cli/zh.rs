@@ -209,7 +209,7 @@ pub fn error(e: &clap::Error) -> Option<String> {
     let mut line = match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => return None,
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
-            "缺少命令：运行 `checker --help` 查看所有命令".to_string()
+            format!("缺少命令：运行 `{} --help` 查看所有命令", crate::i18n::program())
         }
         ErrorKind::InvalidValue if value.is_empty() => format!("{arg} 需要一个值"),
         ErrorKind::InvalidValue => {
@@ -262,7 +262,7 @@ pub fn error(e: &clap::Error) -> Option<String> {
     if !usage.is_empty() {
         out.push_str(&format!("\n用法：{usage}\n"));
     }
-    out.push_str("\n运行 `checker --help` 查看帮助。\n");
+    out.push_str(&format!("\n运行 `{} --help` 查看帮助。\n", crate::i18n::program()));
     Some(out)
 }
 

@@ -102,10 +102,10 @@ pub(crate) async fn health(State(state): State<Arc<AppState>>, RawQuery(query): 
 }
 
 /// The 404 for a lab the book does not have.
-fn unknown_lab(state: &AppState, id: &str) -> Response {
+fn unknown_lab(state: &AppState, id: &str, query: Option<&str>) -> Response {
     let known = state.ctx.labs.ids();
     let message = tr(
-        state.ctx.lang,
+        state.lang_for(query),
         &format!("没有实验 {id}：本书的实验为 {known}"),
         &format!("no lab {id}: the book's labs are {known}"),
     );
@@ -128,7 +128,7 @@ pub(crate) async fn check(
 ) -> Response {
     let ctx = &match state.ctx_for(query.as_deref()) {
         Ok(ctx) => ctx,
-        Err(id) => return unknown_lab(&state, id),
+        Err(id) => return unknown_lab(&state, id, query.as_deref()),
     };
     let Some(step) = step.parse::<u32>().ok().and_then(|n| ctx.spec.step(n)) else {
         let known: Vec<String> = ctx.spec.steps.iter().map(|s| s.number.to_string()).collect();
@@ -215,7 +215,7 @@ fn step_json(checked: &Checked, lang: Lang) -> Value {
 pub(crate) async fn progress(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
     let ctx = &match state.ctx_for(query.as_deref()) {
         Ok(ctx) => ctx,
-        Err(id) => return unknown_lab(&state, id),
+        Err(id) => return unknown_lab(&state, id, query.as_deref()),
     };
     let Some(_admitted) = state.checks.admit() else {
         return busy(ctx);
@@ -270,7 +270,7 @@ pub(crate) async fn progress(State(state): State<Arc<AppState>>, RawQuery(query)
 pub(crate) async fn status(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
     let ctx = &match state.ctx_for(query.as_deref()) {
         Ok(ctx) => ctx,
-        Err(id) => return unknown_lab(&state, id),
+        Err(id) => return unknown_lab(&state, id, query.as_deref()),
     };
     let Some(_admitted) = state.checks.admit() else {
         return busy(ctx);
@@ -411,7 +411,7 @@ struct QuizInput {
 pub(crate) async fn quiz(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
     let ctx = &match state.ctx_for(query.as_deref()) {
         Ok(ctx) => ctx,
-        Err(id) => return unknown_lab(&state, id),
+        Err(id) => return unknown_lab(&state, id, query.as_deref()),
     };
     match state.checks.quiz(&ctx.spec.id).await {
         Ok(quiz) => Json(quiz_json(ctx, quiz.as_ref())).into_response(),
@@ -426,7 +426,7 @@ pub(crate) async fn save_quiz(
 ) -> Response {
     let ctx = &match state.ctx_for(query.as_deref()) {
         Ok(ctx) => ctx,
-        Err(id) => return unknown_lab(&state, id),
+        Err(id) => return unknown_lab(&state, id, query.as_deref()),
     };
     let input: QuizInput = match serde_json::from_slice(&body) {
         Ok(input) => input,

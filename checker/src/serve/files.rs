@@ -113,6 +113,11 @@ pub(crate) async fn book_file(State(state): State<Arc<AppState>>, method: Method
 /// `lang` when there is none.
 async fn not_found(html_dir: &Path, first: Option<&str>, lang: Lang) -> Response {
     let edition = first.map(|dir| html_dir.join(dir).join("404.html")).filter(|p| p.is_file());
+    // A translated edition's directory is named by its language (`en/`).
+    let lang = match (&edition, first) {
+        (Some(_), Some(dir)) => mdbook_lab::lang_of(Some(dir)),
+        _ => lang,
+    };
     let page = edition.unwrap_or_else(|| html_dir.join("404.html"));
     match read_inside(html_dir, &page).await {
         Some(bytes) => file_response(StatusCode::NOT_FOUND, &page, bytes),
