@@ -21,8 +21,8 @@
  *     any of its names;
  *   - sections are ranked by where the terms occur: a hit in the section's title weighs 10, in
  *     its breadcrumbs (the chapter and parent headings) 2, in the body 1 per occurrence up to 10;
- *     each page's best section comes before any page's second best, so that the 30 results
- *     (mdBook's limit-results) name every page that uses the term.
+ *     each page's best section comes before any page's second best, so that the results
+ *     (book.toml's limit-results) name every page that uses the term.
  *
  * How it hooks in, without touching mdBook's own files (mdBook 0.5 has no theme override for
  * searcher.js):

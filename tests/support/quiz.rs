@@ -82,28 +82,31 @@ pub struct Words {
     pub edition: &'static str,
     pub fresh: &'static str,
     pub one_wrong: &'static str,
-    pub six_of_seven: &'static str,
+    pub all_but_one: &'static str,
     pub done: &'static str,
     pub end: &'static str,
     pub four_stars: &'static str,
 }
 
+/// The questions of experiment 1.2's quiz (src/summary.md).
+pub const QUESTIONS: usize = 11;
+
 pub const ZH: Words = Words {
     edition: "",
-    fresh: "共 7 题。",
-    one_wrong: "已作答 1 / 7 题，答对 0 题。",
-    six_of_seven: "已作答 6 / 7 题，答对 5 题。 还有 1 题未作答。",
-    done: "测验完成：按第一次作答，答对 6 / 7 题。 答错：第 1 题。",
+    fresh: "共 11 题。",
+    one_wrong: "已作答 1 / 11 题，答对 0 题。",
+    all_but_one: "已作答 10 / 11 题，答对 9 题。 还有 1 题未作答。",
+    done: "测验完成：按第一次作答，答对 10 / 11 题。 答错：第 1 题。",
     end: "恭喜完成实验 1.2！",
     four_stars: "4 / 5",
 };
 
 pub const EN: Words = Words {
     edition: "en/",
-    fresh: "7 questions.",
-    one_wrong: "Answered 1 of 7, 0 right.",
-    six_of_seven: "Answered 6 of 7, 5 right. 1 question to go.",
-    done: "Quiz done: 6 of 7 right on the first answer. Wrong: question 1.",
+    fresh: "11 questions.",
+    one_wrong: "Answered 1 of 11, 0 right.",
+    all_but_one: "Answered 10 of 11, 9 right. 1 question to go.",
+    done: "Quiz done: 10 of 11 right on the first answer. Wrong: question 1.",
     end: "Congratulations on finishing experiment 1.2!",
     four_stars: "4 / 5",
 };
@@ -125,13 +128,13 @@ pub async fn answer_all_but_the_first_right(c: &Client, w: &Words) {
     assert_eq!(s["answered"], json!([format!("quiz-1:{wrong}")]), "{s}");
     assert_eq!(s["reset"], true, "{s}");
 
-    for n in 2..=7 {
+    for n in 2..=QUESTIONS {
         let id = format!("quiz-{n}");
         let (right, _) = answers_of(c, &id).await;
         answer(c, &id, &right).await;
-        if n == 6 {
+        if n == QUESTIONS - 1 {
             let s = shown(c).await;
-            assert_eq!(s["summary"], w.six_of_seven, "{s}");
+            assert_eq!(s["summary"], w.all_but_one, "{s}");
             assert_eq!(s["end"], "", "the closing words before the last answer: {s}");
         }
     }
@@ -148,7 +151,7 @@ pub async fn answer_all_but_the_first_right(c: &Client, w: &Words) {
 pub fn assert_kept(s: &Value, w: &Words) {
     assert_eq!(s["summary"], w.done, "{s}");
     assert!(s["end"].as_str().unwrap().contains(w.end), "{s}");
-    assert_eq!(s["answered"].as_array().map(Vec::len), Some(7), "{s}");
+    assert_eq!(s["answered"].as_array().map(Vec::len), Some(QUESTIONS), "{s}");
     assert_eq!(s["ratings"][0], w.four_stars, "{s}");
 }
 
