@@ -128,10 +128,10 @@ async fn the_quiz_outlives_the_port_in_the_progress_file() {
         c.goto(&format!("{}{}summary.html", served.url, quiz::ZH.edition)).await.unwrap();
         quiz::wait_ready(&c).await;
         quiz::answer_all_but_the_first_right(&c, &quiz::ZH).await;
-        wait_for_text(&c, ".lab-serve-quiz", "测验：答对 6/7 题；答错：第 1 题。自评：知识掌握程度：4/5")
+        wait_for_text(&c, ".lab-serve-quiz", "测验：答对 10/11 题；答错：第 1 题。自评：知识掌握程度：4/5")
             .await;
         let kept = served.get("/api/quiz").json();
-        assert_eq!(kept["quiz"]["answers"].as_object().map(|a| a.len()), Some(7), "{kept}");
+        assert_eq!(kept["quiz"]["answers"].as_object().map(|a| a.len()), Some(quiz::QUESTIONS), "{kept}");
         assert_eq!(kept["quiz"]["answers"]["quiz-1"]["right"], false, "{kept}");
 
         // Another port: another origin, whose localStorage is empty.
@@ -146,11 +146,11 @@ async fn the_quiz_outlives_the_port_in_the_progress_file() {
         wait_for_text(
             &c,
             ".lab-serve-quiz",
-            "Quiz: 6 of 7 right; wrong: 1. Self-rating: How well I understand it: 4/5",
+            "Quiz: 10 of 11 right; wrong: 1. Self-rating: How well I understand it: 4/5",
         )
         .await;
         quiz::reset_and_check(&c, &quiz::EN).await;
-        wait_for_text(&c, ".lab-serve-quiz", "Quiz: 0 of 7 answered, 0 right").await;
+        wait_for_text(&c, ".lab-serve-quiz", "Quiz: 0 of 11 answered, 0 right").await;
         let kept = again.get("/api/quiz").json();
         assert_eq!(kept["quiz"]["answers"], json!({}), "{kept}");
         assert_eq!(kept["quiz"]["ratings"]["knowledge"], 4, "{kept}");
