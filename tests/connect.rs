@@ -5,11 +5,15 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use testkit::{FakeApiServer, FakeProxy, KUBECTL, ProxyProtocol, REMOTE_HOST};
+
+#[path = "support/run.rs"]
+mod run;
+use run::Run;
 
 /// The documented bounds (checker/src/auth.rs, checker/src/watch.rs, README).
 const PLUGIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -84,40 +88,6 @@ fn finish(mut child: std::process::Child) -> Run {
         std::thread::sleep(Duration::from_millis(20));
     }
     Run::from(child.wait_with_output().unwrap())
-}
-
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl From<Output> for Run {
-    fn from(o: Output) -> Run {
-        Run {
-            code: o.status.code().expect("exited, not killed"),
-            stdout: String::from_utf8(o.stdout).unwrap(),
-            stderr: String::from_utf8(o.stderr).unwrap(),
-        }
-    }
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {self:?}"))
-    }
-
-    /// Exit code `code` and one line on stderr, `error: …` holding every needle.
-    fn assert_error(&self, code: i32, needles: &[&str]) {
-        assert_eq!(self.code, code, "{self:?}");
-        assert_eq!(self.stderr.lines().count(), 1, "one line: {self:?}");
-        assert!(self.stderr.starts_with("error: "), "{self:?}");
-        for needle in needles {
-            assert!(self.stderr.contains(needle), "{needle:?} in {self:?}");
-        }
-        assert!(!self.stderr.contains("panicked"), "{self:?}");
-    }
 }
 
 /// The fake API server with `init-demo` running.

@@ -5,11 +5,15 @@
 //! fake API server where one is needed.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use testkit::{FakeApiServer, fixtures_dir};
+
+#[path = "support/run.rs"]
+mod run;
+use run::Run;
 
 /// A learner's machine: a home, a state directory, a kubeconfig for `server` (if any).
 struct Learner {
@@ -52,37 +56,6 @@ impl Learner {
         let path = self.path(name);
         std::fs::write(&path, bytes).unwrap();
         path.to_str().unwrap().to_string()
-    }
-}
-
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl From<Output> for Run {
-    fn from(o: Output) -> Run {
-        Run {
-            code: o.status.code().unwrap_or_else(|| panic!("killed by a signal: {o:?}")),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
-    }
-}
-
-impl Run {
-    /// Exit `code`, one line on stderr containing `needle`, no panic.
-    fn fails(&self, code: i32, needle: &str) {
-        assert_eq!(self.code, code, "{self:?}");
-        assert_eq!(self.stderr.lines().count(), 1, "one line: {}", self.stderr);
-        assert!(self.stderr.contains(needle), "{needle:?} not in {}", self.stderr);
-        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
     }
 }
 

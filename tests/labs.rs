@@ -9,6 +9,10 @@ use std::process::Command;
 use serde_json::Value;
 use testkit::FakeApiServer;
 
+#[path = "support/run.rs"]
+mod run;
+use run::Run;
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
@@ -19,19 +23,6 @@ struct Learner {
     dir: tempfile::TempDir,
     kubeconfig: PathBuf,
     cwd: PathBuf,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}{}", self.stdout, self.stderr))
-    }
 }
 
 impl Learner {

@@ -4,11 +4,15 @@
 //! does (discovery, get, list with selectors, watch, RBAC denials).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use testkit::{FakeApiServer, fixtures_dir, kubectl};
+
+#[path = "support/run.rs"]
+mod run;
+use run::Run;
 
 const NAMESPACE: &str = "objects-lab";
 
@@ -77,35 +81,6 @@ impl Learner {
 
     fn run(&self, args: &[&str]) -> Run {
         self.run_with(&lab(), args)
-    }
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl From<Output> for Run {
-    fn from(o: Output) -> Run {
-        Run {
-            code: o.status.code().expect("exited, not killed"),
-            stdout: String::from_utf8(o.stdout).unwrap(),
-            stderr: String::from_utf8(o.stderr).unwrap(),
-        }
-    }
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}{}", self.stdout, self.stderr))
-    }
-
-    fn check(&self, id: &str) -> Value {
-        let json = self.json();
-        let found = json["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).cloned();
-        found.unwrap_or_else(|| panic!("no check {id}: {json}"))
     }
 }
 

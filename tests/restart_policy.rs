@@ -7,10 +7,14 @@
 //! Init:CrashLoopBackOff) pass on either side.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::{Value, json};
 use testkit::{FakeApiServer, fixtures_dir, kubectl};
+
+#[path = "support/run.rs"]
+mod run;
+use run::Run;
 
 const NAMESPACE: &str = "restart-policy";
 const LAB: &str = "restart-policy";
@@ -105,53 +109,6 @@ impl Learner {
 
     fn step(&self, n: u32) -> Run {
         self.run(&["step", &n.to_string(), "-o", "json"])
-    }
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl From<Output> for Run {
-    fn from(o: Output) -> Run {
-        Run {
-            code: o.status.code().expect("exited, not killed"),
-            stdout: String::from_utf8(o.stdout).unwrap(),
-            stderr: String::from_utf8(o.stderr).unwrap(),
-        }
-    }
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}{}", self.stdout, self.stderr))
-    }
-
-    fn verdict(&self) -> String {
-        self.json()["verdict"].as_str().unwrap().to_string()
-    }
-
-    fn check(&self, id: &str) -> Value {
-        let json = self.json();
-        let found = json["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).cloned();
-        found.unwrap_or_else(|| panic!("no check {id}: {json}"))
-    }
-
-    fn outcome(&self, id: &str) -> String {
-        self.check(id)["outcome"].as_str().unwrap().to_string()
-    }
-
-    /// Every check's outcome, for messages.
-    fn outcomes(&self) -> Vec<(String, String)> {
-        self.json()["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| (c["id"].as_str().unwrap().to_string(), c["outcome"].as_str().unwrap().to_string()))
-            .collect()
     }
 }
 

@@ -7,11 +7,15 @@
 //! to change.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use testkit::{FakeApiServer, fixtures_dir, kubectl};
+
+#[path = "support/run.rs"]
+mod run;
+use run::Run;
 
 const NAMESPACE: &str = "statefulset";
 
@@ -118,61 +122,6 @@ impl Learner {
 
     fn step(&self, n: u32) -> Run {
         self.run(&["step", &n.to_string(), "-o", "json"])
-    }
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl From<Output> for Run {
-    fn from(o: Output) -> Run {
-        Run {
-            code: o.status.code().expect("exited, not killed"),
-            stdout: String::from_utf8(o.stdout).unwrap(),
-            stderr: String::from_utf8(o.stderr).unwrap(),
-        }
-    }
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}{}", self.stdout, self.stderr))
-    }
-
-    fn verdict(&self) -> String {
-        self.json()["verdict"].as_str().unwrap().to_string()
-    }
-
-    fn check(&self, id: &str) -> Value {
-        let json = self.json();
-        let found = json["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).cloned();
-        found.unwrap_or_else(|| panic!("no check {id}: {json}"))
-    }
-
-    fn outcome(&self, id: &str) -> String {
-        self.check(id)["outcome"].as_str().unwrap().to_string()
-    }
-
-    fn observed(&self, id: &str) -> String {
-        self.check(id)["observed"].as_str().unwrap().to_string()
-    }
-
-    fn hint(&self, id: &str) -> String {
-        self.check(id)["hint"].as_str().unwrap().to_string()
-    }
-
-    /// Every check's outcome, `id=outcome`, in the spec's order.
-    fn outcomes(&self) -> Vec<String> {
-        self.json()["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| format!("{}={}", c["id"].as_str().unwrap(), c["outcome"].as_str().unwrap()))
-            .collect()
     }
 }
 

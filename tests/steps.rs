@@ -2,11 +2,15 @@
 //! code, the JSON schema, progress, and every error a learner can meet.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use testkit::{FakeApiServer, Mode, fixtures_dir};
+
+#[path = "support/run.rs"]
+mod run;
+use run::Run;
 
 /// One learner's machine: a home, a state directory and a kubeconfig pointing at `server`.
 struct Learner {
@@ -37,28 +41,6 @@ impl Learner {
 
     fn run(&self, args: &[&str]) -> Run {
         Run::from(self.command(args).output().unwrap())
-    }
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl From<Output> for Run {
-    fn from(o: Output) -> Run {
-        Run {
-            code: o.status.code().expect("exited, not killed"),
-            stdout: String::from_utf8(o.stdout).unwrap(),
-            stderr: String::from_utf8(o.stderr).unwrap(),
-        }
-    }
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
     }
 }
 
