@@ -1,6 +1,6 @@
-//! The book's weight: every page of the built book (`mdbook build` with `.tools/bin/mdbook`)
-//! served from 127.0.0.1 to headless Chromium over WebDriver, as a reader's first visit would
-//! load it: the browser's cache off (DevTools `Network.setCacheDisabled`) and every response
+//! The book's weight: every page of the built book (`mdbook build` with `.tools/bin/mdbook`) and
+//! of each translated edition (`en/…`) served from 127.0.0.1 to headless Chromium over WebDriver,
+//! as a reader's first visit would load it: the browser's cache off (DevTools `Network.setCacheDisabled`) and every response
 //! `Cache-Control: no-store`.
 //!
 //! For each page: the requests and the bytes the server sent for it (status lines, headers and
@@ -58,9 +58,14 @@ pub fn run() {
     let runs: usize = std::env::var("BENCH_BOOK_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3).max(1);
     let built = book();
     let server = StaticServer::start(&built.out).expect("start the static server");
-    let mut pages: Vec<String> =
-        chapter_pages(&built.out).iter().map(|p| p.to_string_lossy().into_owned()).collect();
-    pages.push("print.html".into());
+    // Every edition's pages: the Chinese book at the root, each translation under its language.
+    let mut pages: Vec<String> = Vec::new();
+    let editions = std::iter::once((String::new(), built.out.clone()))
+        .chain(built.editions.iter().map(|(e, dir)| (format!("{}/", e.language), dir.clone())));
+    for (prefix, dir) in editions {
+        pages.extend(chapter_pages(&dir).iter().map(|p| format!("{prefix}{}", p.to_string_lossy())));
+        pages.push(format!("{prefix}print.html"));
+    }
     let work = tempfile::tempdir().unwrap();
     let rows = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
         let driver = Driver::start(&work.path().join("chromedriver.log"));
@@ -153,6 +158,7 @@ fn report(rows: &[Row], runs: usize, out: &std::path::Path) {
     let mut problems = Vec::new();
     let (mut total_requests, mut total_bytes, mut with_mermaid) = (0, 0, 0);
     let mut plain_max: Option<(usize, &str)> = None;
+    let mut plain_min: Option<(usize, &str)> = None;
     let mut drawn_max: Option<(f64, &str)> = None;
     // path → (pages that fetched it, its size)
     let mut files: BTreeMap<String, (usize, usize)> = BTreeMap::new();
@@ -186,6 +192,9 @@ fn report(rows: &[Row], runs: usize, out: &std::path::Path) {
         if blocks == 0 && plain_max.is_none_or(|(b, _)| bytes > b) {
             plain_max = Some((bytes, &row.page));
         }
+        if blocks == 0 && plain_min.is_none_or(|(b, _)| bytes < b) {
+            plain_min = Some((bytes, &row.page));
+        }
         for s in &row.loads[0].sent {
             let entry = files.entry(s.path.clone()).or_default();
             entry.0 += 1;
@@ -212,8 +221,13 @@ fn report(rows: &[Row], runs: usize, out: &std::path::Path) {
         rows.len(),
         kb(total_bytes)
     );
-    if let Some((bytes, page)) = plain_max {
-        println!("\nheaviest page without a diagram: {page}, {} kB", kb(bytes));
+    if let (Some((min, light)), Some((max, heavy))) = (plain_min, plain_max) {
+        let count = rows.iter().filter(|r| r.loads[0].blocks == 0).count();
+        println!(
+            "\npages without a diagram ({count}): lightest {light}, {} kB; heaviest {heavy}, {} kB",
+            kb(min),
+            kb(max)
+        );
     }
     if let Some((ms, page)) = drawn_max {
         println!("slowest page to draw its diagrams: {page}, {ms:.0} ms");
