@@ -140,14 +140,14 @@ pub fn target(path: Option<&Path>, lab: Option<&str>, all: bool) -> Result<Resul
         message: Msg::new(e.reason.clone(), e.reason),
     };
     let labs = match root.join(lab_spec::catalog::CATALOG_PATH).is_file() {
-        true => match Labs::load(&root) {
+        true => match Labs::load_with(&root, input::read_spec_checked) {
             Ok(labs) => labs,
             Err(e) => return Ok(Err(schema(e))),
         },
         false => Labs::embedded()?,
     };
     let (labs, ids) = match &spec_file {
-        Some(file) => match LabSpec::load(file) {
+        Some(file) => match read_spec(file) {
             Ok(spec) => {
                 let id = spec.id.clone();
                 (labs.with_spec(spec, relative(&root, &file.display().to_string())), vec![id])
@@ -170,6 +170,12 @@ pub fn target(path: Option<&Path>, lab: Option<&str>, all: bool) -> Result<Resul
         }
     };
     Ok(Ok(Target { root, labs, ids }))
+}
+
+/// A spec file, read within the checker's bounds (see [`input::read_spec_checked`]).
+fn read_spec(file: &Path) -> std::result::Result<LabSpec, lab_spec::SpecError> {
+    let shown = file.display().to_string();
+    LabSpec::parse(&input::read_spec_checked(file, &shown)?, &shown)
 }
 
 /// `file` relative to `root` when it is under it.
