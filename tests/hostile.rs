@@ -239,6 +239,28 @@ fn lint_bounds_the_lab_files_it_reads() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stdout.contains("labs/init-container/lab.yaml"), "{run:?}");
     assert!(run.stdout.contains("its aliases (*name) expand to more than"), "{run:?}");
+
+    // The manifests it names and the RBAC manifest are YAML it parses too.
+    std::fs::copy(
+        repo_root().join("labs/init-container/lab.yaml"),
+        checkout.join("labs/init-container/lab.yaml"),
+    )
+    .unwrap();
+    let manifest_bomb = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x}}\ndata: {{}}\nbomb: &bomb [{}]\ncopies: [{}]\n",
+        vec!["x"; 60_000].join(","),
+        vec!["*bomb"; 60_000].join(",")
+    );
+    std::fs::create_dir_all(checkout.join("manifests")).unwrap();
+    for manifest in ["init-container.yaml", "checker-rbac.yaml"] {
+        std::fs::write(checkout.join("manifests").join(manifest), &manifest_bomb).unwrap();
+    }
+    let run = run_within(&learner, &checkout, &["lint", "--lab", "init-container"], limit);
+    assert_eq!(run.code, 2, "{run:?}");
+    for manifest in ["init-container.yaml", "checker-rbac.yaml"] {
+        let said = run.stdout.lines().find(|l| l.contains(&format!("manifests/{manifest}: cannot be read")));
+        assert!(said.is_some_and(|l| l.contains("expand to more than")), "{manifest}: {run:?}");
+    }
 }
 
 #[test]
