@@ -350,6 +350,21 @@ fn namespaces_contexts_and_durations_are_validated_before_any_request() {
     assert_eq!(learner.run(&["step", "1", "--wait", "24h", "-o", "json"]).code, 0);
 }
 
+/// A label selector the API server cannot parse is the teacher's typo (exit 2), not the cluster's
+/// failure; it goes into the query encoded, never into the path.
+#[test]
+fn a_class_selector_the_api_server_refuses_is_a_usage_error() {
+    let server = server_with(&[]);
+    let learner = Learner::new(Some(&server));
+    for selector in ["=x", "a b", "x=1&watch=true?"] {
+        server.clear_requests();
+        let run = learner.run(&["class", "status", "--selector", selector]);
+        run.fails(2, &format!("--selector \"{selector}\""));
+        let requests = server.requests();
+        assert!(requests.iter().all(|r| r.path == "/api/v1/namespaces"), "{requests:?}");
+    }
+}
+
 // ---- output ----
 
 #[cfg(target_os = "linux")]
