@@ -372,12 +372,39 @@ fn a_hung_plugin_is_stopped_with_what_it_started_within_the_bound() {
         &[&format!("credential plugin \"{}\"", plugin.display()), "did not finish within 30s"],
     );
     assert!(took >= PLUGIN_TIMEOUT && took < PLUGIN_TIMEOUT + Duration::from_secs(10), "{took:?}");
-    // The `sleep` it started is gone too (or a zombie waiting for an init that reaps it).
-    let sleeper = std::fs::read_to_string(&pid).unwrap();
-    let stat = std::fs::read_to_string(format!("/proc/{}/stat", sleeper.trim())).unwrap_or_default();
-    let state = stat.rsplit(')').next().unwrap_or_default().split_whitespace().next().unwrap_or("gone");
-    assert!(matches!(state, "gone" | "Z" | "X"), "the plugin's child {sleeper} still runs: {stat}");
+    // The `sleep` it started is gone too.
+    assert!(is_gone(&pid), "the plugin's child still runs");
     assert!(server.requests().is_empty());
+}
+
+/// Whether the process of the pid in `file` is gone (or a zombie waiting for an init to reap it).
+fn is_gone(file: &Path) -> bool {
+    let pid = std::fs::read_to_string(file).unwrap();
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
+    let state = stat.rsplit(')').next().unwrap_or_default().split_whitespace().next().unwrap_or("gone");
+    matches!(state, "gone" | "Z" | "X")
+}
+
+/// `checker doctor` asks the kubectl on PATH for its version. Google Cloud's kubectl is a
+/// dispatcher that first asks the cluster for its version, and so runs the kubeconfig's
+/// credential plugin: when that hangs, doctor stops kubectl after its bound, and what kubectl
+/// started with it.
+#[test]
+fn doctor_stops_a_hung_kubectl_with_what_it_started() {
+    let server = running(true);
+    let machine = Machine::new();
+    let pid = machine.path("pid");
+    std::fs::create_dir(machine.path("bin")).unwrap();
+    machine.script("bin/kubectl", "sleep 600 &\necho $! > \"$PID\"\nwait\n");
+    let path = format!("{}:{}", machine.path("bin").display(), std::env::var("PATH").unwrap_or_default());
+    let kubeconfig = server.write_kubeconfig(machine.dir.path());
+    let run = machine.run(
+        kubeconfig.to_str().unwrap(),
+        &["doctor"],
+        &[("PATH", &path), ("PID", pid.to_str().unwrap())],
+    );
+    assert!(run.stdout.contains("kubectl: cannot tell its version (it did not finish within 5s)"), "{run:?}");
+    assert!(is_gone(&pid), "kubectl's child still runs");
 }
 
 #[test]

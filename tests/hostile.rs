@@ -179,6 +179,90 @@ fn hostile_lab_specs_are_refused() {
     learner.run(&["--spec", "/dev/zero", "list"]).fails(2, "is not a regular file");
 }
 
+/// The book's first lab spec with a wide alias bomb in an object check's `match` (which takes
+/// any YAML): one anchored list of 60,000 scalars, aliased 60,000 times. serde_yaml's own limit
+/// counts alias jumps, not the nodes they expand to, so only the checker's bound stops it.
+fn spec_with_wide_alias_bomb() -> String {
+    let spec = std::fs::read_to_string(repo_root().join("labs/init-container/lab.yaml")).unwrap();
+    let (width, indent) = (60_000, " ".repeat(14));
+    let bomb = format!(
+        "          match:\n{indent}bomb: &bomb [{}]\n{indent}copies: [{}]\n",
+        vec!["x"; width].join(","),
+        vec!["*bomb"; width].join(",")
+    );
+    assert!(spec.contains("          match:\n"));
+    spec.replacen("          match:\n", &bomb, 1)
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs `checker` in `dir`, killed after `limit` (a test that fails, not one that hangs or eats
+/// the machine's memory).
+fn run_within(learner: &Learner, dir: &Path, args: &[&str], limit: Duration) -> Run {
+    let mut child =
+        learner.command(args).current_dir(dir).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("checker {args:?} still ran after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Run::from(child.wait_with_output().unwrap())
+}
+
+#[test]
+fn lint_bounds_the_lab_files_it_reads() {
+    let learner = Learner::new(None);
+    let bomb = spec_with_wide_alias_bomb();
+    // A spec file given on the command line...
+    let file = learner.write("lab.yaml", &bomb);
+    let limit = Duration::from_secs(20);
+    let run = run_within(&learner, learner.dir.path(), &["lint", &file], limit);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stdout.contains("its aliases (*name) expand to more than"), "{run:?}");
+    // ...and the same file in a checkout.
+    let checkout = learner.path("book");
+    for id in ["init-container", "restart-policy", "statefulset"] {
+        let dir = checkout.join("labs").join(id);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(repo_root().join("labs").join(id).join("lab.yaml"), dir.join("lab.yaml")).unwrap();
+    }
+    std::fs::copy(repo_root().join("labs/labs.yaml"), checkout.join("labs/labs.yaml")).unwrap();
+    std::fs::copy(repo_root().join("book.toml"), checkout.join("book.toml")).unwrap();
+    std::fs::write(checkout.join("labs/init-container/lab.yaml"), &bomb).unwrap();
+    let run = run_within(&learner, &checkout, &["lint"], limit);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stdout.contains("labs/init-container/lab.yaml"), "{run:?}");
+    assert!(run.stdout.contains("its aliases (*name) expand to more than"), "{run:?}");
+
+    // The manifests it names and the RBAC manifest are YAML it parses too.
+    std::fs::copy(
+        repo_root().join("labs/init-container/lab.yaml"),
+        checkout.join("labs/init-container/lab.yaml"),
+    )
+    .unwrap();
+    let manifest_bomb = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x}}\ndata: {{}}\nbomb: &bomb [{}]\ncopies: [{}]\n",
+        vec!["x"; 60_000].join(","),
+        vec!["*bomb"; 60_000].join(",")
+    );
+    std::fs::create_dir_all(checkout.join("manifests")).unwrap();
+    for manifest in ["init-container.yaml", "checker-rbac.yaml"] {
+        std::fs::write(checkout.join("manifests").join(manifest), &manifest_bomb).unwrap();
+    }
+    let run = run_within(&learner, &checkout, &["lint", "--lab", "init-container"], limit);
+    assert_eq!(run.code, 2, "{run:?}");
+    for manifest in ["init-container.yaml", "checker-rbac.yaml"] {
+        let said = run.stdout.lines().find(|l| l.contains(&format!("manifests/{manifest}: cannot be read")));
+        assert!(said.is_some_and(|l| l.contains("expand to more than")), "{manifest}: {run:?}");
+    }
+}
+
 #[test]
 fn a_kubeconfig_alias_bomb_is_refused() {
     let learner = Learner::new(None);
@@ -264,6 +348,21 @@ fn namespaces_contexts_and_durations_are_validated_before_any_request() {
     assert!(server.requests().is_empty(), "{:?}", server.requests());
     // The largest wait is fine (the step passes at once).
     assert_eq!(learner.run(&["step", "1", "--wait", "24h", "-o", "json"]).code, 0);
+}
+
+/// A label selector the API server cannot parse is the teacher's typo (exit 2), not the cluster's
+/// failure; it goes into the query encoded, never into the path.
+#[test]
+fn a_class_selector_the_api_server_refuses_is_a_usage_error() {
+    let server = server_with(&[]);
+    let learner = Learner::new(Some(&server));
+    for selector in ["=x", "a b", "x=1&watch=true?"] {
+        server.clear_requests();
+        let run = learner.run(&["class", "status", "--selector", selector]);
+        run.fails(2, &format!("--selector \"{selector}\""));
+        let requests = server.requests();
+        assert!(requests.iter().all(|r| r.path == "/api/v1/namespaces"), "{requests:?}");
+    }
 }
 
 // ---- output ----

@@ -924,6 +924,36 @@ fn a_client_that_never_finishes_its_headers_is_disconnected() {
     assert_eq!(served.get("/api/health").status, 200);
 }
 
+/// The body of `POST /api/quiz` has a deadline too: a client that sends the headers and a
+/// promise of a body never kept gets 408 and is disconnected, and cannot hold one of the
+/// server's connections for the connection's whole lifetime (256 of them froze the server).
+#[test]
+fn a_quiz_body_that_never_comes_is_answered_408() {
+    use std::io::{Read, Write};
+    let (_server, _dir, kubeconfig) = cluster(None);
+    let served = Served::start(&kubeconfig, &[]);
+    let request = format!(
+        "POST /api/quiz?lang=en HTTP/1.1\r\nHost: {}\r\nOrigin: {}\r\nContent-Type: application/json\r\n\
+         Content-Length: 100\r\n\r\n{{\"total\": 7",
+        served.host(),
+        served.origin()
+    );
+    let mut stream = std::net::TcpStream::connect(served.addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let read = stream.read_to_end(&mut answer);
+    let took = started.elapsed();
+    let answer = String::from_utf8_lossy(&answer);
+    eprintln!("a quiz body that never comes: {:?} after {took:?}", answer.lines().next());
+    assert!(read.is_ok(), "still open after {took:?}: {read:?}");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains(r#""kind":"input""#), "{answer}");
+    assert!(took >= Duration::from_secs(4) && took < Duration::from_secs(15), "{took:?}");
+    assert_eq!(served.get("/api/health").status, 200);
+}
+
 /// A book of two labs: experiment 1.2's chapters at the top of `src/`, the objects test lab's in
 /// `src/objects/`, whose boxes name no lab (they take their directory's).
 fn two_lab_book(root: &Path) {

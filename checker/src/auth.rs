@@ -578,8 +578,7 @@ async fn run(program: &Program<'_>) -> Result<Vec<u8>> {
     };
     let (stdout, stderr, status) = match tokio::time::timeout(bound, finished).await {
         Ok(done) => {
-            // It has exited: its process group may be gone and its number reused.
-            group.0 = None;
+            group.exited();
             done
         }
         Err(_) => {
@@ -671,13 +670,19 @@ fn one_line(text: &str) -> String {
     }
 }
 
-/// Kills a plugin's process group when dropped before the plugin finished (it hung, or the
-/// command ended while it ran); tokio's `kill_on_drop` kills the plugin itself.
-struct Group(#[cfg_attr(not(unix), allow(dead_code))] Option<u32>);
+/// Kills a program's process group when dropped before the program finished (it hung, or the
+/// command ended while it ran); tokio's `kill_on_drop` kills the program itself. The program
+/// must have been started in a group of its own (`process_group(0)`).
+pub(crate) struct Group(#[cfg_attr(not(unix), allow(dead_code))] Option<u32>);
 
 impl Group {
-    fn of(child: &tokio::process::Child, own_group: bool) -> Group {
+    pub(crate) fn of(child: &tokio::process::Child, own_group: bool) -> Group {
         Group(child.id().filter(|_| own_group && cfg!(unix)))
+    }
+
+    /// The program has exited: its process group may be gone and its number reused.
+    pub(crate) fn exited(&mut self) {
+        self.0 = None;
     }
 }
 

@@ -97,6 +97,19 @@ pub fn read_spec_text(path: &Path, shown: &str) -> Result<String> {
     Ok(text)
 }
 
+/// [`read_spec_text`] for a reader that reports a lab file's problems as lab_spec's own
+/// ([`lab_spec::SpecError`], as `checker lint` does): the same bounds on the file and its YAML.
+pub fn read_spec_checked(path: &Path, shown: &str) -> std::result::Result<String, lab_spec::SpecError> {
+    let text = lab_spec::catalog::read_bounded(path, shown)?;
+    yaml::check(&text, &SPEC_YAML).map_err(|refusal| match refusal {
+        Refusal::Syntax { line, reason } => {
+            lab_spec::SpecError { file: shown.to_string(), line: Some(line), reason }
+        }
+        Refusal::Limit(why) => lab_spec::SpecError::new(shown, format!("too large to read: {}", why.en)),
+    })?;
+    Ok(text)
+}
+
 /// The labs of the checkout at `root`, every file read as [`read_spec_text`] reads it.
 pub fn load_labs(root: &Path) -> Result<lab_spec::Labs> {
     lab_spec::Labs::load_with(root, read_spec_text)

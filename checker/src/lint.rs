@@ -140,14 +140,14 @@ pub fn target(path: Option<&Path>, lab: Option<&str>, all: bool) -> Result<Resul
         message: Msg::new(e.reason.clone(), e.reason),
     };
     let labs = match root.join(lab_spec::catalog::CATALOG_PATH).is_file() {
-        true => match Labs::load(&root) {
+        true => match Labs::load_with(&root, input::read_spec_checked) {
             Ok(labs) => labs,
             Err(e) => return Ok(Err(schema(e))),
         },
         false => Labs::embedded()?,
     };
     let (labs, ids) = match &spec_file {
-        Some(file) => match LabSpec::load(file) {
+        Some(file) => match read_spec(file) {
             Ok(spec) => {
                 let id = spec.id.clone();
                 (labs.with_spec(spec, relative(&root, &file.display().to_string())), vec![id])
@@ -170,6 +170,19 @@ pub fn target(path: Option<&Path>, lab: Option<&str>, all: bool) -> Result<Resul
         }
     };
     Ok(Ok(Target { root, labs, ids }))
+}
+
+/// A manifest's text, within the bounds of a lab spec (its size, and what its aliases expand to).
+fn read_yaml(full: &Path) -> Result<String> {
+    let text = input::read_text(full, input::SPEC_LIMIT)?;
+    input::check_yaml(&text, full, &input::SPEC_YAML)?;
+    Ok(text)
+}
+
+/// A spec file, read within the checker's bounds (see [`input::read_spec_checked`]).
+fn read_spec(file: &Path) -> std::result::Result<LabSpec, lab_spec::SpecError> {
+    let shown = file.display().to_string();
+    LabSpec::parse(&input::read_spec_checked(file, &shown)?, &shown)
 }
 
 /// `file` relative to `root` when it is under it.
@@ -316,7 +329,7 @@ impl<'a> Linter<'a> {
         if !full.is_file() {
             return Err(msg!("不存在", "does not exist"));
         }
-        let text = input::read_text(&full, input::SPEC_LIMIT).map_err(|e| {
+        let text = read_yaml(&full).map_err(|e| {
             let why = e.message().clone();
             Msg::new(format!("无法读取：{}", why.zh), format!("cannot be read: {}", why.en))
         })?;
@@ -403,7 +416,7 @@ impl<'a> Linter<'a> {
         };
         let full = self.root.join(&rbac);
         // A manifest that cannot be read is the `manifest` rule's problem.
-        let Ok(text) = input::read_text(&full, input::SPEC_LIMIT) else { return };
+        let Ok(text) = read_yaml(&full) else { return };
         let grants = match Grants::parse(&text) {
             Ok(grants) => grants,
             Err(why) => {

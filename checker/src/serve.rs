@@ -320,12 +320,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/api/check/{step}", post(api::check))
         .route("/api/progress", get(api::progress))
         .route("/api/status", get(api::status))
-        .route(
-            "/api/quiz",
-            get(api::quiz)
-                .post(api::save_quiz)
-                .layer(axum::extract::DefaultBodyLimit::max(api::QUIZ_BODY_LIMIT)),
-        )
+        .route("/api/quiz", get(api::quiz).post(api::save_quiz))
         .route("/api/{*rest}", any(api::not_found))
         .route("/_checker/serve.js", get(files::script))
         .route("/_checker/serve.css", get(files::stylesheet))

@@ -31,11 +31,25 @@ impl Cluster {
         Cluster { namespace: namespace.to_string(), ..self.clone() }
     }
 
-    /// The names of the namespaces a label selector picks (every namespace without one).
+    /// The names of the namespaces a label selector picks (every namespace without one). A
+    /// selector the API server cannot parse (400) is the teacher's `--selector`: a usage error.
     pub async fn list_namespaces(&self, selector: Option<&str>) -> Result<Vec<String>> {
         let api: Api<Namespace> = Api::all(self.client().await?);
         let params = ListParams::default().labels(selector.unwrap_or_default());
-        let list = self.class_call(api.list(&params), "namespaces").await?;
+        let request = async {
+            match api.list(&params).await {
+                Err(kube::Error::Api(status)) if status.code == 400 && selector.is_some() => {
+                    let selector = crate::sanitize::line(selector.unwrap_or_default());
+                    let message = crate::sanitize::line(&status.message);
+                    Ok(Err(Error::Usage(msg!(
+                        "--selector \"{selector}\" 不是 API server 能读的标签选择器：{message}",
+                        "--selector \"{selector}\" is not a label selector the API server can read: {message}"
+                    ))))
+                }
+                answer => answer.map(Ok),
+            }
+        };
+        let list = self.class_call(request, "namespaces").await??;
         Ok(list.items.into_iter().filter_map(|ns| ns.metadata.name).collect())
     }
 

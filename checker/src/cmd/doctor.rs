@@ -128,20 +128,25 @@ async fn storage(cluster: &Cluster) -> Storage {
     }
 }
 
-/// `kubectl version --client -o json`, within [`KUBECTL_TIMEOUT`] (killed after it).
+/// `kubectl version --client -o json`, within [`KUBECTL_TIMEOUT`] (killed after it, with what
+/// it started: Google Cloud's kubectl is a dispatcher that asks the cluster for its version, so
+/// it may run the kubeconfig's credential plugin).
 async fn kubectl_version() -> Kubectl {
-    let mut child = match tokio::process::Command::new("kubectl")
+    let mut command = tokio::process::Command::new("kubectl");
+    command
         .args(["version", "--client", "-o", "json"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-    {
+        .kill_on_drop(true);
+    #[cfg(unix)]
+    command.process_group(0);
+    let mut child = match command.spawn() {
         Ok(child) => child,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Kubectl::NotFound,
         Err(e) => return Kubectl::Unknown(msg!("无法运行：{e}", "cannot run it: {e}")),
     };
+    let mut group = crate::auth::Group::of(&child, true);
     let Some(stdout) = child.stdout.take() else {
         return Kubectl::Unknown(msg!("没有输出", "no output"));
     };
@@ -151,7 +156,10 @@ async fn kubectl_version() -> Kubectl {
         child.wait().await.map(|status| (status, out))
     };
     let (status, out) = match tokio::time::timeout(KUBECTL_TIMEOUT, run).await {
-        Ok(Ok(done)) => done,
+        Ok(Ok(done)) => {
+            group.exited();
+            done
+        }
         Ok(Err(e)) => return Kubectl::Unknown(msg!("读取输出失败：{e}", "cannot read its output: {e}")),
         Err(_) => {
             let secs = KUBECTL_TIMEOUT.as_secs();

@@ -23,7 +23,7 @@
 //! - `GET /api/quiz` → the lab's quiz and self-ratings as the progress file keeps them
 //!   (`{"quiz": {"total", "answers": {"quiz-1": {"choice": "b", "right": true}}, "ratings":
 //!   {"knowledge": 4}, "at"}}`, or `{"quiz": null}`); `POST /api/quiz` with `{"total", "answers",
-//!   "ratings"}` (at most [`QUIZ_BODY_LIMIT`] bytes) replaces them: the served book keeps them in
+//!   "ratings"}` (at most [`QUIZ_BODY_LIMIT`] bytes, sent within [`BODY_TIMEOUT`]) replaces them: the served book keeps them in
 //!   the progress file, so that they outlive the port (a browser keeps localStorage per origin)
 //!   and `checker progress` and `checker report` show them. Both answer with the record, its
 //!   `summary` ([`crate::quiz::QuizSummary`]) and `text`, the sidebar's line in the page's
@@ -72,6 +72,9 @@ pub const WAIT_INTERVAL: Duration = Duration::from_secs(2);
 
 /// The largest body of `POST /api/quiz`: a quiz at the bounds of [`QuizRecord::validate`] fits.
 pub const QUIZ_BODY_LIMIT: usize = 16 * 1024;
+/// A request body must arrive within this time (as its headers must: see `serve.rs`), or the
+/// answer is 408 and the connection is closed.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The commands that start a local cluster, offered when there is none.
 const LOCAL_CLUSTERS: &[&str] = &["kind create cluster", "minikube start", "k3d cluster create"];
@@ -422,11 +425,37 @@ pub(crate) async fn quiz(State(state): State<Arc<AppState>>, RawQuery(query): Ra
 pub(crate) async fn save_quiz(
     State(state): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> Response {
     let ctx = &match state.ctx_for(query.as_deref()) {
         Ok(ctx) => ctx,
         Err(id) => return unknown_lab(&state, id, query.as_deref()),
+    };
+    let body = match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, QUIZ_BODY_LIMIT)).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(e))
+            if std::error::Error::source(&e).is_some_and(|e| e.is::<http_body_util::LengthLimitError>()) =>
+        {
+            let message = tr(
+                ctx.lang,
+                &format!("测验数据超过 {QUIZ_BODY_LIMIT} 字节"),
+                &format!("the quiz data is larger than {QUIZ_BODY_LIMIT} bytes"),
+            );
+            return (StatusCode::PAYLOAD_TOO_LARGE, Json(json!({ "error": message, "kind": "input" })))
+                .into_response();
+        }
+        // The client went away: nobody reads the answer.
+        Ok(Err(_)) => return StatusCode::BAD_REQUEST.into_response(),
+        Err(_) => {
+            let secs = BODY_TIMEOUT.as_secs();
+            let message = tr(
+                ctx.lang,
+                &format!("测验数据在 {secs} 秒内没有传完"),
+                &format!("the quiz data did not arrive within {secs}s"),
+            );
+            return (StatusCode::REQUEST_TIMEOUT, Json(json!({ "error": message, "kind": "input" })))
+                .into_response();
+        }
     };
     let input: QuizInput = match serde_json::from_slice(&body) {
         Ok(input) => input,

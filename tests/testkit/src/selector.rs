@@ -98,8 +98,11 @@ fn parse_requirement(term: &str) -> Result<Requirement, String> {
             return Err(invalid("expected a key and an operator before '('"));
         };
         let key = valid_key(key).map_err(|e| invalid(&e))?;
-        let values =
+        let values: Vec<String> =
             term[open + 1..close].split(',').map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()).collect();
+        for value in &values {
+            valid_value(value).map_err(|e| invalid(&e))?;
+        }
         return match op {
             "in" => Ok(Requirement::In(key, values)),
             "notin" => Ok(Requirement::NotIn(key, values)),
@@ -109,7 +112,7 @@ fn parse_requirement(term: &str) -> Result<Requirement, String> {
     for (op, negated) in [("!=", true), ("==", false), ("=", false)] {
         if let Some((key, value)) = term.split_once(op) {
             let key = valid_key(key.trim()).map_err(|e| invalid(&e))?;
-            let value = value.trim().to_owned();
+            let value = valid_value(value.trim()).map_err(|e| invalid(&e))?;
             return Ok(if negated {
                 Requirement::NotEquals(key, value)
             } else {
@@ -127,6 +130,25 @@ fn valid_key(key: &str) -> Result<String, String> {
     let ok = !key.is_empty()
         && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'));
     if ok { Ok(key.to_owned()) } else { Err(format!("invalid label key {key:?}")) }
+}
+
+/// A label value as kube-apiserver validates one in a selector: empty, or at most 63 characters
+/// of alphanumerics, `-`, `_` and `.`, starting and ending with an alphanumeric.
+fn valid_value(value: &str) -> Result<String, String> {
+    let edges = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    let ok = value.is_empty()
+        || (value.len() <= 63
+            && edges(value.chars().next())
+            && edges(value.chars().last())
+            && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')));
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(format!(
+            "invalid label value: {value:?}: a valid label must be an empty string or consist of alphanumeric \
+             characters, '-', '_' or '.', and must start and end with an alphanumeric character"
+        ))
+    }
 }
 
 /// A parsed `fieldSelector`: `field=value`, `field==value` and `field!=value`, comma-separated.
@@ -267,6 +289,11 @@ mod tests {
         }
         assert!(LabelSelector::parse("a b").is_err());
         assert!(LabelSelector::parse("a in (x").is_err());
+        // Values are validated as kube-apiserver validates them.
+        for bad in ["x=1&watch=true?", "x!=-a", "x in (a, b c)", &format!("x={}", "a".repeat(64))] {
+            assert!(LabelSelector::parse(bad).unwrap_err().contains("invalid label value"), "{bad}");
+        }
+        assert!(LabelSelector::parse("x=,y in (a.b, c_d)").is_ok());
     }
 
     #[test]
