@@ -7,6 +7,7 @@
 
 pub mod board;
 pub mod learners;
+pub mod live;
 pub mod manifests;
 pub mod observe;
 pub mod render;

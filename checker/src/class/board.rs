@@ -51,7 +51,44 @@ pub fn core_lists(namespaces: &[String], pods: &[Pod], events: Option<&[Event]>)
     lists
 }
 
+/// Whether the class view's LIST of pods or events answers a selection (`v1 Pod`, and `v1 Event`
+/// when events may be read), so that it needs no LIST of its own.
+pub fn answered_by_core(select: &lab_spec::Select, events_readable: bool) -> bool {
+    select.api_version == "v1" && (select.kind == "Pod" || (select.kind == "Event" && events_readable))
+}
+
 impl ClassObservation {
+    /// What one pass over `namespaces` read, put together as the class view reads it: the lab's
+    /// pods and the events about them sorted in, then one list per kind the lab selects (the
+    /// kinds `v1 Pod` and `v1 Event` answered from `pods` and `events`; `None` events: they may
+    /// not be read). `lists` holds the other kinds' lists; a selected kind without one is left
+    /// out (the caller reads it). Logs and pages are added by the caller.
+    pub fn assemble(
+        spec: &LabSpec,
+        at: Timestamp,
+        namespaces: Vec<String>,
+        pods: Vec<Pod>,
+        events: Option<Vec<Event>>,
+        lists: Vec<KindList>,
+    ) -> ClassObservation {
+        let mut class = ClassObservation { at, namespaces, ..Default::default() };
+        let mut reused = core_lists(&class.namespaces, &pods, events.as_deref());
+        class.sort_in(spec, pods, events.unwrap_or_default());
+        let mut lists = lists;
+        for select in &spec.selects() {
+            let same = |k: &KindList| k.api_version == select.api_version && k.kind == select.kind;
+            if class.kinds.iter().any(same) {
+                continue;
+            }
+            if let Some(at) = reused.iter().position(same) {
+                class.kinds.push(reused.swap_remove(at));
+            } else if let Some(at) = lists.iter().position(same) {
+                class.kinds.push(lists.swap_remove(at));
+            }
+        }
+        class
+    }
+
     /// Sorts pods and events of the whole cluster into the class's namespaces, keeping the lab's
     /// pods and the events about them.
     pub fn sort_in(&mut self, spec: &LabSpec, pods: Vec<Pod>, events: Vec<Event>) {
@@ -222,25 +259,22 @@ pub struct LearnerRow {
 
 /// Judges every step for every learner.
 pub fn board(spec: &LabSpec, class: &ClassObservation, lang: Lang) -> Board {
-    let steps = spec
-        .steps
+    let learners = class.namespaces.iter().map(|namespace| learner_row(spec, class, namespace, lang)).collect();
+    Board { lab: spec.id.clone(), at: class.at, steps: step_heads(spec, lang), learners }
+}
+
+/// The lab's steps as the board's columns.
+pub fn step_heads(spec: &LabSpec, lang: Lang) -> Vec<StepHead> {
+    spec.steps
         .iter()
         .map(|s| StepHead { number: s.number, id: s.id.clone(), title: s.title.get(lang).to_string() })
-        .collect();
-    let learners = class
-        .namespaces
-        .iter()
-        .map(|namespace| {
-            let verdicts: Vec<Verdict> =
-                class.reports(spec, namespace, lang).iter().map(|report| report.verdict).collect();
-            let passed = verdicts.iter().filter(|v| **v == Verdict::Pass).count();
-            LearnerRow {
-                namespace: namespace.clone(),
-                verdicts,
-                passed,
-                last_activity: class.last_activity(namespace),
-            }
-        })
-        .collect();
-    Board { lab: spec.id.clone(), at: class.at, steps, learners }
+        .collect()
+}
+
+/// One learner's line of the board: every step judged in their namespace.
+pub fn learner_row(spec: &LabSpec, class: &ClassObservation, namespace: &str, lang: Lang) -> LearnerRow {
+    let verdicts: Vec<Verdict> =
+        class.reports(spec, namespace, lang).iter().map(|report| report.verdict).collect();
+    let passed = verdicts.iter().filter(|v| **v == Verdict::Pass).count();
+    LearnerRow { namespace: namespace.to_string(), verdicts, passed, last_activity: class.last_activity(namespace) }
 }

@@ -6,7 +6,8 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use jiff::Timestamp;
 use lab_spec::LabSpec;
 
-use super::board::{ClassObservation, core_lists};
+use super::board::{ClassObservation, answered_by_core};
+use crate::cluster::KindList;
 use crate::cluster::Cluster;
 use crate::context::wanted_lab;
 use crate::error::Result;
@@ -34,26 +35,22 @@ pub async fn observe(cluster: &Cluster, spec: &LabSpec, members: &Members) -> Re
     };
     namespaces.sort();
     let wanted = wanted_lab(spec);
-    let mut class = ClassObservation { at: Timestamp::now(), namespaces, ..Default::default() };
-    if class.namespaces.is_empty() {
-        return Ok(class);
+    let at = Timestamp::now();
+    if namespaces.is_empty() {
+        return Ok(ClassObservation { at, ..Default::default() });
     }
     let pods = cluster.list_all_pods().await?;
     let events = cluster.list_all_events().await?;
-    // The lab's selections of core Pods and Events are answered from these two LISTs.
-    let mut reused = core_lists(&class.namespaces, &pods, events.as_deref());
-    class.sort_in(spec, pods, events.unwrap_or_default());
+    // The lab's selections of core Pods and Events are answered from these two LISTs; every
+    // other kind gets one LIST of its own.
+    let mut lists: Vec<KindList> = Vec::new();
     for select in &wanted.selects {
-        let known = class.kinds.iter().any(|k| k.api_version == select.api_version && k.kind == select.kind);
-        if !known {
-            let at = reused.iter().position(|k| k.api_version == select.api_version && k.kind == select.kind);
-            let list = match at {
-                Some(at) => reused.swap_remove(at),
-                None => cluster.list_kind(select).await?,
-            };
-            class.kinds.push(list);
+        let same = |k: &KindList| k.api_version == select.api_version && k.kind == select.kind;
+        if !answered_by_core(select, events.is_some()) && !lists.iter().any(same) {
+            lists.push(cluster.list_kind(select).await?);
         }
     }
+    let mut class = ClassObservation::assemble(spec, at, namespaces, pods, events, lists);
     if wanted.server_version {
         class.server_version = Some(cluster.server_version().await?);
     }

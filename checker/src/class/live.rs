@@ -1,0 +1,388 @@
+//! The class followed live (`checker class status --watch`, the dashboard of `checker serve
+//! --class`), pure: the events of one watch per kind go in ([`Change`]), and after each batch
+//! the board rows that changed come out ([`Update`]). Only the learners whose namespace changed
+//! are judged again, on a [`ClassObservation`] put together exactly as `checker class status`
+//! puts it together, so a row is the same whichever way it was made.
+//!
+//! Each watch lists, then streams changes; after a dropped stream it lists again
+//! (kube-runtime's watcher: `Init`, `InitApply`…, `InitDone`), and what the new list lacks was
+//! deleted meanwhile. The board is ready once every watch has listed once. The I/O (the watches,
+//! the logs and pages the lab reads) is in [`super::follow`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+use k8s_openapi::Metadata;
+use k8s_openapi::api::core::v1::{Event, Namespace, Pod};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::runtime::watcher;
+use lab_spec::{LabSpec, Lang};
+use serde_json::Value;
+
+use super::board::{Board, ClassObservation, LearnerRow, learner_row, step_heads};
+use super::observe::Members;
+use crate::cluster::KindList;
+use crate::observation::{Logs, Pages, ReadError};
+
+/// One event of one of the class's watches.
+#[derive(Debug, Clone)]
+pub enum Change {
+    Namespaces(watcher::Event<Namespace>),
+    Pods(watcher::Event<Pod>),
+    Events(watcher::Event<Event>),
+    /// An event of the watch of the lab's `index`-th other kind ([`LiveClass::kinds`]), its
+    /// objects as JSON.
+    Objects(usize, watcher::Event<Value>),
+}
+
+/// The rows of the board that changed in a batch.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Update {
+    pub at: Option<Timestamp>,
+    /// New or changed learners' rows, by namespace.
+    pub changed: Vec<LearnerRow>,
+    /// Namespaces that left the class (deleted, or no longer selected).
+    pub left: Vec<String>,
+}
+
+impl Update {
+    pub fn is_empty(&self) -> bool {
+        self.changed.is_empty() && self.left.is_empty()
+    }
+}
+
+/// A kind the lab selects, other than pods and events, as its watch has seen it.
+#[derive(Debug, Clone)]
+pub struct LiveKind {
+    pub api_version: String,
+    pub kind: String,
+    pub namespaced: bool,
+    /// Its objects, or why they cannot be read (not served, forbidden): then it has no watch.
+    pub found: std::result::Result<Store<Value>, ReadError>,
+}
+
+/// A typed object's namespace and name, as a watch store keys it.
+fn meta_key<T: Metadata<Ty = ObjectMeta>>(object: &T) -> (String, String) {
+    let meta = object.metadata();
+    (meta.namespace.clone().unwrap_or_default(), meta.name.clone().unwrap_or_default())
+}
+
+fn meta_version<T: Metadata<Ty = ObjectMeta>>(object: &T) -> Option<String> {
+    object.metadata().resource_version.clone()
+}
+
+/// What one watch has seen: objects by namespace and name.
+#[derive(Debug, Clone)]
+pub struct Store<T> {
+    seen: BTreeMap<(String, String), T>,
+    /// A list in progress (after `Init`).
+    relisting: Option<BTreeMap<(String, String), T>>,
+    /// Whether a list has completed once.
+    pub listed: bool,
+}
+
+impl<T> Default for Store<T> {
+    fn default() -> Self {
+        Store { seen: BTreeMap::new(), relisting: None, listed: false }
+    }
+}
+
+impl<T: Clone> Store<T> {
+    /// Applies one watch event; returns the keys of the objects that changed (added, modified or
+    /// deleted), for the namespaces to judge again.
+    fn apply(
+        &mut self,
+        event: watcher::Event<T>,
+        key: impl Fn(&T) -> (String, String),
+        version: impl Fn(&T) -> Option<String>,
+    ) -> Vec<(String, String)> {
+        match event {
+            watcher::Event::Init => {
+                self.relisting = Some(BTreeMap::new());
+                Vec::new()
+            }
+            watcher::Event::InitApply(object) => {
+                self.relisting.get_or_insert_with(BTreeMap::new).insert(key(&object), object);
+                Vec::new()
+            }
+            watcher::Event::InitDone => {
+                let fresh = self.relisting.take().unwrap_or_default();
+                let old = std::mem::replace(&mut self.seen, fresh);
+                self.listed = true;
+                let mut touched: Vec<(String, String)> = old
+                    .iter()
+                    .filter(|(k, o)| self.seen.get(*k).is_none_or(|n| version(n) != version(o)))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                touched.extend(self.seen.keys().filter(|k| !old.contains_key(*k)).cloned());
+                touched
+            }
+            watcher::Event::Apply(object) => {
+                let k = key(&object);
+                self.seen.insert(k.clone(), object);
+                vec![k]
+            }
+            watcher::Event::Delete(object) => {
+                let k = key(&object);
+                self.seen.remove(&k);
+                vec![k]
+            }
+        }
+    }
+
+    /// The objects of one namespace.
+    fn in_namespace<'a>(&'a self, namespace: &'a str) -> impl Iterator<Item = &'a T> + 'a {
+        self.seen
+            .range((namespace.to_string(), String::new())..)
+            .take_while(move |((ns, _), _)| ns == namespace)
+            .map(|(_, o)| o)
+    }
+
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+}
+
+fn value_key(object: &Value) -> (String, String) {
+    let text = |p: &str| object.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
+    (text("/metadata/namespace"), text("/metadata/name"))
+}
+
+fn value_version(object: &Value) -> Option<String> {
+    object.pointer("/metadata/resourceVersion").and_then(Value::as_str).map(str::to_string)
+}
+
+/// The class as its watches have seen it, and the board judged from it.
+#[derive(Debug, Clone)]
+pub struct LiveClass {
+    spec: LabSpec,
+    lang: Lang,
+    members: Members,
+    namespaces: Store<Namespace>,
+    pods: Store<Pod>,
+    /// `None` when events may not be read (a learner's check then sees none either).
+    events: Option<Store<Event>>,
+    pub kinds: Vec<LiveKind>,
+    logs: BTreeMap<String, Logs>,
+    pages: BTreeMap<String, Pages>,
+    pub server_version: Option<String>,
+    /// The lab's pods whose logs or pages the lab reads.
+    read_from: BTreeSet<String>,
+    /// Namespaces to judge again.
+    dirty: BTreeSet<String>,
+    /// Pods (namespace, name) whose logs and pages are to be read again.
+    unread: BTreeSet<(String, String)>,
+    /// The board's rows as last judged, by namespace.
+    rows: BTreeMap<String, LearnerRow>,
+    at: Timestamp,
+}
+
+impl LiveClass {
+    /// A class not yet listed. `kinds` are the lab's other kinds (as [`super::follow`] resolved
+    /// them); `events_readable` false when events may not be read.
+    pub fn new(spec: &LabSpec, lang: Lang, members: Members, kinds: Vec<LiveKind>, events_readable: bool) -> Self {
+        let wanted = crate::context::wanted_lab(spec);
+        let read_from =
+            wanted.logs.iter().map(|(p, _)| p.to_string()).chain(wanted.pages.iter().map(|(p, _)| p.to_string()));
+        LiveClass {
+            spec: spec.clone(),
+            lang,
+            members,
+            namespaces: Store::default(),
+            pods: Store::default(),
+            events: events_readable.then(Store::default),
+            kinds,
+            logs: BTreeMap::new(),
+            pages: BTreeMap::new(),
+            server_version: None,
+            read_from: read_from.collect(),
+            dirty: BTreeSet::new(),
+            unread: BTreeSet::new(),
+            rows: BTreeMap::new(),
+            at: Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    /// Whether every watch has listed once: the board can be shown.
+    pub fn ready(&self) -> bool {
+        self.namespaces.listed
+            && self.pods.listed
+            && self.events.as_ref().is_none_or(|e| e.listed)
+            && self.kinds.iter().all(|k| k.found.as_ref().map_or(true, |s| s.listed))
+    }
+
+    /// Applies one watch event.
+    pub fn apply(&mut self, change: Change) {
+        match change {
+            Change::Namespaces(event) => {
+                for (_, name) in self.namespaces.apply(event, meta_key, meta_version) {
+                    // A learner who joins has every pod read; one who leaves is forgotten.
+                    self.unread.extend(self.pods.in_namespace(&name).map(meta_key));
+                    self.dirty.insert(name);
+                }
+            }
+            Change::Pods(event) => {
+                for (namespace, name) in self.pods.apply(event, meta_key, meta_version) {
+                    if self.read_from.contains(&name) {
+                        self.unread.insert((namespace.clone(), name));
+                    }
+                    self.dirty.insert(namespace);
+                }
+            }
+            Change::Events(event) => {
+                if let Some(events) = &mut self.events {
+                    for (namespace, _) in events.apply(event, meta_key, meta_version) {
+                        self.dirty.insert(namespace);
+                    }
+                }
+            }
+            Change::Objects(index, event) => {
+                let Some(kind) = self.kinds.get_mut(index) else { return };
+                let namespaced = kind.namespaced;
+                let Ok(store) = &mut kind.found else { return };
+                let touched = store.apply(event, value_key, value_version);
+                if !namespaced && !touched.is_empty() {
+                    // A cluster-scoped object (a node) may matter to every learner.
+                    self.dirty.extend(self.rows.keys().cloned());
+                }
+                self.dirty.extend(touched.into_iter().map(|(ns, _)| ns));
+            }
+        }
+    }
+
+    /// The class's namespaces, as the namespace watch sees them, sorted.
+    pub fn members(&self) -> Vec<String> {
+        let names = self.namespaces.seen.keys().map(|(_, name)| name);
+        match &self.members {
+            Members::Selector(_) => names.cloned().collect(),
+            Members::Prefix(prefix) => names.filter(|n| n.starts_with(prefix.as_str())).cloned().collect(),
+        }
+    }
+
+    /// The pods whose logs and pages are to be read (of learners of the class), and forgets
+    /// them: [`LiveClass::store_reads`] gives what was read.
+    pub fn take_unread(&mut self) -> Vec<(String, String)> {
+        let members: BTreeSet<String> = self.members().into_iter().collect();
+        let unread = std::mem::take(&mut self.unread);
+        unread.into_iter().filter(|(ns, _)| members.contains(ns)).collect()
+    }
+
+    /// The pods of a namespace (for reading their logs and pages).
+    pub fn pods_in(&self, namespace: &str) -> Vec<Pod> {
+        self.pods.in_namespace(namespace).cloned().collect()
+    }
+
+    /// Marks every learner's pods to be read again and every learner to be judged again (time
+    /// passes: a log line written after the pod's last change, a back-off that ran out).
+    pub fn resync(&mut self) {
+        for namespace in self.members() {
+            let pods: Vec<(String, String)> = self
+                .pods
+                .in_namespace(&namespace)
+                .map(meta_key)
+                .filter(|(_, name)| self.read_from.contains(name))
+                .collect();
+            self.unread.extend(pods);
+            self.dirty.insert(namespace);
+        }
+    }
+
+    /// What was read of one pod: its logs and pages replace those read before.
+    pub fn store_reads(&mut self, namespace: &str, pod: &str, logs: Logs, pages: Pages) {
+        let known = self.pods.seen.contains_key(&(namespace.to_string(), pod.to_string()));
+        let all_logs = self.logs.entry(namespace.to_string()).or_default();
+        all_logs.remove(pod);
+        let all_pages = self.pages.entry(namespace.to_string()).or_default();
+        all_pages.remove(pod);
+        if known {
+            all_logs.extend(logs);
+            all_pages.extend(pages);
+        }
+        self.dirty.insert(namespace.to_string());
+    }
+
+    /// Judges again the learners whose namespace changed, at `at`; returns the rows that
+    /// changed. Nothing before the board is ready.
+    pub fn update(&mut self, at: Timestamp) -> Update {
+        if !self.ready() {
+            return Update::default();
+        }
+        self.at = at;
+        let members = self.members();
+        let left: Vec<String> = self.rows.keys().filter(|ns| members.binary_search(ns).is_err()).cloned().collect();
+        for namespace in &left {
+            self.rows.remove(namespace);
+            self.logs.remove(namespace);
+            self.pages.remove(namespace);
+        }
+        let judge: Vec<String> = members
+            .into_iter()
+            .filter(|ns| self.dirty.contains(ns) || !self.rows.contains_key(ns))
+            .collect();
+        self.dirty.clear();
+        let class = self.observation(&judge, at);
+        let mut changed = Vec::new();
+        for namespace in &judge {
+            let row = learner_row(&self.spec, &class, namespace, self.lang);
+            if self.rows.get(namespace) != Some(&row) {
+                self.rows.insert(namespace.clone(), row.clone());
+                changed.push(row);
+            }
+        }
+        Update { at: Some(at), changed, left }
+    }
+
+    /// The whole board as last judged.
+    pub fn board(&self) -> Board {
+        Board {
+            lab: self.spec.id.clone(),
+            at: self.at,
+            steps: step_heads(&self.spec, self.lang),
+            learners: self.rows.values().cloned().collect(),
+        }
+    }
+
+    /// What `checker class status` would have read of `namespaces`, from what the watches saw.
+    pub fn observation(&self, namespaces: &[String], at: Timestamp) -> ClassObservation {
+        let pods: Vec<Pod> = namespaces.iter().flat_map(|ns| self.pods.in_namespace(ns)).cloned().collect();
+        let events = self
+            .events
+            .as_ref()
+            .map(|store| namespaces.iter().flat_map(|ns| store.in_namespace(ns)).cloned().collect());
+        let lists = self
+            .kinds
+            .iter()
+            .map(|k| KindList {
+                api_version: k.api_version.clone(),
+                kind: k.kind.clone(),
+                namespaced: k.namespaced,
+                found: match &k.found {
+                    Ok(store) if k.namespaced => {
+                        Ok(namespaces.iter().flat_map(|ns| store.in_namespace(ns)).cloned().collect())
+                    }
+                    Ok(store) => Ok(store.seen.values().cloned().collect()),
+                    Err(error) => Err(error.clone()),
+                },
+            })
+            .collect();
+        let mut class = ClassObservation::assemble(&self.spec, at, namespaces.to_vec(), pods, events, lists);
+        class.server_version = self.server_version.clone();
+        for namespace in namespaces {
+            if let Some(logs) = self.logs.get(namespace) {
+                class.logs.insert(namespace.clone(), logs.clone());
+            }
+            if let Some(pages) = self.pages.get(namespace) {
+                class.pages.insert(namespace.clone(), pages.clone());
+            }
+        }
+        class
+    }
+}
+
+#[cfg(test)]
+#[path = "live/tests.rs"]
+mod tests;

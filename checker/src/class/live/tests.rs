@@ -1,0 +1,177 @@
+use jiff::Timestamp;
+use k8s_openapi::api::core::v1::{Namespace, Pod};
+use kube::runtime::watcher::Event;
+use lab_spec::{LabSpec, Labs, Lang};
+
+use super::{Change, LiveClass};
+use crate::class::board::{ClassObservation, board};
+use crate::class::observe::Members;
+use crate::evaluate::Verdict;
+
+fn spec() -> LabSpec {
+    Labs::embedded().unwrap().get("init-container").unwrap().spec.clone()
+}
+
+fn namespace(name: &str) -> Namespace {
+    serde_json::from_value(serde_json::json!({
+        "apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": name, "resourceVersion": "1", "labels": {"lab-checker/class": "k8s"}},
+    }))
+    .unwrap()
+}
+
+/// A pod fixture placed in a learner's namespace, at a resourceVersion.
+fn pod(fixture: &str, ns: &str, version: u32) -> Pod {
+    let mut pod = crate::fixtures::pod(fixture);
+    pod.metadata.namespace = Some(ns.to_string());
+    pod.metadata.resource_version = Some(version.to_string());
+    pod
+}
+
+fn now() -> Timestamp {
+    "2026-11-30T12:00:00Z".parse().unwrap()
+}
+
+/// Every watch's first list: the namespaces and pods given, no events.
+fn listed(class: &mut LiveClass, namespaces: &[&str], pods: Vec<Pod>) {
+    class.apply(Change::Namespaces(Event::Init));
+    for ns in namespaces {
+        class.apply(Change::Namespaces(Event::InitApply(namespace(ns))));
+    }
+    class.apply(Change::Namespaces(Event::InitDone));
+    class.apply(Change::Pods(Event::Init));
+    for pod in pods {
+        class.apply(Change::Pods(Event::InitApply(pod)));
+    }
+    class.apply(Change::Pods(Event::InitDone));
+    class.apply(Change::Events(Event::Init));
+    class.apply(Change::Events(Event::InitDone));
+}
+
+fn live(members: Members) -> LiveClass {
+    LiveClass::new(&spec(), Lang::En, members, Vec::new(), true)
+}
+
+fn selector() -> Members {
+    Members::Selector("lab-checker/class=k8s".into())
+}
+
+#[test]
+fn the_board_waits_until_every_watch_has_listed() {
+    let mut class = live(selector());
+    class.apply(Change::Namespaces(Event::Init));
+    class.apply(Change::Namespaces(Event::InitApply(namespace("lab-a"))));
+    class.apply(Change::Namespaces(Event::InitDone));
+    assert!(!class.ready());
+    assert!(class.update(now()).is_empty(), "no rows before the pods are listed");
+    class.apply(Change::Pods(Event::Init));
+    class.apply(Change::Pods(Event::InitDone));
+    assert!(!class.ready(), "events not listed yet");
+    class.apply(Change::Events(Event::Init));
+    class.apply(Change::Events(Event::InitDone));
+    assert!(class.ready());
+    let update = class.update(now());
+    assert_eq!(update.changed.len(), 1);
+    assert_eq!(update.changed[0].namespace, "lab-a");
+    assert_eq!(update.changed[0].passed, 0);
+}
+
+#[test]
+fn a_pod_change_judges_only_its_learner_again() {
+    let mut class = live(selector());
+    listed(&mut class, &["lab-a", "lab-b"], vec![pod("init-demo-init-1-of-2", "lab-a", 10)]);
+    let first = class.update(now());
+    assert_eq!(first.changed.len(), 2);
+    assert_eq!(class.board().learners[0].verdicts[0], Verdict::Pending);
+
+    class.apply(Change::Pods(Event::Apply(pod("init-demo-running", "lab-a", 11))));
+    let update = class.update(now());
+    assert_eq!(update.changed.len(), 1, "{update:?}");
+    assert_eq!(update.changed[0].namespace, "lab-a");
+    assert_eq!(update.changed[0].verdicts[0], Verdict::Pass);
+
+    // The same pod again changes no verdict: nothing to show.
+    class.apply(Change::Pods(Event::Apply(pod("init-demo-running", "lab-a", 12))));
+    assert!(class.update(now()).is_empty());
+}
+
+#[test]
+fn a_relist_without_a_pod_means_it_was_deleted() {
+    let mut class = live(selector());
+    listed(&mut class, &["lab-a"], vec![pod("init-demo-running", "lab-a", 10)]);
+    assert_eq!(class.update(now()).changed[0].verdicts[0], Verdict::Pass);
+    class.apply(Change::Pods(Event::Init));
+    class.apply(Change::Pods(Event::InitDone));
+    let update = class.update(now());
+    assert_eq!(update.changed.len(), 1);
+    assert_ne!(update.changed[0].verdicts[0], Verdict::Pass);
+}
+
+#[test]
+fn learners_join_and_leave_with_their_namespace() {
+    let mut class = live(Members::Prefix("lab-".into()));
+    listed(&mut class, &["lab-a", "kube-system"], vec![pod("init-demo-running", "lab-b", 10)]);
+    let first = class.update(now());
+    assert_eq!(first.changed.iter().map(|r| r.namespace.as_str()).collect::<Vec<_>>(), ["lab-a"]);
+
+    // lab-b is created after its pod was seen: it joins with its pod's verdicts.
+    class.apply(Change::Namespaces(Event::Apply(namespace("lab-b"))));
+    let joined = class.update(now());
+    assert_eq!(joined.changed.len(), 1);
+    assert_eq!(joined.changed[0].namespace, "lab-b");
+    assert_eq!(joined.changed[0].verdicts[0], Verdict::Pass);
+
+    class.apply(Change::Namespaces(Event::Delete(namespace("lab-a"))));
+    let left = class.update(now());
+    assert_eq!(left.left, ["lab-a"]);
+    assert_eq!(class.board().learners.len(), 1);
+}
+
+#[test]
+fn only_learners_pods_whose_logs_the_lab_reads_are_read() {
+    let mut class = live(selector());
+    let mut scratch = pod("init-demo-running", "lab-a", 3);
+    scratch.metadata.name = Some("scratch".into());
+    listed(
+        &mut class,
+        &["lab-a"],
+        vec![pod("init-demo-running", "lab-a", 1), pod("init-demo-running", "other", 2), scratch],
+    );
+    assert_eq!(class.take_unread(), [("lab-a".to_string(), "init-demo".to_string())]);
+    assert!(class.take_unread().is_empty(), "taken once");
+    class.apply(Change::Pods(Event::Apply(pod("init-demo-running", "lab-a", 4))));
+    assert_eq!(class.take_unread().len(), 1);
+}
+
+/// After any sequence of changes, the live rows are those a fresh `checker class status` of the
+/// same objects makes.
+#[test]
+fn live_rows_equal_a_fresh_class_status() {
+    let mut class = live(selector());
+    listed(
+        &mut class,
+        &["lab-a", "lab-b", "lab-c"],
+        vec![pod("init-demo-init-1-of-2", "lab-a", 1), pod("init-demo-fail-crashloop", "lab-b", 2)],
+    );
+    class.update(now());
+    let changes = [
+        pod("init-demo-running", "lab-a", 3),
+        pod("init-demo-fail-never", "lab-b", 4),
+        pod("sidecar-demo-running", "lab-c", 5),
+        pod("init-demo-volume-running", "lab-c", 6),
+    ];
+    for pod in changes.clone() {
+        class.apply(Change::Pods(Event::Apply(pod)));
+        class.update(now());
+    }
+    let spec = spec();
+    let fresh = ClassObservation::assemble(
+        &spec,
+        now(),
+        vec!["lab-a".into(), "lab-b".into(), "lab-c".into()],
+        changes.to_vec(),
+        Some(Vec::new()),
+        Vec::new(),
+    );
+    assert_eq!(class.board().learners, board(&spec, &fresh, Lang::En).learners);
+}
