@@ -212,3 +212,129 @@ fn manifests_are_printed_and_a_bad_class_file_refused() {
 fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
+
+/// A running `checker class status --watch`, its output read line by line on a thread.
+struct Watching {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Watching {
+    fn start(teacher: &Teacher, args: &[&str]) -> Watching {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_checker"))
+            .args(["class", "status", "--watch", "5m"])
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", teacher.dir.path())
+            .env("KUBECONFIG", &teacher.kubeconfig)
+            .env("CHECKER_STATE_DIR", teacher.dir.path().join("state"))
+            .env("LANG", "en_US.UTF-8")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Watching { child, lines }
+    }
+
+    /// The next line printed, within 20 s.
+    fn line(&self) -> String {
+        self.lines.recv_timeout(std::time::Duration::from_secs(20)).expect("a line within 20 s")
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.line()).unwrap()
+    }
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn watch_prints_the_board_then_only_what_changes_from_one_watch_per_kind() {
+    let server = class_server();
+    let teacher = Teacher::new(&server);
+    let watching = Watching::start(&teacher, &["-o", "json"]);
+    let board = watching.json();
+    let learners = board["learners"].as_array().unwrap();
+    assert_eq!(learners.len(), 3, "{board}");
+    assert_eq!(verdicts(&learners[2])[0], "fail", "carol has no pod: {board}");
+
+    // Carol deploys: only her row comes, with step 1 passed.
+    pod_in(&server, "init-demo-running", "lab-carol");
+    let change = watching.json();
+    let changed = change["changed"].as_array().unwrap();
+    assert_eq!(changed.len(), 1, "{change}");
+    assert_eq!(changed[0]["namespace"], "lab-carol");
+    assert_eq!(verdicts(&changed[0])[0], "pass", "{change}");
+
+    // A learner who joins, and one who leaves.
+    learner_namespace(&server, "lab-dave");
+    let joined = watching.json();
+    assert_eq!(joined["changed"][0]["namespace"], "lab-dave", "{joined}");
+    // Deleting a namespace deletes its pods first: Bob's row may change before he leaves.
+    server.remove_namespace("lab-bob");
+    let mut left = watching.json();
+    if left["left"] == json!([]) {
+        assert_eq!(left["changed"][0]["namespace"], "lab-bob", "{left}");
+        left = watching.json();
+    }
+    assert_eq!(left["left"], json!(["lab-bob"]), "{left}");
+
+    // The class was read with one LIST and one WATCH per kind, and nothing but GETs.
+    let requests = server.requests();
+    assert!(requests.iter().all(|r| r.method == "GET"), "{requests:?}");
+    for collection in ["/api/v1/namespaces", "/api/v1/pods", "/api/v1/events"] {
+        let of = |watch: bool| {
+            requests.iter().filter(|r| r.path == collection && r.query.contains("watch=true") == watch).count()
+        };
+        assert_eq!((of(false), of(true)), (1, 1), "LISTs and WATCHes of {collection}: {requests:?}");
+    }
+    let per_namespace = requests.iter().filter(|r| r.path.starts_with("/api/v1/namespaces/lab-")).count();
+    assert!(per_namespace <= 8, "only logs of the pods that changed: {per_namespace} requests");
+}
+
+#[test]
+fn watch_as_text_reprints_only_the_learners_who_changed() {
+    let server = class_server();
+    let teacher = Teacher::new(&server);
+    let watching = Watching::start(&teacher, &[]);
+    let mut first = Vec::new();
+    while !first.last().is_some_and(|l: &String| l.starts_with("Steps: ")) {
+        first.push(watching.line());
+    }
+    assert!(first.iter().any(|l| l.starts_with("lab-alice ")), "{first:#?}");
+    pod_in(&server, "init-demo-running", "lab-carol");
+    let mut block = Vec::new();
+    while block.len() < 4 {
+        block.push(watching.line());
+    }
+    assert!(block[1].ends_with("1 learner(s) changed"), "{block:#?}");
+    assert!(block[2].starts_with("NAMESPACE"), "{block:#?}");
+    assert!(block[3].starts_with("lab-carol ") && block[3].contains("✔"), "{block:#?}");
+}
+
+#[test]
+fn a_learners_kubeconfig_cannot_watch_the_class() {
+    let server = class_server();
+    server.forbid("", "pods");
+    let teacher = Teacher::new(&server);
+    let run = teacher.run(&["class", "status", "--watch", "1m"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("does not allow listing pods across namespaces"), "{}", run.stderr);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+}

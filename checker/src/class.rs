@@ -6,6 +6,7 @@
 //! prints the board. The command (`cmd/class.rs`) sits on top; nothing here knows it.
 
 pub mod board;
+pub mod follow;
 pub mod learners;
 pub mod live;
 pub mod manifests;
@@ -16,4 +17,5 @@ pub mod render;
 mod tests;
 
 pub use board::{Board, ClassObservation, board};
+pub use follow::follow;
 pub use observe::{Members, observe};

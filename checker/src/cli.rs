@@ -238,6 +238,10 @@ pub struct ClassStatusArgs {
     /// Output format
     #[arg(short, long, value_enum, default_value_t = ClassFormat::Text)]
     pub output: ClassFormat,
+    /// Stay live, from one watch per kind: print the board, then the learners whose verdicts
+    /// change (JSON: one line each), until Ctrl-C or DURATION (default and at most 24h)
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "24h", value_parser = parse_wait)]
+    pub watch: Option<std::time::Duration>,
 }
 
 /// The class view's formats: a table, or data for the course's own tools.
@@ -284,6 +288,16 @@ pub struct ServeArgs {
     /// exit); DIR holds the plain book, without the Run-check buttons
     #[arg(long, value_name = "DIR")]
     pub dest: Option<PathBuf>,
+    /// Also serve the teacher's class dashboard (/class.html): every learner's verdicts, live,
+    /// from one watch per kind (needs the teacher's kubeconfig; see `checker class`)
+    #[arg(long)]
+    pub class: bool,
+    /// The class's namespaces by label selector (default: lab-checker/class)
+    #[arg(long, value_name = "SELECTOR", requires = "class", conflicts_with = "class_prefix")]
+    pub class_selector: Option<String>,
+    /// The class's namespaces by name prefix, e.g. `lab-`
+    #[arg(long, value_name = "PREFIX", requires = "class")]
+    pub class_prefix: Option<String>,
 }
 
 /// A `--wait` duration: humantime's syntax (`90s`, `2m`, `1h 30m`), at most [`MAX_WAIT`].

@@ -322,7 +322,7 @@ fn watch_pods(
 }
 
 /// The API server has not answered for `for_how_long`.
-fn lost(cluster: &Cluster, for_how_long: Duration, error: &str) -> Error {
+pub(crate) fn lost(cluster: &Cluster, for_how_long: Duration, error: &str) -> Error {
     let (server, context, secs) = (&cluster.server, &cluster.context, for_how_long.as_secs());
     Error::Unreachable(msg!(
         "{server}（上下文 \"{context}\"）已有 {secs} 秒无法连接（{error}）；不记录结果",
@@ -339,7 +339,7 @@ fn forget(obs: &mut Observation, timeline: &mut Timeline, pod: &Pod) {
 }
 
 /// A 401/403 during the watch ends the wait: retrying will not help.
-fn access_denied(cluster: &Cluster, error: Option<kube::Error>) -> Option<Error> {
+pub(crate) fn access_denied(cluster: &Cluster, error: Option<kube::Error>) -> Option<Error> {
     match cluster.explain(error?) {
         denied @ Error::AccessDenied(_) => Some(denied),
         _ => None,
@@ -347,7 +347,7 @@ fn access_denied(cluster: &Cluster, error: Option<kube::Error>) -> Option<Error>
 }
 
 /// The kube error inside a watcher error, for classification.
-trait CloneKube {
+pub(crate) trait CloneKube {
     fn clone_kube(&self) -> Option<kube::Error>;
 }
 

@@ -259,7 +259,8 @@ pub struct LearnerRow {
 
 /// Judges every step for every learner.
 pub fn board(spec: &LabSpec, class: &ClassObservation, lang: Lang) -> Board {
-    let learners = class.namespaces.iter().map(|namespace| learner_row(spec, class, namespace, lang)).collect();
+    let learners =
+        class.namespaces.iter().map(|namespace| learner_row(spec, class, namespace, lang)).collect();
     Board { lab: spec.id.clone(), at: class.at, steps: step_heads(spec, lang), learners }
 }
 
@@ -276,5 +277,10 @@ pub fn learner_row(spec: &LabSpec, class: &ClassObservation, namespace: &str, la
     let verdicts: Vec<Verdict> =
         class.reports(spec, namespace, lang).iter().map(|report| report.verdict).collect();
     let passed = verdicts.iter().filter(|v| **v == Verdict::Pass).count();
-    LearnerRow { namespace: namespace.to_string(), verdicts, passed, last_activity: class.last_activity(namespace) }
+    LearnerRow {
+        namespace: namespace.to_string(),
+        verdicts,
+        passed,
+        last_activity: class.last_activity(namespace),
+    }
 }

@@ -25,6 +25,8 @@ use crate::cluster::KindList;
 use crate::observation::{Logs, Pages, ReadError};
 
 /// One event of one of the class's watches.
+// Each is applied as it comes, never stored: no need to box the large ones.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Change {
     Namespaces(watcher::Event<Namespace>),
@@ -184,10 +186,19 @@ pub struct LiveClass {
 impl LiveClass {
     /// A class not yet listed. `kinds` are the lab's other kinds (as [`super::follow`] resolved
     /// them); `events_readable` false when events may not be read.
-    pub fn new(spec: &LabSpec, lang: Lang, members: Members, kinds: Vec<LiveKind>, events_readable: bool) -> Self {
+    pub fn new(
+        spec: &LabSpec,
+        lang: Lang,
+        members: Members,
+        kinds: Vec<LiveKind>,
+        events_readable: bool,
+    ) -> Self {
         let wanted = crate::context::wanted_lab(spec);
-        let read_from =
-            wanted.logs.iter().map(|(p, _)| p.to_string()).chain(wanted.pages.iter().map(|(p, _)| p.to_string()));
+        let read_from = wanted
+            .logs
+            .iter()
+            .map(|(p, _)| p.to_string())
+            .chain(wanted.pages.iter().map(|(p, _)| p.to_string()));
         LiveClass {
             spec: spec.clone(),
             lang,
@@ -254,6 +265,35 @@ impl LiveClass {
         }
     }
 
+    /// Events may not be read: a learner's check sees none either, and a lab's event checks
+    /// record the refusal (as `checker class status` does).
+    pub fn forbid_events(&mut self, message: &str) {
+        self.events = None;
+        let selects_events = self.spec.selects().iter().any(|s| s.api_version == "v1" && s.kind == "Event");
+        if selects_events && !self.kinds.iter().any(|k| k.api_version == "v1" && k.kind == "Event") {
+            self.kinds.push(LiveKind {
+                api_version: "v1".into(),
+                kind: "Event".into(),
+                namespaced: true,
+                found: Err(ReadError::Forbidden(message.to_string())),
+            });
+        }
+        self.dirty.extend(self.members());
+    }
+
+    /// A kind the lab reads may not be read: its checks record the refusal.
+    pub fn forbid_kind(&mut self, index: usize, message: &str) {
+        if let Some(kind) = self.kinds.get_mut(index) {
+            kind.found = Err(ReadError::Forbidden(message.to_string()));
+        }
+        self.dirty.extend(self.members());
+    }
+
+    /// A pod whose logs or pages could not be read: read them again next time.
+    pub fn requeue(&mut self, namespace: String, pod: String) {
+        self.unread.insert((namespace, pod));
+    }
+
     /// The class's namespaces, as the namespace watch sees them, sorted.
     pub fn members(&self) -> Vec<String> {
         let names = self.namespaces.seen.keys().map(|(_, name)| name);
@@ -313,16 +353,15 @@ impl LiveClass {
         }
         self.at = at;
         let members = self.members();
-        let left: Vec<String> = self.rows.keys().filter(|ns| members.binary_search(ns).is_err()).cloned().collect();
+        let left: Vec<String> =
+            self.rows.keys().filter(|ns| members.binary_search(ns).is_err()).cloned().collect();
         for namespace in &left {
             self.rows.remove(namespace);
             self.logs.remove(namespace);
             self.pages.remove(namespace);
         }
-        let judge: Vec<String> = members
-            .into_iter()
-            .filter(|ns| self.dirty.contains(ns) || !self.rows.contains_key(ns))
-            .collect();
+        let judge: Vec<String> =
+            members.into_iter().filter(|ns| self.dirty.contains(ns) || !self.rows.contains_key(ns)).collect();
         self.dirty.clear();
         let class = self.observation(&judge, at);
         let mut changed = Vec::new();

@@ -7,10 +7,11 @@ use jiff::Timestamp;
 use lab_spec::LabSpec;
 
 use super::board::{ClassObservation, answered_by_core};
-use crate::cluster::KindList;
 use crate::cluster::Cluster;
+use crate::cluster::KindList;
 use crate::context::wanted_lab;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::msg;
 
 /// At most this many learner namespaces have their logs and pages read at once.
 pub const CONCURRENCY: usize = 16;
@@ -22,6 +23,41 @@ pub enum Members {
     Selector(String),
     /// Those whose name starts so (`lab-`).
     Prefix(String),
+}
+
+/// The longest `--selector` accepted.
+const MAX_SELECTOR: usize = 1024;
+
+impl Members {
+    /// The class's namespaces as the command line names them (`--selector`, `--prefix`; the
+    /// class label without either), checked before they go into a query.
+    pub fn parse(selector: Option<&str>, prefix: Option<&str>) -> Result<Members> {
+        if let Some(prefix) = prefix {
+            let fits = prefix.len() < 63
+                && prefix.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && prefix.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+            if !fits {
+                let shown = crate::sanitize::line(prefix);
+                return Err(Error::Usage(msg!(
+                    "--prefix \"{shown}\" 不能作为命名空间名字的开头（小写字母、数字和 -，以字母或数字开头，少于 63 个字符）",
+                    "--prefix \"{shown}\" cannot start a namespace name (lower-case letters, digits and '-', starting with a letter or digit, shorter than 63 characters)"
+                )));
+            }
+            return Ok(Members::Prefix(prefix.to_string()));
+        }
+        let selector = selector.unwrap_or(super::manifests::CLASS_LABEL).to_string();
+        if selector.trim().is_empty()
+            || selector.len() > MAX_SELECTOR
+            || selector.chars().any(char::is_control)
+        {
+            let shown = crate::sanitize::line(&selector);
+            return Err(Error::Usage(msg!(
+                "--selector \"{shown}\" 不是标签选择器（不能为空、不能含控制字符、最多 {MAX_SELECTOR} 字节），例如 lab-checker/class=k8s-spring",
+                "--selector \"{shown}\" is not a label selector (not empty, no control characters, at most {MAX_SELECTOR} bytes), e.g. lab-checker/class=k8s-spring"
+            )));
+        }
+        Ok(Members::Selector(selector))
+    }
 }
 
 /// Reads what every step of the lab needs, for every namespace of the class.

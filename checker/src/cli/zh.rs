@@ -92,6 +92,18 @@ pub(super) const ARGS: &[(&str, &str, &str)] = &[
         "用标签选择器选出班级的命名空间（默认：lab-checker/class，即 `checker class manifests` 生成的所有命名空间）",
     ),
     ("class status", "prefix", "用名字前缀选出班级的命名空间，例如 lab-"),
+    (
+        "class status",
+        "watch",
+        "保持实时（每种资源一个 watch）：先输出整张进度表，之后只输出判定有变化的学员（JSON 每次一行），直到按 Ctrl-C 或过了 DURATION（默认且最长 24h）",
+    ),
+    (
+        "serve",
+        "class",
+        "同时提供教师的班级看板（/class.html）：每名学员每一步的判定，实时更新，每种资源一个 watch（需要教师的 kubeconfig，见 `checker class`）",
+    ),
+    ("serve", "class_selector", "用标签选择器选出班级的命名空间（默认：lab-checker/class）"),
+    ("serve", "class_prefix", "用名字前缀选出班级的命名空间，例如 lab-"),
     ("help", "subcommand", "要查看帮助的命令"),
 ];
 

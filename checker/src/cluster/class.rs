@@ -5,12 +5,15 @@
 //! A refusal here means the kubeconfig is not the teacher's: the message says so, and what a
 //! learner runs instead.
 
+use futures::StreamExt;
+use futures::stream::BoxStream;
 use k8s_openapi::api::core::v1::{Event, Namespace, Pod};
 use kube::Api;
 use kube::api::{DynamicObject, ListParams};
+use kube::runtime::{WatchStreamExt, watcher};
 use lab_spec::Select;
 
-use super::{Cluster, object_value};
+use super::{Cluster, Resolved, object_value};
 use crate::error::{Error, Result};
 use crate::msg;
 use crate::observation::ReadError;
@@ -117,13 +120,63 @@ impl Cluster {
         match self.timed(request).await? {
             Ok(answer) => Ok(answer),
             Err(kube::Error::Api(status)) if status.code == 403 => {
-                let (server, context, message) = (&self.server, &self.context, &status.message);
-                Err(Error::AccessDenied(msg!(
-                    "{server}（上下文 \"{context}\"）不允许列出所有命名空间的 {resource}：{message}。班级视图需要教师的只读权限（`checker class manifests` 生成的 ClusterRole）；学员的 kubeconfig 只能看到自己的命名空间，请用 `checker -n 你的命名空间 step N` 核对自己的步骤",
-                    "{server} (context \"{context}\") does not allow listing {resource} across namespaces: {message}. The class view needs the teacher's read-only access (the ClusterRole `checker class manifests` makes); a learner's kubeconfig sees only its own namespace: check your own steps with `checker -n YOUR-NAMESPACE step N`"
-                )))
+                Err(self.class_denied(resource, &status.message))
             }
             Err(e) => Err(self.explain(e)),
         }
     }
+
+    /// The API server refused to list `resource` across namespaces: the kubeconfig is not the
+    /// teacher's.
+    pub fn class_denied(&self, resource: &str, message: &str) -> Error {
+        let (server, context) = (&self.server, &self.context);
+        Error::AccessDenied(msg!(
+            "{server}（上下文 \"{context}\"）不允许列出所有命名空间的 {resource}：{message}。班级视图需要教师的只读权限（`checker class manifests` 生成的 ClusterRole）；学员的 kubeconfig 只能看到自己的命名空间，请用 `checker -n 你的命名空间 step N` 核对自己的步骤",
+            "{server} (context \"{context}\") does not allow listing {resource} across namespaces: {message}. The class view needs the teacher's read-only access (the ClusterRole `checker class manifests` makes); a learner's kubeconfig sees only its own namespace: check your own steps with `checker -n YOUR-NAMESPACE step N`"
+        ))
+    }
+
+    /// The watches of the class view, each across every namespace, with kube-runtime's back-off
+    /// between attempts: the namespaces a label selector picks (every namespace without one),
+    /// every pod, every event, and every object of a resolved kind.
+    pub async fn watch_namespaces(&self, selector: Option<&str>) -> Result<WatchStream<Namespace>> {
+        let api: Api<Namespace> = Api::all(self.client().await?);
+        let config = watcher::Config::default().labels(selector.unwrap_or_default());
+        Ok(watcher(api, config).default_backoff().boxed())
+    }
+
+    pub async fn watch_all_pods(&self) -> Result<WatchStream<Pod>> {
+        let api: Api<Pod> = Api::all(self.client().await?);
+        Ok(watcher(api, watcher::Config::default()).default_backoff().boxed())
+    }
+
+    pub async fn watch_all_events(&self) -> Result<WatchStream<Event>> {
+        let api: Api<Event> = Api::all(self.client().await?);
+        Ok(watcher(api, watcher::Config::default()).default_backoff().boxed())
+    }
+
+    /// A kind's objects in every namespace, as JSON (`object_value`).
+    pub async fn watch_kind(&self, resolved: &Resolved) -> Result<WatchStream<serde_json::Value>> {
+        let api: Api<DynamicObject> = Api::all_with(self.client().await?, &resolved.resource);
+        let resource = resolved.resource.clone();
+        let events = watcher(api, watcher::Config::default()).default_backoff().map(move |event| {
+            event.map(|e| match e {
+                watcher::Event::Apply(o) => watcher::Event::Apply(as_value(o, &resource)),
+                watcher::Event::Delete(o) => watcher::Event::Delete(as_value(o, &resource)),
+                watcher::Event::InitApply(o) => watcher::Event::InitApply(as_value(o, &resource)),
+                watcher::Event::Init => watcher::Event::Init,
+                watcher::Event::InitDone => watcher::Event::InitDone,
+            })
+        });
+        Ok(events.boxed())
+    }
+}
+
+/// One watch of the class view.
+pub type WatchStream<K> = BoxStream<'static, watcher::Result<watcher::Event<K>>>;
+
+/// A watched object as JSON; one that cannot be (never from a real API server) is its metadata.
+fn as_value(object: DynamicObject, resource: &kube::discovery::ApiResource) -> serde_json::Value {
+    let meta = serde_json::json!({"metadata": object.metadata});
+    object_value(object, resource).unwrap_or(meta)
 }

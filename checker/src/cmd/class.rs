@@ -8,11 +8,7 @@ use crate::class::{self, Members, learners, manifests, render};
 use crate::cli::{ClassCommand, ClassFormat, ClassStatusArgs};
 use crate::cluster::Cluster;
 use crate::context::Context;
-use crate::error::{Error, Result};
-use crate::msg;
-
-/// The longest `--selector` accepted.
-const MAX_SELECTOR: usize = 1024;
+use crate::error::Result;
 
 pub(super) async fn class(ctx: &Context, command: &ClassCommand) -> Result<ExitCode> {
     match command {
@@ -27,8 +23,11 @@ pub(super) async fn class(ctx: &Context, command: &ClassCommand) -> Result<ExitC
 }
 
 async fn status(ctx: &Context, args: &ClassStatusArgs) -> Result<ExitCode> {
-    let members = members(args)?;
+    let members = Members::parse(args.selector.as_deref(), args.prefix.as_deref())?;
     let cluster = Cluster::connect(&ctx.target).await?;
+    if let Some(limit) = args.watch {
+        return watch(ctx, &cluster, &members, args.output, limit).await;
+    }
     let observed = class::observe(&cluster, &ctx.spec, &members).await?;
     let board = class::board(&ctx.spec, &observed, ctx.lang);
     print(&match args.output {
@@ -39,28 +38,33 @@ async fn status(ctx: &Context, args: &ClassStatusArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The class's namespaces as the command line names them: checked before they go into a query.
-fn members(args: &ClassStatusArgs) -> Result<Members> {
-    if let Some(prefix) = &args.prefix {
-        let fits = prefix.len() < 63
-            && prefix.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && prefix.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-        if !fits {
-            let shown = crate::sanitize::line(prefix);
-            return Err(Error::Usage(msg!(
-                "--prefix \"{shown}\" 不能作为命名空间名字的开头（小写字母、数字和 -，以字母或数字开头，少于 63 个字符）",
-                "--prefix \"{shown}\" cannot start a namespace name (lower-case letters, digits and '-', starting with a letter or digit, shorter than 63 characters)"
-            )));
+/// `--watch`: the board once every watch has listed, then what changes, until Ctrl-C or `limit`.
+async fn watch(
+    ctx: &Context,
+    cluster: &Cluster,
+    members: &Members,
+    output: ClassFormat,
+    limit: std::time::Duration,
+) -> Result<ExitCode> {
+    let stop = async {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = tokio::time::sleep(limit) => {}
         }
-        return Ok(Members::Prefix(prefix.clone()));
-    }
-    let selector = args.selector.clone().unwrap_or_else(|| manifests::CLASS_LABEL.to_string());
-    if selector.trim().is_empty() || selector.len() > MAX_SELECTOR || selector.chars().any(char::is_control) {
-        let shown = crate::sanitize::line(&selector);
-        return Err(Error::Usage(msg!(
-            "--selector \"{shown}\" 不是标签选择器（不能为空、不能含控制字符、最多 {MAX_SELECTOR} 字节），例如 lab-checker/class=k8s-spring",
-            "--selector \"{shown}\" is not a label selector (not empty, no control characters, at most {MAX_SELECTOR} bytes), e.g. lab-checker/class=k8s-spring"
-        )));
-    }
-    Ok(Members::Selector(selector))
+    };
+    let mut first = true;
+    class::follow(cluster, &ctx.spec, members, ctx.lang, stop, |live, update| {
+        let board = live.board();
+        let text = match (output, std::mem::take(&mut first)) {
+            (ClassFormat::Text, true) => render::text(&board, ctx.lang),
+            (ClassFormat::Json, true) => render::json_line(&board),
+            (ClassFormat::Csv, true) => render::csv(&board),
+            (ClassFormat::Text, false) => render::changes_text(&board, update, ctx.lang),
+            (ClassFormat::Json, false) => render::changes_json(&board, update),
+            (ClassFormat::Csv, false) => render::changes_csv(update),
+        };
+        print(&text)
+    })
+    .await?;
+    Ok(ExitCode::SUCCESS)
 }
