@@ -300,7 +300,10 @@ fn watch_prints_the_board_then_only_what_changes_from_one_watch_per_kind() {
     assert!(requests.iter().all(|r| r.method == "GET"), "{requests:?}");
     for collection in ["/api/v1/namespaces", "/api/v1/pods", "/api/v1/events"] {
         let of = |watch: bool| {
-            requests.iter().filter(|r| r.path == collection && r.query.contains("watch=true") == watch).count()
+            requests
+                .iter()
+                .filter(|r| r.path == collection && r.query.contains("watch=true") == watch)
+                .count()
         };
         assert_eq!((of(false), of(true)), (1, 1), "LISTs and WATCHes of {collection}: {requests:?}");
     }

@@ -5,7 +5,8 @@
 //! cannot be reached is explained; and the plain build, opened without the server, shows the
 //! command to copy and no button. The English edition (`/en/`) does the same in English: the
 //! button, the verdicts, the hints (the spec's English texts) and the sidebar's progress; its
-//! language switch leads to the same page of the Chinese book and back. Screenshots (light and dark theme) go to /tmp/shots (or
+//! language switch leads to the same page of the Chinese book and back. The teacher's class
+//! dashboard (`serve --class`) shows the class and follows a learner's change live. Screenshots (light and dark theme) go to /tmp/shots (or
 //! `SERVE_SHOTS_DIR`) for a person to look at.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (/usr/bin/chromium, /usr/bin/chromedriver).
@@ -32,7 +33,7 @@ use futures::FutureExt;
 use serde_json::{Value, json};
 use serve_support::Served;
 use testkit::FakeApiServer;
-use webdriver::{Driver, console_errors, tools_present, wait_for, wait_for_text};
+use webdriver::{Driver, console_errors, tools_present, wait_for, wait_for_text, wait_until};
 
 fn shots_dir() -> PathBuf {
     let dir =
@@ -501,4 +502,98 @@ async fn english(c: &Client, api: &FakeApiServer, served: &Served) -> Result<(),
     wait_for_text(c, &format!("{BOX1} button.lab-check-run"), "Run check").await;
     assert_eq!(c.current_url().await.unwrap().path(), "/en/step1-deploy.html");
     Ok(())
+}
+
+/// A learner namespace of the class `k8s`, with the lab's pod `fixture` in it (if any).
+fn learner(api: &FakeApiServer, namespace: &str, fixture: Option<&str>) {
+    api.put_object(json!({
+        "apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": namespace, "labels": {"lab-checker/class": "k8s"}},
+    }));
+    if let Some(fixture) = fixture {
+        let mut pod = testkit::pod_fixture(fixture);
+        pod["metadata"]["namespace"] = json!(namespace);
+        api.put_pod(pod);
+    }
+}
+
+/// `checker serve --class`: the dashboard shows every learner's marks from the one follower the
+/// server runs, and a learner's pod change reaches the open page without a reload; the page
+/// makes one event-stream request (nothing per learner), reads well at a phone's width, and
+/// speaks Chinese with `?lang=zh`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_class_dashboard_follows_the_class_live() {
+    if !tools_present() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let api = FakeApiServer::start();
+    learner(&api, "lab-alice", Some("init-demo-running"));
+    learner(&api, "lab-bob", Some("init-demo-fail-crashloop"));
+    learner(&api, "lab-carol", None);
+    let kubeconfig = api.write_kubeconfig(work.path());
+    let served = Served::start(&kubeconfig, &["--class"]);
+    let driver = Driver::start(&work.path().join("chromedriver.log"));
+    let c = driver.session(&work.path().join("profile"), (1280, 900)).await;
+    let outcome = AssertUnwindSafe(dashboard(&c, &api, &served)).catch_unwind().await;
+    let _ = c.close().await;
+    match outcome {
+        Ok(()) => {}
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+async fn dashboard(c: &Client, api: &FakeApiServer, served: &Served) {
+    let carol = "#board tr[data-namespace='lab-carol'] td:nth-child(2)";
+    // Counts the event streams the page opens.
+    webdriver::on_every_document(
+        c,
+        "window.__streams = []; const Source = window.EventSource; \
+         window.EventSource = function (url) { window.__streams.push(url); return new Source(url); };",
+    )
+    .await;
+    c.goto(&format!("{}/_checker/class?lang=en", served.origin())).await.unwrap();
+    wait_for_text(c, "#summary", "3 learners").await;
+    wait_for_text(c, "#board tr[data-namespace='lab-alice'] td:nth-child(2)", "✔").await;
+    wait_for_text(c, carol, "✘").await;
+    wait_for_text(c, "#board thead", "Namespace").await;
+    screenshot(c, "class-dashboard-1280.png").await;
+
+    // Carol deploys: her step 1 turns to a pass in the open page.
+    let mut pod = testkit::pod_fixture("init-demo-running");
+    pod["metadata"]["namespace"] = json!("lab-carol");
+    api.put_pod(pod);
+    wait_for_text(c, carol, "✔").await;
+    let flashed =
+        c.execute("return document.querySelector(\"tr[data-namespace='lab-carol']\").className", vec![]);
+    assert_eq!(flashed.await.unwrap(), json!("changed"), "the changed row is marked");
+
+    // What the page asked the server for: its two files and one event stream (still open, so
+    // not among the finished resources), nothing per learner.
+    let asked = c
+        .execute("return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)", vec![])
+        .await
+        .unwrap();
+    let mut asked: Vec<String> = serde_json::from_value(asked).unwrap();
+    asked.sort();
+    assert_eq!(asked, ["/_checker/class.css", "/_checker/class.js"], "{asked:?}");
+    let streams = c.execute("return window.__streams", vec![]).await.unwrap();
+    assert_eq!(streams, json!(["/api/class/events?lang=en"]));
+    assert!(console_errors(c).await.is_empty());
+
+    // A phone: the table scrolls in its box, the page itself does not.
+    c.set_window_size(390, 844).await.unwrap();
+    wait_until(c, "the page fits 390 px", "return document.documentElement.scrollWidth <= window.innerWidth")
+        .await;
+    screenshot(c, "class-dashboard-390.png").await;
+
+    c.goto(&format!("{}/_checker/class?lang=zh", served.origin())).await.unwrap();
+    wait_for_text(c, "#summary", "3 名学员").await;
+    wait_for_text(c, "#board thead", "命名空间").await;
+    wait_for_text(c, carol, "✔").await;
+
+    // Two page loads, one follower: the server watched the pods once.
+    let watches =
+        api.requests().iter().filter(|r| r.path == "/api/v1/pods" && r.query.contains("watch=true")).count();
+    assert_eq!(watches, 1, "one watch of the pods for every page");
 }

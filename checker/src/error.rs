@@ -77,6 +77,17 @@ impl Error {
     pub fn text(&self, lang: Lang) -> &str {
         self.message().get(lang)
     }
+
+    /// The kind of error as the served book's API names it (`{"kind": ...}`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Unreachable(_) => "unreachable",
+            Error::AccessDenied(_) => "access_denied",
+            Error::Server(_) => "server",
+            Error::Credentials(_) => "credentials",
+            Error::Input(_) | Error::Usage(_) | Error::Output(_) => "input",
+        }
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -21,6 +21,7 @@
 mod api;
 mod chapters;
 mod checks;
+mod class;
 mod files;
 mod guard;
 
@@ -78,6 +79,8 @@ pub(crate) struct AppState {
     pub chapters: BTreeMap<chapters::StepKey, String>,
     pub guard: guard::Hosts,
     pub checks: checks::Checks,
+    /// The class dashboard's follower (`--class`).
+    pub class: Option<class::ClassFeed>,
 }
 
 impl AppState {
@@ -219,8 +222,18 @@ pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<
     let checks = checks::Checks::new()?;
     describe_target(&ctx, &checks).await;
 
+    let class = match args.class {
+        true => {
+            let members =
+                crate::class::Members::parse(args.class_selector.as_deref(), args.class_prefix.as_deref())?;
+            Some(class::ClassFeed::start(&checks, ctx.clone(), members))
+        }
+        false => None,
+    };
     let guard = guard::Hosts::new(args.address, local.port());
-    let state = Arc::new(AppState { ctx, other, html_dir, chapters, guard, checks });
+    let dashboard =
+        class.is_some().then(|| format!("{}_checker/class?lang={}", page_url(local), lang_code(lang)));
+    let state = Arc::new(AppState { ctx, other, html_dir, chapters, guard, checks, class });
     let app = router(state.clone());
 
     {
@@ -231,6 +244,9 @@ pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<
             "checker serve: {url}  {}",
             tr(lang, "（按 Ctrl-C 停止）", "(press Ctrl-C to stop)")
         );
+        if let Some(dashboard) = &dashboard {
+            let _ = writeln!(out, "{}: {dashboard}", tr(lang, "班级看板", "class dashboard"));
+        }
         let _ = out.flush();
     }
     if args.open {
@@ -321,12 +337,21 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/api/progress", get(api::progress))
         .route("/api/status", get(api::status))
         .route("/api/quiz", get(api::quiz).post(api::save_quiz))
+        .route("/api/class/events", get(class::events))
         .route("/api/{*rest}", any(api::not_found))
+        .route("/_checker/class", get(class::page))
+        .route("/_checker/class.js", get(class::script))
+        .route("/_checker/class.css", get(class::stylesheet))
         .route("/_checker/serve.js", get(files::script))
         .route("/_checker/serve.css", get(files::stylesheet))
         .fallback(files::book_file)
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard::guard))
         .with_state(state)
+}
+
+/// A language as the book's query parameter names it.
+fn lang_code(lang: Lang) -> &'static str {
+    if lang == Lang::En { "en" } else { "zh" }
 }
 
 /// The URL to open: loopback names as they are, `localhost`-style for a wildcard address.

@@ -316,12 +316,12 @@ fn busy(ctx: &Context) -> Response {
 /// to do about it.
 fn cluster_error(ctx: &Context, error: &Error) -> Response {
     let lang = ctx.lang;
-    let (status, kind) = match error {
-        Error::Unreachable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unreachable"),
-        Error::AccessDenied(_) => (StatusCode::BAD_GATEWAY, "access_denied"),
-        Error::Server(_) => (StatusCode::BAD_GATEWAY, "server"),
-        Error::Credentials(_) => (StatusCode::BAD_GATEWAY, "credentials"),
-        Error::Input(_) | Error::Usage(_) | Error::Output(_) => (StatusCode::SERVICE_UNAVAILABLE, "input"),
+    let kind = error.kind();
+    let status = match error {
+        Error::AccessDenied(_) | Error::Server(_) | Error::Credentials(_) => StatusCode::BAD_GATEWAY,
+        Error::Unreachable(_) | Error::Input(_) | Error::Usage(_) | Error::Output(_) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
     };
     let (help, commands): (String, &[&str]) = match kind {
         "access_denied" => {

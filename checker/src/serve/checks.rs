@@ -179,6 +179,12 @@ impl Checks {
         .await
     }
 
+    /// Runs `work` on the checks' runtime until it ends or the runtime stops (the class
+    /// dashboard's follower).
+    pub fn spawn(&self, work: impl Future<Output = ()> + Send + 'static) {
+        drop(self.handle.spawn(work));
+    }
+
     async fn on_runtime<T: Send + 'static>(
         &self,
         work: impl Future<Output = Result<T>> + Send + 'static,
