@@ -1032,3 +1032,73 @@ fn a_book_of_two_labs_is_built_and_checked_from_the_same_labs() {
     // Without ?lab=, the lab the server started on.
     assert_eq!(served.get("/api/progress").json()["lab"], "init-container");
 }
+
+/// The first Server-Sent Event of `path` called `name`, as `(event, data)`, read within 20 s
+/// (the stream never ends by itself).
+fn first_event(served: &Served, path: &str, name: &str) -> (String, Value) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(served.addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n", served.host())
+        .unwrap();
+    let mut text = String::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut buf).expect("an event within 20 s");
+        assert!(n > 0, "the stream ended: {text}");
+        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+        let wanted = format!("event: {name}\n");
+        if let Some(at) = text.find(&wanted) {
+            let rest = &text[at + wanted.len()..];
+            if let Some(end) = rest.find("\n\n") {
+                let data = rest[..end].lines().filter_map(|l| l.strip_prefix("data: ")).collect::<String>();
+                return (name.to_string(), serde_json::from_str(&data).unwrap());
+            }
+        }
+    }
+}
+
+#[test]
+fn the_class_dashboard_is_served_only_with_class() {
+    let (server, _dir, kubeconfig) = cluster(None);
+    let served = Served::start(&kubeconfig, &[]);
+    for path in ["/_checker/class", "/api/class/events?lang=en"] {
+        let r = served.get(path);
+        assert_eq!(r.status, 404, "{path}");
+        assert!(r.json()["error"].as_str().unwrap().contains("checker serve --class"), "{path}: {}", r.body);
+    }
+    drop(served);
+
+    // A learner's kubeconfig: the dashboard says, in the page's language, that the class view
+    // is the teacher's; the book still reads.
+    server.add_namespace("lab-alice");
+    server.forbid("", "pods");
+    let served = Served::start(&kubeconfig, &["--class", "--class-prefix", "lab-"]);
+    let (_, problem) = first_event(&served, "/api/class/events?lang=en", "problem");
+    assert_eq!(problem["kind"], "access_denied", "{problem}");
+    assert!(problem["error"].as_str().unwrap().contains("class view needs the teacher's"), "{problem}");
+    let (_, problem) = first_event(&served, "/api/class/events?lang=zh", "problem");
+    assert!(problem["error"].as_str().unwrap().contains("班级视图需要教师的只读权限"), "{problem}");
+    let page = served.get("/_checker/class?lang=en");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("names starting with lab-"), "{}", page.body);
+    assert_eq!(served.get("/index.html").status, 200);
+    let foreign = served.request("GET", "/api/class/events", &[("Origin", "http://evil.example")]);
+    assert_eq!(foreign.status, 403);
+
+    // The follower only reads.
+    assert!(server.requests().iter().all(|r| r.method == "GET"));
+}
+
+#[test]
+fn a_bad_class_selection_is_one_line_and_exit_2() {
+    let (_server, dir, kubeconfig) = cluster(None);
+    let out = checker_command(dir.path(), &kubeconfig)
+        .args(["serve", "--port", "0", "--class", "--class-prefix", "A/B"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("--class-prefix \"A/B\" 不能作为命名空间名字的开头"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}

@@ -115,6 +115,15 @@ impl AppState {
 /// removed on each of them, also when one comes during the build.
 pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<ExitCode> {
     let stop = Stop::listen();
+    // The class of the dashboard, checked before the book is built.
+    let members = match args.class {
+        true => Some(crate::class::Members::parse(
+            args.class_selector.as_deref(),
+            args.class_prefix.as_deref(),
+            "class-",
+        )?),
+        false => None,
+    };
     let cwd = std::env::current_dir()
         .map_err(|e| Error::Input(msg!("无法读取当前目录：{e}", "cannot read the current directory: {e}")))?;
     let root = book::find_root(args.book.as_deref(), &cwd)?;
@@ -222,14 +231,7 @@ pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<
     let checks = checks::Checks::new()?;
     describe_target(&ctx, &checks).await;
 
-    let class = match args.class {
-        true => {
-            let members =
-                crate::class::Members::parse(args.class_selector.as_deref(), args.class_prefix.as_deref())?;
-            Some(class::ClassFeed::start(&checks, ctx.clone(), members))
-        }
-        false => None,
-    };
+    let class = members.map(|members| class::ClassFeed::start(&checks, ctx.clone(), members));
     let guard = guard::Hosts::new(args.address, local.port());
     let dashboard =
         class.is_some().then(|| format!("{}_checker/class?lang={}", page_url(local), lang_code(lang)));

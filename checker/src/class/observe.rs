@@ -30,8 +30,9 @@ const MAX_SELECTOR: usize = 1024;
 
 impl Members {
     /// The class's namespaces as the command line names them (`--selector`, `--prefix`; the
-    /// class label without either), checked before they go into a query.
-    pub fn parse(selector: Option<&str>, prefix: Option<&str>) -> Result<Members> {
+    /// class label without either), checked before they go into a query. `flag` comes before
+    /// the options' names in an error: `""`, or `"class-"` for `serve --class-prefix`.
+    pub fn parse(selector: Option<&str>, prefix: Option<&str>, flag: &str) -> Result<Members> {
         if let Some(prefix) = prefix {
             let fits = prefix.len() < 63
                 && prefix.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
@@ -39,8 +40,8 @@ impl Members {
             if !fits {
                 let shown = crate::sanitize::line(prefix);
                 return Err(Error::Usage(msg!(
-                    "--prefix \"{shown}\" 不能作为命名空间名字的开头（小写字母、数字和 -，以字母或数字开头，少于 63 个字符）",
-                    "--prefix \"{shown}\" cannot start a namespace name (lower-case letters, digits and '-', starting with a letter or digit, shorter than 63 characters)"
+                    "--{flag}prefix \"{shown}\" 不能作为命名空间名字的开头（小写字母、数字和 -，以字母或数字开头，少于 63 个字符）",
+                    "--{flag}prefix \"{shown}\" cannot start a namespace name (lower-case letters, digits and '-', starting with a letter or digit, shorter than 63 characters)"
                 )));
             }
             return Ok(Members::Prefix(prefix.to_string()));
@@ -52,8 +53,8 @@ impl Members {
         {
             let shown = crate::sanitize::line(&selector);
             return Err(Error::Usage(msg!(
-                "--selector \"{shown}\" 不是标签选择器（不能为空、不能含控制字符、最多 {MAX_SELECTOR} 字节），例如 lab-checker/class=k8s-spring",
-                "--selector \"{shown}\" is not a label selector (not empty, no control characters, at most {MAX_SELECTOR} bytes), e.g. lab-checker/class=k8s-spring"
+                "--{flag}selector \"{shown}\" 不是标签选择器（不能为空、不能含控制字符、最多 {MAX_SELECTOR} 字节），例如 lab-checker/class=k8s-spring",
+                "--{flag}selector \"{shown}\" is not a label selector (not empty, no control characters, at most {MAX_SELECTOR} bytes), e.g. lab-checker/class=k8s-spring"
             )));
         }
         Ok(Members::Selector(selector))

@@ -23,7 +23,7 @@ pub(super) async fn class(ctx: &Context, command: &ClassCommand) -> Result<ExitC
 }
 
 async fn status(ctx: &Context, args: &ClassStatusArgs) -> Result<ExitCode> {
-    let members = Members::parse(args.selector.as_deref(), args.prefix.as_deref())?;
+    let members = Members::parse(args.selector.as_deref(), args.prefix.as_deref(), "")?;
     let cluster = Cluster::connect(&ctx.target).await?;
     if let Some(limit) = args.watch {
         return watch(ctx, &cluster, &members, args.output, limit).await;
