@@ -2,7 +2,11 @@
 //! namespaces, 3,000 pods (the lab's pods in every state of every step, and pods of the
 //! learners' own), an event per pod, the logs and pages the steps read. Prints the wall time,
 //! the requests (LISTs, logs, others), the peak memory, and the ratio against a loop of single
-//! `checker -n NS step N` runs (a sample of namespaces, extrapolated to the class).
+//! `checker -n NS step N` runs and against the kubectl loop a teacher would script (`kubectl get
+//! pods`, `get events`, `logs` per learner), each on a sample of namespaces, extrapolated to the
+//! class. Then watch mode (`checker class status --watch -o json`): the time to the first board,
+//! and how long a learner's pod change takes to show up (median and slowest of a series), with
+//! the requests it made.
 
 use std::path::Path;
 use std::process::Command;
@@ -169,5 +173,112 @@ pub fn run() {
         "ratio (loop / class status): {:.0}× wall time, {:.0}× requests",
         loop_secs / secs,
         sample_requests as f64 * scale / requests.len() as f64
+    );
+
+    kubectl_loop(&server, &kubeconfig, secs);
+    watch_mode(&server, &kubeconfig, &state);
+}
+
+/// The loop a teacher would script with kubectl, per learner: the pods, the events, and the
+/// logs the lab's steps read (of the pods that exist), on a sample, extrapolated.
+fn kubectl_loop(server: &FakeApiServer, kubeconfig: &Path, class_secs: f64) {
+    if !Path::new(testkit::KUBECTL).exists() {
+        println!("kubectl loop: skipped ({} not found)", testkit::KUBECTL);
+        return;
+    }
+    let logs = [
+        ("init-demo", "init-1", false),
+        ("init-demo", "init-2", false),
+        ("init-demo", "app", false),
+        ("init-demo-fail", "init-1", false),
+        ("init-demo-fail", "init-1", true),
+    ];
+    server.clear_requests();
+    let t = Instant::now();
+    let mut runs = 0;
+    for i in 0..SAMPLE {
+        let ns = format!("lab-learner{:03}", i * (LEARNERS / SAMPLE) + i % 8);
+        for what in ["pods", "events"] {
+            testkit::kubectl(kubeconfig, &["get", what, "-n", &ns, "-o", "json"]);
+            runs += 1;
+        }
+        let present: Vec<String> = lab_pods(i * (LEARNERS / SAMPLE) + i % 8)
+            .iter()
+            .map(|f| pod_fixture(f)["metadata"]["name"].as_str().unwrap().to_string())
+            .collect();
+        for (pod, container, previous) in logs {
+            if present.iter().any(|p| p == pod) {
+                let mut args = vec!["logs", "-n", &ns, pod, "-c", container];
+                if previous {
+                    args.push("--previous");
+                }
+                testkit::kubectl(kubeconfig, &args);
+                runs += 1;
+            }
+        }
+    }
+    let sample_secs = t.elapsed().as_secs_f64();
+    let scale = LEARNERS as f64 / SAMPLE as f64;
+    println!(
+        "loop of kubectl (get pods, get events, logs) per learner: {runs} runs on {SAMPLE} namespaces took \
+         {sample_secs:.2} s, {} requests; extrapolated to {LEARNERS} namespaces: {:.1} s; ratio (kubectl loop / \
+         class status): {:.0}× wall time",
+        server.requests().len(),
+        sample_secs * scale,
+        sample_secs * scale / class_secs
+    );
+}
+
+/// `checker class status --watch -o json`: the first board, then a series of learners' pod
+/// changes, each timed from the change in the API server to the line that shows it.
+fn watch_mode(server: &FakeApiServer, kubeconfig: &Path, state: &Path) {
+    use std::io::BufRead;
+    const CHANGES: usize = 20;
+    server.clear_requests();
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(["class", "status", "--watch", "10m", "-o", "json"])
+        .env("KUBECONFIG", kubeconfig)
+        .env("CHECKER_STATE_DIR", state)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let board: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    let first = started.elapsed().as_secs_f64();
+    let learners = board["learners"].as_array().map_or(0, Vec::len);
+    let setup_requests = server.requests().len();
+    server.clear_requests();
+
+    // Learners whose init containers are still running (state 1) finish them, one at a time.
+    let mut took = Vec::new();
+    for k in 0..CHANGES {
+        let ns = format!("lab-learner{:03}", 1 + 8 * k);
+        let mut pod = pod_fixture("init-demo-running");
+        pod["metadata"]["namespace"] = json!(ns);
+        let changed = Instant::now();
+        server.put_pod(pod);
+        loop {
+            let line: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+            let rows = line["changed"].as_array().cloned().unwrap_or_default();
+            if rows.iter().any(|r| r["namespace"] == json!(ns)) {
+                took.push(changed.elapsed().as_secs_f64() * 1000.0);
+                break;
+            }
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let requests = server.requests();
+    let logs = requests.iter().filter(|r| r.path.ends_with("/log")).count();
+    took.sort_by(f64::total_cmp);
+    println!(
+        "watch mode: first board of {learners} learners after {first:.2} s ({setup_requests} requests: one LIST and \
+         one WATCH per kind, discovery, logs and pages); {CHANGES} pod changes shown after median {:.1} ms, \
+         slowest {:.1} ms (target < 100 ms), with {} requests ({logs} logs of the changed pods)",
+        took[took.len() / 2],
+        took[took.len() - 1],
+        requests.len()
     );
 }

@@ -33,22 +33,43 @@ pub struct ClassObservation {
 }
 
 /// The class's one LIST of pods and of events as the lists of the kinds `v1 Pod` and `v1 Event`
-/// that a lab's object checks select, keeping the objects in the class's namespaces: no second
-/// LIST of the same objects. Events that may not be read give no list (the selection then reads
-/// them itself and records the refusal, as a learner's check does).
-pub fn core_lists(namespaces: &[String], pods: &[Pod], events: Option<&[Event]>) -> Vec<KindList> {
-    fn list<T: serde::Serialize + k8s_openapi::Metadata<Ty = ObjectMeta>>(
-        kind: &str,
-        items: &[T],
-        namespaces: &[String],
-    ) -> KindList {
-        let ours = |item: &&T| item.metadata().namespace.as_ref().is_some_and(|ns| namespaces.contains(ns));
-        let values = items.iter().filter(ours).filter_map(|item| serde_json::to_value(item).ok()).collect();
-        KindList { api_version: "v1".into(), kind: kind.into(), namespaced: true, found: Ok(values) }
-    }
-    let mut lists = vec![list("Pod", pods, namespaces)];
-    lists.extend(events.map(|events| list("Event", events, namespaces)));
+/// that a lab's object checks select (`selects`), keeping the objects in the class's namespaces
+/// that some selection of their kind picks (by name and labels, as the check itself picks
+/// them): no second LIST of the same objects, and no copy of the pods no check reads. Events
+/// that may not be read give no list (the selection then reads them itself and records the
+/// refusal, as a learner's check does).
+pub fn core_lists(
+    namespaces: &[String],
+    selects: &[lab_spec::Select],
+    pods: &[Pod],
+    events: Option<&[Event]>,
+) -> Vec<KindList> {
+    let namespaces: std::collections::BTreeSet<&str> = namespaces.iter().map(String::as_str).collect();
+    let mut lists = vec![core_list("Pod", pods, &namespaces, selects)];
+    lists.extend(events.map(|events| core_list("Event", events, &namespaces, selects)));
     lists
+}
+
+/// One kind's list for [`core_lists`]: each object kept is converted to JSON, the others never.
+fn core_list<T: serde::Serialize + k8s_openapi::Metadata<Ty = ObjectMeta>>(
+    kind: &str,
+    items: &[T],
+    namespaces: &std::collections::BTreeSet<&str>,
+    selects: &[lab_spec::Select],
+) -> KindList {
+    let of_kind: Vec<&lab_spec::Select> =
+        selects.iter().filter(|s| s.api_version == "v1" && s.kind == kind).collect();
+    let kept = |item: &&T| {
+        let meta = item.metadata();
+        let labels = meta.labels.as_ref();
+        meta.namespace.as_deref().is_some_and(|ns| namespaces.contains(ns))
+            && of_kind.iter().any(|s| {
+                s.name.as_ref().is_none_or(|name| meta.name.as_ref() == Some(name))
+                    && s.labels.iter().all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
+            })
+    };
+    let values = items.iter().filter(kept).filter_map(|item| serde_json::to_value(item).ok()).collect();
+    KindList { api_version: "v1".into(), kind: kind.into(), namespaced: true, found: Ok(values) }
 }
 
 /// Whether the class view's LIST of pods or events answers a selection (`v1 Pod`, and `v1 Event`
@@ -72,7 +93,7 @@ impl ClassObservation {
         lists: Vec<KindList>,
     ) -> ClassObservation {
         let mut class = ClassObservation { at, namespaces, ..Default::default() };
-        let mut reused = core_lists(&class.namespaces, &pods, events.as_deref());
+        let mut reused = core_lists(&class.namespaces, &spec.selects(), &pods, events.as_deref());
         class.sort_in(spec, pods, events.unwrap_or_default());
         let mut lists = lists;
         for select in &spec.selects() {

@@ -7,9 +7,9 @@
 //! [`RECONNECT_BUDGET`], following ends with an error (exit code 3), as `checker step --wait`
 //! does. A refusal to watch the class's namespaces or pods says whose kubeconfig this must be; a
 //! refusal of events or another kind is an answer for the checks (as in `checker class status`),
-//! and that watch stops. Every [`RESYNC`] the learners whose steps are not all passed have their
-//! logs and pages read again and every learner is judged again: a log line written after the
-//! pod's last change, a back-off that ran out.
+//! and that watch stops. Every [`RESYNC`] every learner is judged again (a back-off that ran
+//! out), and the running pods of learners not through every step have their logs and pages read
+//! again (a log line written after the pod's last change).
 
 use std::collections::BTreeSet;
 use std::time::Duration;

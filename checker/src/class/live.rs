@@ -316,15 +316,23 @@ impl LiveClass {
         self.pods.in_namespace(namespace).cloned().collect()
     }
 
-    /// Marks every learner's pods to be read again and every learner to be judged again (time
-    /// passes: a log line written after the pod's last change, a back-off that ran out).
+    /// Marks every learner to be judged again, and the pods of those not through every step
+    /// to be read again where a container runs (time passes: a log line written after the pod's
+    /// last change, a page that changed; a finished container's log does not change).
     pub fn resync(&mut self) {
+        let steps = self.spec.steps.len();
         for namespace in self.members() {
+            let done = self.rows.get(&namespace).is_some_and(|row| row.passed == steps);
+            let running = |pod: &&Pod| {
+                let statuses = pod.status.as_ref().and_then(|s| s.container_statuses.as_ref());
+                statuses.into_iter().flatten().any(|c| c.state.as_ref().is_some_and(|s| s.running.is_some()))
+            };
             let pods: Vec<(String, String)> = self
                 .pods
                 .in_namespace(&namespace)
+                .filter(running)
                 .map(meta_key)
-                .filter(|(_, name)| self.read_from.contains(name))
+                .filter(|(_, name)| !done && self.read_from.contains(name))
                 .collect();
             self.unread.extend(pods);
             self.dirty.insert(namespace);

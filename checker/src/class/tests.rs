@@ -332,7 +332,8 @@ fn the_lists_of_pods_and_events_answer_the_selections_of_core_pods_and_events() 
         in_namespace("init-demo-deadline-exceeded", "lab-alice"),
         in_namespace("init-demo-running", "elsewhere"),
     ];
-    let lists = super::board::core_lists(&namespaces, &pods, Some(&[]));
+    let spec = LabSpec::embedded().unwrap();
+    let lists = super::board::core_lists(&namespaces, &spec.selects(), &pods, Some(&[]));
     let kinds: Vec<(&str, &str)> = lists.iter().map(|k| (k.api_version.as_str(), k.kind.as_str())).collect();
     assert_eq!(kinds, [("v1", "Pod"), ("v1", "Event")]);
     let found = lists[0].found.as_ref().unwrap();
@@ -340,9 +341,13 @@ fn the_lists_of_pods_and_events_answer_the_selections_of_core_pods_and_events() 
     assert_eq!((found[0]["apiVersion"].as_str(), found[0]["kind"].as_str()), (Some("v1"), Some("Pod")));
     assert_eq!(found[0]["status"]["reason"], "DeadlineExceeded", "the whole object, status included");
 
+    // Only the pods a check selects are kept: not init-demo, which no object check reads.
+    let running = in_namespace("init-demo-running", "lab-bob");
+    let kept = super::board::core_lists(&namespaces, &spec.selects(), &[running], None);
+    assert_eq!(kept[0].found.as_ref().unwrap().len(), 0);
+
     // Step 8 of a learner whose deadline pod exceeded its deadline: the object check reads it
     // from the class's list of pods.
-    let spec = LabSpec::embedded().unwrap();
     let class = ClassObservation {
         at: "2026-11-20T10:05:00Z".parse().unwrap(),
         namespaces: namespaces.clone(),
@@ -354,5 +359,5 @@ fn the_lists_of_pods_and_events_answer_the_selections_of_core_pods_and_events() 
     let check = report.checks.iter().find(|c| c.id == "deadline-exceeded").unwrap();
     assert_eq!(check.outcome, crate::evaluate::Outcome::Pass, "{check:?}");
     // Events that may not be read give no list: the selection reads them itself.
-    assert_eq!(super::board::core_lists(&namespaces, &pods, None).len(), 1);
+    assert_eq!(super::board::core_lists(&namespaces, &spec.selects(), &pods, None).len(), 1);
 }

@@ -175,3 +175,19 @@ fn live_rows_equal_a_fresh_class_status() {
     );
     assert_eq!(class.board().learners, board(&spec, &fresh, Lang::En).learners);
 }
+
+#[test]
+fn a_resync_reads_again_only_running_pods_of_learners_not_done() {
+    let mut class = live(selector());
+    listed(
+        &mut class,
+        &["lab-a", "lab-b"],
+        vec![pod("init-demo-running", "lab-a", 1), pod("init-demo-fail-crashloop", "lab-b", 2)],
+    );
+    class.take_unread();
+    class.update(now());
+    class.resync();
+    // init-demo's app runs; init-demo-fail never got past its init container.
+    assert_eq!(class.take_unread(), [("lab-a".to_string(), "init-demo".to_string())]);
+    assert_eq!(class.update(now()).changed.len(), 0, "judged again, nothing changed");
+}
