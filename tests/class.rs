@@ -341,3 +341,99 @@ fn a_learners_kubeconfig_cannot_watch_the_class() {
     assert!(run.stderr.contains("does not allow listing pods across namespaces"), "{}", run.stderr);
     assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
 }
+
+/// The board a `--watch -o json` has printed so far: its first line with every later change
+/// applied, learners by namespace.
+fn board_of(lines: &[Value]) -> std::collections::BTreeMap<String, Value> {
+    let mut board: std::collections::BTreeMap<String, Value> = lines[0]["learners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["namespace"].as_str().unwrap().to_string(), l.clone()))
+        .collect();
+    for change in &lines[1..] {
+        for row in change["changed"].as_array().unwrap() {
+            board.insert(row["namespace"].as_str().unwrap().to_string(), row.clone());
+        }
+        for gone in change["left"].as_array().unwrap() {
+            board.remove(gone.as_str().unwrap());
+        }
+    }
+    board
+}
+
+/// What `checker class status -o json` prints now, learners by namespace.
+fn status_board(teacher: &Teacher) -> std::collections::BTreeMap<String, Value> {
+    let run = teacher.run(&["class", "status", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let board: Value = serde_json::from_str(&run.stdout).unwrap();
+    board["learners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["namespace"].as_str().unwrap().to_string(), l.clone()))
+        .collect()
+}
+
+/// Reads the watch's lines until its board is `expected` (the logs of a changed pod are read
+/// after the pod's own change is shown).
+fn watch_until(
+    watching: &Watching,
+    lines: &mut Vec<Value>,
+    expected: &std::collections::BTreeMap<String, Value>,
+) {
+    while board_of(lines) != *expected {
+        lines.push(watching.json());
+    }
+}
+
+#[test]
+fn the_live_board_is_the_one_class_status_prints_after_every_change() {
+    let server = class_server();
+    let teacher = Teacher::new(&server);
+    let watching = Watching::start(&teacher, &["-o", "json"]);
+    let mut lines = vec![watching.json()];
+    assert_eq!(board_of(&lines), status_board(&teacher));
+
+    // Carol deploys and her init containers log (step 2 reads the logs); Bob fixes his pod;
+    // Alice's namespace loses the class label.
+    server.set_log("lab-carol", "init-demo", "init-1", false, "Init 1: Checking database...\n");
+    server.set_log("lab-carol", "init-demo", "init-2", false, "Init 2: Loading config...\n");
+    server.set_log("lab-carol", "init-demo", "app", false, "Configuration complete; ready for start up\n");
+    pod_in(&server, "init-demo-running", "lab-carol");
+    pod_in(&server, "init-demo-fail-never", "lab-bob");
+    server.put_object(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "lab-alice"}}));
+    let expected = status_board(&teacher);
+    assert!(!expected.contains_key("lab-alice"), "{expected:?}");
+    assert_eq!(verdicts(&expected["lab-carol"])[1], "pass", "step 2 from the logs: {expected:?}");
+    watch_until(&watching, &mut lines, &expected);
+}
+
+#[test]
+fn events_that_may_not_be_read_give_the_board_class_status_gives() {
+    let server = class_server();
+    server.forbid("", "events");
+    let teacher = Teacher::new(&server);
+    let watching = Watching::start(&teacher, &["-o", "json"]);
+    let lines = vec![watching.json()];
+    let events = server.requests().iter().filter(|r| r.path == "/api/v1/events").count();
+    assert_eq!(events, 1, "the watch's LIST was refused: that watch stops");
+    assert_eq!(board_of(&lines), status_board(&teacher));
+}
+
+#[test]
+fn a_role_that_may_list_but_not_watch_is_told_the_verb() {
+    let server = class_server();
+    server.forbid_verb("", "pods", "watch");
+    let teacher = Teacher::new(&server);
+    let run = teacher.run(&["class", "status", "--watch", "1m"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("allows listing pods across namespaces but not watching them"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    // Without --watch, listing is enough.
+    assert_eq!(teacher.run(&["class", "status"]).code, 0);
+}

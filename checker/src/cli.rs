@@ -288,7 +288,7 @@ pub struct ServeArgs {
     /// exit); DIR holds the plain book, without the Run-check buttons
     #[arg(long, value_name = "DIR")]
     pub dest: Option<PathBuf>,
-    /// Also serve the teacher's class dashboard (/class.html): every learner's verdicts, live,
+    /// Also serve the teacher's class dashboard (/_checker/class): every learner's verdicts, live,
     /// from one watch per kind (needs the teacher's kubeconfig; see `checker class`)
     #[arg(long)]
     pub class: bool,

@@ -33,7 +33,7 @@ use crate::proxy::{self, ProxyEnv};
 use crate::resources;
 
 mod class;
-pub use class::{KindList, WatchStream};
+pub use class::{KindList, WatchStream, bad_selector};
 
 /// How long a single API call may take before the cluster counts as unreachable.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);

@@ -81,6 +81,8 @@ pub(crate) struct AppState {
     pub checks: checks::Checks,
     /// The class dashboard's follower (`--class`).
     pub class: Option<class::ClassFeed>,
+    /// Becomes true when the server stops (long-lived responses end then).
+    pub stopping: watch::Receiver<bool>,
 }
 
 impl AppState {
@@ -235,7 +237,8 @@ pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<
     let guard = guard::Hosts::new(args.address, local.port());
     let dashboard =
         class.is_some().then(|| format!("{}_checker/class?lang={}", page_url(local), lang_code(lang)));
-    let state = Arc::new(AppState { ctx, other, html_dir, chapters, guard, checks, class });
+    let stopping = stop.0.clone();
+    let state = Arc::new(AppState { ctx, other, html_dir, chapters, guard, checks, class, stopping });
     let app = router(state.clone());
 
     {

@@ -268,6 +268,13 @@ fn watch_mode(server: &FakeApiServer, kubeconfig: &Path, state: &Path) {
             }
         }
     }
+    // Peak memory of the follower after the class and the changes (Linux: VmHWM).
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+    let peak_kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0);
     let _ = child.kill();
     let _ = child.wait();
     let requests = server.requests();
@@ -276,9 +283,10 @@ fn watch_mode(server: &FakeApiServer, kubeconfig: &Path, state: &Path) {
     println!(
         "watch mode: first board of {learners} learners after {first:.2} s ({setup_requests} requests: one LIST and \
          one WATCH per kind, discovery, logs and pages); {CHANGES} pod changes shown after median {:.1} ms, \
-         slowest {:.1} ms (target < 100 ms), with {} requests ({logs} logs of the changed pods)",
+         slowest {:.1} ms (target < 100 ms), with {} requests ({logs} logs of the changed pods); peak RSS {:.1} MiB",
         took[took.len() / 2],
         took[took.len() - 1],
-        requests.len()
+        requests.len(),
+        peak_kib / 1024.0
     );
 }

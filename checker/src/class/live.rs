@@ -149,6 +149,16 @@ impl<T: Clone> Store<T> {
     }
 }
 
+/// A watch event with the objects `keep` refuses left out: one listed is not stored, one that
+/// changed so that it is no longer kept (a label removed) is deleted.
+fn kept<T>(event: watcher::Event<T>, keep: impl Fn(&T) -> bool) -> Option<watcher::Event<T>> {
+    match event {
+        watcher::Event::InitApply(object) if !keep(&object) => None,
+        watcher::Event::Apply(object) if !keep(&object) => Some(watcher::Event::Delete(object)),
+        other => Some(other),
+    }
+}
+
 fn value_key(object: &Value) -> (String, String) {
     let text = |p: &str| object.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
     (text("/metadata/namespace"), text("/metadata/name"))
@@ -174,10 +184,21 @@ pub struct LiveClass {
     pub server_version: Option<String>,
     /// The lab's pods whose logs or pages the lab reads.
     read_from: BTreeSet<String>,
+    /// The lab's pods, and the selections of core pods and events of its checks: the pods and
+    /// events kept are those `checker class status` keeps.
+    lab_pods: BTreeSet<String>,
+    core_selects: Vec<lab_spec::Select>,
+    /// Per step (in the spec's order), the pods whose logs or pages it reads.
+    step_reads: Vec<BTreeSet<String>>,
     /// Namespaces to judge again.
     dirty: BTreeSet<String>,
     /// Pods (namespace, name) whose logs and pages are to be read again.
     unread: BTreeSet<(String, String)>,
+    /// Pods whose reading failed: read again at the next resync.
+    later: BTreeSet<(String, String)>,
+    /// Pods read again because time passed ([`LiveClass::resync`]): after those that changed,
+    /// and their learners' rows are not held back for them.
+    stale: BTreeSet<(String, String)>,
     /// The board's rows as last judged, by namespace.
     rows: BTreeMap<String, LearnerRow>,
     at: Timestamp,
@@ -199,7 +220,22 @@ impl LiveClass {
             .iter()
             .map(|(p, _)| p.to_string())
             .chain(wanted.pages.iter().map(|(p, _)| p.to_string()));
+        let step_reads = spec
+            .steps
+            .iter()
+            .map(|step| {
+                let logs = step.logs().into_iter().map(|(p, _)| p);
+                logs.chain(step.pages().into_iter().map(|(p, _)| p)).map(str::to_string).collect()
+            })
+            .collect();
+        let core_selects =
+            wanted.selects.iter().filter(|s| s.api_version == "v1" && (s.kind == "Pod" || s.kind == "Event"));
         LiveClass {
+            lab_pods: spec.pods().into_iter().map(str::to_string).collect(),
+            core_selects: core_selects.cloned().collect(),
+            step_reads,
+            later: BTreeSet::new(),
+            stale: BTreeSet::new(),
             spec: spec.clone(),
             lang,
             members,
@@ -226,17 +262,31 @@ impl LiveClass {
             && self.kinds.iter().all(|k| k.found.as_ref().map_or(true, |s| s.listed))
     }
 
-    /// Applies one watch event.
+    /// Applies one watch event. Only what `checker class status` keeps is stored: the lab's
+    /// pods and those a check selects, the events about the lab's pods (every event when a
+    /// check reads events), and with a prefix only what is in a namespace it starts.
     pub fn apply(&mut self, change: Change) {
         match change {
             Change::Namespaces(event) => {
+                let Some(event) = kept(event, |n| self.in_prefix(n.metadata.name.as_deref())) else { return };
+                let before: BTreeSet<String> = self.namespaces.seen.keys().map(|(_, n)| n.clone()).collect();
                 for (_, name) in self.namespaces.apply(event, meta_key, meta_version) {
-                    // A learner who joins has every pod read; one who leaves is forgotten.
-                    self.unread.extend(self.pods.in_namespace(&name).map(meta_key));
+                    // A learner who joins has their pods read; one who leaves is forgotten.
+                    let now = self.namespaces.seen.contains_key(&(String::new(), name.clone()));
+                    if now && !before.contains(&name) {
+                        let read: Vec<(String, String)> = self
+                            .pods
+                            .in_namespace(&name)
+                            .map(meta_key)
+                            .filter(|(_, pod)| self.read_from.contains(pod))
+                            .collect();
+                        self.unread.extend(read);
+                    }
                     self.dirty.insert(name);
                 }
             }
             Change::Pods(event) => {
+                let Some(event) = kept(event, |p| self.keeps_pod(p)) else { return };
                 for (namespace, name) in self.pods.apply(event, meta_key, meta_version) {
                     if self.read_from.contains(&name) {
                         self.unread.insert((namespace.clone(), name));
@@ -245,6 +295,7 @@ impl LiveClass {
                 }
             }
             Change::Events(event) => {
+                let Some(event) = kept(event, |e| self.keeps_event(e)) else { return };
                 if let Some(events) = &mut self.events {
                     for (namespace, _) in events.apply(event, meta_key, meta_version) {
                         self.dirty.insert(namespace);
@@ -257,12 +308,40 @@ impl LiveClass {
                 let Ok(store) = &mut kind.found else { return };
                 let touched = store.apply(event, value_key, value_version);
                 if !namespaced && !touched.is_empty() {
-                    // A cluster-scoped object (a node) may matter to every learner.
+                    // A cluster-scoped object (a StorageClass) may matter to every learner.
                     self.dirty.extend(self.rows.keys().cloned());
                 }
                 self.dirty.extend(touched.into_iter().map(|(ns, _)| ns));
             }
         }
+    }
+
+    /// Whether a namespace may be the class's: with a prefix, only those it starts.
+    fn in_prefix(&self, namespace: Option<&str>) -> bool {
+        match &self.members {
+            Members::Prefix(prefix) => namespace.is_some_and(|ns| ns.starts_with(prefix.as_str())),
+            Members::Selector(_) => true,
+        }
+    }
+
+    /// Whether a selection of core `kind` of the lab's checks picks this object.
+    fn selected(&self, kind: &str, meta: &ObjectMeta) -> bool {
+        self.core_selects.iter().filter(|s| s.kind == kind).any(|s| {
+            s.name.as_ref().is_none_or(|name| meta.name.as_ref() == Some(name))
+                && s.labels.iter().all(|(k, v)| meta.labels.as_ref().and_then(|l| l.get(k)) == Some(v))
+        })
+    }
+
+    fn keeps_pod(&self, pod: &Pod) -> bool {
+        let meta = &pod.metadata;
+        self.in_prefix(meta.namespace.as_deref())
+            && (meta.name.as_ref().is_some_and(|n| self.lab_pods.contains(n)) || self.selected("Pod", meta))
+    }
+
+    fn keeps_event(&self, event: &Event) -> bool {
+        let about = event.involved_object.name.as_ref();
+        self.in_prefix(event.metadata.namespace.as_deref())
+            && (about.is_some_and(|n| self.lab_pods.contains(n)) || self.selected("Event", &event.metadata))
     }
 
     /// Events may not be read: a learner's check sees none either, and a lab's event checks
@@ -289,9 +368,9 @@ impl LiveClass {
         self.dirty.extend(self.members());
     }
 
-    /// A pod whose logs or pages could not be read: read them again next time.
+    /// A pod whose logs or pages could not be read: read them again at the next resync.
     pub fn requeue(&mut self, namespace: String, pod: String) {
-        self.unread.insert((namespace, pod));
+        self.later.insert((namespace, pod));
     }
 
     /// The class's namespaces, as the namespace watch sees them, sorted.
@@ -311,18 +390,49 @@ impl LiveClass {
         unread.into_iter().filter(|(ns, _)| members.contains(ns)).collect()
     }
 
+    /// The next pod whose logs and pages are to be read (of a learner of the class), not among
+    /// those being read now; it is taken out.
+    pub fn next_unread(&mut self, reading: &BTreeSet<(String, String)>) -> Option<(String, String)> {
+        let members = &self.namespaces.seen;
+        let wanted = |key: &&(String, String)| {
+            members.contains_key(&(String::new(), key.0.clone())) && !reading.contains(*key)
+        };
+        let next = match self.unread.iter().find(wanted) {
+            Some(changed) => changed.clone(),
+            None => self.stale.iter().find(wanted)?.clone(),
+        };
+        self.unread.remove(&next);
+        self.stale.remove(&next);
+        Some(next)
+    }
+
+    /// How the class's namespaces are picked.
+    pub fn class_members(&self) -> &Members {
+        &self.members
+    }
+
     /// The pods of a namespace (for reading their logs and pages).
     pub fn pods_in(&self, namespace: &str) -> Vec<Pod> {
         self.pods.in_namespace(namespace).cloned().collect()
     }
 
-    /// Marks every learner to be judged again, and the pods of those not through every step
-    /// to be read again where a container runs (time passes: a log line written after the pod's
-    /// last change, a page that changed; a finished container's log does not change).
+    /// Marks every learner to be judged again, and for their steps not passed the pods those
+    /// steps read to be read again where a container runs (time passes: a log line written
+    /// after the pod's last change, a page that changed; a finished container's log does not
+    /// change). Reads that failed are tried again now.
     pub fn resync(&mut self) {
-        let steps = self.spec.steps.len();
+        self.stale.append(&mut self.later);
         for namespace in self.members() {
-            let done = self.rows.get(&namespace).is_some_and(|row| row.passed == steps);
+            let open: BTreeSet<&String> = match self.rows.get(&namespace) {
+                Some(row) => row
+                    .verdicts
+                    .iter()
+                    .zip(&self.step_reads)
+                    .filter(|(verdict, _)| **verdict != crate::evaluate::Verdict::Pass)
+                    .flat_map(|(_, pods)| pods)
+                    .collect(),
+                None => self.step_reads.iter().flatten().collect(),
+            };
             let running = |pod: &&Pod| {
                 let statuses = pod.status.as_ref().and_then(|s| s.container_statuses.as_ref());
                 statuses.into_iter().flatten().any(|c| c.state.as_ref().is_some_and(|s| s.running.is_some()))
@@ -330,11 +440,11 @@ impl LiveClass {
             let pods: Vec<(String, String)> = self
                 .pods
                 .in_namespace(&namespace)
+                .filter(|p| p.metadata.name.as_ref().is_some_and(|n| open.contains(n)))
                 .filter(running)
                 .map(meta_key)
-                .filter(|(_, name)| !done && self.read_from.contains(name))
                 .collect();
-            self.unread.extend(pods);
+            self.stale.extend(pods);
             self.dirty.insert(namespace);
         }
     }
@@ -354,8 +464,10 @@ impl LiveClass {
     }
 
     /// Judges again the learners whose namespace changed, at `at`; returns the rows that
-    /// changed. Nothing before the board is ready.
-    pub fn update(&mut self, at: Timestamp) -> Update {
+    /// changed. A learner whose pods' logs or pages are still to be read (or being read:
+    /// `reading`) waits for them, so that a row never shows a verdict its logs would change a
+    /// moment later. Nothing before the board is ready.
+    pub fn update(&mut self, at: Timestamp, reading: &BTreeSet<(String, String)>) -> Update {
         if !self.ready() {
             return Update::default();
         }
@@ -368,9 +480,15 @@ impl LiveClass {
             self.logs.remove(namespace);
             self.pages.remove(namespace);
         }
-        let judge: Vec<String> =
-            members.into_iter().filter(|ns| self.dirty.contains(ns) || !self.rows.contains_key(ns)).collect();
-        self.dirty.clear();
+        let settling: BTreeSet<&String> = self.unread.iter().chain(reading).map(|(ns, _)| ns).collect();
+        let judge: Vec<String> = members
+            .into_iter()
+            .filter(|ns| self.dirty.contains(ns) || !self.rows.contains_key(ns))
+            .filter(|ns| !settling.contains(ns))
+            .collect();
+        for namespace in &judge {
+            self.dirty.remove(namespace);
+        }
         let class = self.observation(&judge, at);
         let mut changed = Vec::new();
         for namespace in &judge {
@@ -381,6 +499,12 @@ impl LiveClass {
             }
         }
         Update { at: Some(at), changed, left }
+    }
+
+    /// Whether every learner has been judged with their logs and pages read: the board can be
+    /// shown whole.
+    pub fn settled(&self) -> bool {
+        self.ready() && self.members().iter().all(|ns| self.rows.contains_key(ns))
     }
 
     /// The whole board as last judged.

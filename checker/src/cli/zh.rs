@@ -100,7 +100,7 @@ pub(super) const ARGS: &[(&str, &str, &str)] = &[
     (
         "serve",
         "class",
-        "同时提供教师的班级看板（/class.html）：每名学员每一步的判定，实时更新，每种资源一个 watch（需要教师的 kubeconfig，见 `checker class`）",
+        "同时提供教师的班级看板（/_checker/class）：每名学员每一步的判定，实时更新，每种资源一个 watch（需要教师的 kubeconfig，见 `checker class`）",
     ),
     ("serve", "class_selector", "用标签选择器选出班级的命名空间（默认：lab-checker/class）"),
     ("serve", "class_prefix", "用名字前缀选出班级的命名空间，例如 lab-"),

@@ -42,12 +42,7 @@ impl Cluster {
         let request = async {
             match api.list(&params).await {
                 Err(kube::Error::Api(status)) if status.code == 400 && selector.is_some() => {
-                    let selector = crate::sanitize::line(selector.unwrap_or_default());
-                    let message = crate::sanitize::line(&status.message);
-                    Ok(Err(Error::Usage(msg!(
-                        "--selector \"{selector}\" 不是 API server 能读的标签选择器：{message}",
-                        "--selector \"{selector}\" is not a label selector the API server can read: {message}"
-                    ))))
+                    Ok(Err(bad_selector(selector.unwrap_or_default(), &status.message)))
                 }
                 answer => answer.map(Ok),
             }
@@ -141,25 +136,23 @@ impl Cluster {
     /// every pod, every event, and every object of a resolved kind.
     pub async fn watch_namespaces(&self, selector: Option<&str>) -> Result<WatchStream<Namespace>> {
         let api: Api<Namespace> = Api::all(self.client().await?);
-        let config = watcher::Config::default().labels(selector.unwrap_or_default());
-        Ok(watcher(api, config).default_backoff().boxed())
+        Ok(class_watcher(api, watcher::Config::default().labels(selector.unwrap_or_default())))
     }
 
     pub async fn watch_all_pods(&self) -> Result<WatchStream<Pod>> {
-        let api: Api<Pod> = Api::all(self.client().await?);
-        Ok(watcher(api, watcher::Config::default()).default_backoff().boxed())
+        Ok(class_watcher(Api::all(self.client().await?), watcher::Config::default()))
     }
 
     pub async fn watch_all_events(&self) -> Result<WatchStream<Event>> {
-        let api: Api<Event> = Api::all(self.client().await?);
-        Ok(watcher(api, watcher::Config::default()).default_backoff().boxed())
+        Ok(class_watcher(Api::all(self.client().await?), watcher::Config::default()))
     }
 
     /// A kind's objects in every namespace, as JSON (`object_value`).
     pub async fn watch_kind(&self, resolved: &Resolved) -> Result<WatchStream<serde_json::Value>> {
         let api: Api<DynamicObject> = Api::all_with(self.client().await?, &resolved.resource);
         let resource = resolved.resource.clone();
-        let events = watcher(api, watcher::Config::default()).default_backoff().map(move |event| {
+        let config = watcher::Config::default().list_semantic(watcher::ListSemantic::MostRecent);
+        let events = watcher(api, config).default_backoff().map(move |event| {
             event.map(|e| match e {
                 watcher::Event::Apply(o) => watcher::Event::Apply(as_value(o, &resource)),
                 watcher::Event::Delete(o) => watcher::Event::Delete(as_value(o, &resource)),
@@ -170,6 +163,40 @@ impl Cluster {
         });
         Ok(events.boxed())
     }
+}
+
+impl Cluster {
+    /// The API server lets `resource` be listed across namespaces but not watched: the live
+    /// class view needs the `watch` verb too.
+    pub fn class_watch_denied(&self, resource: &str, message: &str) -> Error {
+        let (server, context) = (&self.server, &self.context);
+        Error::AccessDenied(msg!(
+            "{server}（上下文 \"{context}\"）允许列出但不允许 watch 所有命名空间的 {resource}：{message}。实时的班级视图（--watch、serve --class）还需要 watch 权限（`checker class manifests` 生成的 ClusterRole 有 get、list、watch）；不带 --watch 的 `checker class status` 只需要 list",
+            "{server} (context \"{context}\") allows listing {resource} across namespaces but not watching them: {message}. The live class view (--watch, serve --class) needs the watch verb too (the ClusterRole `checker class manifests` makes has get, list and watch); `checker class status` without --watch needs only list"
+        ))
+    }
+}
+
+/// A `--selector` the API server cannot parse (400): the teacher's usage error.
+pub fn bad_selector(selector: &str, message: &str) -> Error {
+    let selector = crate::sanitize::line(selector);
+    let message = crate::sanitize::line(message);
+    Error::Usage(msg!(
+        "--selector \"{selector}\" 不是 API server 能读的标签选择器：{message}",
+        "--selector \"{selector}\" is not a label selector the API server can read: {message}"
+    ))
+}
+
+/// A watcher for the class view: lists read the newest data, as `checker class status` reads
+/// it (not the watch cache's possibly older copy), and each object is stored without its
+/// `managedFields` (a few kB a pod that no check reads).
+fn class_watcher<K>(api: Api<K>, config: watcher::Config) -> WatchStream<K>
+where
+    K: kube::Resource + Clone + std::fmt::Debug + serde::de::DeserializeOwned + Send + 'static,
+    K::DynamicType: Default + Eq + std::hash::Hash + Clone + Send,
+{
+    let config = config.list_semantic(watcher::ListSemantic::MostRecent);
+    watcher(api, config).default_backoff().modify(|object| object.meta_mut().managed_fields = None).boxed()
 }
 
 /// One watch of the class view.

@@ -119,10 +119,22 @@
     problem.textContent = JSON.parse(e.data).error;
     problem.hidden = false;
   });
+  // EventSource reconnects by itself and the server then sends the whole board again: say the
+  // connection is lost only when no board came back within a few seconds.
+  let lost = null;
+  const live = () => {
+    clearTimeout(lost);
+    lost = null;
+  };
+  source.addEventListener("board", live);
+  source.addEventListener("rows", live);
   source.addEventListener("error", () => {
-    // EventSource reconnects by itself; the server then sends the whole board again.
-    problem.textContent = text.lost;
-    problem.hidden = false;
+    if (lost === null) {
+      lost = setTimeout(() => {
+        problem.textContent = text.lost;
+        problem.hidden = false;
+      }, 5000);
+    }
   });
   setInterval(() => {
     body.querySelectorAll("td.activity").forEach((cell) => (cell.textContent = ago(cell.dataset.at)));

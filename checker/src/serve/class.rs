@@ -23,6 +23,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
+use futures::StreamExt;
 use futures::stream;
 use lab_spec::Lang;
 use serde_json::json;
@@ -54,10 +55,16 @@ pub(crate) struct Feed {
     pub problem: Option<Error>,
 }
 
+/// At most this many dashboards are open at once (each holds a connection); more get 503.
+pub const MAX_STREAMS: usize = 32;
+/// How soon a browser reconnects after its stream ends (the connection's lifetime, a restart).
+const RECONNECT: Duration = Duration::from_secs(2);
+
 /// The dashboard's end of the follower.
 pub(crate) struct ClassFeed {
     feed: watch::Receiver<Arc<Feed>>,
     members: Members,
+    streams: Arc<tokio::sync::Semaphore>,
 }
 
 impl ClassFeed {
@@ -87,7 +94,7 @@ impl ClassFeed {
                 tokio::time::sleep(RETRY).await;
             }
         });
-        ClassFeed { feed, members }
+        ClassFeed { feed, members, streams: Arc::new(tokio::sync::Semaphore::new(MAX_STREAMS)) }
     }
 }
 
@@ -97,21 +104,36 @@ pub(crate) async fn events(State(state): State<Arc<AppState>>, RawQuery(query): 
     let Some(class) = &state.class else {
         return no_class(lang);
     };
+    let Ok(slot) = class.streams.clone().try_acquire_owned() else {
+        let message = tr(
+            lang,
+            &format!("已经打开了 {MAX_STREAMS} 个班级看板：关掉一些再试"),
+            &format!("{MAX_STREAMS} class dashboards are open already: close some and try again"),
+        );
+        return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({"error": message, "kind": "busy"})))
+            .into_response();
+    };
     let feed = class.feed.clone();
     // Per stream: what it has sent (`None` before the board), the problem it shows, and whether
-    // the next message waits for a change.
-    let start = (feed, None::<BTreeMap<String, LearnerRow>>, None::<String>, false);
-    let messages = stream::unfold(start, move |(mut feed, mut sent, mut shown, wait)| async move {
+    // the next message waits for a change. The stream holds its slot, and ends when the server
+    // stops.
+    let start = (feed, None::<BTreeMap<String, LearnerRow>>, None::<String>, false, slot);
+    let messages = stream::unfold(start, move |(mut feed, mut sent, mut shown, wait, slot)| async move {
         if wait && feed.changed().await.is_err() {
             return None;
         }
         loop {
             let now = feed.borrow_and_update().clone();
             if let Some(event) = message(&now, &mut sent, &mut shown, lang) {
-                return Some((Ok::<_, Infallible>(event), (feed, sent, shown, true)));
+                let event = if wait { event } else { event.retry(RECONNECT) };
+                return Some((Ok::<_, Infallible>(event), (feed, sent, shown, true, slot)));
             }
             feed.changed().await.ok()?;
         }
+    });
+    let mut stopping = state.stopping.clone();
+    let messages = messages.take_until(async move {
+        let _ = stopping.wait_for(|stop| *stop).await;
     });
     Sse::new(messages).keep_alive(KeepAlive::default()).into_response()
 }

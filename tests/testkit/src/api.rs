@@ -270,7 +270,7 @@ pub(crate) async fn handle(request: Request<Incoming>, shared: Arc<Shared>) -> R
 
     if !route.is_discovery() {
         let attrs = route.attributes(&parts.method, watch, path);
-        if shared.denies(&attrs.group, &attrs.resource, &attrs.subresource) {
+        if shared.denies(&attrs.group, &attrs.resource, &attrs.subresource, &attrs.verb) {
             return status_response(&status::forbidden(&attrs));
         }
     }

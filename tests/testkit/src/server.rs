@@ -99,6 +99,8 @@ pub(crate) struct Shared {
     /// `(group, resource)` pairs the authorizer denies whatever the verb, the resource with its
     /// subresource if any (`("", "pods/proxy")`), see [`FakeApiServer::forbid`].
     denied: Mutex<BTreeSet<(String, String)>>,
+    /// (group, resource, verb) denied for one verb only ([`FakeApiServer::forbid_verb`]).
+    denied_verbs: Mutex<BTreeSet<(String, String, String)>>,
     pub(crate) address: SocketAddr,
 }
 
@@ -131,12 +133,15 @@ impl Shared {
     /// Whether the authorizer denies this resource (`("apps", "statefulsets", "")`) or
     /// subresource (`("", "pods", "proxy")`). As with RBAC, a resource and each of its
     /// subresources are separate: denying `pods` leaves `pods/log` alone, and the other way round.
-    pub(crate) fn denies(&self, group: &str, resource: &str, subresource: &str) -> bool {
+    /// A verb denied alone ([`FakeApiServer::forbid_verb`]) is denied for that verb only.
+    pub(crate) fn denies(&self, group: &str, resource: &str, subresource: &str, verb: &str) -> bool {
         let full = match subresource {
             "" => resource.to_owned(),
             sub => format!("{resource}/{sub}"),
         };
-        !resource.is_empty() && lock(&self.denied).contains(&(group.to_owned(), full))
+        !resource.is_empty()
+            && (lock(&self.denied).contains(&(group.to_owned(), full.clone()))
+                || lock(&self.denied_verbs).contains(&(group.to_owned(), full, verb.to_owned())))
     }
 
     pub(crate) fn record(&self, parts: &http::request::Parts) {
@@ -200,6 +205,7 @@ impl FakeApiServer {
             requests: Mutex::new(VecDeque::new()),
             version: Mutex::new(DEFAULT_SERVER_VERSION.to_owned()),
             denied: Mutex::new(BTreeSet::new()),
+            denied_verbs: Mutex::new(BTreeSet::new()),
             address,
         });
         let (acceptor, ca_pem) = match tls {
@@ -367,9 +373,16 @@ impl FakeApiServer {
         lock(&self.shared.denied).insert((group.to_owned(), resource.to_owned()));
     }
 
-    /// Lifts every [`Self::forbid`].
+    /// Denies one verb on a resource (`("", "events", "watch")`), as a Role that grants `get`
+    /// and `list` but not `watch` does.
+    pub fn forbid_verb(&self, group: &str, resource: &str, verb: &str) {
+        lock(&self.shared.denied_verbs).insert((group.to_owned(), resource.to_owned(), verb.to_owned()));
+    }
+
+    /// Lifts every [`Self::forbid`] and [`Self::forbid_verb`].
     pub fn allow_all(&self) {
         lock(&self.shared.denied).clear();
+        lock(&self.shared.denied_verbs).clear();
     }
 
     /// Applies YAML text (see [`Self::apply`]): one document or several (`---`), so that a lab

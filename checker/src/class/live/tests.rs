@@ -48,6 +48,15 @@ fn listed(class: &mut LiveClass, namespaces: &[&str], pods: Vec<Pod>) {
     class.apply(Change::Events(Event::InitDone));
 }
 
+/// Reads every pod waiting to be read (no logs, no pages), then judges.
+fn judge(class: &mut LiveClass) -> super::Update {
+    let none = std::collections::BTreeSet::new();
+    while let Some((ns, pod)) = class.next_unread(&none) {
+        class.store_reads(&ns, &pod, Default::default(), Default::default());
+    }
+    class.update(now(), &none)
+}
+
 fn live(members: Members) -> LiveClass {
     LiveClass::new(&spec(), Lang::En, members, Vec::new(), true)
 }
@@ -63,14 +72,14 @@ fn the_board_waits_until_every_watch_has_listed() {
     class.apply(Change::Namespaces(Event::InitApply(namespace("lab-a"))));
     class.apply(Change::Namespaces(Event::InitDone));
     assert!(!class.ready());
-    assert!(class.update(now()).is_empty(), "no rows before the pods are listed");
+    assert!(judge(&mut class).is_empty(), "no rows before the pods are listed");
     class.apply(Change::Pods(Event::Init));
     class.apply(Change::Pods(Event::InitDone));
     assert!(!class.ready(), "events not listed yet");
     class.apply(Change::Events(Event::Init));
     class.apply(Change::Events(Event::InitDone));
     assert!(class.ready());
-    let update = class.update(now());
+    let update = judge(&mut class);
     assert_eq!(update.changed.len(), 1);
     assert_eq!(update.changed[0].namespace, "lab-a");
     assert_eq!(update.changed[0].passed, 0);
@@ -80,29 +89,29 @@ fn the_board_waits_until_every_watch_has_listed() {
 fn a_pod_change_judges_only_its_learner_again() {
     let mut class = live(selector());
     listed(&mut class, &["lab-a", "lab-b"], vec![pod("init-demo-init-1-of-2", "lab-a", 10)]);
-    let first = class.update(now());
+    let first = judge(&mut class);
     assert_eq!(first.changed.len(), 2);
     assert_eq!(class.board().learners[0].verdicts[0], Verdict::Pending);
 
     class.apply(Change::Pods(Event::Apply(pod("init-demo-running", "lab-a", 11))));
-    let update = class.update(now());
+    let update = judge(&mut class);
     assert_eq!(update.changed.len(), 1, "{update:?}");
     assert_eq!(update.changed[0].namespace, "lab-a");
     assert_eq!(update.changed[0].verdicts[0], Verdict::Pass);
 
     // The same pod again changes no verdict: nothing to show.
     class.apply(Change::Pods(Event::Apply(pod("init-demo-running", "lab-a", 12))));
-    assert!(class.update(now()).is_empty());
+    assert!(judge(&mut class).is_empty());
 }
 
 #[test]
 fn a_relist_without_a_pod_means_it_was_deleted() {
     let mut class = live(selector());
     listed(&mut class, &["lab-a"], vec![pod("init-demo-running", "lab-a", 10)]);
-    assert_eq!(class.update(now()).changed[0].verdicts[0], Verdict::Pass);
+    assert_eq!(judge(&mut class).changed[0].verdicts[0], Verdict::Pass);
     class.apply(Change::Pods(Event::Init));
     class.apply(Change::Pods(Event::InitDone));
-    let update = class.update(now());
+    let update = judge(&mut class);
     assert_eq!(update.changed.len(), 1);
     assert_ne!(update.changed[0].verdicts[0], Verdict::Pass);
 }
@@ -111,18 +120,18 @@ fn a_relist_without_a_pod_means_it_was_deleted() {
 fn learners_join_and_leave_with_their_namespace() {
     let mut class = live(Members::Prefix("lab-".into()));
     listed(&mut class, &["lab-a", "kube-system"], vec![pod("init-demo-running", "lab-b", 10)]);
-    let first = class.update(now());
+    let first = judge(&mut class);
     assert_eq!(first.changed.iter().map(|r| r.namespace.as_str()).collect::<Vec<_>>(), ["lab-a"]);
 
     // lab-b is created after its pod was seen: it joins with its pod's verdicts.
     class.apply(Change::Namespaces(Event::Apply(namespace("lab-b"))));
-    let joined = class.update(now());
+    let joined = judge(&mut class);
     assert_eq!(joined.changed.len(), 1);
     assert_eq!(joined.changed[0].namespace, "lab-b");
     assert_eq!(joined.changed[0].verdicts[0], Verdict::Pass);
 
     class.apply(Change::Namespaces(Event::Delete(namespace("lab-a"))));
-    let left = class.update(now());
+    let left = judge(&mut class);
     assert_eq!(left.left, ["lab-a"]);
     assert_eq!(class.board().learners.len(), 1);
 }
@@ -153,7 +162,7 @@ fn live_rows_equal_a_fresh_class_status() {
         &["lab-a", "lab-b", "lab-c"],
         vec![pod("init-demo-init-1-of-2", "lab-a", 1), pod("init-demo-fail-crashloop", "lab-b", 2)],
     );
-    class.update(now());
+    judge(&mut class);
     let changes = [
         pod("init-demo-running", "lab-a", 3),
         pod("init-demo-fail-never", "lab-b", 4),
@@ -162,7 +171,7 @@ fn live_rows_equal_a_fresh_class_status() {
     ];
     for pod in changes.clone() {
         class.apply(Change::Pods(Event::Apply(pod)));
-        class.update(now());
+        judge(&mut class);
     }
     let spec = spec();
     let fresh = ClassObservation::assemble(
@@ -184,10 +193,54 @@ fn a_resync_reads_again_only_running_pods_of_learners_not_done() {
         &["lab-a", "lab-b"],
         vec![pod("init-demo-running", "lab-a", 1), pod("init-demo-fail-crashloop", "lab-b", 2)],
     );
-    class.take_unread();
-    class.update(now());
+    judge(&mut class);
     class.resync();
     // init-demo's app runs; init-demo-fail never got past its init container.
-    assert_eq!(class.take_unread(), [("lab-a".to_string(), "init-demo".to_string())]);
-    assert_eq!(class.update(now()).changed.len(), 0, "judged again, nothing changed");
+    let none = std::collections::BTreeSet::new();
+    assert_eq!(class.next_unread(&none), Some(("lab-a".to_string(), "init-demo".to_string())));
+    assert_eq!(class.next_unread(&none), None);
+    assert_eq!(judge(&mut class).changed.len(), 0, "judged again, nothing changed");
+}
+
+#[test]
+fn a_learner_waits_for_the_logs_of_a_pod_that_changed() {
+    let mut class = live(selector());
+    listed(&mut class, &["lab-a", "lab-b"], vec![pod("init-demo-running", "lab-a", 1)]);
+    let none = std::collections::BTreeSet::new();
+    assert!(
+        class.update(now(), &none).changed.iter().all(|r| r.namespace != "lab-a"),
+        "lab-a's logs not read"
+    );
+    assert!(!class.settled());
+    let (ns, pod) = class.next_unread(&none).unwrap();
+    let reading = std::collections::BTreeSet::from([(ns.clone(), pod.clone())]);
+    assert!(class.update(now(), &reading).is_empty(), "still being read");
+    let mut logs = crate::observation::Logs::new();
+    for (container, text) in [
+        ("init-1", "Init 1: Checking database...\n"),
+        ("init-2", "Init 2: Loading config...\n"),
+        ("app", "Configuration complete; ready for start up\n"),
+    ] {
+        let log = crate::observation::ContainerLog { current: Some(text.into()), previous: None };
+        logs.entry(pod.clone()).or_default().insert(container.into(), log);
+    }
+    class.store_reads(&ns, &pod, logs, Default::default());
+    let update = class.update(now(), &none);
+    assert_eq!(update.changed[0].namespace, "lab-a");
+    assert_eq!(update.changed[0].verdicts[1], Verdict::Pass, "step 2 from the logs, in the first row shown");
+    assert!(class.settled());
+}
+
+#[test]
+fn a_namespace_edit_reads_nothing_again_and_unrelated_pods_are_not_kept() {
+    let mut class = live(selector());
+    let mut scratch = pod("init-demo-running", "lab-a", 3);
+    scratch.metadata.name = Some("scratch".into());
+    listed(&mut class, &["lab-a"], vec![pod("init-demo-running", "lab-a", 1), scratch]);
+    judge(&mut class);
+    assert_eq!(class.pods_in("lab-a").len(), 1, "only the lab's pod is kept");
+    let mut edited = namespace("lab-a");
+    edited.metadata.annotations = Some([("note".to_string(), "x".to_string())].into());
+    class.apply(Change::Namespaces(Event::Apply(edited)));
+    assert!(class.take_unread().is_empty());
 }
