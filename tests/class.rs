@@ -437,3 +437,45 @@ fn a_role_that_may_list_but_not_watch_is_told_the_verb() {
     // Without --watch, listing is enough.
     assert_eq!(teacher.run(&["class", "status"]).code, 0);
 }
+
+#[test]
+fn the_api_server_vanishing_ends_the_watch_with_exit_3_after_the_reconnect_budget() {
+    let server = class_server();
+    let teacher = Teacher::new(&server);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(["class", "status", "--watch", "5m", "-o", "json"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", teacher.dir.path())
+        .env("KUBECONFIG", &teacher.kubeconfig)
+        .env("CHECKER_STATE_DIR", teacher.dir.path().join("state"))
+        .env("LANG", "en_US.UTF-8")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while server.requests().iter().filter(|r| r.is_watch()).count() < 3 {
+        assert!(std::time::Instant::now() < deadline, "the checker never started its watches");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    server.stop();
+    let stopped = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if stopped.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("still following a minute after the API server went away");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let took = stopped.elapsed();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(3), "{stderr}");
+    assert!(took >= std::time::Duration::from_secs(30), "{took:?}");
+    assert!(stderr.trim().starts_with("error: lost "), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
