@@ -80,14 +80,15 @@ impl TestBook {
 /// serde_yaml would expand into 3.6 × 10⁹ nodes (its own limit counts alias jumps, not nodes).
 fn spec_with_wide_alias_bomb() -> String {
     let spec = Labs::embedded_text("init-container").unwrap();
-    let (width, indent) = (60_000, " ".repeat(14));
+    // Two more keys of the `match`, before its first one (at its indentation).
+    let (width, at) = (60_000, "          match:\n            ");
     let bomb = format!(
-        "          match:\n{indent}bomb: &bomb [{}]\n{indent}copies: [{}]\n",
+        "{at}bomb: &bomb [{}]\n            copies: [{}]\n            ",
         vec!["x"; width].join(","),
         vec!["*bomb"; width].join(",")
     );
-    assert!(spec.contains("          match:\n"));
-    spec.replacen("          match:\n", &bomb, 1)
+    assert!(spec.contains(at));
+    spec.replacen(at, &bomb, 1)
 }
 
 #[test]

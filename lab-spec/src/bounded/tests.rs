@@ -55,14 +55,15 @@ fn sizes_read_as_people_write_them() {
 /// nodes they expand to, so without the pre-pass this never ends.
 fn spec_with_wide_alias_bomb() -> String {
     let spec = Labs::embedded_text("init-container").unwrap();
-    let (width, indent) = (60_000, " ".repeat(14));
+    // Two more keys of the `match`, before its first one (at its indentation).
+    let (width, at) = (60_000, "          match:\n            ");
     let bomb = format!(
-        "          match:\n{indent}bomb: &bomb [{}]\n{indent}copies: [{}]\n",
+        "{at}bomb: &bomb [{}]\n            copies: [{}]\n            ",
         vec!["x"; width].join(","),
         vec!["*bomb"; width].join(",")
     );
-    assert!(spec.contains("          match:\n"));
-    spec.replacen("          match:\n", &bomb, 1)
+    assert!(spec.contains(at));
+    spec.replacen(at, &bomb, 1)
 }
 
 /// A checkout of the built-in labs, with `id`'s spec replaced by `text`.
@@ -92,6 +93,14 @@ fn a_checkout_of_the_built_in_labs_loads() {
 fn an_alias_bomb_in_a_lab_file_is_refused_before_it_is_parsed() {
     let bomb = spec_with_wide_alias_bomb();
     assert!(bomb.len() < SPEC_LIMIT as usize, "within the size cap: only the YAML bound stops it");
+    let unbounded = YamlLimits {
+        events: u64::MAX,
+        nodes: u64::MAX,
+        mappings: u64::MAX,
+        scalar_bytes: u64::MAX,
+        depth: 64,
+    };
+    assert_eq!(check_yaml(&bomb, &unbounded), Ok(()), "valid YAML: nothing but the bound stops it");
     let root = checkout_with("init-container", bomb.as_bytes());
     let err = Labs::load(root.path()).unwrap_err();
     assert_eq!(
