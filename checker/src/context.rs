@@ -141,12 +141,12 @@ pub fn wanted_lab(spec: &LabSpec) -> Wanted<'_> {
 pub fn load_labs(spec: Option<&std::path::Path>) -> Result<(Labs, Option<String>)> {
     let checkout = std::env::current_dir().ok().as_deref().and_then(Labs::find_checkout);
     let labs = match checkout {
-        Some(root) => crate::input::load_labs(&root)?,
+        Some(root) => Labs::load(&root)?,
         None => Labs::embedded()?,
     };
     Ok(match spec {
         Some(path) => {
-            let spec = crate::input::load_spec(path)?;
+            let spec = LabSpec::load(path)?;
             let id = spec.id.clone();
             (labs.with_spec(spec, path.display().to_string()), Some(id))
         }

@@ -93,7 +93,13 @@ impl Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl From<lab_spec::SpecError> for Error {
+    /// `FILE is larger than the limit of 1 MiB` for a file refused unread; else `malformed lab
+    /// spec FILE[:LINE]: REASON` (the reason as serde or the validation wrote it, in English).
     fn from(e: lab_spec::SpecError) -> Self {
+        if let Some(lab_spec::bounded::Unreadable(why)) = &e.unreadable {
+            let (file, zh, en) = (&e.file, &why.zh, &why.en);
+            return Error::Input(crate::msg!("{file} {zh}", "{file} {en}"));
+        }
         let (file, reason) = (&e.file, &e.reason);
         let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
         Error::Input(crate::msg!(

@@ -1,23 +1,25 @@
-//! Reading the files a learner hands us (`--from`, kubeconfigs and the files they name, lab
-//! specs) and the ones we keep (progress), with a bound.
+//! Reading the files a learner hands us (`--from`, kubeconfigs and the files they name, class
+//! files) and the ones we keep (progress), with a bound: lab_spec's bounded reading
+//! ([`lab_spec::bounded`]), with the checker's caps and its errors.
 //!
 //! A file must be a regular file (a FIFO or a device would block or never end), no larger than
 //! its cap, and UTF-8 text; a leading byte order mark (Windows editors write one) is dropped.
 //! YAML is then checked against [`YamlLimits`] before serde_yaml reads it ([`check_yaml`]), so
 //! that no accepted file can grow the process past 256 MiB (`cargo xtask bench` prints the peak
 //! memory of the worst files we could construct). Every refusal is one line naming the file.
+//! Lab specs and the catalog are lab_spec's to read ([`lab_spec::LabSpec::load`],
+//! [`lab_spec::Labs::load`]), within [`lab_spec::bounded::SPEC_LIMIT`] and
+//! [`lab_spec::bounded::SPEC_YAML`], for every reader of them (the book's build included).
 
-mod yaml;
-
-use std::fs::File;
-use std::io::Read;
 use std::path::Path;
 
+use lab_spec::bounded::{self, Limit, Refusal, Unreadable};
+
 use crate::error::{Error, Result};
+use crate::i18n::Msg;
 use crate::msg;
 
-/// One mebibyte, for the caps below.
-pub const MIB: u64 = 1024 * 1024;
+pub use lab_spec::bounded::{MIB, YamlLimits, format_size};
 
 /// The cap on a saved state given to `--from` (a snapshot of the lab's pods, logs and events).
 pub const SAVED_STATE_LIMIT: u64 = 16 * MIB;
@@ -27,9 +29,6 @@ pub const SAVED_STATE_LIMIT: u64 = 16 * MIB;
 /// not (save one namespace).
 pub const SAVED_STATE_YAML: YamlLimits =
     YamlLimits { events: 300_000, nodes: 300_000, mappings: 16_384, scalar_bytes: 20 * MIB, depth: 64 };
-
-/// The cap on a lab spec.
-pub const SPEC_LIMIT: u64 = MIB;
 
 /// The cap on each kubeconfig file. A kubeconfig with every certificate embedded takes about
 /// 10 KiB per cluster; 4 MiB holds hundreds of clusters (a company's generated kubeconfig).
@@ -43,15 +42,9 @@ pub const KUBECONFIG_YAML: YamlLimits =
 /// whole bundle is about 200 KiB), `client-certificate`, `client-key` and `tokenFile`.
 pub const CREDENTIAL_FILE_LIMIT: u64 = MIB;
 
-/// What a lab spec's YAML may expand to.
-pub const SPEC_YAML: YamlLimits =
-    YamlLimits { events: 100_000, nodes: 100_000, mappings: 10_000, scalar_bytes: 2 * MIB, depth: 32 };
-
 /// The cap on the progress file (a few kilobytes per lab, context and namespace, with what each
 /// step observed when it last passed).
 pub const PROGRESS_LIMIT: u64 = 4 * MIB;
-
-pub use yaml::{Refusal, YamlLimits};
 
 /// Checks YAML text read from `path` against `limits` before it is parsed for real; a syntax
 /// error is "malformed file PATH:LINE: …".
@@ -69,112 +62,36 @@ pub fn check_yaml_or(
     limits: &YamlLimits,
     syntax: impl FnOnce(usize, String) -> Error,
 ) -> Result<()> {
-    yaml::check(text, limits).map_err(|refusal| match refusal {
+    bounded::check_yaml(text, limits).map_err(|refusal| match refusal {
         Refusal::Syntax { line, reason } => syntax(line, reason),
-        Refusal::Limit(why) => too_large_yaml(path, &why),
+        Refusal::Limit { why, .. } => unreadable(path, bounded::too_large_yaml(&why)),
     })
 }
 
-fn too_large_yaml(path: &Path, why: &crate::i18n::Msg) -> Error {
-    let (shown, zh, en) = (path.display(), &why.zh, &why.en);
-    Error::Input(msg!("{shown} 过大，不予读取：{zh}", "{shown} is too large to read: {en}"))
-}
-
-/// Reads a lab spec (`--spec`) with [`SPEC_LIMIT`] and [`SPEC_YAML`], then validates it.
-pub fn load_spec(path: &Path) -> Result<lab_spec::LabSpec> {
-    let file = path.display().to_string();
-    let text = read_spec_text(path, &file)?;
-    Ok(lab_spec::LabSpec::parse(&text, &file)?)
-}
-
-/// The text of a lab spec or catalog file, read with [`SPEC_LIMIT`] and checked against
-/// [`SPEC_YAML`]; `shown` names it in errors.
-pub fn read_spec_text(path: &Path, shown: &str) -> Result<String> {
-    let text = read_text(path, SPEC_LIMIT)?;
-    check_yaml_or(&text, path, &SPEC_YAML, |line, reason| {
-        lab_spec::SpecError { file: shown.to_string(), line: Some(line), reason }.into()
-    })?;
-    Ok(text)
-}
-
-/// [`read_spec_text`] for a reader that reports a lab file's problems as lab_spec's own
-/// ([`lab_spec::SpecError`], as `checker lint` does): the same bounds on the file and its YAML.
-pub fn read_spec_checked(path: &Path, shown: &str) -> std::result::Result<String, lab_spec::SpecError> {
-    let text = lab_spec::catalog::read_bounded(path, shown)?;
-    yaml::check(&text, &SPEC_YAML).map_err(|refusal| match refusal {
-        Refusal::Syntax { line, reason } => {
-            lab_spec::SpecError { file: shown.to_string(), line: Some(line), reason }
+/// [`check_yaml`] for a saved state (`--from`): too many nodes as written says what to save.
+pub fn check_saved_state(text: &str, path: &Path) -> Result<()> {
+    match bounded::check_yaml(text, &SAVED_STATE_YAML) {
+        Err(Refusal::Limit { limit: Limit::Events, why }) => {
+            let Unreadable(said) = bounded::too_large_yaml(&why);
+            let (shown, zh, en) = (path.display(), said.zh, said.en);
+            Err(Error::Input(msg!(
+                "{shown} {zh}：只保存实验的命名空间（`checker snapshot`，或 `kubectl get pods -n 命名空间 -o yaml`）",
+                "{shown} {en}: save only the lab's namespace (`checker snapshot`, or `kubectl get pods -n NAMESPACE -o yaml`)"
+            )))
         }
-        Refusal::Limit(why) => lab_spec::SpecError::new(shown, format!("too large to read: {}", why.en)),
-    })?;
-    Ok(text)
+        _ => check_yaml(text, path, &SAVED_STATE_YAML),
+    }
 }
 
-/// The labs of the checkout at `root`, every file read as [`read_spec_text`] reads it.
-pub fn load_labs(root: &Path) -> Result<lab_spec::Labs> {
-    lab_spec::Labs::load_with(root, read_spec_text)
-}
-
-/// Reads a whole text file of at most `limit` bytes.
+/// Reads a whole text file of at most `limit` bytes ([`lab_spec::bounded::read_text`]).
 pub fn read_text(path: &Path, limit: u64) -> Result<String> {
-    let shown = path.display();
-    // Look before opening: opening a FIFO for reading blocks until a writer comes.
-    let meta = std::fs::metadata(path).map_err(|e| open_error(path, e))?;
-    if !meta.is_file() {
-        return Err(Error::Input(msg!(
-            "{shown} 不是普通文件（而是目录、管道或设备）",
-            "{shown} is not a regular file (a directory, pipe or device)"
-        )));
-    }
-    if meta.len() > limit {
-        return Err(too_large(path, limit));
-    }
-    let file = File::open(path).map_err(|e| open_error(path, e))?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    // The file may grow after the look: read one byte past the cap to notice.
-    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| open_error(path, e))?;
-    if bytes.len() as u64 > limit {
-        return Err(too_large(path, limit));
-    }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        Error::Input(msg!(
-            "{shown} 不是 UTF-8 文本（第 {at} 字节处）",
-            "{shown} is not UTF-8 text (at byte {at})"
-        ))
-    })?;
-    Ok(match text.strip_prefix('\u{feff}') {
-        Some(rest) => rest.to_string(),
-        None => text,
-    })
+    bounded::read_text(path, limit).map_err(|why| unreadable(path, why))
 }
 
-fn too_large(path: &Path, limit: u64) -> Error {
-    let shown = path.display();
-    let cap = format_size(limit);
-    Error::Input(msg!("{shown} 超过 {cap} 的上限", "{shown} is larger than the limit of {cap}"))
-}
-
-fn open_error(path: &Path, e: std::io::Error) -> Error {
-    let shown = path.display();
-    match e.kind() {
-        std::io::ErrorKind::NotFound => Error::Input(msg!("{shown} 不存在", "{shown} does not exist")),
-        std::io::ErrorKind::PermissionDenied => {
-            Error::Input(msg!("没有读取 {shown} 的权限", "no permission to read {shown}"))
-        }
-        _ => Error::Input(msg!("无法读取 {shown}：{e}", "cannot read {shown}: {e}")),
-    }
-}
-
-/// `16 MiB`, `512 KiB`, `100 B`.
-pub fn format_size(bytes: u64) -> String {
-    if bytes >= MIB && bytes.is_multiple_of(MIB) {
-        format!("{} MiB", bytes / MIB)
-    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
-        format!("{} KiB", bytes / 1024)
-    } else {
-        format!("{bytes} B")
-    }
+/// `PATH is larger than the limit of 1 MiB`, in both languages.
+fn unreadable(path: &Path, Unreadable(why): Unreadable) -> Error {
+    let (shown, zh, en) = (path.display(), why.zh, why.en);
+    Error::Input(Msg::new(format!("{shown} {zh}"), format!("{shown} {en}")))
 }
 
 #[cfg(test)]
@@ -186,45 +103,28 @@ mod tests {
     }
 
     #[test]
-    fn reads_text_and_drops_a_byte_order_mark() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("pod.yaml");
-        std::fs::write(&path, "\u{feff}kind: Pod\n").unwrap();
-        assert_eq!(read_text(&path, 100).unwrap(), "kind: Pod\n");
-    }
-
-    #[test]
-    fn refuses_what_is_not_a_small_regular_text_file() {
+    fn a_refused_file_is_named_in_both_languages() {
         let dir = tempfile::tempdir().unwrap();
         let big = dir.path().join("big.yaml");
         std::fs::write(&big, "x".repeat(101)).unwrap();
-        assert!(text_of(read_text(&big, 100).unwrap_err()).contains("larger than the limit of 100 B"));
+        let err = read_text(&big, 100).unwrap_err();
+        let shown = big.display();
+        assert_eq!(err.message().en, format!("{shown} is larger than the limit of 100 B"));
+        assert_eq!(err.message().zh, format!("{shown} 超过 100 B 的上限"));
         assert!(text_of(read_text(dir.path(), 100).unwrap_err()).contains("not a regular file"));
-        let binary = dir.path().join("bin");
-        std::fs::write(&binary, [b'a', 0xff, 0xfe]).unwrap();
-        assert!(text_of(read_text(&binary, 100).unwrap_err()).contains("not UTF-8 text (at byte 1)"));
-        let missing = dir.path().join("missing");
-        assert!(text_of(read_text(&missing, 100).unwrap_err()).ends_with("does not exist"));
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_fifo_is_refused_at_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let fifo = dir.path().join("fifo");
-        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
-        if !made.is_ok_and(|s| s.success()) {
-            eprintln!("mkfifo is not available; skipped");
-            return;
-        }
-        assert!(text_of(read_text(&fifo, 100).unwrap_err()).contains("not a regular file"));
-        assert!(text_of(read_text(Path::new("/dev/zero"), 100).unwrap_err()).contains("not a regular file"));
     }
 
     #[test]
-    fn sizes_read_as_people_write_them() {
-        assert_eq!(format_size(16 * MIB), "16 MiB");
-        assert_eq!(format_size(512 * 1024), "512 KiB");
-        assert_eq!(format_size(100), "100 B");
+    fn too_many_nodes_in_a_saved_state_says_what_to_save() {
+        let path = Path::new("pods.yaml");
+        let list = format!("kind: List\nitems: [{}]\n", vec!["1"; 300_001].join(","));
+        let err = text_of(check_saved_state(&list, path).unwrap_err());
+        assert!(
+            err.starts_with("pods.yaml is too large to read: it has more than 300000 YAML nodes: save only")
+        );
+        let bomb = "a: &a [x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n".to_string()
+            + &format!("c: [{}]\n", vec!["*b"; 20_000].join(","));
+        let err = text_of(check_saved_state(&bomb, path).unwrap_err());
+        assert!(err.starts_with("pods.yaml is too large to read: its aliases (*name) expand"), "{err}");
     }
 }

@@ -137,17 +137,20 @@ pub fn target(path: Option<&Path>, lab: Option<&str>, all: bool) -> Result<Resul
         file: relative(&root, &e.file),
         line: e.line,
         rule: Rule::Schema,
-        message: Msg::new(e.reason.clone(), e.reason),
+        message: match e.unreadable {
+            Some(lab_spec::bounded::Unreadable(why)) => Msg::new(why.zh, why.en),
+            None => Msg::new(e.reason.clone(), e.reason),
+        },
     };
     let labs = match root.join(lab_spec::catalog::CATALOG_PATH).is_file() {
-        true => match Labs::load_with(&root, input::read_spec_checked) {
+        true => match Labs::load(&root) {
             Ok(labs) => labs,
             Err(e) => return Ok(Err(schema(e))),
         },
         false => Labs::embedded()?,
     };
     let (labs, ids) = match &spec_file {
-        Some(file) => match read_spec(file) {
+        Some(file) => match LabSpec::load(file) {
             Ok(spec) => {
                 let id = spec.id.clone();
                 (labs.with_spec(spec, relative(&root, &file.display().to_string())), vec![id])
@@ -174,15 +177,9 @@ pub fn target(path: Option<&Path>, lab: Option<&str>, all: bool) -> Result<Resul
 
 /// A manifest's text, within the bounds of a lab spec (its size, and what its aliases expand to).
 fn read_yaml(full: &Path) -> Result<String> {
-    let text = input::read_text(full, input::SPEC_LIMIT)?;
-    input::check_yaml(&text, full, &input::SPEC_YAML)?;
+    let text = input::read_text(full, lab_spec::bounded::SPEC_LIMIT)?;
+    input::check_yaml(&text, full, &lab_spec::bounded::SPEC_YAML)?;
     Ok(text)
-}
-
-/// A spec file, read within the checker's bounds (see [`input::read_spec_checked`]).
-fn read_spec(file: &Path) -> std::result::Result<LabSpec, lab_spec::SpecError> {
-    let shown = file.display().to_string();
-    LabSpec::parse(&input::read_spec_checked(file, &shown)?, &shown)
 }
 
 /// `file` relative to `root` when it is under it.

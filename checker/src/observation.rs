@@ -288,7 +288,7 @@ pub fn load_file(path: &Path, namespace: &str, now: Timestamp) -> Result<Observa
 /// A saved state's text, as read by [`load_file`] (`path` names it in errors).
 pub fn parse(text: String, path: &Path, namespace: &str, now: Timestamp) -> Result<Observation> {
     let shown = path.display();
-    input::check_yaml(&text, path, &input::SAVED_STATE_YAML)?;
+    input::check_saved_state(&text, path)?;
     let value: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| {
         let at = e.location().map(|l| format!(":{}", l.line())).unwrap_or_default();
         let e = e.to_string();

@@ -143,7 +143,7 @@ pub async fn serve(ctx: &Context, lang_given: bool, args: &ServeArgs) -> Result<
     // One set of labs for the boxes and the checks: the book's own, with any `--spec` lab.
     let ctx = match lab_spec::Labs::find_checkout(&root).filter(|found| *found == root) {
         Some(_) if ctx.labs.origin != lab_spec::Origin::Checkout(root.clone()) => {
-            ctx.with_labs(ctx.labs.given_into(crate::input::load_labs(&root)?))
+            ctx.with_labs(ctx.labs.given_into(lab_spec::Labs::load(&root)?))
         }
         _ => ctx.clone(),
     };

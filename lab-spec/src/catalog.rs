@@ -16,11 +16,11 @@
 //! an edit shows without recompiling. A lab author's `--spec FILE` adds one more lab or replaces
 //! the one with its id ([`Labs::with_spec`]).
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::bounded::read_spec_file;
 use crate::{LabSpec, SpecError};
 
 mod embedded {
@@ -31,8 +31,6 @@ mod embedded {
 pub const CATALOG_PATH: &str = "labs/labs.yaml";
 /// The catalog format this crate understands.
 pub const CATALOG_VERSION: u32 = 1;
-/// The largest catalog or spec file read (a lab spec is a few dozen KiB).
-pub const FILE_LIMIT: u64 = 1024 * 1024;
 /// What marks a checkout's root besides the catalog.
 pub const BOOK_TOML: &str = "book.toml";
 
@@ -109,31 +107,27 @@ impl Labs {
     }
 
     /// The labs of the checkout at `root`: its catalog and every `labs/<dir>/lab.yaml`, each
-    /// read with [`read_bounded`].
+    /// read within the bounds of [`read_spec_file`] (a regular file, its size capped, its YAML
+    /// refused before it is parsed if its aliases would expand it past the limits), so that no
+    /// reader of a checkout (the checker, `checker lint`, `mdbook-lab`) can be made to hang or
+    /// to grow without bound by a lab file.
     pub fn load(root: &Path) -> Result<Labs, SpecError> {
-        Labs::load_with(root, read_bounded)
-    }
-
-    /// [`Labs::load`] with another reader of the files (`(path, shown name) → text`): the
-    /// checker's, which also checks the YAML against its limits.
-    pub fn load_with<E: From<SpecError>>(
-        root: &Path,
-        mut read: impl FnMut(&Path, &str) -> Result<String, E>,
-    ) -> Result<Labs, E> {
-        let catalog = read(&root.join(CATALOG_PATH), CATALOG_PATH)?;
+        let catalog = read_spec_file(&root.join(CATALOG_PATH), CATALOG_PATH)?;
         let dir = root.join("labs");
         let entries = std::fs::read_dir(&dir).map_err(|e| SpecError::new("labs", e.to_string()))?;
         let mut files = Vec::new();
         for entry in entries.filter_map(|e| e.ok()) {
+            // Whatever is there, unless the directory has none (a FIFO or a directory in its
+            // place is refused, not skipped).
             let spec = entry.path().join(crate::SPEC_FILE);
-            if spec.is_file() {
+            if entry.path().is_dir() && spec.symlink_metadata().is_ok() {
                 let name = entry.file_name().to_string_lossy().into_owned();
-                let text = read(&spec, &spec_path(&name))?;
+                let text = read_spec_file(&spec, &spec_path(&name))?;
                 files.push((name, text));
             }
         }
         files.sort();
-        Ok(Labs::parse(&catalog, files, Origin::Checkout(root.to_path_buf()))?)
+        Labs::parse(&catalog, files, Origin::Checkout(root.to_path_buf()))
     }
 
     /// The catalog's text and the spec of each `labs/<dir>/lab.yaml` as (dir, text), checked
@@ -141,9 +135,8 @@ impl Labs {
     /// its directory's name.
     pub fn parse(catalog: &str, files: Vec<(String, String)>, origin: Origin) -> Result<Labs, SpecError> {
         let parsed: CatalogFile = serde_yaml::from_str(catalog).map_err(|e| SpecError {
-            file: CATALOG_PATH.into(),
             line: e.location().map(|l| l.line()),
-            reason: e.to_string(),
+            ..SpecError::new(CATALOG_PATH, e.to_string())
         })?;
         let fail = |reason: String| SpecError::new(CATALOG_PATH, reason);
         if parsed.version != CATALOG_VERSION {
@@ -244,24 +237,6 @@ impl Labs {
 /// `labs/<id>/lab.yaml`.
 pub fn spec_path(id: &str) -> String {
     format!("labs/{id}/{}", crate::SPEC_FILE)
-}
-
-/// Reads a text file of at most [`FILE_LIMIT`] bytes that must be a regular file (not a pipe
-/// that never ends); `shown` names it in errors.
-pub fn read_bounded(path: &Path, shown: &str) -> Result<String, SpecError> {
-    let fail = |reason: String| SpecError::new(shown, reason);
-    let meta = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?;
-    if !meta.is_file() {
-        return Err(fail("not a regular file".into()));
-    }
-    let mut bytes = Vec::new();
-    let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
-    file.take(FILE_LIMIT + 1).read_to_end(&mut bytes).map_err(|e| fail(e.to_string()))?;
-    if bytes.len() as u64 > FILE_LIMIT {
-        return Err(fail(format!("larger than {} KiB", FILE_LIMIT / 1024)));
-    }
-    let text = String::from_utf8(bytes).map_err(|e| fail(format!("not UTF-8 text: {e}")))?;
-    Ok(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text))
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub mod bounded;
 pub mod catalog;
 pub use advice::{CauseKind, ContainerWhen, ObservedHint, PHASES, When};
 pub use version::MinorVersion;
@@ -749,20 +750,19 @@ impl LabSpec {
         Ok(Labs::embedded()?.first().spec.clone())
     }
 
-    /// Reads and validates a spec file (at most [`catalog::FILE_LIMIT`] bytes).
+    /// Reads and validates a spec file, within the bounds of [`bounded::read_spec_file`].
     pub fn load(path: &Path) -> Result<LabSpec, SpecError> {
         let shown = path.display().to_string();
-        LabSpec::parse(&catalog::read_bounded(path, &shown)?, &shown)
+        LabSpec::parse(&bounded::read_spec_file(path, &shown)?, &shown)
     }
 
     /// Parses and validates spec text; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<LabSpec, SpecError> {
         let spec: LabSpec = serde_yaml::from_str(text).map_err(|e| SpecError {
-            file: file.to_string(),
             line: e.location().map(|l| l.line()),
-            reason: e.to_string(),
+            ..SpecError::new(file, e.to_string())
         })?;
-        spec.validate().map_err(|reason| SpecError { file: file.to_string(), line: None, reason })?;
+        spec.validate().map_err(|reason| SpecError::new(file, reason))?;
         Ok(spec)
     }
 
@@ -1117,20 +1117,32 @@ fn validate_when(when: &When, check: &Check) -> Result<(), String> {
 pub struct SpecError {
     pub file: String,
     pub line: Option<usize>,
+    /// Why, in English (serde's and the validation's words; for a refused file, `unreadable`'s).
     pub reason: String,
+    /// Set when the file was refused unread (not a regular file, over its cap, not UTF-8, its
+    /// YAML too large once expanded): why, said of the file in both languages.
+    pub unreadable: Option<bounded::Unreadable>,
 }
 
 impl SpecError {
     pub fn new(file: &str, reason: String) -> SpecError {
-        SpecError { file: file.to_string(), line: None, reason }
+        SpecError { file: file.to_string(), line: None, reason, unreadable: None }
+    }
+
+    /// `file` refused unread, for the reason `why`.
+    pub fn unreadable(file: &str, why: bounded::Unreadable) -> SpecError {
+        SpecError { unreadable: Some(why.clone()), ..SpecError::new(file, why.0.en) }
     }
 }
 
 impl fmt::Display for SpecError {
+    /// `malformed lab spec FILE[:LINE]: REASON`, or `FILE REASON` for a file refused unread
+    /// (`labs/a/lab.yaml is larger than the limit of 1 MiB`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "malformed lab spec {}:{line}: {}", self.file, self.reason),
-            None => write!(f, "malformed lab spec {}: {}", self.file, self.reason),
+        match (self.line, &self.unreadable) {
+            (_, Some(_)) => write!(f, "{} {}", self.file, self.reason),
+            (Some(line), None) => write!(f, "malformed lab spec {}:{line}: {}", self.file, self.reason),
+            (None, None) => write!(f, "malformed lab spec {}: {}", self.file, self.reason),
         }
     }
 }

@@ -13,7 +13,9 @@
 //! lab, the box's command names the lab: `checker --lab restart-policy step 2`.
 //!
 //! The labs are read from the book root's `labs/` (so edits show on the next build without
-//! recompiling), falling back to the labs built into `lab-spec` when the root has none; `checker
+//! recompiling), each file within the bounds of `lab_spec::bounded` (a regular file of at most
+//! 1 MiB whose YAML aliases expand within the limits: an alias bomb fails the build at once),
+//! falling back to the labs built into `lab-spec` when the root has none; `checker
 //! serve` hands in the labs it checks against ([`LabPreprocessor::with_labs`]).
 //!
 //! For the translation (gettext, with mdbook-i18n-helpers) the preprocessor also runs for the
@@ -98,7 +100,9 @@ impl LabPreprocessor {
                 lab_spec::catalog::CATALOG_PATH
             ));
         }
-        if ctx.root.join(lab_spec::catalog::CATALOG_PATH).is_file() {
+        // Whatever is there (a FIFO or a directory in its place is refused, not taken for none),
+        // read within lab_spec's bounds: a lab file cannot hang the build or grow it without bound.
+        if ctx.root.join(lab_spec::catalog::CATALOG_PATH).symlink_metadata().is_ok() {
             return Ok(Labs::load(&ctx.root)?);
         }
         Ok(Labs::embedded()?)

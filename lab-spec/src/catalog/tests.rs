@@ -106,17 +106,3 @@ fn a_chapter_belongs_to_the_lab_of_its_directory_else_to_the_first() {
     assert_eq!(of("other/step1.md"), "a");
     assert_eq!(of("c/step1.md"), "a", "a lab the book does not list has no chapters");
 }
-
-#[test]
-fn files_are_read_with_a_bound() {
-    let dir = tempfile::tempdir().unwrap();
-    let big = dir.path().join("big.yaml");
-    std::fs::write(&big, vec![b'#'; FILE_LIMIT as usize + 1]).unwrap();
-    let err = read_bounded(&big, "big.yaml").unwrap_err().to_string();
-    assert!(err.contains("big.yaml") && err.contains("larger than 1024 KiB"), "{err}");
-    let err = read_bounded(dir.path(), "dir").unwrap_err().to_string();
-    assert!(err.contains("not a regular file"), "{err}");
-    let bom = dir.path().join("bom.yaml");
-    std::fs::write(&bom, "\u{feff}version: 1\n").unwrap();
-    assert_eq!(read_bounded(&bom, "bom.yaml").unwrap(), "version: 1\n");
-}

@@ -12,8 +12,7 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser};
 
-use crate::i18n::Msg;
-use crate::msg;
+use crate::Text;
 
 /// What one YAML text may hold, counted with its aliases expanded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,8 +36,23 @@ pub struct YamlLimits {
 pub enum Refusal {
     /// Not YAML; `line` is 1-based.
     Syntax { line: usize, reason: String },
-    /// Too large or too deep once expanded; says which limit, in both languages.
-    Limit(Msg),
+    /// Too large or too deep once expanded: which limit, and what that means in both languages
+    /// ("its aliases (*name) expand to more than 100000 nodes").
+    Limit { limit: Limit, why: Text },
+}
+
+/// The limit of [`YamlLimits`] a text passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    Events,
+    Nodes,
+    Mappings,
+    ScalarBytes,
+    Depth,
+}
+
+fn refuse(limit: Limit, zh: String, en: String) -> Refusal {
+    Refusal::Limit { limit, why: Text { zh, en } }
 }
 
 /// The size of a node (or of everything read so far), aliases expanded.
@@ -68,7 +82,7 @@ impl Size {
 /// Checks `text` against `limits` without building anything: memory in proportion to the
 /// nesting depth and the number of anchors, time in proportion to the text (it stops at the
 /// first limit passed).
-pub fn check(text: &str, limits: &YamlLimits) -> Result<(), Refusal> {
+pub fn check_yaml(text: &str, limits: &YamlLimits) -> Result<(), Refusal> {
     let mut total = Size::default();
     let mut events: u64 = 0;
     // Open collections: their anchor (0 for none) and the total when they started.
@@ -94,10 +108,11 @@ pub fn check(text: &str, limits: &YamlLimits) -> Result<(), Refusal> {
                 total.add(Size { nodes: 1, mappings: u64::from(mapping), bytes: 0 });
                 if open.len() > limits.depth {
                     let depth = limits.depth;
-                    return Err(Refusal::Limit(msg!(
-                        "嵌套超过 {depth} 层",
-                        "it is nested more than {depth} levels deep"
-                    )));
+                    return Err(refuse(
+                        Limit::Depth,
+                        format!("嵌套超过 {depth} 层"),
+                        format!("it is nested more than {depth} levels deep"),
+                    ));
                 }
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -124,33 +139,36 @@ pub fn check(text: &str, limits: &YamlLimits) -> Result<(), Refusal> {
 }
 
 fn over_limit(events: u64, total: Size, limits: &YamlLimits) -> Result<(), Refusal> {
-    let refuse = |m: Msg| Err(Refusal::Limit(m));
     if events > limits.events {
         let n = limits.events;
-        return refuse(msg!(
-            "YAML 节点超过 {n} 个：只保存实验的命名空间（`checker snapshot`，或 `kubectl get pods -n 命名空间 -o yaml`）",
-            "it has more than {n} YAML nodes: save only the lab's namespace (`checker snapshot`, or `kubectl get pods -n NAMESPACE -o yaml`)"
+        return Err(refuse(
+            Limit::Events,
+            format!("YAML 节点超过 {n} 个"),
+            format!("it has more than {n} YAML nodes"),
         ));
     }
     if total.nodes > limits.nodes {
         let n = limits.nodes;
-        return refuse(msg!(
-            "别名（*name）展开后超过 {n} 个节点",
-            "its aliases (*name) expand to more than {n} nodes"
+        return Err(refuse(
+            Limit::Nodes,
+            format!("别名（*name）展开后超过 {n} 个节点"),
+            format!("its aliases (*name) expand to more than {n} nodes"),
         ));
     }
     if total.mappings > limits.mappings {
         let n = limits.mappings;
-        return refuse(msg!(
-            "映射（对象）超过 {n} 个（别名展开后）",
-            "it has more than {n} mappings (objects), aliases expanded"
+        return Err(refuse(
+            Limit::Mappings,
+            format!("映射（对象）超过 {n} 个（别名展开后）"),
+            format!("it has more than {n} mappings (objects), aliases expanded"),
         ));
     }
     if total.bytes > limits.scalar_bytes {
         let size = super::format_size(limits.scalar_bytes);
-        return refuse(msg!(
-            "文本展开后超过 {size}（别名展开后）",
-            "its text expands to more than {size}, aliases expanded"
+        return Err(refuse(
+            Limit::ScalarBytes,
+            format!("文本展开后超过 {size}（别名展开后）"),
+            format!("its text expands to more than {size}, aliases expanded"),
         ));
     }
     Ok(())
@@ -164,10 +182,10 @@ mod tests {
         YamlLimits { events: 1000, nodes: 1000, mappings: 100, scalar_bytes: 10_000, depth: 10 };
 
     fn refusal(text: &str) -> String {
-        match check(text, &SMALL) {
+        match check_yaml(text, &SMALL) {
             Ok(()) => String::new(),
             Err(Refusal::Syntax { line, reason }) => format!("syntax:{line}: {reason}"),
-            Err(Refusal::Limit(m)) => m.en,
+            Err(Refusal::Limit { why, .. }) => why.en,
         }
     }
 
