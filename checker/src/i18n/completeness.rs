@@ -38,11 +38,6 @@ const ALLOWED: &[(&str, &str, &str)] = &[
     ("record.rs", "Init Containers", "Kubernetes' words: the sections of a gantt chart, as in the spec"),
     ("serve.rs", "checker serve: {url}", "the program's name and the URL; the rest is tr()"),
     ("progress.rs", "no free name", "an I/O error, shown where the system's own I/O errors are"),
-    (
-        "input.rs",
-        "too large to read: {}",
-        "a lab file's problem as lab_spec's own SpecError (for `checker lint`), in its English like every SpecError reason",
-    ),
 ];
 
 /// A string literal of the source: where it starts, its text, and the calls it is an argument
