@@ -49,10 +49,7 @@ pub const PROGRESS_LIMIT: u64 = 4 * MIB;
 /// Checks YAML text read from `path` against `limits` before it is parsed for real; a syntax
 /// error is "malformed file PATH:LINE: …".
 pub fn check_yaml(text: &str, path: &Path, limits: &YamlLimits) -> Result<()> {
-    let shown = path.display();
-    check_yaml_or(text, path, limits, |line, reason| {
-        Error::Input(msg!("文件格式有误 {shown}:{line}：{reason}", "malformed file {shown}:{line}: {reason}"))
-    })
+    check_yaml_or(text, path, limits, |line, reason| malformed(path, line, &reason))
 }
 
 /// [`check_yaml`], with the caller's words for a syntax error (at a 1-based line).
@@ -69,18 +66,26 @@ pub fn check_yaml_or(
 }
 
 /// [`check_yaml`] for a saved state (`--from`): too many nodes as written says what to save.
+/// One pass over the text.
 pub fn check_saved_state(text: &str, path: &Path) -> Result<()> {
-    match bounded::check_yaml(text, &SAVED_STATE_YAML) {
-        Err(Refusal::Limit { limit: Limit::Events, why }) => {
+    bounded::check_yaml(text, &SAVED_STATE_YAML).map_err(|refusal| match refusal {
+        Refusal::Limit { limit: Limit::Events, why } => {
             let Unreadable(said) = bounded::too_large_yaml(&why);
             let (shown, zh, en) = (path.display(), said.zh, said.en);
-            Err(Error::Input(msg!(
+            Error::Input(msg!(
                 "{shown} {zh}：只保存实验的命名空间（`checker snapshot`，或 `kubectl get pods -n 命名空间 -o yaml`）",
                 "{shown} {en}: save only the lab's namespace (`checker snapshot`, or `kubectl get pods -n NAMESPACE -o yaml`)"
-            )))
+            ))
         }
-        _ => check_yaml(text, path, &SAVED_STATE_YAML),
-    }
+        Refusal::Limit { why, .. } => unreadable(path, bounded::too_large_yaml(&why)),
+        Refusal::Syntax { line, reason } => malformed(path, line, &reason),
+    })
+}
+
+/// `malformed file PATH:LINE: …`, in both languages.
+fn malformed(path: &Path, line: usize, reason: &str) -> Error {
+    let shown = path.display();
+    Error::Input(msg!("文件格式有误 {shown}:{line}：{reason}", "malformed file {shown}:{line}: {reason}"))
 }
 
 /// Reads a whole text file of at most `limit` bytes ([`lab_spec::bounded::read_text`]).

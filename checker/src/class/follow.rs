@@ -57,8 +57,8 @@ type Failing = BTreeMap<Source, (tokio::time::Instant, String)>;
 /// Follows the class until `stop` completes (then `Ok`) or following fails. `show` is called
 /// with the class and what changed: first once every watch has listed and every learner's logs
 /// and pages are read (every row is new), then after each burst of events that changed a row
-/// (a learner whose changed pods' logs are being read waits for them). An error from `show` ends following. Texts of
-/// errors are in `lang`.
+/// (a learner whose changed pods' logs are being read waits for them). An error from `show`
+/// ends following. Texts of errors are in `lang`.
 pub async fn follow(
     cluster: &Cluster,
     spec: &LabSpec,
