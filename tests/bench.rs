@@ -79,9 +79,15 @@ fn peak_of_child() -> Option<()> {
 
 /// `(exit code, peak MiB, seconds)` of `checker ARGS` in a process of its own.
 fn measured(args: &[&str]) -> (i32, f64, f64) {
+    measured_with(args, &[])
+}
+
+/// [`measured`], with these variables set for the checker (`KUBECONFIG`, `CHECKER_STATE_DIR`).
+fn measured_with(args: &[&str], env: &[(&str, &std::path::Path)]) -> (i32, f64, f64) {
     let started = Instant::now();
     let out = Command::new(std::env::current_exe().unwrap())
         .env("BENCH_PEAK_OF", serde_json::to_string(args).unwrap())
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     let took = started.elapsed().as_secs_f64();

@@ -2,48 +2,18 @@
 //! the class status from a few LISTs, whose verdicts are those of each learner's own
 //! `checker -n NS step N`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use serde_json::{Value, json};
 use testkit::{FakeApiServer, pod_fixture};
 
-struct Teacher {
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
-}
+#[path = "support/run.rs"]
+mod run;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Teacher {
-    fn new(server: &FakeApiServer) -> Teacher {
-        let dir = tempfile::tempdir().unwrap();
-        let kubeconfig = server.write_kubeconfig(dir.path());
-        Teacher { dir, kubeconfig }
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_checker"))
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("KUBECONFIG", &self.kubeconfig)
-            .env("CHECKER_STATE_DIR", self.dir.path().join("state"))
-            .env("LANG", "en_US.UTF-8")
-            .output()
-            .unwrap();
-        Run {
-            code: out.status.code().expect("exited"),
-            stdout: String::from_utf8(out.stdout).unwrap(),
-            stderr: String::from_utf8(out.stderr).unwrap(),
-        }
-    }
-}
+#[path = "support/learner.rs"]
+mod learner;
+/// The teacher's machine: a kubeconfig that may read the whole class.
+use learner::Learner as Teacher;
 
 fn learner_namespace(server: &FakeApiServer, name: &str) {
     server.put_object(json!({
@@ -221,15 +191,8 @@ struct Watching {
 
 impl Watching {
     fn start(teacher: &Teacher, args: &[&str]) -> Watching {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_checker"))
-            .args(["class", "status", "--watch", "5m"])
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", teacher.dir.path())
-            .env("KUBECONFIG", &teacher.kubeconfig)
-            .env("CHECKER_STATE_DIR", teacher.dir.path().join("state"))
-            .env("LANG", "en_US.UTF-8")
+        let mut child = teacher
+            .command(&[&["class", "status", "--watch", "5m"], args].concat())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -442,14 +405,8 @@ fn a_role_that_may_list_but_not_watch_is_told_the_verb() {
 fn the_api_server_vanishing_ends_the_watch_with_exit_3_after_the_reconnect_budget() {
     let server = class_server();
     let teacher = Teacher::new(&server);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_checker"))
-        .args(["class", "status", "--watch", "5m", "-o", "json"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", teacher.dir.path())
-        .env("KUBECONFIG", &teacher.kubeconfig)
-        .env("CHECKER_STATE_DIR", teacher.dir.path().join("state"))
-        .env("LANG", "en_US.UTF-8")
+    let mut child = teacher
+        .command(&["class", "status", "--watch", "5m", "-o", "json"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()

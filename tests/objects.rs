@@ -3,8 +3,7 @@
 //! lab's StatefulSet, Services, Pods and the scheduler's `events.k8s.io/v1` event as a real one
 //! does (discovery, get, list with selectors, watch, RBAC denials).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -13,6 +12,10 @@ use testkit::{FakeApiServer, fixtures_dir, kubectl};
 #[path = "support/run.rs"]
 mod run;
 use run::Run;
+
+#[path = "support/learner.rs"]
+mod learner;
+use learner::Learner;
 
 const NAMESPACE: &str = "objects-lab";
 
@@ -45,43 +48,12 @@ fn deployed() -> FakeApiServer {
 
 /// Changes an object as stored (e.g. a controller updating a status) and puts it back.
 fn change(server: &FakeApiServer, api_version: &str, kind: &str, name: &str, edit: impl FnOnce(&mut Value)) {
-    let mut object = server.object(api_version, kind, NAMESPACE, name).expect("the object exists");
-    edit(&mut object);
-    server.put_object(object);
+    server.change(api_version, kind, NAMESPACE, name, edit);
 }
 
 /// A learner's machine with a kubeconfig pointing at the server, running the test lab.
-struct Learner {
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
-}
-
-impl Learner {
-    fn new(server: &FakeApiServer) -> Learner {
-        let dir = tempfile::tempdir().unwrap();
-        let kubeconfig = server.write_kubeconfig(dir.path());
-        Learner { dir, kubeconfig }
-    }
-
-    fn run_with(&self, spec: &Path, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_checker"))
-            .arg("--spec")
-            .arg(spec)
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("KUBECONFIG", &self.kubeconfig)
-            .env("CHECKER_STATE_DIR", self.dir.path().join("state"))
-            .env("LANG", "en_US.UTF-8")
-            .output()
-            .unwrap();
-        Run::from(output)
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        self.run_with(&lab(), args)
-    }
+fn a_learner(server: &FakeApiServer) -> Learner {
+    Learner::new(server).spec(&lab())
 }
 
 fn outcomes(run: &Run) -> Vec<(String, String)> {
@@ -100,7 +72,7 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 #[test]
 fn step1_passes_reading_each_object_once_after_one_discovery_per_api_version() {
     let server = deployed();
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.run(&["step", "1", "-o", "json"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(outcomes(&run), pairs(&[("statefulset", "pass"), ("services", "pass"), ("ordered", "pass")]));
@@ -125,7 +97,7 @@ fn step1_passes_reading_each_object_once_after_one_discovery_per_api_version() {
 #[test]
 fn step1_pending_while_the_statefulset_converges_then_failing_on_another_spec() {
     let server = deployed();
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     change(&server, "apps/v1", "StatefulSet", "web", |sts| sts["status"]["readyReplicas"] = json!(1));
     let run = learner.run(&["step", "1", "-o", "json"]);
     assert_eq!(run.code, 1);
@@ -150,7 +122,7 @@ fn step1_pending_while_the_statefulset_converges_then_failing_on_another_spec() 
 #[test]
 fn step1_fails_without_a_service_and_with_pods_created_in_parallel() {
     let server = deployed();
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     assert!(server.delete_object("v1", "Service", NAMESPACE, "web-public"));
     change(&server, "v1", "Pod", "web-1", |pod| {
         pod["metadata"]["creationTimestamp"] = json!("2026-11-20T10:00:00Z")
@@ -171,7 +143,7 @@ fn step1_fails_without_a_service_and_with_pods_created_in_parallel() {
 fn a_missing_namespace_is_named() {
     let server = deployed();
     assert!(server.remove_namespace(NAMESPACE));
-    let run = Learner::new(&server).run(&["step", "1", "-o", "json"]);
+    let run = a_learner(&server).run(&["step", "1", "-o", "json"]);
     assert_eq!(run.json()["verdict"], "fail");
     assert_eq!(run.check("statefulset")["observed"], "namespace objects-lab does not exist");
     assert_eq!(run.check("ordered")["outcome"], "pending", "nothing has happened yet");
@@ -180,7 +152,7 @@ fn a_missing_namespace_is_named() {
 #[test]
 fn step2_reads_the_schedulers_event_written_through_events_k8s_io() {
     let server = deployed();
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     change(&server, "apps/v1", "StatefulSet", "web", |sts| sts["spec"]["replicas"] = json!(3));
     server.put_object(fixture("pod-web-2-unschedulable"));
     let run = learner.run(&["step", "2", "-o", "json"]);
@@ -210,7 +182,7 @@ fn step2_reads_the_schedulers_event_written_through_events_k8s_io() {
 #[test]
 fn step3_passes_once_everything_is_gone() {
     let server = deployed();
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.run(&["step", "3", "-o", "json"]);
     assert_eq!(outcomes(&run), pairs(&[("statefulset-gone", "fail"), ("pods-gone", "pending")]));
     assert!(server.delete_object("apps/v1", "StatefulSet", NAMESPACE, "web"));
@@ -233,7 +205,7 @@ fn step3_passes_once_everything_is_gone() {
 fn a_refused_read_fails_its_check_with_the_rbac_hint_and_the_others_go_on() {
     let server = deployed();
     server.forbid("apps", "statefulsets");
-    let run = Learner::new(&server).run(&["step", "1", "-o", "json"]);
+    let run = a_learner(&server).run(&["step", "1", "-o", "json"]);
     assert_eq!(run.code, 1, "a verdict, not a cluster error: {}", run.stderr);
     assert_eq!(outcomes(&run), pairs(&[("statefulset", "fail"), ("services", "pass"), ("ordered", "pass")]));
     let sts = run.check("statefulset");
@@ -248,7 +220,7 @@ fn a_refused_read_fails_its_check_with_the_rbac_hint_and_the_others_go_on() {
 #[test]
 fn a_kind_the_cluster_does_not_serve_is_named() {
     let server = deployed();
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let text = std::fs::read_to_string(lab()).unwrap();
     let spec = learner.dir.path().join("lab.yaml");
     // apps/v1beta2 was removed in Kubernetes 1.16; a Service has no v2.
@@ -259,21 +231,21 @@ fn a_kind_the_cluster_does_not_serve_is_named() {
         )
         .replace("apiVersion: v1, kind: Service,", "apiVersion: v1, kind: Servic,");
     std::fs::write(&spec, text).unwrap();
-    let run = learner.run_with(&spec, &["step", "1", "-o", "json"]);
+    let run = learner.run_with_spec(&spec, &["step", "1", "-o", "json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(
         run.check("statefulset")["observed"],
         "the cluster does not serve StatefulSet in apps/v1beta2"
     );
     assert_eq!(run.check("services")["observed"], "the cluster does not serve Servic in v1");
-    let run = learner.run_with(&spec, &["step", "3", "-o", "json"]);
+    let run = learner.run_with_spec(&spec, &["step", "3", "-o", "json"]);
     assert_eq!(run.check("statefulset-gone")["outcome"], "pass", "no such kind, so none exists");
 }
 
 #[test]
 fn snapshots_and_kubectl_lists_work_offline() {
     let server = deployed();
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let file = learner.dir.path().join("snapshot.yaml");
     let run = learner.run(&["snapshot", "--file", file.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -311,7 +283,7 @@ fn wait_follows_the_objects_until_the_step_passes() {
     let server = deployed();
     change(&server, "apps/v1", "StatefulSet", "web", |sts| sts["status"]["readyReplicas"] = json!(1));
     server.delete_object("v1", "Pod", NAMESPACE, "web-1");
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let child = std::thread::scope(|scope| {
         let waiting = scope.spawn(|| learner.run(&["step", "1", "--wait", "30s", "-o", "json"]));
         // The checker has read the objects and watches them.

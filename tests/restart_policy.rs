@@ -6,15 +6,16 @@
 //! states that oscillate (Completed ↔ CrashLoopBackOff, Error ↔ CrashLoopBackOff, Init:Error ↔
 //! Init:CrashLoopBackOff) pass on either side.
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use serde_json::{Value, json};
 use testkit::{FakeApiServer, fixtures_dir, kubectl};
 
 #[path = "support/run.rs"]
 mod run;
 use run::Run;
+
+#[path = "support/learner.rs"]
+mod learner;
+use learner::Learner;
 
 const NAMESPACE: &str = "restart-policy";
 const LAB: &str = "restart-policy";
@@ -48,68 +49,34 @@ const ALWAYS: [&str; 4] = [
 ];
 
 fn change(server: &FakeApiServer, name: &str, edit: impl FnOnce(&mut Value)) {
-    let mut pod = server.object("v1", "Pod", NAMESPACE, name).expect("the pod exists");
-    edit(&mut pod);
-    server.put_object(pod);
+    server.change("v1", "Pod", NAMESPACE, name, edit);
 }
 
-struct Learner {
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
+/// A learner of this lab, outside the checkout: the lab as built in.
+fn a_learner(server: &FakeApiServer) -> Learner {
+    Learner::new(server).lab(LAB).at_home()
 }
 
-impl Learner {
-    fn new(server: &FakeApiServer) -> Learner {
-        let dir = tempfile::tempdir().unwrap();
-        let kubeconfig = server.write_kubeconfig(dir.path());
-        Learner { dir, kubeconfig }
+/// `checker step N --wait 30s` while `play` puts the pods' next states, a moment apart, once
+/// the checker watches.
+fn wait_while(learner: &Learner, server: &FakeApiServer, step: u32, play: Vec<Value>) -> Run {
+    server.clear_requests();
+    let child = learner
+        .command(&["step", &step.to_string(), "--wait", "30s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !server.requests().iter().any(|r| r.is_watch()) {
+        assert!(std::time::Instant::now() < deadline, "the checker never started a watch");
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
-
-    /// `checker --lab restart-policy ARGS`, run outside the checkout: the lab as built in.
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_checker"));
-        command
-            .args(["--lab", LAB])
-            .args(args)
-            .current_dir(self.dir.path())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("KUBECONFIG", &self.kubeconfig)
-            .env("CHECKER_STATE_DIR", self.dir.path().join("state"))
-            .env("LANG", "en_US.UTF-8");
-        command
+    for pod in play {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        server.put_object(pod);
     }
-
-    fn run(&self, args: &[&str]) -> Run {
-        Run::from(self.command(args).output().unwrap())
-    }
-
-    /// `checker step N --wait 30s` while `play` puts the pods' next states, a moment apart, once
-    /// the checker watches.
-    fn wait_while(&self, server: &FakeApiServer, step: u32, play: Vec<Value>) -> Run {
-        server.clear_requests();
-        let child = self
-            .command(&["step", &step.to_string(), "--wait", "30s"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while !server.requests().iter().any(|r| r.is_watch()) {
-            assert!(std::time::Instant::now() < deadline, "the checker never started a watch");
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        for pod in play {
-            std::thread::sleep(std::time::Duration::from_millis(300));
-            server.put_object(pod);
-        }
-        Run::from(child.wait_with_output().unwrap())
-    }
-
-    fn step(&self, n: u32) -> Run {
-        self.run(&["step", &n.to_string(), "-o", "json"])
-    }
+    Run::from(child.wait_with_output().unwrap())
 }
 
 /// `kubectl get pods` through the fake server's printer (kubectl's own columns), as NAME → (READY,
@@ -139,7 +106,7 @@ fn assert_passes(run: &Run) {
 #[test]
 fn the_spec_parses_and_lists_five_steps() {
     let server = FakeApiServer::start();
-    let run = Learner::new(&server).run(&["list", "-o", "json"]);
+    let run = a_learner(&server).run(&["list", "-o", "json"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let text = run.stdout;
     for id in ["never", "onfailure", "always", "backoff", "cleanup"] {
@@ -150,7 +117,7 @@ fn the_spec_parses_and_lists_five_steps() {
 #[test]
 fn step1_never_passes_on_the_terminal_pods_and_reads_only() {
     let server = server_with(&NEVER);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.step(1);
     assert_passes(&run);
     assert_eq!(
@@ -168,7 +135,7 @@ fn step1_never_passes_on_the_terminal_pods_and_reads_only() {
 #[test]
 fn step1_is_pending_while_a_pod_runs_and_fails_on_another_policy() {
     let server = server_with(&NEVER);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     // rp-never-exits-1 is still in its 2-second run.
     change(&server, "rp-never-exits-1", |pod| {
         pod["status"]["phase"] = json!("Running");
@@ -201,7 +168,7 @@ fn step1_is_pending_while_a_pod_runs_and_fails_on_another_policy() {
 
     // A missing pod: the count and the pod's checks fail.
     let server = server_with(&NEVER[..2]);
-    let run = Learner::new(&server).step(1);
+    let run = a_learner(&server).step(1);
     assert_eq!(run.verdict(), "fail");
     assert_eq!(run.outcome("three-pods"), "fail");
     assert_eq!(run.outcome("exits-1"), "fail");
@@ -210,7 +177,7 @@ fn step1_is_pending_while_a_pod_runs_and_fails_on_another_policy() {
 #[test]
 fn step1_fails_when_the_init_container_was_retried_or_the_app_ran() {
     let server = server_with(&NEVER);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     change(&server, "rp-never-init-fails", |pod| {
         pod["status"]["containerStatuses"][0]["state"] =
             json!({"running": {"startedAt": "2026-11-20T10:00:03Z"}});
@@ -235,7 +202,7 @@ fn backoff_event(pod: &str) -> Value {
 #[test]
 fn step1_fails_on_a_backoff_event_under_never() {
     let server = server_with(&NEVER);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.step(1);
     assert_eq!(run.outcome("exits-1-no-backoff"), "pass");
     assert_eq!(run.check("init-fails-no-backoff")["observed"], "no such event about Pod rp-never-init-fails");
@@ -259,7 +226,7 @@ fn step1_fails_on_a_backoff_event_under_never() {
 #[test]
 fn step2_onfailure_passes_once_the_failures_were_restarted_twice() {
     let server = server_with(&ONFAILURE);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.step(2);
     assert_passes(&run);
     let observed = run.check("exits-1-backoff")["observed"].as_str().unwrap().to_string();
@@ -278,7 +245,7 @@ fn step2_is_pending_after_the_first_immediate_restart() {
         "pod-rp-onfailure-exits-0",
         "pod-rp-onfailure-exits-1-restarts-1",
     ]);
-    let run = Learner::new(&server).step(2);
+    let run = a_learner(&server).step(2);
     assert_eq!(run.code, 1);
     assert_eq!(run.verdict(), "pending", "{:?}", run.outcomes());
     assert_eq!(run.outcome("init-retried"), "pending");
@@ -296,7 +263,7 @@ fn step2_fails_when_exit_0_was_restarted_under_onfailure() {
         pod["spec"]["restartPolicy"] = json!("Always");
         pod["status"]["phase"] = json!("Running");
     });
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.step(2);
     assert_eq!(run.verdict(), "fail");
     assert_eq!(run.outcome("exits-0"), "fail");
@@ -308,7 +275,7 @@ fn step2_fails_when_exit_0_was_restarted_under_onfailure() {
 #[test]
 fn step3_always_passes_on_either_side_of_the_oscillation() {
     let server = server_with(&ALWAYS);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.step(3);
     assert_passes(&run);
     let columns = columns(&learner);
@@ -336,7 +303,7 @@ fn step3_is_pending_after_the_first_completion_and_fails_on_another_policy() {
         "pod-rp-always-exits-0-first-exit",
         "pod-rp-always-exits-1",
     ]);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.step(3);
     assert_eq!(run.verdict(), "pending", "{:?}", run.outcomes());
     assert_eq!(run.outcome("exits-0-restarted"), "pending");
@@ -385,7 +352,7 @@ fn step4_counts_five_restarts_and_checks_that_never_stayed_put() {
     fixtures.extend(ALWAYS);
     fixtures.push("event-rp-onfailure-init-fails-backoff");
     let server = server_with(&fixtures);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.step(4);
     assert_eq!(run.verdict(), "pending", "3 restarts so far: {:?}", run.outcomes());
     assert_eq!(run.outcome("always-exits-1-five-restarts"), "pending");
@@ -400,7 +367,7 @@ fn step4_counts_five_restarts_and_checks_that_never_stayed_put() {
 #[test]
 fn step5_cleanup_waits_for_terminating_pods() {
     let server = server_with(&NEVER);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.step(5);
     assert_eq!(run.verdict(), "fail");
     for name in ["rp-never-init-fails", "rp-never-exits-0", "rp-never-exits-1"] {
@@ -427,7 +394,7 @@ fn status_lists_every_pod_the_checks_name() {
     fixtures.extend(ONFAILURE);
     fixtures.extend(ALWAYS);
     let server = server_with(&fixtures);
-    let run = Learner::new(&server).run(&["status", "-o", "json"]);
+    let run = a_learner(&server).run(&["status", "-o", "json"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let names: Vec<String> = run.json()["pods"]
         .as_array()
@@ -455,7 +422,7 @@ fn whole_lab() -> FakeApiServer {
 #[test]
 fn report_fills_the_policy_by_case_table_from_the_live_cluster_before_any_pass() {
     let server = whole_lab();
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.run(&["report", "--lang", "en"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let md = run.stdout;
@@ -482,12 +449,13 @@ fn report_fills_the_policy_by_case_table_from_the_live_cluster_before_any_pass()
 #[test]
 fn after_cleanup_the_record_keeps_each_pods_state_at_its_pass_and_the_restarts_seen() {
     let server = whole_lab();
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     for n in 1..=3 {
         assert_passes(&learner.step(n));
     }
     // Step 4 watched while rp-always-exits-1 restarted twice more.
-    let run = learner.wait_while(
+    let run = wait_while(
+        &learner,
         &server,
         4,
         vec![
@@ -539,10 +507,11 @@ fn always_exits_1_running(restart: u32, finished: &str, started: &str) -> Value 
 #[test]
 fn step4_wait_measures_each_restart_it_sees_against_the_kubelets_rule() {
     let server = whole_lab();
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     // Restarts 4 and 5 of rp-always-exits-1 as the kubelet makes them (+80 s and +162 s), then
     // the five restarts the step waits for.
-    let run = learner.wait_while(
+    let run = wait_while(
+        &learner,
         &server,
         4,
         vec![
@@ -568,7 +537,7 @@ fn step4_wait_measures_each_restart_it_sees_against_the_kubelets_rule() {
 #[test]
 fn hints_and_descriptions_follow_the_learners_language() {
     let server = server_with(&NEVER[..2]);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.run(&["step", "1", "--lang", "zh", "-o", "json"]);
     let check = run.check("three-pods");
     assert!(check["description"].as_str().unwrap().contains("命名空间"), "{check}");

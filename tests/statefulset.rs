@@ -7,7 +7,7 @@
 //! to change.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -16,6 +16,10 @@ use testkit::{FakeApiServer, fixtures_dir, kubectl};
 #[path = "support/run.rs"]
 mod run;
 use run::Run;
+
+#[path = "support/learner.rs"]
+mod learner;
+use learner::Learner;
 
 const NAMESPACE: &str = "statefulset";
 
@@ -82,47 +86,12 @@ fn scaled_down() -> FakeApiServer {
 
 /// Changes an object as stored (a controller's or the learner's doing) and puts it back.
 fn change(server: &FakeApiServer, api_version: &str, kind: &str, name: &str, edit: impl FnOnce(&mut Value)) {
-    let mut object = server.object(api_version, kind, NAMESPACE, name).expect("the object exists");
-    edit(&mut object);
-    server.put_object(object);
+    server.change(api_version, kind, NAMESPACE, name, edit);
 }
 
-/// A learner's machine: a kubeconfig for the server, a state directory, and the checkout as the
-/// working directory (so that its `labs/` are the labs).
-struct Learner {
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
-}
-
-impl Learner {
-    fn new(server: &FakeApiServer) -> Learner {
-        let dir = tempfile::tempdir().unwrap();
-        let kubeconfig = server.write_kubeconfig(dir.path());
-        Learner { dir, kubeconfig }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_checker"));
-        command
-            .args(["--lab", "statefulset"])
-            .args(args)
-            .current_dir(repo())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("KUBECONFIG", &self.kubeconfig)
-            .env("CHECKER_STATE_DIR", self.dir.path().join("state"))
-            .env("LANG", "en_US.UTF-8");
-        command
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        Run::from(self.command(args).output().unwrap())
-    }
-
-    fn step(&self, n: u32) -> Run {
-        self.run(&["step", &n.to_string(), "-o", "json"])
-    }
+/// A learner's machine working in the checkout (so that its `labs/` are the labs).
+fn a_learner(server: &FakeApiServer) -> Learner {
+    Learner::new(server).lab("statefulset").in_dir(&repo())
 }
 
 // --- Step 1: ordered start-up -----------------------------------------------------------------
@@ -130,7 +99,7 @@ impl Learner {
 #[test]
 fn step1_passes_when_the_replicas_started_one_after_the_other() {
     let server = started();
-    let run = Learner::new(&server).step(1);
+    let run = a_learner(&server).step(1);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(run.json()["lab"], "statefulset");
     assert_eq!(
@@ -168,7 +137,7 @@ fn step1_is_pending_while_the_next_replica_waits_for_the_previous() {
     // 08:00:08: web-0 ready, web-1 running its init container, web-2 not created yet.
     assert!(server.delete_object("v1", "Pod", NAMESPACE, "web-2"));
     put(&server, &["pod-web-1-initializing", "statefulset-web-starting"]);
-    let run = Learner::new(&server).step(1);
+    let run = a_learner(&server).step(1);
     assert_eq!(run.code, 1);
     assert_eq!(run.verdict(), "pending", "{}", run.stdout);
     assert_eq!(
@@ -193,7 +162,7 @@ fn step1_is_pending_while_the_next_replica_waits_for_the_previous() {
         run.stdout
     );
     // The step's advice while pending names what a replica stuck in Pending usually lacks.
-    let text = Learner::new(&server).run(&["step", "1"]);
+    let text = a_learner(&server).run(&["step", "1"]);
     assert!(text.stdout.contains("no default StorageClass"), "{}", text.stdout);
 }
 
@@ -208,7 +177,7 @@ fn step1_waits_for_the_last_replica_itself_not_only_for_the_statefulsets_count()
         ready.unwrap()["status"] = json!("False");
         pod["status"]["containerStatuses"][0]["ready"] = json!(false);
     });
-    let run = Learner::new(&server).step(1);
+    let run = a_learner(&server).step(1);
     assert_eq!(run.verdict(), "pending", "{}", run.stdout);
     assert_eq!(run.outcome("statefulset"), "pass");
     assert!(run.observed("ordered").ends_with("web-2 ready: not yet"), "{}", run.observed("ordered"));
@@ -225,7 +194,7 @@ fn step1_fails_on_replicas_created_together_and_names_the_policy() {
             p["metadata"]["creationTimestamp"] = json!("2025-01-16T08:00:00Z")
         });
     }
-    let run = Learner::new(&server).step(1);
+    let run = a_learner(&server).step(1);
     assert_eq!(run.verdict(), "fail");
     assert_eq!(run.outcome("statefulset"), "fail");
     assert_eq!(
@@ -243,7 +212,7 @@ fn step1_fails_without_a_headless_service() {
         svc["spec"]["clusterIP"] = json!("10.96.12.34");
         svc["spec"]["clusterIPs"] = json!(["10.96.12.34"]);
     });
-    let run = Learner::new(&server).step(1);
+    let run = a_learner(&server).step(1);
     assert_eq!(run.verdict(), "fail");
     assert_eq!(run.observed("headless-service"), ".spec.clusterIP: expected \"None\", found \"10.96.12.34\"");
     assert!(run.hint("headless-service").contains("kubectl delete svc web -n statefulset"));
@@ -254,7 +223,7 @@ fn step1_wait_prints_each_replicas_status_timeline() {
     let server = started();
     assert!(server.delete_object("v1", "Pod", NAMESPACE, "web-2"));
     put(&server, &["pod-web-1-initializing", "statefulset-web-starting"]);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let child = learner
         .command(&["step", "1", "--wait", "30s"])
         .stdout(Stdio::piped())
@@ -290,7 +259,7 @@ fn step1_wait_prints_each_replicas_status_timeline() {
 #[test]
 fn step2_reads_each_page_through_the_pod_proxy_and_each_hostname_in_the_endpoint_slice() {
     let server = started();
-    let run = Learner::new(&server).step(2);
+    let run = a_learner(&server).step(2);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(run.observed("web-1-page"), "ordinal: 1");
     assert_eq!(run.observed("web-2-dns"), "web-5xq7v matches");
@@ -316,7 +285,7 @@ fn step2_fails_on_a_page_of_another_ordinal_and_on_a_missing_hostname() {
     change(&server, "discovery.k8s.io/v1", "EndpointSlice", "web-5xq7v", |slice| {
         slice["endpoints"][1].as_object_mut().unwrap().remove("hostname");
     });
-    let run = Learner::new(&server).step(2);
+    let run = a_learner(&server).step(2);
     assert_eq!(run.verdict(), "fail");
     assert_eq!(
         run.outcomes(),
@@ -339,11 +308,11 @@ fn step2_is_pending_while_a_replica_is_not_ready_and_fails_its_dns_check_until_i
     let server = started();
     put(&server, &["pod-web-1-initializing"]);
     server.set_proxy(NAMESPACE, "web-1", 503, "");
-    let run = Learner::new(&server).step(2);
+    let run = a_learner(&server).step(2);
     assert_eq!(run.outcome("web-1-page"), "pending", "{}", run.stdout);
     assert_eq!(run.outcome("web-1-dns"), "pass", "the slice still lists the old endpoint");
     put(&server, &["endpointslice-web-1-unready"]);
-    let run = Learner::new(&server).step(2);
+    let run = a_learner(&server).step(2);
     assert_eq!(run.outcome("web-1-dns"), "fail");
     assert_eq!(
         run.observed("web-1-dns"),
@@ -355,7 +324,7 @@ fn step2_is_pending_while_a_replica_is_not_ready_and_fails_its_dns_check_until_i
 fn a_refused_endpoint_slice_read_names_the_labs_role() {
     let server = started();
     server.forbid("discovery.k8s.io", "endpointslices");
-    let run = Learner::new(&server).step(2);
+    let run = a_learner(&server).step(2);
     assert_eq!(run.code, 1, "a verdict, not a cluster error: {}", run.stderr);
     assert_eq!(run.outcome("web-0-page"), "pass");
     assert_eq!(run.outcome("web-0-dns"), "fail");
@@ -372,7 +341,7 @@ fn a_refused_endpoint_slice_read_names_the_labs_role() {
 #[test]
 fn step3_fails_until_the_replica_is_replaced_then_passes_on_the_same_claim() {
     let server = started();
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.step(3);
     assert_eq!(run.verdict(), "fail");
     assert_eq!(
@@ -424,7 +393,7 @@ fn step3_fails_when_the_claim_was_deleted_with_the_pod() {
         .collect::<Vec<_>>()
         .join("\n");
     server.set_proxy(NAMESPACE, "web-1", 200, &fresh);
-    let run = Learner::new(&server).step(3);
+    let run = a_learner(&server).step(3);
     assert_eq!(run.verdict(), "fail");
     assert_eq!(run.outcome("replaced"), "pass");
     assert_eq!(run.outcome("second-run-on-the-claim"), "fail");
@@ -434,7 +403,7 @@ fn step3_fails_when_the_claim_was_deleted_with_the_pod() {
 #[test]
 fn step3_wait_sees_the_replaced_pod_and_reads_its_new_page() {
     let server = started();
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let child = learner
         .command(&["step", "3", "--wait", "30s", "-o", "json"])
         .stdout(Stdio::piped())
@@ -468,7 +437,7 @@ fn step3_wait_sees_the_replaced_pod_and_reads_its_new_page() {
 #[test]
 fn step4_passes_with_two_replicas_and_all_five_claims() {
     let server = scaled_down();
-    let run = Learner::new(&server).step(4);
+    let run = a_learner(&server).step(4);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(run.observed("pods-left"), "2 (web-0, web-1)");
     assert_eq!(run.observed("claims-kept"), "5 (www-web-0, www-web-1, www-web-2, www-web-3, www-web-4)");
@@ -493,7 +462,7 @@ fn step4_is_pending_while_scaling_down_one_replica_at_a_time() {
     web3["metadata"]["deletionGracePeriodSeconds"] = json!(30);
     server.put_object(web3);
     change(&server, "apps/v1", "StatefulSet", "web", |sts| sts["status"]["replicas"] = json!(3));
-    let run = Learner::new(&server).step(4);
+    let run = a_learner(&server).step(4);
     assert_eq!(run.verdict(), "pending", "{}", run.stdout);
     assert_eq!(run.observed("two-replicas"), ".status.replicas: expected 2, found 3");
     assert_eq!(run.observed("pods-left"), "2 (web-0, web-1); being deleted (not counted): web-3");
@@ -508,7 +477,7 @@ fn step4_fails_when_the_claims_were_deleted_on_scale_down_or_never_made() {
     for claim in ["www-web-2", "www-web-3", "www-web-4"] {
         assert!(server.delete_object("v1", "PersistentVolumeClaim", NAMESPACE, claim));
     }
-    let run = Learner::new(&server).step(4);
+    let run = a_learner(&server).step(4);
     assert_eq!(run.verdict(), "fail");
     assert_eq!(
         run.outcomes(),
@@ -530,7 +499,7 @@ fn step4_on_a_cluster_without_the_retention_policy_field_says_which_versions_hav
     change(&server, "apps/v1", "StatefulSet", "web", |sts| {
         sts["spec"].as_object_mut().unwrap().remove("persistentVolumeClaimRetentionPolicy");
     });
-    let run = Learner::new(&server).step(4);
+    let run = a_learner(&server).step(4);
     assert_eq!(run.outcome("retention-policy"), "fail");
     assert!(run.observed("retention-policy").contains("missing"), "{}", run.observed("retention-policy"));
     assert!(run.hint("retention-policy").contains("v1.27"));
@@ -541,7 +510,7 @@ fn step4_on_a_cluster_without_the_retention_policy_field_says_which_versions_hav
 #[test]
 fn step5_fails_while_the_claims_outlive_the_statefulset_and_passes_once_they_are_gone() {
     let server = scaled_down();
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     assert_eq!(learner.step(5).verdict(), "fail");
 
     // kubectl delete -f manifests/statefulset/web.yaml without the namespace: the StatefulSet
@@ -586,7 +555,7 @@ fn step5_fails_while_the_claims_outlive_the_statefulset_and_passes_once_they_are
 fn step5_passes_once_the_namespace_is_gone() {
     let server = scaled_down();
     assert!(server.remove_namespace(NAMESPACE));
-    let run = Learner::new(&server).step(5);
+    let run = a_learner(&server).step(5);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
 }
 
@@ -595,7 +564,7 @@ fn step5_passes_once_the_namespace_is_gone() {
 #[test]
 fn the_whole_lab_is_checked_step_by_step_and_its_goals_are_reached() {
     let server = started();
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     assert_eq!(learner.step(1).code, 0);
     assert_eq!(learner.step(2).code, 0);
     put(&server, &["pod-web-1-replaced"]);

@@ -1,8 +1,6 @@
 //! The `checker` binary end to end against the fake API server: each step's verdict and exit
 //! code, the JSON schema, progress, and every error a learner can meet.
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -12,36 +10,14 @@ use testkit::{FakeApiServer, Mode, fixtures_dir};
 mod run;
 use run::Run;
 
-/// One learner's machine: a home, a state directory and a kubeconfig pointing at `server`.
-struct Learner {
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
-}
+#[path = "support/learner.rs"]
+mod learner;
+use learner::Learner;
 
-impl Learner {
-    fn new(server: &FakeApiServer) -> Learner {
-        let dir = tempfile::tempdir().unwrap();
-        let kubeconfig = server.write_kubeconfig(dir.path());
-        Learner { dir, kubeconfig }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_checker"));
-        cmd.args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("KUBECONFIG", &self.kubeconfig)
-            .env("CHECKER_STATE_DIR", self.dir.path().join("state"))
-            .env("LANG", "en_US.UTF-8")
-            // A learner in China: times are shown in their zone (a POSIX rule: no zone database needed).
-            .env("TZ", "CST-8");
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        Run::from(self.command(args).output().unwrap())
-    }
+/// One learner's machine. A learner in China: times are shown in their zone (a POSIX rule: no
+/// zone database needed).
+fn a_learner(server: &FakeApiServer) -> Learner {
+    Learner::new(server).env("TZ", "CST-8")
 }
 
 fn server_with(fixtures: &[&str]) -> FakeApiServer {
@@ -68,7 +44,7 @@ fn assert_only_reads(server: &FakeApiServer) {
 #[test]
 fn step1_passes_on_the_running_pod_with_the_documented_json() {
     let server = server_with(&["init-demo-running"]);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.run(&["step", "1", "-o", "json"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let json = run.json();
@@ -94,7 +70,7 @@ fn step1_passes_on_the_running_pod_with_the_documented_json() {
 #[test]
 fn step1_pending_while_initializing() {
     let server = server_with(&["init-demo-init-1-of-2"]);
-    let run = Learner::new(&server).run(&["step", "1", "-o", "json"]);
+    let run = a_learner(&server).run(&["step", "1", "-o", "json"]);
     assert_eq!(run.code, 1);
     let json = run.json();
     assert_eq!(json["verdict"], "pending");
@@ -118,7 +94,7 @@ fn step1_fails_on_image_pull_backoff_with_a_hint() {
         "lastTimestamp": "2026-11-20T10:01:30Z",
         "source": {"component": "kubelet", "host": "kind-control-plane"}
     }));
-    let run = Learner::new(&server).run(&["step", "1"]);
+    let run = a_learner(&server).run(&["step", "1"]);
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("Recent Warning events"), "{}", run.stdout);
     assert!(
@@ -142,7 +118,7 @@ fn step1_fails_on_image_pull_backoff_with_a_hint() {
     assert!(run.stdout.contains("Not met because of it:"), "{}", run.stdout);
     assert!(!run.stdout.contains("hint: Look at"), "no generic hint repeated: {}", run.stdout);
 
-    let json = Learner::new(&server).run(&["step", "1", "-o", "json"]).json();
+    let json = a_learner(&server).run(&["step", "1", "-o", "json"]).json();
     assert_eq!(json["cause"]["kind"], "image_pull");
     assert_eq!(json["cause"]["pod"], "init-demo");
     assert_eq!(json["cause"]["container"], "init-1");
@@ -170,7 +146,7 @@ fn step1_fails_on_image_pull_backoff_with_a_hint() {
 #[test]
 fn step2_without_its_pod_fails_at_once_and_says_step_1_creates_it() {
     let server = server_with(&[]);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.run(&["step", "2", "-o", "json"]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let json = run.json();
@@ -196,7 +172,7 @@ fn step2_without_its_pod_fails_at_once_and_says_step_1_creates_it() {
 #[test]
 fn a_pass_names_the_next_step_and_the_last_says_so() {
     let server = server_with(&["init-demo-running"]);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let json = learner.run(&["step", "1", "-o", "json"]).json();
     assert!(json["cause"].is_null());
     assert_eq!(json["next"]["step"], 2);
@@ -219,7 +195,7 @@ fn a_pass_names_the_next_step_and_the_last_says_so() {
 #[test]
 fn step4_a_crash_looping_init_container_gets_its_previous_log() {
     let server = server_with(&["init-demo-volume-init-failed"]);
-    let json = Learner::new(&server).run(&["step", "4", "-o", "json"]).json();
+    let json = a_learner(&server).run(&["step", "4", "-o", "json"]).json();
     assert_eq!(json["verdict"], "fail");
     assert_eq!(json["cause"]["kind"], "crash_loop");
     assert_eq!(json["cause"]["container"], "write-page");
@@ -235,7 +211,7 @@ fn step4_a_crash_looping_init_container_gets_its_previous_log() {
 #[test]
 fn step1_missing_pod_and_missing_namespace() {
     let server = server_with(&[]);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.run(&["step", "1", "-o", "json"]);
     assert_eq!(run.code, 1);
     let exists = check(&run.json(), "pod-exists").clone();
@@ -261,7 +237,7 @@ fn step2_reads_the_logs_of_every_container() {
         false,
         "/docker-entrypoint.sh: Configuration complete; ready for start up\n",
     );
-    let run = Learner::new(&server).run(&["step", "2", "-o", "json"]);
+    let run = a_learner(&server).run(&["step", "2", "-o", "json"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     let logs: Vec<_> = server.requests().into_iter().filter(|r| r.path.ends_with("/log")).collect();
     assert_eq!(logs.len(), 3, "one log request per container: {logs:?}");
@@ -272,7 +248,7 @@ fn step2_reads_the_logs_of_every_container() {
 fn step3_passes_on_crash_loop_reading_the_previous_log() {
     let server = server_with(&["init-demo-fail-crashloop"]);
     server.set_log("experiments", "init-demo-fail", "init-1", true, "Init 1: Failed!\n");
-    let run = Learner::new(&server).run(&["step", "3", "-o", "json"]);
+    let run = a_learner(&server).run(&["step", "3", "-o", "json"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.json()["pods"][0]["status"], "Init:CrashLoopBackOff");
     assert!(server.requests().iter().any(|r| r.query_param("previous").as_deref() == Some("true")));
@@ -282,7 +258,7 @@ fn step3_passes_on_crash_loop_reading_the_previous_log() {
 fn step3_fails_with_restart_policy_never() {
     let server = server_with(&["init-demo-fail-never"]);
     server.set_log("experiments", "init-demo-fail", "init-1", false, "Init 1: Failed!\n");
-    let run = Learner::new(&server).run(&["step", "3"]);
+    let run = a_learner(&server).run(&["step", "3"]);
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("restartPolicy is Never"), "{}", run.stdout);
 }
@@ -290,7 +266,7 @@ fn step3_fails_with_restart_policy_never() {
 #[test]
 fn step6_cleanup() {
     let server = server_with(&["init-demo-running"]);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     assert_eq!(learner.run(&["step", "6"]).code, 1);
     server.delete_pod("experiments", "init-demo");
     let run = learner.run(&["step", "6", "-o", "json"]);
@@ -301,7 +277,7 @@ fn step6_cleanup() {
 #[test]
 fn progress_and_list_remember_results_per_context() {
     let server = server_with(&["init-demo-running"]);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     assert_eq!(learner.run(&["step", "1"]).code, 0);
     assert_eq!(learner.run(&["step", "3"]).code, 1);
     let progress = learner.run(&["progress", "-o", "json"]);
@@ -319,7 +295,7 @@ fn progress_and_list_remember_results_per_context() {
 #[test]
 fn a_pass_lasts_after_a_failed_recheck() {
     let server = server_with(&["init-demo-running"]);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     assert_eq!(learner.run(&["step", "1"]).code, 0);
     // Cleaned up too early: the check fails now, the pass stays.
     server.delete_pod("experiments", "init-demo");
@@ -350,7 +326,7 @@ fn a_pass_lasts_after_a_failed_recheck() {
 #[test]
 fn a_progress_file_of_format_1_is_read_without_loss() {
     let server = server_with(&[]);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let state = learner.dir.path().join("state");
     std::fs::create_dir_all(&state).unwrap();
     let v1 = r#"{"version": 1, "labs": {"init-container/fake/experiments": {
@@ -369,7 +345,7 @@ fn a_progress_file_of_format_1_is_read_without_loss() {
 #[test]
 fn errors_and_help_follow_the_language() {
     let server = server_with(&[]);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let url = server.url();
     server.stop();
     drop(server);
@@ -394,7 +370,7 @@ fn errors_and_help_follow_the_language() {
 #[test]
 fn status_prints_the_kubectl_columns() {
     let server = server_with(&["init-demo-running", "init-demo-fail-crashloop"]);
-    let run = Learner::new(&server).run(&["status"]);
+    let run = a_learner(&server).run(&["status"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert!(
@@ -409,7 +385,7 @@ fn status_prints_the_kubectl_columns() {
 fn snapshot_then_from_gives_the_same_verdict_offline() {
     let server = server_with(&["init-demo-fail-crashloop"]);
     server.set_log("experiments", "init-demo-fail", "init-1", true, "Init 1: Failed!\n");
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let file = learner.dir.path().join("snap.yaml");
     let run = learner.run(&["snapshot", "--file", file.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -428,7 +404,7 @@ fn tls_with_a_generated_ca() {
     let server = FakeApiServer::start_tls();
     server.add_namespace("experiments");
     server.put_pod_fixture("init-demo-running");
-    let run = Learner::new(&server).run(&["step", "1"]);
+    let run = a_learner(&server).run(&["step", "1"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(server.requests().iter().all(|r| r.authorization().is_some()), "the token is sent over TLS");
 }
@@ -446,7 +422,7 @@ fn assert_one_line_error(run: &Run, code: i32, needle: &str) {
 #[test]
 fn unknown_step_is_a_usage_error() {
     let server = server_with(&[]);
-    let run = Learner::new(&server).run(&["step", "9"]);
+    let run = a_learner(&server).run(&["step", "9"]);
     assert_one_line_error(&run, 2, "unknown step 9: the lab has steps 1, 2, 3, 4, 5, 6, 7, 8");
     assert!(server.requests().is_empty(), "no request for a usage error");
 }
@@ -454,7 +430,7 @@ fn unknown_step_is_a_usage_error() {
 #[test]
 fn connection_refused_names_server_and_context() {
     let server = server_with(&[]);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let url = server.url();
     server.stop();
     drop(server);
@@ -465,7 +441,7 @@ fn connection_refused_names_server_and_context() {
 #[test]
 fn unauthorized_and_forbidden() {
     let server = server_with(&["init-demo-running"]);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     server.set_mode(Mode::Unauthorized);
     assert_one_line_error(&learner.run(&["step", "1"]), 3, "401 Unauthorized");
     server.set_mode(Mode::Forbidden);
@@ -477,7 +453,7 @@ fn unauthorized_and_forbidden() {
 #[test]
 fn server_errors_and_garbage() {
     let server = server_with(&["init-demo-running"]);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     server.set_mode(Mode::InternalError);
     assert_one_line_error(&learner.run(&["step", "1"]), 3, "answered 500");
     server.set_mode(Mode::Garbage);
@@ -489,7 +465,7 @@ fn a_server_that_never_answers_ends_in_bounded_time() {
     let server = server_with(&["init-demo-running"]);
     server.set_mode(Mode::Hang);
     let started = Instant::now();
-    let run = Learner::new(&server).run(&["step", "1"]);
+    let run = a_learner(&server).run(&["step", "1"]);
     assert_one_line_error(&run, 3, "did not answer within 5s");
     assert!(started.elapsed() < Duration::from_secs(15), "took {:?}", started.elapsed());
 }
@@ -497,7 +473,7 @@ fn a_server_that_never_answers_ends_in_bounded_time() {
 #[test]
 fn missing_and_broken_kubeconfig() {
     let server = server_with(&[]);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let missing = learner.dir.path().join("nope");
     let run = learner.run(&["step", "1", "--kubeconfig", missing.to_str().unwrap()]);
     assert_one_line_error(&run, 2, "does not exist");
@@ -512,7 +488,7 @@ fn missing_and_broken_kubeconfig() {
 #[test]
 fn malformed_spec_and_snapshot_files() {
     let server = server_with(&[]);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let spec = learner.dir.path().join("lab.yaml");
     std::fs::write(&spec, "version: 1\nid: x\nbogus: true\n").unwrap();
     let run = learner.run(&["--spec", spec.to_str().unwrap(), "list"]);
@@ -530,7 +506,7 @@ fn malformed_spec_and_snapshot_files() {
 #[test]
 fn step4_reads_the_page_through_the_pod_proxy() {
     let server = server_with(&["init-demo-volume-running"]);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let page = "<h1>Prepared by an init container</h1>\n<p>lab-marker: init-container-volume</p>\n";
     server.set_proxy("experiments", "init-demo-volume", 200, page);
     let run = learner.run(&["step", "4", "-o", "json"]);
@@ -557,7 +533,7 @@ fn step4_reads_the_page_through_the_pod_proxy() {
 #[test]
 fn step5_sidecar_and_an_old_cluster() {
     let server = server_with(&["sidecar-demo-running"]);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.run(&["step", "5", "-o", "json"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.json()["pods"][0]["ready"], "2/2");
@@ -595,7 +571,7 @@ fn step4_nginxs_own_403_for_an_empty_volume_gets_the_steps_hint_not_rbac() {
         "lastTimestamp": "2026-11-20T10:04:59Z",
         "source": {"component": "kubelet", "host": "kind-control-plane"}
     }));
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.run(&["step", "4", "-o", "json"]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let json = run.json();
@@ -640,7 +616,7 @@ fn step4_reads_at_most_one_mib_of_a_page() {
     let mut page = String::from("<p>lab-marker: init-container-volume</p>\n");
     page.push_str(&"<p>padding</p>\n".repeat(300_000)); // about 4.5 MB
     server.set_proxy("experiments", "init-demo-volume", 200, &page);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.run(&["step", "4", "-o", "json"]);
     assert_eq!(run.code, 0, "the marker is in the first MiB: {}", run.stdout);
 
@@ -660,7 +636,7 @@ fn step4_reads_at_most_one_mib_of_a_page() {
 #[test]
 fn step5_passes_after_a_sidecar_restart_and_says_what_a_sidecar_between_restarts_did() {
     let server = server_with(&["sidecar-demo-sidecar-restarted"]);
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.run(&["step", "5", "-o", "json"]);
     assert_eq!(run.code, 0, "Running 2/2 with one sidecar restart is healthy: {}", run.stdout);
     let json = run.json();
@@ -719,7 +695,7 @@ fn step7_server() -> FakeApiServer {
 #[test]
 fn the_schedulers_event_is_served_in_both_api_forms() {
     let server = step7_server();
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let get = |args: &[&str]| -> Value {
         let output = testkit::kubectl(&learner.kubeconfig, args);
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -745,7 +721,7 @@ fn the_schedulers_event_is_served_in_both_api_forms() {
 #[test]
 fn step7_passes_and_shows_each_pods_effective_request_next_to_the_node() {
     let server = step7_server();
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.run(&["step", "7", "-o", "json"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let json = run.json();
@@ -791,7 +767,7 @@ fn step7_passes_and_shows_each_pods_effective_request_next_to_the_node() {
 fn step7_without_the_permission_to_list_nodes_still_passes_and_says_why_the_nodes_are_missing() {
     let server = step7_server();
     server.forbid("", "nodes");
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.run(&["step", "7", "-o", "json"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(run.json()["nodes"]["state"], "forbidden");
@@ -810,7 +786,7 @@ fn step7_on_a_large_cluster_shows_the_first_nodes_only() {
         worker["metadata"].as_object_mut().unwrap().remove("uid");
         server.put_object(worker);
     }
-    let run = Learner::new(&server).run(&["step", "7", "-o", "json"]);
+    let run = a_learner(&server).run(&["step", "7", "-o", "json"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let json = run.json();
     assert_eq!(json["nodes"]["items"].as_array().unwrap().len(), 20);
@@ -822,7 +798,7 @@ fn step7_before_the_fix_names_the_fixed_manifest() {
     let server = server_with(&["init-demo-resources-unschedulable", "init-demo-qos-running"]);
     server.put_object(cluster_object("node-kind-control-plane"));
     server.put_object(cluster_object("event-init-demo-resources-failed-scheduling"));
-    let run = Learner::new(&server).run(&["step", "7", "-o", "json"]);
+    let run = a_learner(&server).run(&["step", "7", "-o", "json"]);
     assert_eq!(run.code, 1);
     let json = run.json();
     assert_eq!(check(&json, "unschedulable")["outcome"], "pass");
@@ -853,7 +829,7 @@ fn step8_waiting_server() -> FakeApiServer {
 #[test]
 fn step8_is_pending_while_the_pod_waits_and_says_to_create_the_service() {
     let server = step8_waiting_server();
-    let run = Learner::new(&server).run(&["step", "8"]);
+    let run = a_learner(&server).run(&["step", "8"]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert!(run.stdout.contains("Result: pending"), "{}", run.stdout);
     assert!(run.stdout.contains("kubectl apply -f manifests/lab-db.yaml"), "{}", run.stdout);
@@ -870,7 +846,7 @@ fn step8_passes_once_the_service_exists_and_the_deadline_ended_the_other_pod() {
     let log =
         std::fs::read_to_string(fixtures_dir().join("cluster/log-init-demo-wait-wait-for-db.txt")).unwrap();
     server.set_log("experiments", "init-demo-wait", "wait-for-db", false, &log);
-    let run = Learner::new(&server).run(&["step", "8", "-o", "json"]);
+    let run = a_learner(&server).run(&["step", "8", "-o", "json"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let json = run.json();
     assert_eq!(json["verdict"], "pass");
@@ -884,7 +860,7 @@ fn step8_passes_once_the_service_exists_and_the_deadline_ended_the_other_pod() {
 fn step6_then_needs_the_service_gone_too() {
     let server = server_with(&[]);
     server.put_object(cluster_object("service-lab-db"));
-    let learner = Learner::new(&server);
+    let learner = a_learner(&server);
     let run = learner.run(&["step", "6", "-o", "json"]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert_eq!(check(&run.json(), "service-gone")["outcome"], "fail");

@@ -81,22 +81,9 @@ fn generate(server: &FakeApiServer) -> usize {
     pods
 }
 
-/// `(exit code, peak MiB, seconds)` of `checker ARGS` in a process of its own (through this
-/// benchmark's `BENCH_PEAK_OF`, see `peak_of_child`).
+/// [`super::measured`] against this class's server, with its own state directory.
 fn measured(args: &[&str], kubeconfig: &Path, state: &Path) -> (i32, f64, f64) {
-    let started = Instant::now();
-    let out = Command::new(std::env::current_exe().unwrap())
-        .env("BENCH_PEAK_OF", serde_json::to_string(args).unwrap())
-        .env("KUBECONFIG", kubeconfig)
-        .env("CHECKER_STATE_DIR", state)
-        .output()
-        .unwrap();
-    let took = started.elapsed().as_secs_f64();
-    let text = String::from_utf8(out.stdout).unwrap();
-    let mut words = text.split_whitespace();
-    let code = words.next().and_then(|w| w.parse().ok()).unwrap_or(-1);
-    let kib: f64 = words.next().and_then(|w| w.parse().ok()).unwrap_or(0.0);
-    (code, kib / 1024.0, took)
+    super::measured_with(args, &[("KUBECONFIG", kubeconfig), ("CHECKER_STATE_DIR", state)])
 }
 
 pub fn run() {

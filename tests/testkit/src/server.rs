@@ -364,6 +364,23 @@ impl FakeApiServer {
         self.shared.cluster().delete(resource, namespace, name)
     }
 
+    /// Changes an object as stored (a controller's or the learner's doing) with `edit` and puts
+    /// it back, as [`Self::put_object`] does; panics when there is no such object.
+    pub fn change(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+        edit: impl FnOnce(&mut Value),
+    ) {
+        let mut object = self
+            .object(api_version, kind, namespace, name)
+            .unwrap_or_else(|| panic!("no {kind} {namespace}/{name} to change"));
+        edit(&mut object);
+        self.put_object(object);
+    }
+
     /// Makes the authorizer deny every request on a resource (by API group, `""` for the core
     /// group, and plural, e.g. `("apps", "statefulsets")`) or on a subresource (`("",
     /// "pods/proxy")`, `("", "pods/log")`) with the RBAC authorizer's 403, as for a user whose
