@@ -401,24 +401,12 @@ impl ProgressStore {
         at: Timestamp,
         pass: Option<PassRecord>,
     ) -> Result<Option<Msg>> {
-        let _lock = self.lock_file(true).map_err(|e| match e {
-            LockError::Failed(e) => e,
-            LockError::Unwritable => unreachable!("create = true reports every failure"),
-        })?;
-        let read = self.read();
-        if read.stuck {
-            // Writing would replace a file we could neither read nor move.
-            return Err(Error::Input(
-                read.warning.unwrap_or_else(|| msg!("进度文件无法读取", "unreadable progress file")),
-            ));
-        }
-        let mut file = read.file;
-        file.last_lab = Some(lab_of(key).to_string());
-        let lab = file.labs.entry(key.to_string()).or_default();
-        let record = StepRecord::updated(lab.remove(&step), verdict, at, pass);
-        lab.insert(step, record);
-        self.write(&file)?;
-        Ok(read.warning)
+        self.update(|file| {
+            file.last_lab = Some(lab_of(key).to_string());
+            let lab = file.labs.entry(key.to_string()).or_default();
+            let record = StepRecord::updated(lab.remove(&step), verdict, at, pass);
+            lab.insert(step, record);
+        })
     }
 
     /// The quiz and self-ratings of `lab`, if any were kept (read like [`ProgressStore::load`]).
@@ -438,18 +426,27 @@ impl ProgressStore {
     /// [`QuizRecord::validate`] first. Returns a warning if an unreadable file was set aside.
     pub fn record_quiz(&self, lab: &str, record: QuizRecord) -> Result<Option<Msg>> {
         record.validate().map_err(Error::Input)?;
+        self.update(|file| {
+            file.quizzes.insert(lab.to_string(), record);
+        })
+    }
+
+    /// Reads the file under the write lock, applies `change` and writes it back. Returns a
+    /// warning if an unreadable file was set aside.
+    fn update(&self, change: impl FnOnce(&mut ProgressFile)) -> Result<Option<Msg>> {
         let _lock = self.lock_file(true).map_err(|e| match e {
             LockError::Failed(e) => e,
             LockError::Unwritable => unreachable!("create = true reports every failure"),
         })?;
         let read = self.read();
         if read.stuck {
+            // Writing would replace a file we could neither read nor move.
             return Err(Error::Input(
                 read.warning.unwrap_or_else(|| msg!("进度文件无法读取", "unreadable progress file")),
             ));
         }
         let mut file = read.file;
-        file.quizzes.insert(lab.to_string(), record);
+        change(&mut file);
         self.write(&file)?;
         Ok(read.warning)
     }
