@@ -139,14 +139,6 @@ impl<T: Clone> Store<T> {
             .take_while(move |((ns, _), _)| ns == namespace)
             .map(|(_, o)| o)
     }
-
-    pub fn len(&self) -> usize {
-        self.seen.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.seen.is_empty()
-    }
 }
 
 /// A watch event with the objects `keep` refuses left out: one listed is not stored, one that
@@ -380,14 +372,6 @@ impl LiveClass {
             Members::Selector(_) => names.cloned().collect(),
             Members::Prefix(prefix) => names.filter(|n| n.starts_with(prefix.as_str())).cloned().collect(),
         }
-    }
-
-    /// The pods whose logs and pages are to be read (of learners of the class), and forgets
-    /// them: [`LiveClass::store_reads`] gives what was read.
-    pub fn take_unread(&mut self) -> Vec<(String, String)> {
-        let members: BTreeSet<String> = self.members().into_iter().collect();
-        let unread = std::mem::take(&mut self.unread);
-        unread.into_iter().filter(|(ns, _)| members.contains(ns)).collect()
     }
 
     /// The next pod whose logs and pages are to be read (of a learner of the class), not among
